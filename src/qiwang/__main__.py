@@ -1,0 +1,3 @@
+from qiwang.cli import main
+
+main()

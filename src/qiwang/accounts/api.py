@@ -1,0 +1,144 @@
+"""API: the current user, branches, API tokens, the audit log."""
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
+
+from qiwang.accounts.choices import Role
+from qiwang.accounts.models import ApiToken, AuditEvent, Branch
+from qiwang.accounts.permissions import ROLE_PERMISSIONS, Action, require
+from qiwang.accounts.services import TokenError, create_api_token, revoke_api_token
+from qiwang.errors import ConflictError
+from qiwang.project.api import ERRORS, WRITE_ERRORS
+
+router = Router(tags=["accounts"])
+
+
+class BranchOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    parent_id: int | None
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    is_administrator: bool
+    branches: list[BranchOut]
+    permissions: list[str]
+
+
+class TokenIn(Schema):
+    name: str
+    expires_at: datetime | None = None
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreatedOut(TokenOut):
+    key: str
+
+
+class AuditEventOut(Schema):
+    id: int
+    at: datetime
+    actor_id: int | None
+    action: str
+    object_type: str
+    object_id: str
+    object_repr: str
+    branch_id: int | None
+    changes: dict
+
+
+@router.get("/me", response={200: MeOut, **ERRORS}, summary="The authenticated user")
+def me(request: HttpRequest):
+    user = request.user
+    visible = user.visible_branch_ids()
+    branches = Branch.objects.all() if visible is None else Branch.objects.filter(pk__in=visible)
+    role_actions = (
+        list(Action) if user.is_administrator else ROLE_PERMISSIONS.get(Role(user.role), [])
+    )
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "display_name": str(user),
+        "role": user.role,
+        "is_administrator": user.is_administrator,
+        "branches": list(branches),
+        "permissions": sorted(action.value for action in role_actions),
+    }
+
+
+@router.get("/branches", response={200: list[BranchOut], **ERRORS}, summary="Visible branches")
+@paginate(PageNumberPagination)
+def list_branches(request: HttpRequest):
+    return Branch.objects.for_user(request.user).order_by("code")
+
+
+@router.get("/tokens", response={200: list[TokenOut], **ERRORS}, summary="Your API tokens")
+@paginate(PageNumberPagination)
+def list_tokens(request: HttpRequest):
+    return ApiToken.objects.filter(user=request.user)
+
+
+@router.post(
+    "/tokens",
+    response={201: TokenCreatedOut, **WRITE_ERRORS},
+    summary="Create an API token (the key is shown only in this response)",
+)
+def create_token(request: HttpRequest, payload: TokenIn):
+    try:
+        issued = create_api_token(
+            user=request.user, name=payload.name, expires_at=payload.expires_at
+        )
+    except TokenError as error:
+        field, _sep, message = str(error).partition(": ")
+        raise ConflictError(message, field=field) from None
+    token = issued.token
+    return Status(201, {**TokenOut.from_orm(token).dict(), "key": issued.key})
+
+
+@router.post(
+    "/tokens/{token_id}/revoke",
+    response={200: TokenOut, **WRITE_ERRORS},
+    summary="Revoke one of your API tokens",
+)
+def revoke_token(request: HttpRequest, token_id: int):
+    queryset = ApiToken.objects.all()
+    if not request.user.is_administrator:
+        queryset = queryset.filter(user=request.user)
+    token = get_object_or_404(queryset, pk=token_id)
+    try:
+        return revoke_api_token(token=token, actor=request.user)
+    except TokenError as error:
+        raise ConflictError(str(error).partition(": ")[2], field="token") from None
+
+
+@router.get(
+    "/audit-events",
+    response={200: list[AuditEventOut], **ERRORS},
+    summary="The audit log of your branches",
+)
+@paginate(PageNumberPagination)
+def list_audit_events(request: HttpRequest, object_type: str | None = None):
+    require(request.user, Action.VIEW_AUDIT_LOG)
+    events = AuditEvent.objects.for_user(request.user)
+    if object_type:
+        events = events.filter(object_type=object_type)
+    return events

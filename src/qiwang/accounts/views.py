@@ -1,0 +1,72 @@
+"""Log-in and the API-tokens page."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from qiwang.accounts.forms import TokenForm
+from qiwang.accounts.models import ApiToken
+from qiwang.accounts.services import TokenError, create_api_token, revoke_api_token
+
+
+@method_decorator(
+    ratelimit(key="ip", rate=lambda group, request: settings.QIWANG_LOGIN_RATE, method="POST"),
+    name="post",
+)
+class QiwangLoginView(LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: object) -> dict[str, object]:
+        context = super().get_context_data(**kwargs)
+        if settings.QIWANG_DEMO:
+            from qiwang.demo.services import DEMO_PASSWORD, demo_account_rows
+
+            context["demo_accounts"] = demo_account_rows()
+            context["demo_password"] = DEMO_PASSWORD
+        return context
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    new_key = None
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = create_api_token(user=request.user, name=form.cleaned_data["name"])
+        except TokenError as error:
+            form.add_error("name", str(error).partition(": ")[2])
+        else:
+            new_key = issued.key
+            form = TokenForm()
+    return render(
+        request,
+        "accounts/tokens.html",
+        {
+            "form": form,
+            "new_key": new_key,
+            "tokens": ApiToken.objects.filter(user=request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    try:
+        revoke_api_token(token=token, actor=request.user)
+    except TokenError as error:
+        messages.error(request, str(error).partition(": ")[2])
+    else:
+        messages.success(request, _("Token “%s” revoked.") % token.name)
+    return redirect("accounts:tokens")

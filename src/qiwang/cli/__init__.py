@@ -1,0 +1,34 @@
+"""The ``qiwang`` command line.
+
+``qiwang demo`` / ``serve`` / ``worker`` / ``manage`` run the web application; ``qiwang analyze …``
+runs the analysis methods on files. The CLI calls services and :mod:`qiwang.analysis`, never views.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from qiwang.cli.analyze import analyze_app
+from qiwang.cli.customers import customers_app
+from qiwang.cli.server import register_server_commands
+
+app = typer.Typer(
+    name="qiwang",
+    help="Qiwang (期望): customer expectation and satisfaction management.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(analyze_app, name="analyze")
+app.add_typer(customers_app, name="customers")
+register_server_commands(app)
+
+
+def main() -> None:
+    """Entry point of the ``qiwang`` console script."""
+    app(prog_name="qiwang")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

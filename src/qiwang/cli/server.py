@@ -1,0 +1,164 @@
+"""Commands that run the web application: demo, serve, worker, manage, compilemessages.
+
+Django is imported lazily so that ``qiwang analyze`` starts fast and works without a database.
+Configuration errors stop start-up with one clear sentence and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _fail(message: str) -> None:
+    err_console.print(f"[bold red]qiwang:[/] {message}")
+    raise typer.Exit(code=2)
+
+
+def setup_django(*, mode: str | None = None) -> None:
+    """Configure Django, turning configuration errors into one sentence and exit code 2."""
+    if mode is not None:
+        os.environ.setdefault("QIWANG_ENV", mode)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qiwang.project.settings")
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        import django
+
+        django.setup()
+    except ImproperlyConfigured as error:
+        _fail(str(error))
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def check_database() -> None:
+    """Open one connection, or stop with a sentence that names the database that failed."""
+    from django.db import connection
+    from django.db.utils import OperationalError
+
+    try:
+        connection.ensure_connection()
+    except OperationalError as error:
+        settings = connection.settings_dict
+        where = settings.get("HOST") or settings.get("NAME")
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        _fail(f"cannot connect to the database at {where} (from DATABASE_URL): {reason}")
+
+
+def _migrate(*, verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    with console.status("Applying database migrations…"):
+        call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+def _serve(host: str, port: int, threads: int) -> None:
+    from waitress import serve
+
+    from qiwang.project.wsgi import application
+
+    serve(application, host=host, port=port, threads=threads, ident="qiwang")
+
+
+def register_server_commands(app: typer.Typer) -> None:
+    """Attach the web-application commands to the root ``qiwang`` command."""
+
+    @app.command()
+    def demo(
+        port: Annotated[int, typer.Option(help="Port to serve on.", envvar="QIWANG_PORT")] = 8000,
+        host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+        customers: Annotated[int, typer.Option(help="Demo customers to create.")] = 300,
+        seed: Annotated[int, typer.Option(help="Random seed of the demo data.")] = 20261123,
+        reset: Annotated[bool, typer.Option(help="Delete the demo database first.")] = False,
+        no_serve: Annotated[bool, typer.Option("--no-serve", help="Load data and exit.")] = False,
+    ) -> None:
+        """Migrate, load the demo organisation (once) and serve the web application."""
+        os.environ.setdefault("QIWANG_ENV", "demo")
+        if reset:
+            from qiwang.project.config import default_sqlite_path
+
+            path = default_sqlite_path()
+            if "DATABASE_URL" not in os.environ and path.exists():
+                path.unlink()
+        setup_django()
+        check_database()
+        _migrate()
+        from django.utils.translation import gettext as _
+
+        from qiwang.demo.services import DEMO_PASSWORD, build_demo, demo_accounts, has_demo
+
+        if not has_demo():
+            build_demo(customers=customers, seed=seed, progress=True)
+        else:
+            console.print(_("Demo organisation already loaded (use --reset to rebuild it)."))
+        table = demo_accounts()
+        console.print()
+        console.print(table)
+        console.print(_("Password for every demo account: %s") % f"[bold]{DEMO_PASSWORD}[/]")
+        if no_serve:
+            return
+        url = f"http://{host}:{port}/"
+        running = _("Qiwang is running at %(url)s — press Ctrl+C to stop.")
+        console.print("\n" + running % {"url": f"[bold link={url}]{url}[/]"} + "\n")
+        _serve(host, port, threads=8)
+
+    @app.command()
+    def serve(
+        port: Annotated[int, typer.Option(help="Port to serve on.", envvar="QIWANG_PORT")] = 8000,
+        host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+        threads: Annotated[int, typer.Option(help="Worker threads.")] = 8,
+        migrate: Annotated[bool, typer.Option(help="Apply migrations first.")] = True,
+    ) -> None:
+        """Serve the web application in production mode (SECRET_KEY required)."""
+        os.environ.setdefault("QIWANG_ENV", "production")
+        setup_django()
+        check_database()
+        if migrate:
+            _migrate()
+        from django.utils.translation import gettext as _
+
+        console.print(
+            _("Qiwang is running at %(url)s — press Ctrl+C to stop.")
+            % {"url": f"http://{host}:{port}/"}
+        )
+        _serve(host, port, threads=threads)
+
+    @app.command()
+    def worker(
+        queue: Annotated[str, typer.Option(help="Queue to work on.")] = "default",
+        interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 1.0,
+    ) -> None:
+        """Run background tasks from the database queue (no extra server needed)."""
+        setup_django()
+        check_database()
+        from django.core.management import call_command
+
+        call_command("db_worker", queue_name=queue, interval=interval)
+
+    @app.command(
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    )
+    def manage(ctx: typer.Context) -> None:
+        """Run a Django management command (``qiwang manage createsuperuser``)."""
+        setup_django()
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["qiwang manage", *ctx.args])
+
+    @app.command()
+    def compilemessages() -> None:
+        """Compile the translation catalogues (.po → .mo) without needing GNU gettext."""
+        from qiwang.project.i18n import compile_catalogues
+
+        for path in compile_catalogues(Path(__file__).resolve().parents[1]):
+            console.print(f"compiled {path}")

@@ -1,0 +1,26 @@
+/* Small wrappers around the vendored ECharts, so pages stay declarative. */
+window.QiwangCharts = (function () {
+  var palette = ["#0f766e", "#b45309", "#2563eb", "#7c3aed", "#db2777", "#059669"];
+  function init(id) {
+    var el = document.getElementById(id);
+    if (!el || !window.echarts) return null;
+    var chart = echarts.init(el, null, { renderer: "svg" });
+    window.addEventListener("resize", function () { chart.resize(); });
+    return chart;
+  }
+  function bar(id, pairs, seriesName) {
+    var chart = init(id);
+    if (!chart) return null;
+    chart.setOption({
+      color: palette,
+      grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "value", minInterval: 1 },
+      yAxis: { type: "category", inverse: true, data: pairs.map(function (p) { return p[0]; }) },
+      series: [{ name: seriesName, type: "bar", barMaxWidth: 32, data: pairs.map(function (p) { return p[1]; }),
+                 label: { show: true, position: "right" } }]
+    });
+    return chart;
+  }
+  return { init: init, bar: bar };
+})();

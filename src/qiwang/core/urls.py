@@ -1,0 +1,14 @@
+from django.urls import path
+
+from qiwang.core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("services/", views.services, name="services"),
+    path("surveys/", views.surveys, name="surveys"),
+    path("complaints/", views.complaints, name="complaints"),
+    path("insights/", views.insights, name="insights"),
+    path("health/", views.health, name="health"),
+]

@@ -1,0 +1,100 @@
+"""The web shell: home page, module landing pages, health check, error pages."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from qiwang.accounts.models import Branch
+from qiwang.accounts.permissions import Action, require
+from qiwang.customers.choices import Tier
+from qiwang.customers.models import Customer
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Where everyone lands: their branches' customers by tier, and what each module offers."""
+    require(request.user, Action.VIEW_CUSTOMERS)
+    customers = Customer.objects.for_user(request.user)
+    by_tier = dict(customers.values_list("tier").annotate(n=Count("pk")).values_list("tier", "n"))
+    tiers = [
+        {"key": tier.value, "label": str(tier.label), "count": by_tier.get(tier.value, 0)}
+        for tier in Tier
+    ]
+    branch_rows = customers.values("branch_id").annotate(n=Count("pk")).order_by("branch_id")
+    names = dict(Branch.objects.for_user(request.user).values_list("pk", "name"))
+    branches = [
+        {"name": names.get(row["branch_id"], "—"), "count": row["n"]} for row in branch_rows
+    ]
+    return render(
+        request,
+        "core/home.html",
+        {
+            "total": sum(by_tier.values()),
+            "tiers": tiers,
+            "branches": branches,
+            "chart_data": {
+                "tiers": [[tier["label"], tier["count"]] for tier in tiers],
+                "branches": [[branch["name"], branch["count"]] for branch in branches],
+                "seriesName": _("Customers"),
+            },
+        },
+    )
+
+
+def _module_page(request: HttpRequest, action: Action, template: str) -> HttpResponse:
+    require(request.user, action)
+    return render(request, template)
+
+
+@login_required
+def services(request: HttpRequest) -> HttpResponse:
+    return _module_page(request, Action.VIEW_SERVICES, "core/services.html")
+
+
+@login_required
+def surveys(request: HttpRequest) -> HttpResponse:
+    return _module_page(request, Action.VIEW_SURVEYS, "core/surveys.html")
+
+
+@login_required
+def complaints(request: HttpRequest) -> HttpResponse:
+    return _module_page(request, Action.VIEW_COMPLAINTS, "core/complaints.html")
+
+
+@login_required
+def insights(request: HttpRequest) -> HttpResponse:
+    return _module_page(request, Action.VIEW_INSIGHTS, "core/insights.html")
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    """Liveness and database check for load balancers: 200 when the database answers."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 - any database failure means "not ready"
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "core/403.html", status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "core/404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/500.html", status=500)
+
+
+def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Too many attempts from one address (django-ratelimit): 429 with a retry hint."""
+    response = render(request, "core/429.html", status=429)
+    response["Retry-After"] = "60"
+    return response

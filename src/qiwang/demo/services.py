@@ -1,0 +1,330 @@
+"""The demo organisation: a property-management company with three residential communities.
+
+Deterministic for a seed, so tests and screenshots see the same data; sized by ``customers`` so
+benchmarks can ask for 100,000. Later modules add their own demo data here.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max, OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from qiwang.accounts.choices import BranchKind, Role
+from qiwang.accounts.models import Branch, User
+from qiwang.customers.choices import Channel, CustomerKind, TaskStatus, Tier, Topic
+from qiwang.customers.models import ContactTask, Customer, Interaction
+from qiwang.customers.services import generate_contact_tasks
+
+DEMO_PASSWORD = "qiwang-demo"  # noqa: S105 - published demo password, demo mode only
+COMPANY_CODE = "jiangcheng"
+
+COMMUNITIES = (
+    ("cuihu", "翠湖花园", "杭州市西湖区文三路 188 号"),
+    ("jinxiu", "锦绣华庭", "杭州市拱墅区莫干山路 620 号"),
+    ("binjiang", "滨江壹号", "杭州市滨江区江南大道 1 号"),
+)
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国建华志强志明海燕玉兰晓东晓明晓燕文博子轩浩然梓涵欣怡雨桐宇航思远佳怡一鸣俊杰"
+SHOPS = (
+    "便利店",
+    "洗衣店",
+    "水果店",
+    "药房",
+    "咖啡馆",
+    "美发店",
+    "快递驿站",
+    "早餐店",
+    "花店",
+    "幼儿园",
+)
+
+#: Tier shares in the demo (VIP few, general most), in Tier order.
+TIER_WEIGHTS = {Tier.VIP: 5, Tier.IMPORTANT: 10, Tier.HIGH_QUALITY: 15, Tier.GENERAL: 70}
+#: Yearly revenue (yuan) by tier: a rough range per customer, for tier suggestions and reports.
+TIER_REVENUE = {
+    Tier.VIP: (200_000, 800_000),
+    Tier.IMPORTANT: (80_000, 250_000),
+    Tier.HIGH_QUALITY: (40_000, 150_000),
+    Tier.GENERAL: (2_000, 40_000),
+}
+#: Days of contact history the demo writes before today.
+HISTORY_DAYS = 21
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    display_name: str
+    role: Role
+    branch_codes: tuple[str, ...]
+
+
+def demo_users() -> list[DemoUser]:
+    users = [
+        DemoUser("admin", "系统管理员", Role.ADMINISTRATOR, ()),
+        DemoUser("quality", "品质经理 周敏", Role.QUALITY_MANAGER, (COMPANY_CODE,)),
+        DemoUser("analyst", "数据分析师 林晓", Role.ANALYST, (COMPANY_CODE,)),
+    ]
+    managers = ("陈建国", "王海燕", "刘志明")
+    agents = ("张丽", "赵磊", "孙娜")
+    for (code, name, _address), manager, agent in zip(COMMUNITIES, managers, agents, strict=True):
+        users.append(
+            DemoUser(f"manager_{code}", f"{name}客户经理 {manager}", Role.ACCOUNT_MANAGER, (code,))
+        )
+        users.append(DemoUser(f"agent_{code}", f"{name}客服 {agent}", Role.AGENT, (code,)))
+    return users
+
+
+def has_demo() -> bool:
+    return Branch.objects.filter(code=COMPANY_CODE).exists()
+
+
+def demo_account_rows() -> list[dict[str, str]]:
+    """One row per demo user that exists: role, username, branches (for the log-in page)."""
+    rows = []
+    existing = {
+        user.username: user
+        for user in User.objects.filter(
+            username__in=[u.username for u in demo_users()]
+        ).prefetch_related("branches")
+    }
+    for spec in demo_users():
+        user = existing.get(spec.username)
+        if user is None:
+            continue
+        branches = "、".join(branch.name for branch in user.branches.all()) or _("All branches")
+        rows.append(
+            {"role": str(user.get_role_display()), "username": user.username, "branches": branches}
+        )
+    return rows
+
+
+def demo_accounts() -> Table:
+    table = Table(title=_("Demo accounts"))
+    for column in (_("Role"), _("Username"), _("Branches")):
+        table.add_column(column)
+    for row in demo_account_rows():
+        table.add_row(row["role"], row["username"], row["branches"])
+    return table
+
+
+def _person_name(rng: random.Random) -> str:
+    given_len = rng.choice((1, 2, 2))
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(given_len))
+
+
+def _phone(rng: random.Random) -> str:
+    return f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
+
+
+def _customer_rows(
+    count: int,
+    rng: random.Random,
+    branches: list[Branch],
+    managers: dict[int, User],
+    now: datetime.datetime,
+) -> Iterator[Customer]:
+    tiers = list(TIER_WEIGHTS)
+    weights = list(TIER_WEIGHTS.values())
+    for index in range(count):
+        branch = branches[index % len(branches)]
+        community = branch.name
+        building, unit, floor, room = (
+            rng.randint(1, 24),
+            rng.randint(1, 4),
+            rng.randint(1, 32),
+            rng.randint(1, 4),
+        )
+        if rng.random() < 0.06:
+            kind = CustomerKind.ORGANISATION
+            name = f"{community}{rng.choice(SHOPS)}"
+            if rng.random() < 0.5:
+                name += f"（{rng.randint(1, 9)}号铺）"
+            address = f"{branch.address} 商业街 {rng.randint(1, 60)} 号"
+        else:
+            kind = CustomerKind.HOUSEHOLD
+            name = _person_name(rng)
+            address = f"{community} {building}栋{unit}单元{floor}{room:02d}室"
+        tier = rng.choices(tiers, weights)[0]
+        low, high = TIER_REVENUE[tier]
+        age_days = rng.randint(10, 80) if rng.random() < 0.12 else rng.randint(100, 2500)
+        activity = rng.random()
+        if activity < 0.1:
+            last_activity = None
+        elif activity < 0.3:
+            last_activity = now - datetime.timedelta(days=rng.randint(190, 600))
+        else:
+            last_activity = now - datetime.timedelta(days=rng.randint(1, 150))
+        if last_activity is not None and age_days < (now - last_activity).days:
+            last_activity = None
+        yield Customer(
+            code=f"C{index + 1:07d}",
+            name=name,
+            kind=kind,
+            tier=tier,
+            branch=branch,
+            account_manager=managers.get(branch.pk),
+            phone=_phone(rng),
+            email=f"owner{index + 1}@example.cn" if rng.random() < 0.3 else "",
+            address=address,
+            wechat=f"wx_{index + 1:06d}" if rng.random() < 0.4 else "",
+            orders_count=rng.randint(1, 60 if tier != Tier.GENERAL else 12),
+            revenue=Decimal(rng.randint(low, high)),
+            created_at=now - datetime.timedelta(days=age_days, minutes=rng.randint(0, 600)),
+            last_activity_at=last_activity,
+        )
+
+
+@transaction.atomic
+def build_demo(
+    *, customers: int = 300, seed: int = 20261123, progress: bool = False, history: bool = True
+) -> None:
+    """Create the demo organisation in one transaction (nothing half-written on failure)."""
+    if customers < 0:
+        raise ValueError("customers: must be zero or more.")
+    rng = random.Random(seed)
+    company = Branch.objects.create(
+        code=COMPANY_CODE,
+        name="江城物业服务有限公司",
+        kind=BranchKind.COMPANY,
+        address="杭州市上城区解放路 100 号",
+    )
+    communities = [
+        Branch.objects.create(
+            code=code, name=name, kind=BranchKind.COMMUNITY, parent=company, address=address
+        )
+        for code, name, address in COMMUNITIES
+    ]
+    by_code = {branch.code: branch for branch in [company, *communities]}
+    created: dict[str, User] = {}
+    for spec in demo_users():
+        is_admin = spec.role == Role.ADMINISTRATOR
+        user = User(
+            username=spec.username,
+            display_name=spec.display_name,
+            role=spec.role,
+            is_staff=is_admin,
+            is_superuser=is_admin,
+            email=f"{spec.username}@jiangcheng.example.cn",
+        )
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        user.branches.set([by_code[code] for code in spec.branch_codes])
+        created[spec.username] = user
+    for code, _name, _address in COMMUNITIES:
+        created[f"manager_{code}"].supervisor = created["quality"]
+        created[f"manager_{code}"].save(update_fields=["supervisor"])
+    managers = {branch.pk: created[f"manager_{branch.code}"] for branch in communities}
+    now = timezone.now()
+    rows = _customer_rows(customers, rng, communities, managers, now)
+    batch_size = 2000
+    with _keep_created_at():
+        if progress:
+            columns = (
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+            )
+            with Progress(*columns) as bar:
+                task = bar.add_task(_("Creating demo customers"), total=customers)
+                _bulk_create(rows, batch_size, lambda n: bar.advance(task, n))
+        else:
+            _bulk_create(rows, batch_size, lambda n: None)
+    if history:
+        build_contact_history(rng, timezone.localdate(now), now)
+
+
+@contextmanager
+def _keep_created_at() -> Iterator[None]:
+    """Let the demo backdate ``created_at`` (an ``auto_now_add`` field) while it bulk-creates."""
+    field = Customer._meta.get_field("created_at")
+    field.auto_now_add = False  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        field.auto_now_add = True  # type: ignore[attr-defined]
+
+
+def build_contact_history(rng: random.Random, today: datetime.date, now: datetime.datetime) -> None:
+    """Weeks of contact tasks (most done, with interactions; a few missed and so escalated) and
+    today's open tasks, generated by the same set-based job that runs every day."""
+    for offset in range(HISTORY_DAYS, 0, -1):
+        generate_contact_tasks(today - datetime.timedelta(days=offset), now=now, escalate=False)
+    past = list(
+        ContactTask.objects.filter(due_date__lt=today)
+        .select_related("plan")
+        .order_by("due_date", "pk")
+        .values_list("pk", "customer_id", "branch_id", "assignee_id", "due_date", "plan__topics")
+    )
+    done: list[int] = []
+    interactions: list[Interaction] = []
+    notes = ("按时到货，无异常。", "客户反映包装有破损，已登记。", "询问新品上市时间。", "")
+    tz = timezone.get_current_timezone()
+    for task_id, customer_id, branch_id, assignee_id, due_date, topics in past:
+        if rng.random() < 0.12 and (today - due_date).days <= 3:
+            continue  # missed recently: stays open and is escalated today
+        if rng.random() < 0.05:
+            continue
+        done.append(task_id)
+        anomaly = rng.random() < 0.04
+        occurred = datetime.datetime.combine(
+            due_date, datetime.time(rng.randint(9, 17), rng.randint(0, 59)), tz
+        )
+        interactions.append(
+            Interaction(
+                customer_id=customer_id,
+                branch_id=branch_id,
+                author_id=assignee_id,
+                task_id=task_id,
+                channel=rng.choice((Channel.PHONE, Channel.PHONE, Channel.WECHAT, Channel.VISIT)),
+                occurred_at=occurred,
+                topics=topics or [Topic.DELIVERY_CHECK.value],
+                supply_on_time=not anomaly,
+                pass_rate=Decimal(rng.choice(("100", "99.5", "98", "97.5")))
+                if not anomaly
+                else Decimal("91.0"),
+                is_anomaly=anomaly,
+                notes=rng.choice(notes),
+            )
+        )
+    Interaction.objects.bulk_create(interactions, batch_size=2000)
+    for start in range(0, len(done), 900):
+        ContactTask.objects.filter(pk__in=done[start : start + 900]).update(
+            status=TaskStatus.DONE, done_at=now
+        )
+    latest = (
+        Interaction.objects.filter(customer=OuterRef("pk"))
+        .values("customer")
+        .annotate(latest=Max("occurred_at"))
+        .values("latest")
+    )
+    Customer.objects.filter(interactions__isnull=False).distinct().update(
+        last_activity_at=Subquery(latest)
+    )
+    generate_contact_tasks(today, now=now)
+
+
+def _bulk_create(rows: Iterator[Customer], batch_size: int, advance) -> None:  # type: ignore[no-untyped-def]
+    batch: list[Customer] = []
+    for customer in rows:
+        batch.append(customer)
+        if len(batch) >= batch_size:
+            Customer.objects.bulk_create(batch)
+            advance(len(batch))
+            batch = []
+    if batch:
+        Customer.objects.bulk_create(batch)
+        advance(len(batch))

@@ -1,0 +1,139 @@
+"""The REST API under ``/api/``: one NinjaAPI, one error format, token and session auth.
+
+Every error response has the shape of :class:`ErrorOut`::
+
+    {"detail": "…", "code": "validation_error", "errors": [{"field": "name", "message": "…"}]}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyHeader, HttpBearer, django_auth
+
+from qiwang.accounts.services import user_for_token
+from qiwang.errors import ServiceError
+
+
+class FieldError(Schema):
+    field: str
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    code: str
+    errors: list[FieldError] = []
+
+
+#: Declared on every operation, so the OpenAPI document lists every error it can return.
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+WRITE_ERRORS: dict[int, Any] = {**ERRORS, 409: ErrorOut}
+
+
+class BearerToken(HttpBearer):
+    """``Authorization: Bearer qw_…`` with a per-user token."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class HeaderToken(APIKeyHeader):
+    """``X-API-Token: qw_…`` for clients that cannot set an Authorization header."""
+
+    param_name = "X-API-Token"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        if not key:
+            return None
+        user = user_for_token(key)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Qiwang API",
+    version="1",
+    description=(
+        "Customer expectation and satisfaction management. Authenticate with a personal API "
+        "token (`Authorization: Bearer qw_…`, created on the Tokens page) or a browser session "
+        "(with the CSRF token on writes). Data is scoped to the branches of the token's user."
+    ),
+    auth=[BearerToken(), HeaderToken(), django_auth],
+    urls_namespace="api",
+)
+
+
+def _error(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": detail, "code": code, "errors": errors or []}, status=status
+    )
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = []
+    for item in exc.errors:
+        location = [str(part) for part in item.get("loc", ()) if part not in ("body", "payload")]
+        errors.append({"field": ".".join(location) or "__all__", "message": str(item.get("msg"))})
+    return _error(request, 422, "validation_error", _("The request has invalid fields."), errors)
+
+
+@api.exception_handler(ServiceError)
+def _service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    errors = [
+        {"field": field, "message": message}
+        for field, messages in exc.errors.items()
+        for message in messages
+    ]
+    code = "conflict" if exc.status_code == 409 else "validation_error"
+    return _error(request, exc.status_code, code, str(exc), errors)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(
+        request, 401, "not_authenticated", _("Authentication is required: send an API token.")
+    )
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _error(request, 403, "permission_denied", _("Your role may not do this here."))
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, exc.status_code, "error", str(exc))
+
+
+def register_routers() -> None:
+    from qiwang.accounts.api import router as accounts_router
+    from qiwang.customers.api import router as customers_router
+
+    api.add_router("/", accounts_router)
+    api.add_router("/customers", customers_router)
+
+
+register_routers()

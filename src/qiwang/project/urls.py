@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from qiwang.project.api import api
+
+urlpatterns = [
+    path("", include("qiwang.core.urls")),
+    path("accounts/", include("qiwang.accounts.urls")),
+    path("customers/", include("qiwang.customers.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+]
+
+handler403 = "qiwang.core.views.permission_denied"
+handler404 = "qiwang.core.views.page_not_found"
+handler500 = "qiwang.core.views.server_error"

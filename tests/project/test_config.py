@@ -1,0 +1,100 @@
+"""Bad configuration stops start-up with one sentence and exit code 2, not a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+QIWANG = [sys.executable, "-m", "qiwang"]
+
+
+def _run(args, tmp_path: Path, **env):
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "SECRET_KEY", "QIWANG_ENV", "DJANGO_SETTINGS_MODULE"}
+    }
+    environment.update({"QIWANG_DATA_DIR": str(tmp_path), "SECRET_KEY": "k" * 40, **env})
+    return subprocess.run(
+        [*QIWANG, *args], capture_output=True, text=True, env=environment, timeout=60, check=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"DATABASE_URL": "mysql://nobody@localhost/x"}, "DATABASE_URL="),
+        ({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432"}, "no database name"),
+        ({"DATABASE_URL": "nonsense"}, "DATABASE_URL="),
+        ({"QIWANG_ENV": "staging"}, "QIWANG_ENV='staging'"),
+        ({"DEBUG": "maybe"}, "DEBUG='maybe'"),
+        ({"SECRET_KEY": ""}, "SECRET_KEY is not set"),
+    ],
+)
+def test_bad_configuration_is_one_sentence_and_exit_code_2(env, expected, tmp_path):
+    result = _run(["serve", "--port", "8999"], tmp_path, **env)
+
+    assert result.returncode == 2, result.stderr
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert len(result.stderr.strip().splitlines()) <= 3  # one sentence, wrapped by the terminal
+
+
+def test_unreachable_database_is_named(tmp_path):
+    result = _run(
+        ["serve", "--port", "8999"],
+        tmp_path,
+        SECRET_KEY="k" * 40,
+        DATABASE_URL="postgres://postgres@127.0.0.1:1/qiwang",
+    )
+
+    assert result.returncode == 2
+    assert "cannot connect to the database at 127.0.0.1" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_short_secret_key_is_refused_in_production(tmp_path):
+    result = _run(["serve"], tmp_path, SECRET_KEY="short")
+
+    assert result.returncode == 2
+    assert "SECRET_KEY is shorter than 32 characters" in result.stderr
+
+
+def test_demo_secret_key_is_generated_once_and_kept(tmp_path):
+    from qiwang.project import config
+
+    os.environ["QIWANG_DATA_DIR"] = str(tmp_path)
+    try:
+        first = config.secret_key("demo")
+        second = config.secret_key("demo")
+    finally:
+        del os.environ["QIWANG_DATA_DIR"]
+
+    assert first == second
+    assert len(first) >= 50
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_sqlite_default_lives_in_the_data_directory(tmp_path, monkeypatch):
+    from qiwang.project import config
+
+    monkeypatch.setenv("QIWANG_DATA_DIR", str(tmp_path))
+
+    database = config.database(None)
+
+    assert database["ENGINE"] == "django.db.backends.sqlite3"
+    assert database["NAME"] == str(tmp_path / "qiwang.sqlite3")
+    assert "journal_mode=WAL" in database["OPTIONS"]["init_command"]
+
+
+def test_postgres_url_is_parsed(tmp_path):
+    from qiwang.project import config
+
+    database = config.database("postgres://qw:secret@db.internal:6432/qiwang")
+
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert (database["HOST"], database["PORT"], database["NAME"]) == ("db.internal", 6432, "qiwang")
