@@ -1,0 +1,128 @@
+"""Reading survey files (CSV, XLSX, Parquet) into DataFrames, with clear errors.
+
+Used by the command line and by notebooks. Large Parquet and CSV files need not come through here:
+each method's stage 1 also runs inside DuckDB directly on the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from qiwang.analysis._errors import AnalysisInputError
+
+__all__ = ["SUFFIXES", "numeric_column", "read_table", "require_columns"]
+
+SUFFIXES = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+"""File suffixes understood by :func:`read_table` and the format each means."""
+
+
+def read_table(path: str | Path, *, sheet: str | int = 0) -> pd.DataFrame:
+    """Read a CSV (UTF-8, UTF-8 with BOM or GB18030), XLSX or Parquet file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file; its suffix selects the format (see :data:`SUFFIXES`).
+    sheet : str or int, default 0
+        Worksheet of an XLSX file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Column names are stripped of surrounding spaces. Row ``i`` of the frame is data row
+        ``i + 1`` in error messages.
+
+    Raises
+    ------
+    AnalysisInputError
+        Missing file, unknown suffix, empty file, unreadable content or no data rows.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise AnalysisInputError(f"no such file: {file}")
+    kind = SUFFIXES.get(file.suffix.lower())
+    if kind is None:
+        raise AnalysisInputError(
+            f"cannot read {file.name}: use a CSV, XLSX or Parquet file "
+            f"(suffix {', '.join(sorted(SUFFIXES))})"
+        )
+    if file.stat().st_size == 0:
+        raise AnalysisInputError(f"the file is empty: {file.name}")
+    try:
+        if kind == "csv":
+            frame = _read_csv(file)
+        elif kind == "xlsx":
+            frame = pd.read_excel(file, sheet_name=sheet, engine="openpyxl")
+        else:
+            frame = pd.read_parquet(file)
+    except AnalysisInputError:
+        raise
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as error:
+        raise AnalysisInputError(f"cannot read {file.name}: {error}") from error
+    except (OSError, ValueError, KeyError, ImportError) as error:
+        raise AnalysisInputError(f"cannot read {file.name}: {error}") from error
+    frame.columns = [str(column).strip() for column in frame.columns]
+    if frame.empty:
+        raise AnalysisInputError(f"{file.name} has no data rows")
+    return frame
+
+
+def _read_csv(file: Path) -> pd.DataFrame:
+    separator = "\t" if file.suffix.lower() == ".tsv" else ","
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return pd.read_csv(file, sep=separator, encoding=encoding, skipinitialspace=True)
+        except UnicodeDecodeError:
+            continue
+    raise AnalysisInputError(f"cannot read {file.name}: neither UTF-8 nor GB18030 text")
+
+
+def require_columns(frame: pd.DataFrame, columns: Sequence[str | None]) -> None:
+    """Raise :class:`AnalysisInputError` naming the first of ``columns`` absent from ``frame``."""
+    for column in columns:
+        if column is not None and column not in frame.columns:
+            raise AnalysisInputError(
+                f"missing column {column!r}; the columns are {', '.join(map(str, frame.columns))}",
+                column=column,
+            )
+    if frame.empty:
+        raise AnalysisInputError("there are no data rows")
+
+
+def numeric_column(
+    frame: pd.DataFrame, column: str, *, allow_missing: bool = True
+) -> npt.NDArray[np.float64]:
+    """Column ``column`` as float64, NaN for empty cells.
+
+    Raises
+    ------
+    AnalysisInputError
+        At the first cell that is not a number (or is empty, when ``allow_missing`` is false),
+        naming its row and column.
+    """
+    values: pd.Series[Any] = frame[column]
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    present = values.notna().to_numpy()
+    bad = (np.isnan(numbers) & present) | np.isinf(numbers)
+    if not allow_missing:
+        bad |= ~present
+    if bad.any():
+        at = int(np.flatnonzero(bad)[0])
+        value = values.iloc[at]
+        what = "an empty cell" if pd.isna(value) else repr(value)
+        raise AnalysisInputError(f"{what} is not a number", column=column, row=at + 1)
+    return numbers

@@ -1,0 +1,14 @@
+"""``qiwang analyze …``: the analysis methods on files (CSV, XLSX, Parquet).
+
+Each method's commands live in their own module and register themselves on ``analyze_app``.
+"""
+
+import typer
+
+analyze_app = typer.Typer(
+    help="Analyse survey data from CSV, XLSX or Parquet files.",
+    no_args_is_help=True,
+)
+
+# Command modules register on analyze_app when imported (order sets the order in --help).
+from qiwang.cli.analyze import survey, csi  # noqa: E402,F401,I001

@@ -1,0 +1,212 @@
+"""Satisfaction measures (scales, S and c, outcome, CSAT, NPS, CES) and importance–performance.
+
+Sources: scales and the outcome rule are DOMAIN.md §1 and §5 (seeds [001], [003]); NPS is
+Reichheld (2003, Harvard Business Review: promoters 9–10, detractors 0–6); CSAT is the top-2-box
+share; IPA is Martilla & James (1977, Journal of Marketing 41(1): quadrants "concentrate here",
+"keep up the good work", "low priority", "possible overkill"). Intervals are checked against
+scipy's independent implementations.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from qiwang.analysis import AnalysisInputError, ipa, satisfaction
+
+
+def test_labelled_scales_convert_to_0_100():
+    five = ["很不满意", "不满意", "一般", "满意", "很满意"]
+    seven = ["很不满意", "不满意", "不太满意", "一般", "较满意", "满意", "很满意"]
+    assert satisfaction.to_score(five).tolist() == [0.0, 25.0, 50.0, 75.0, 100.0]
+    assert satisfaction.to_score(seven, levels=7).tolist() == pytest.approx(
+        [100 * k / 6 for k in range(7)]
+    )
+    assert satisfaction.to_score(["Very satisfied", 1]).tolist() == [100.0, 0.0]
+    with pytest.raises(AnalysisInputError, match="row 2, column 'value'"):
+        satisfaction.to_score(["满意", "还行"])
+
+
+def test_difference_ratio_and_outcome_per_attribute_and_overall():
+    frame = pd.DataFrame(
+        {
+            "respondent": [1, 1, 2, 2],
+            "attribute": ["speed", "price", "speed", "price"],
+            "expectation": [80, 60, 70, 50],
+            "perception": [60, 62, 50, 70],
+        }
+    )
+    result = satisfaction.expectation_gap(frame, respondent="respondent", tolerance=5)
+    by_name = {s.name: s for s in result.attributes}
+    # S = P − E (seed [003]); c = P / E (seed [001])
+    assert by_name["speed"].gap == -20.0
+    assert by_name["speed"].ratio == pytest.approx(55 / 75)
+    assert by_name["speed"].outcome == "churn risk"  # P < E: 不再光顾
+    assert by_name["price"].gap == 11.0
+    assert by_name["price"].outcome == "regular"  # P > E: 成为常客
+    # overall: respondent means (70 → 61, 60 → 60): gaps −9 and 0, mean −4.5 → within ±5
+    assert result.overall[0].gap == -4.5
+    assert result.overall[0].outcome == "indifferent"  # P ≈ E: 印象薄弱
+
+
+def test_csat_is_top_two_box_with_wilson_interval():
+    answers = ["很满意"] * 30 + ["满意"] * 42 + ["一般"] * 18 + ["不满意"] * 7 + ["很不满意"] * 3
+    counts = satisfaction.count_levels(
+        pd.DataFrame({"q": answers}), ["q"], low=1, high=5, scale=satisfaction.FIVE_LEVEL
+    )
+    (result,) = satisfaction.csat(counts)
+    assert (result.n, result.top_two, result.csat) == (100, 72, 0.72)
+    expected = stats.binomtest(72, 100).proportion_ci(0.95, method="wilson")
+    assert result.low == pytest.approx(expected.low, abs=1e-12)
+    assert result.high == pytest.approx(expected.high, abs=1e-12)
+    assert result.mean_score == pytest.approx((30 * 100 + 42 * 75 + 18 * 50 + 7 * 25) / 100)
+
+
+def test_nps_counts_promoters_and_detractors():
+    scores = [10] * 5 + [9] * 15 + [8] * 10 + [7] * 10 + [6] * 5 + [3] * 5
+    (result,) = satisfaction.nps(
+        satisfaction.count_levels(pd.DataFrame({"r": scores}), ["r"], low=0, high=10)
+    )
+    assert (result.promoters, result.passives, result.detractors) == (20, 20, 10)
+    assert result.nps == 100 * (20 - 10) / 50
+    # the NPS is the mean of +100 / 0 / −100 scores: same interval as a normal one on those
+    values = np.array([100] * 20 + [0] * 20 + [-100] * 10, dtype=float)
+    half = stats.norm.ppf(0.975) * values.std(ddof=0) / math.sqrt(len(values))
+    assert (result.low, result.high) == (pytest.approx(20 - half), pytest.approx(20 + half))
+
+
+def test_ces_mean_interval_and_share_easy():
+    answers = [7, 6, 6, 5, 4, 3, 7, 2]
+    (result,) = satisfaction.ces(
+        satisfaction.count_levels(pd.DataFrame({"effort": answers}), ["effort"], low=1, high=7)
+    )
+    assert result.mean == np.mean(answers)
+    low, high = stats.t.interval(0.95, 7, loc=np.mean(answers), scale=stats.sem(answers))
+    assert (result.low, result.high) == (pytest.approx(low), pytest.approx(high))
+    assert result.share_easy == 5 / 8  # 5, 6, 7 of 7
+
+
+def test_level_counts_reject_values_off_the_scale():
+    with pytest.raises(AnalysisInputError) as caught:
+        satisfaction.count_levels(pd.DataFrame({"r": [3, 11]}), ["r"], low=0, high=10)
+    assert (caught.value.row, caught.value.column) == (2, "r")
+
+
+def test_level_counts_merge_across_chunks():
+    frame = pd.DataFrame({"r": [0, 10, 9, 9, 4, 7, 10], "tier": list("aabbbab")})
+    whole = satisfaction.count_levels(frame, ["r"], low=0, high=10, segment="tier")
+    merged = satisfaction.count_levels(frame.iloc[:3], ["r"], low=0, high=10, segment="tier").merge(
+        satisfaction.count_levels(frame.iloc[3:], ["r"], low=0, high=10, segment="tier")
+    )
+    assert merged.keys == whole.keys
+    np.testing.assert_array_equal(merged.counts, whole.counts)
+
+
+# --- importance–performance -------------------------------------------------------------------
+
+
+def ipa_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "attribute": ["speed"] * 3 + ["decor"] * 3 + ["price"] * 3 + ["staff"] * 3,
+            "importance": [7, 6, 7, 2, 3, 2, 3, 2, 3, 6, 7, 6],
+            "performance": [3, 2, 3, 6, 6, 7, 2, 3, 2, 6, 6, 7],
+        }
+    )
+
+
+def test_ipa_quadrants_with_the_midpoint_crosshair():
+    result = ipa.analyze(ipa_frame(), crosshair="midpoint", scale=(1, 7))
+    quadrants = {a.attribute: a.quadrant for a in result.attributes}
+    assert quadrants == {
+        "speed": "concentrate here",
+        "staff": "keep up the good work",
+        "price": "low priority",
+        "decor": "possible overkill",
+    }
+    assert result.importance_crosshair == {"": 4.0}
+
+
+def test_ipa_grand_mean_crosshair_is_the_mean_over_attributes():
+    result = ipa.analyze(ipa_frame(), crosshair="mean")
+    means = ipa_frame().groupby("attribute")[["importance", "performance"]].mean()
+    assert result.importance_crosshair[""] == pytest.approx(means["importance"].mean())
+    assert result.performance_crosshair[""] == pytest.approx(means["performance"].mean())
+
+
+def test_ipa_derived_importance_is_the_correlation_with_overall():
+    rng = np.random.default_rng(3)
+    wide = pd.DataFrame({"speed_P": rng.integers(1, 8, 50), "decor_P": rng.integers(1, 8, 50)})
+    wide["overall"] = wide["speed_P"] + rng.integers(0, 2, 50)
+    result = ipa.analyze_sums(ipa.summarize_wide(wide, overall="overall"), importance="derived")
+    by_name = {a.attribute: a for a in result.attributes}
+    assert by_name["speed"].importance == pytest.approx(
+        stats.pearsonr(wide["speed_P"], wide["overall"]).statistic
+    )
+    with pytest.raises(ValueError, match="use the mean crosshair"):
+        ipa.analyze_sums(
+            ipa.summarize_wide(wide, overall="overall"),
+            importance="derived",
+            crosshair="midpoint",
+            scale=(1, 7),
+        )
+
+
+# --- DuckDB stage 1 equals pandas -------------------------------------------------------------
+
+
+def test_level_counts_in_duckdb_equal_pandas(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "overall": ["满意", "很满意", "一般", None, "不满意", "满意"],
+            "recommend": [10, 9, 7, 6, None, 10],
+            "tier": ["a", "b", "a", "b", "a", "a"],
+        }
+    )
+    path = tmp_path / "answers.parquet"
+    frame.to_parquet(path)
+    for columns, low, high, scale in (
+        (["overall"], 1, 5, satisfaction.FIVE_LEVEL),
+        (["recommend"], 0, 10, None),
+    ):
+        expected = satisfaction.count_levels(
+            frame, columns, low=low, high=high, scale=scale, segment="tier"
+        )
+        got = satisfaction.count_levels_duckdb(
+            path, columns, low=low, high=high, scale=scale, segment="tier"
+        )
+        assert got.keys == expected.keys
+        np.testing.assert_array_equal(got.counts, expected.counts)
+
+
+def test_level_counts_in_duckdb_name_the_bad_row(tmp_path):
+    path = tmp_path / "answers.csv"
+    pd.DataFrame({"overall": ["满意", "满意", "还行"]}).to_csv(path, index=False)
+    with pytest.raises(AnalysisInputError) as caught:
+        satisfaction.count_levels_duckdb(
+            path, ["overall"], low=1, high=5, scale=satisfaction.FIVE_LEVEL
+        )
+    assert (caught.value.row, caught.value.column) == (3, "overall")
+
+
+def test_ipa_sums_in_duckdb_equal_pandas(tmp_path):
+    frame = ipa_frame()
+    frame["overall"] = [5, 4, 6, 6, 5, 7, 3, 3, 2, 6, 7, 6]
+    frame.loc[2, "importance"] = np.nan
+    path = tmp_path / "ipa.parquet"
+    frame.to_parquet(path)
+    options = {"overall": "overall"}
+    expected = ipa.summarize(frame, **options)
+    got = ipa.summarize_duckdb(path, **options)
+    assert got.keys == expected.keys
+    np.testing.assert_array_equal(got.importance_n, expected.importance_n)
+    np.testing.assert_allclose(got.importance_sum, expected.importance_sum)
+    np.testing.assert_allclose(got.performance_sum, expected.performance_sum)
+    np.testing.assert_allclose(got.pairs, expected.pairs)
+    assert ipa.analyze_sums(got, importance="derived") == ipa.analyze_sums(
+        expected, importance="derived"
+    )
