@@ -1,0 +1,283 @@
+"""Satisfaction-index (PLS path model) analysis on the command line: ``qiwang analyze csi``.
+
+Parses and validates the options, calls :mod:`qiwang.analysis.csi`, and prints a readable report
+(paths with intervals, R², reliability, the 0–100 index) or the JSON contract (``--json``). Bad
+input prints one message on standard error and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from qiwang.cli.analyze import analyze_app
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from qiwang.analysis.csi import BootstrapResult, PlsResult
+
+
+class Scheme(StrEnum):
+    path = "path"
+    centroid = "centroid"
+    factorial = "factorial"
+
+
+class Missing(StrEnum):
+    listwise = "listwise"
+    mean = "mean"
+
+
+class Interval(StrEnum):
+    percentile = "percentile"
+    bca = "bca"
+
+
+def _fail(message: str) -> typer.Exit:
+    Console(stderr=True, soft_wrap=True).print(
+        f"[bold red]Error:[/] {message.replace('[', chr(92) + '[')}", highlight=False
+    )
+    return typer.Exit(code=2)
+
+
+def _read_table(path: Path) -> pd.DataFrame | Path:
+    """A DataFrame for CSV/XLSX; Parquet stays a path (DuckDB scans it)."""
+    import pandas as pd
+
+    if not path.is_file():
+        raise _fail(f"no such file: {path}")
+    suffix = path.suffix.lower()
+    if suffix in {".parquet", ".pq"}:
+        return path
+    try:
+        if suffix in {".csv", ".tsv", ".txt"}:
+            frame = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+        elif suffix in {".xlsx", ".xlsm"}:
+            frame = pd.read_excel(path)
+        else:
+            raise _fail(
+                f"cannot read {suffix or 'files without a suffix'}: use CSV, XLSX or Parquet"
+            )
+    except (ValueError, OSError, UnicodeDecodeError) as error:
+        raise _fail(f"cannot read {path.name}: {error}") from None
+    if frame.empty:
+        raise _fail(f"{path.name} has no data rows")
+    first = str(frame.columns[0])
+    if first == "" or first.startswith("Unnamed: "):  # a row-name column, as R writes
+        frame = frame.drop(columns=frame.columns[0])
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+def _fmt(value: Any, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{float(value):.{digits}f}"
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN → null, numpy scalars → Python."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _render(result: PlsResult, boot: BootstrapResult | None, console: Console) -> None:
+    model = result.model
+    scaling = "standardised" if result.scaled else "raw (unscaled)"
+    console.print(
+        f"[bold]{model.name}[/]: {len(model.blocks)} latent variables, "
+        f"{len(model.indicators)} indicators, n = {result.count:g}; scheme {model.scheme}, "
+        f"{scaling} indicators, {result.iterations} iterations",
+        highlight=False,
+    )
+    moments = result.moments
+    if moments.rows_dropped:
+        console.print(f"Listwise deletion removed {moments.rows_dropped} incomplete rows.")
+    if any(moments.values_imputed):
+        console.print(f"Mean imputation replaced {sum(moments.values_imputed)} missing values.")
+    if boot is not None:
+        console.print(
+            f"Bootstrap: {boot.valid} of {boot.resamples} replicates ({boot.method} Poisson "
+            f"weights, seed {boot.seed}), {boot.interval} {boot.level:.0%} intervals, "
+            f"{boot.sign_changes} sign changes.",
+            highlight=False,
+        )
+
+    paths = Table(title="Paths", title_justify="left")
+    for column in ("from", "to", "estimate"):
+        paths.add_column(column, justify="right" if column == "estimate" else "left")
+    if boot is not None:
+        paths.add_column("std. error", justify="right")
+        paths.add_column(f"{boot.level:.0%} interval", justify="right")
+    else:
+        paths.add_column("std. error (OLS)", justify="right")
+        paths.add_column("p", justify="right")
+    for name, row in result.inner_model.iterrows():
+        cells = [str(row["from"]), str(row["to"]), _fmt(row["estimate"])]
+        if boot is not None:
+            b = boot.paths.loc[name]
+            cells += [_fmt(b["std_error"]), f"[{_fmt(b['ci_low'])}, {_fmt(b['ci_high'])}]"]
+        else:
+            cells += [_fmt(row["std_error"]), _fmt(row["p_value"], 4)]
+        paths.add_row(*cells)
+    console.print(paths)
+
+    r2 = Table(title="R²", title_justify="left")
+    for column in ("latent", "R²", "adjusted R²"):
+        r2.add_column(column, justify="left" if column == "latent" else "right")
+    if boot is not None:
+        r2.add_column(f"{boot.level:.0%} interval", justify="right")
+    for lv, value in result.r_squared.items():
+        cells = [str(lv), _fmt(value), _fmt(result.inner_summary.loc[lv, "r_squared_adjusted"])]
+        if boot is not None:
+            b = boot.r_squared.loc[lv]
+            cells.append(f"[{_fmt(b['ci_low'])}, {_fmt(b['ci_high'])}]")
+        r2.add_row(*cells)
+    console.print(r2)
+
+    reliability = Table(title="Reliability and validity", title_justify="left")
+    headers = ["latent", "mode", "items", "Cronbach α", "DG ρ", "CR ρc", "ρ_A", "AVE"]
+    for column in headers:
+        reliability.add_column(column, justify="left" if column in ("latent", "mode") else "right")
+    for lv, row in result.reliability.iterrows():
+        reliability.add_row(
+            str(lv),
+            str(row["mode"]),
+            str(row["indicators"]),
+            _fmt(row["cronbach_alpha"]),
+            _fmt(row["dillon_goldstein_rho"]),
+            _fmt(row["composite_reliability"]),
+            _fmt(row["rho_a"]),
+            _fmt(row["ave"]),
+        )
+    console.print(reliability)
+
+    target = model.target_variable
+    ipma = result.ipma(target)
+    scale = result.scale
+    low, high = scale["minimum"].min(), scale["maximum"].max()
+    source = str(scale["source"].iloc[0])
+    index = Table(
+        title=f"Index 0–100 (scale {low:g}–{high:g}, {source}); importance for {target}",
+        title_justify="left",
+    )
+    for column in ("latent", "index"):
+        index.add_column(column, justify="left" if column == "latent" else "right")
+    if boot is not None:
+        index.add_column(f"{boot.level:.0%} interval", justify="right")
+    index.add_column("importance", justify="right")
+    for lv, value in result.index.items():
+        cells = [str(lv), _fmt(value, 1)]
+        if boot is not None:
+            b = boot.index.loc[lv]
+            cells.append(f"[{_fmt(b['ci_low'], 1)}, {_fmt(b['ci_high'], 1)}]")
+        cells.append(_fmt(ipma.loc[lv, "importance"]) if lv in ipma.index else "")
+        index.add_row(*cells)
+    console.print(index)
+    console.print(f"GoF = {_fmt(result.goodness_of_fit)}", highlight=False)
+
+
+@analyze_app.command("csi")
+def csi_command(
+    data: Annotated[
+        Path, typer.Argument(help="CSV, XLSX or Parquet file, one row per respondent.")
+    ],
+    model: Annotated[
+        str,
+        typer.Option("--model", "-m", help="Preset ecsi or acsi, or a model .yaml/.json file."),
+    ] = "ecsi",
+    scheme: Annotated[
+        Scheme | None,
+        typer.Option(help="Inner weighting scheme (default: the model's, else path)."),
+    ] = None,
+    bootstrap: Annotated[
+        int, typer.Option("--bootstrap", "-b", help="Bootstrap resamples (0: none).", min=0)
+    ] = 0,
+    seed: Annotated[int | None, typer.Option(help="Random seed for the bootstrap.")] = None,
+    interval: Annotated[
+        Interval, typer.Option(help="Bootstrap interval: percentile or bca.")
+    ] = Interval.percentile,
+    level: Annotated[float, typer.Option(help="Confidence level.", min=0.5, max=0.999)] = 0.95,
+    unscaled: Annotated[
+        bool, typer.Option("--unscaled", help="Raw indicator scales (R plspm scaled=FALSE).")
+    ] = False,
+    missing: Annotated[
+        Missing | None,
+        typer.Option(help="Missing values: listwise deletion or mean imputation."),
+    ] = None,
+    scale_min: Annotated[
+        float | None, typer.Option(help="Rating-scale minimum for the index.")
+    ] = None,
+    scale_max: Annotated[
+        float | None, typer.Option(help="Rating-scale maximum for the index.")
+    ] = None,
+    tolerance: Annotated[float, typer.Option(help="Convergence tolerance.")] = 1e-6,
+    max_iterations: Annotated[int, typer.Option(help="Iteration cap.", min=1)] = 100,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON instead of a report.")
+    ] = False,
+) -> None:
+    """Customer satisfaction index (ACSI / ECSI) by PLS path modelling, with bootstrap."""
+    from qiwang.analysis import csi
+
+    if (scale_min is None) != (scale_max is None):
+        raise _fail("give both --scale-min and --scale-max, or neither")
+    scale = None if scale_min is None or scale_max is None else (scale_min, scale_max)
+    if scale is not None and not scale[1] > scale[0]:
+        raise _fail(f"--scale-max ({scale[1]:g}) must exceed --scale-min ({scale[0]:g})")
+    if not tolerance > 0:
+        raise _fail(f"--tolerance must be positive, got {tolerance:g}")
+    if bootstrap == 1:
+        raise _fail("--bootstrap needs at least 2 resamples")
+    source = _read_table(data)
+    policy = missing.value if missing is not None else "error"
+    options: dict[str, Any] = {
+        "scheme": scheme.value if scheme is not None else None,
+        "scaled": not unscaled,
+        "tolerance": tolerance,
+        "max_iterations": max_iterations,
+        "missing": policy,
+        "scale": scale,
+    }
+    try:
+        boot: BootstrapResult | None = None
+        if bootstrap:
+            boot = csi.bootstrap(
+                source,
+                model,
+                resamples=bootstrap,
+                seed=seed,
+                interval=interval.value,
+                level=level,
+                **options,
+            )
+            result = boot.estimate
+        else:
+            result = csi.fit(source, model, **options)
+    except csi.MissingValuesError as error:
+        raise _fail(f"{error}: use --missing listwise or --missing mean") from None
+    except csi.AnalysisInputError as error:
+        raise _fail(str(error)) from None
+    if as_json:
+        payload = boot.to_dict() if boot is not None else result.to_dict()
+        typer.echo(json.dumps(_clean(payload), ensure_ascii=False, indent=2))
+        return
+    console = Console()
+    if not console.is_terminal:
+        console.width = max(console.width, 120)
+    _render(result, boot, console)
