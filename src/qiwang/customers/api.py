@@ -1,0 +1,109 @@
+"""API: customers, scoped to the user's branches; personal data only for roles that need it."""
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
+from pydantic import Field
+
+from qiwang.accounts.permissions import Action, require
+from qiwang.customers.choices import CustomerKind, Tier
+from qiwang.customers.filters import CustomerFilter
+from qiwang.customers.models import Customer
+from qiwang.customers.presentation import personal_fields
+from qiwang.customers.services import create_customer, update_customer
+from qiwang.project.api import ERRORS, WRITE_ERRORS
+
+router = Router(tags=["customers"])
+
+
+class CustomerOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: CustomerKind
+    tier: Tier
+    branch_id: int
+    account_manager_id: int | None
+    phone: str
+    email: str
+    address: str
+    created_at: datetime
+    updated_at: datetime
+
+    # Personal data goes through presentation.personal_fields: masked for roles without the right.
+    @staticmethod
+    def resolve_phone(obj: Customer, context: dict) -> str:
+        return personal_fields(obj, context["request"].user)["phone"]
+
+    @staticmethod
+    def resolve_email(obj: Customer, context: dict) -> str:
+        return personal_fields(obj, context["request"].user)["email"]
+
+    @staticmethod
+    def resolve_address(obj: Customer, context: dict) -> str:
+        return personal_fields(obj, context["request"].user)["address"]
+
+
+class CustomerIn(Schema):
+    code: str = Field(min_length=1, max_length=30)
+    name: str = Field(min_length=1, max_length=120)
+    kind: CustomerKind
+    tier: Tier = Tier.GENERAL
+    branch_id: int
+    account_manager_id: int | None = None
+    phone: str = Field(default="", max_length=30)
+    email: str = Field(default="", max_length=254)
+    address: str = Field(default="", max_length=200)
+    notes: str = ""
+
+
+class CustomerPatch(Schema):
+    code: str | None = Field(default=None, min_length=1, max_length=30)
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    kind: CustomerKind | None = None
+    tier: Tier | None = None
+    branch_id: int | None = None
+    account_manager_id: int | None = None
+    phone: str | None = Field(default=None, max_length=30)
+    email: str | None = Field(default=None, max_length=254)
+    address: str | None = Field(default=None, max_length=200)
+    notes: str | None = None
+
+
+def _service_data(payload: dict) -> dict:
+    renamed = {"branch_id": "branch", "account_manager_id": "account_manager"}
+    return {renamed.get(name, name): value for name, value in payload.items()}
+
+
+@router.get("", response={200: list[CustomerOut], **ERRORS}, summary="List customers")
+@paginate(PageNumberPagination)
+def list_customers(request: HttpRequest, filters: Query[CustomerFilter]):
+    require(request.user, Action.VIEW_CUSTOMERS)
+    customers = filters.filter(Customer.objects.for_user(request.user).with_related())
+    return customers
+
+
+@router.get("/{customer_id}", response={200: CustomerOut, **ERRORS}, summary="One customer")
+def get_customer(request: HttpRequest, customer_id: int):
+    require(request.user, Action.VIEW_CUSTOMERS)
+    customer = get_object_or_404(Customer.objects.for_user(request.user), pk=customer_id)
+    return customer
+
+
+@router.post("", response={201: CustomerOut, **WRITE_ERRORS}, summary="Create a customer")
+def post_customer(request: HttpRequest, payload: CustomerIn):
+    require(request.user, Action.CHANGE_CUSTOMERS)
+    customer = create_customer(actor=request.user, data=_service_data(payload.dict()))
+    return Status(201, customer)
+
+
+@router.patch(
+    "/{customer_id}", response={200: CustomerOut, **WRITE_ERRORS}, summary="Change a customer"
+)
+def patch_customer(request: HttpRequest, customer_id: int, payload: CustomerPatch):
+    customer = get_object_or_404(Customer.objects.for_user(request.user), pk=customer_id)
+    data = _service_data(payload.dict(exclude_unset=True))
+    return update_customer(actor=request.user, customer=customer, data=data)

@@ -1,0 +1,58 @@
+"""Customers: households and organisations, each in one branch, with a tier and an owner."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from qiwang.accounts.models import Branch
+from qiwang.customers.choices import CustomerKind, Tier
+from qiwang.customers.querysets import CustomerQuerySet
+
+__all__ = ["Customer"]
+
+
+class Customer(models.Model):
+    """A customer (客户): a household (业主 / 热用户) or an organisation (B2B buyer)."""
+
+    code = models.CharField(_("customer number"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=20, choices=CustomerKind.choices)
+    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, default=Tier.GENERAL)
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), related_name="customers", on_delete=models.PROTECT
+    )
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account manager"),
+        related_name="customers",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    # Personal data: shown only to roles with Action.VIEW_PERSONAL_DATA.
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    wechat = models.CharField(_("WeChat"), max_length=60, blank=True)
+    # Value figures and activity: the lifecycle is derived from these (docs/customers.md).
+    orders_count = models.PositiveIntegerField(_("orders"), default=0)
+    revenue = models.DecimalField(_("revenue"), max_digits=14, decimal_places=2, default=0)
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["branch", "tier"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    PERSONAL_FIELDS = ("phone", "email", "address", "wechat")

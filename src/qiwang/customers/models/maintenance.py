@@ -1,0 +1,176 @@
+"""Maintenance plans per tier, the contact tasks they generate, and the interactions that close them."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from qiwang.accounts.models import Branch
+from qiwang.customers.choices import Channel, Frequency, TaskKind, TaskStatus, Tier
+from qiwang.customers.querysets import ContactTaskQuerySet, InteractionQuerySet
+
+__all__ = ["ContactTask", "Interaction", "MaintenancePlan"]
+
+#: Days in the monthly rotation: a general customer is due on day ``1 + id % 28``.
+MONTH_ROTATION = 28
+
+
+class MaintenancePlan(models.Model):
+    """How often and about what an account manager contacts the customers of one tier (维护计划)."""
+
+    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, unique=True)
+    frequency = models.CharField(_("frequency"), max_length=20, choices=Frequency.choices)
+    weekdays = models.JSONField(
+        _("weekdays"), default=list, blank=True, help_text=_("0 = Monday … 6 = Sunday.")
+    )
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=Channel.choices, default=Channel.PHONE
+    )
+    topics = models.JSONField(_("topics"), default=list, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("maintenance plan")
+        verbose_name_plural = _("maintenance plans")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return str(self.get_tier_display())
+
+    def is_due_on(self, day: datetime.date) -> bool:
+        """Whether the plan contacts (some of) its customers on ``day``."""
+        if not self.is_active:
+            return False
+        if self.frequency == Frequency.WEEKLY:
+            return day.weekday() in self.weekdays
+        return True  # daily: everyone; monthly: the customers whose rotation day it is
+
+    def rotation_slot(self, day: datetime.date) -> int | None:
+        """For monthly plans, the ``id % 28`` slot due on ``day`` (days 29–31 have none)."""
+        if self.frequency != Frequency.MONTHLY:
+            return None
+        return day.day - 1 if day.day <= MONTH_ROTATION else -1
+
+
+class ContactTask(models.Model):
+    """One contact owed to one customer on one day (联系任务), assigned to the account manager."""
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        related_name="tasks",
+        on_delete=models.CASCADE,
+    )
+    # Copied from the customer when generated: lets the day's list use one index.
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), related_name="+", on_delete=models.PROTECT
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        related_name="contact_tasks",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    plan = models.ForeignKey(
+        MaintenancePlan,
+        verbose_name=_("maintenance plan"),
+        related_name="tasks",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=TaskKind.choices, default=TaskKind.CONTACT
+    )
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=TaskStatus.choices, default=TaskStatus.OPEN
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    escalated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("escalated to"),
+        related_name="escalated_tasks",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+
+    objects = ContactTaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact task")
+        verbose_name_plural = _("contact tasks")
+        ordering = ["due_date", "pk"]
+        constraints = [
+            # Generating the same day twice inserts nothing new.
+            models.UniqueConstraint(
+                fields=["customer", "plan", "due_date"], name="contact_task_once_per_plan_day"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["assignee", "status", "due_date"]),
+            models.Index(fields=["status", "due_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} {self.due_date}"
+
+
+class Interaction(models.Model):
+    """Something that happened with a customer (互动记录): a call, a visit, a message."""
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        related_name="interactions",
+        on_delete=models.CASCADE,
+    )
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), related_name="+", on_delete=models.PROTECT
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+    )
+    task = models.ForeignKey(
+        ContactTask,
+        verbose_name=_("contact task"),
+        related_name="interactions",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    occurred_at = models.DateTimeField(_("time"))
+    topics = models.JSONField(_("topics covered"), default=list, blank=True)
+    supply_on_time = models.BooleanField(_("supply on time"), null=True, blank=True)
+    pass_rate = models.DecimalField(
+        _("inspection pass rate (%)"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    is_anomaly = models.BooleanField(_("anomaly"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+    next_step = models.CharField(_("next step"), max_length=300, blank=True)
+
+    objects = InteractionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [models.Index(fields=["customer", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer} {self.occurred_at:%Y-%m-%d}"

@@ -1,0 +1,30 @@
+"""How a customer is shown to a given user: personal data only to roles that need it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qiwang.accounts.models import User
+from qiwang.accounts.permissions import Action, can
+from qiwang.customers.models import Customer
+
+MASK = "***"
+
+
+def mask_phone(phone: str) -> str:
+    """``13812345678`` → ``138****5678``: enough to recognise, not enough to call."""
+    digits = phone.strip()
+    if len(digits) < 7:
+        return MASK if digits else ""
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+def personal_fields(customer: Customer, user: User) -> dict[str, Any]:
+    """Phone, e-mail and address as ``user`` may see them (masked or blanked otherwise)."""
+    if can(user, Action.VIEW_PERSONAL_DATA, customer):
+        return {"phone": customer.phone, "email": customer.email, "address": customer.address}
+    return {
+        "phone": mask_phone(customer.phone),
+        "email": MASK if customer.email else "",
+        "address": MASK if customer.address else "",
+    }

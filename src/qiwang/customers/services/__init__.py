@@ -1,0 +1,23 @@
+"""Writes on customers, tasks, interactions and allocations: validate, one transaction, audit."""
+
+from qiwang.customers.services.allocation import allocate_shortage
+from qiwang.customers.services.customer import EDITABLE_FIELDS, create_customer, update_customer
+from qiwang.customers.services.maintenance import (
+    GenerationResult,
+    escalate_overdue_tasks,
+    generate_contact_tasks,
+    log_interaction,
+    update_plan,
+)
+
+__all__ = [
+    "EDITABLE_FIELDS",
+    "GenerationResult",
+    "allocate_shortage",
+    "create_customer",
+    "escalate_overdue_tasks",
+    "generate_contact_tasks",
+    "log_interaction",
+    "update_customer",
+    "update_plan",
+]

@@ -1,0 +1,236 @@
+"""Maintenance plans, the daily generation of contact tasks, escalation, and interactions.
+
+Generation and escalation are set-based (one ``INSERT … SELECT`` per due plan, one ``UPDATE``):
+they never loop over customers in Python, so a day's tasks for a million customers is a handful of
+statements. Running them twice for the same day changes nothing (a unique constraint on
+customer, plan and due date).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qiwang.accounts.models import User
+from qiwang.accounts.permissions import Action, require
+from qiwang.accounts.services import diff_fields, record_event
+from qiwang.customers.choices import Channel, Frequency, TaskKind, TaskStatus, Topic
+from qiwang.customers.models import ContactTask, Customer, Interaction, MaintenancePlan
+from qiwang.customers.models.maintenance import MONTH_ROTATION
+from qiwang.errors import ServiceError
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    day: datetime.date
+    created: int
+    escalated: int
+
+
+_INSERT_TASKS = """
+INSERT INTO {task} (customer_id, branch_id, assignee_id, plan_id, kind, due_date, status, note,
+                    created_at)
+SELECT c.id, c.branch_id, c.account_manager_id, %s, %s, %s, %s, '', %s
+FROM {customer} c
+WHERE c.tier = %s AND c.account_manager_id IS NOT NULL {rotation}
+ON CONFLICT (customer_id, plan_id, due_date) DO NOTHING
+"""
+
+
+def _insert_for_plan(plan: MaintenancePlan, day: datetime.date, now: datetime.datetime) -> int:
+    ops = connection.ops
+    rotation = ""
+    params: list[Any] = [
+        plan.pk,
+        TaskKind.CONTACT.value,
+        ops.adapt_datefield_value(day),
+        TaskStatus.OPEN.value,
+        ops.adapt_datetimefield_value(now),
+        plan.tier,
+    ]
+    slot = plan.rotation_slot(day)
+    if slot is not None:
+        rotation = f"AND c.id %% {MONTH_ROTATION} = %s"
+        params.append(slot)
+    sql = _INSERT_TASKS.format(
+        task=ops.quote_name(ContactTask._meta.db_table),
+        customer=ops.quote_name(Customer._meta.db_table),
+        rotation=rotation,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
+
+
+@transaction.atomic
+def generate_contact_tasks(
+    day: datetime.date, *, now: datetime.datetime | None = None, escalate: bool = True
+) -> GenerationResult:
+    """Create the day's contact tasks from the active plans and escalate overdue ones.
+
+    A system job (no actor): it writes no audit event per task; the count is returned and logged
+    by the caller. Idempotent for a given day.
+    """
+    now = now or timezone.now()
+    created = 0
+    for plan in MaintenancePlan.objects.filter(is_active=True):
+        if plan.is_due_on(day):
+            created += _insert_for_plan(plan, day, now)
+    escalated = escalate_overdue_tasks(day, now=now) if escalate else 0
+    return GenerationResult(day=day, created=created, escalated=escalated)
+
+
+def escalate_overdue_tasks(today: datetime.date, *, now: datetime.datetime | None = None) -> int:
+    """Escalate open tasks still undone a full day after their due date to the assignee's
+    supervisor (one ``UPDATE``). Already escalated tasks are left alone."""
+    grace = datetime.timedelta(days=settings.QIWANG_ESCALATE_AFTER_DAYS)
+    supervisor = User.objects.filter(pk=OuterRef("assignee_id")).values("supervisor_id")[:1]
+    return (
+        ContactTask.objects.open()
+        .filter(due_date__lt=today - grace, escalated_at__isnull=True)
+        .update(escalated_at=now or timezone.now(), escalated_to=Subquery(supervisor))
+    )
+
+
+# --- plans --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def update_plan(*, actor: User, plan: MaintenancePlan, data: dict[str, Any]) -> MaintenancePlan:
+    """Change a tier's cadence, channel or topics (the service-quality manager)."""
+    require(actor, Action.MANAGE_MAINTENANCE_PLANS)
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    if "frequency" in data:
+        if data["frequency"] not in Frequency.values:
+            errors["frequency"] = [_("%s is not a frequency.") % data["frequency"]]
+        cleaned["frequency"] = data["frequency"]
+    if "weekdays" in data:
+        try:
+            days = sorted({int(day) for day in data["weekdays"] or []})
+        except (TypeError, ValueError):
+            days = [-1]
+        if any(day < 0 or day > 6 for day in days):
+            errors["weekdays"] = [_("Weekdays are numbers from 0 (Monday) to 6 (Sunday).")]
+        cleaned["weekdays"] = days
+    if "channel" in data:
+        if data["channel"] not in Channel.values:
+            errors["channel"] = [_("%s is not a channel.") % data["channel"]]
+        cleaned["channel"] = data["channel"]
+    if "topics" in data:
+        unknown = [topic for topic in data["topics"] or [] if topic not in Topic.values]
+        if unknown:
+            errors["topics"] = [_("Unknown topics: %s.") % ", ".join(map(str, unknown))]
+        cleaned["topics"] = list(dict.fromkeys(data["topics"] or []))
+    if "is_active" in data:
+        cleaned["is_active"] = bool(data["is_active"])
+    frequency = cleaned.get("frequency", plan.frequency)
+    weekdays = cleaned.get("weekdays", plan.weekdays)
+    if frequency == Frequency.WEEKLY and not weekdays and "weekdays" not in errors:
+        errors["weekdays"] = [_("Choose at least one weekday for a weekly plan.")]
+    if errors:
+        raise ServiceError(errors)
+    before = {name: getattr(plan, name) for name in cleaned}
+    for name, value in cleaned.items():
+        setattr(plan, name, value)
+    plan.save()
+    record_event(
+        actor=actor,
+        action="maintenance_plan_updated",
+        obj=plan,
+        changes=diff_fields(before, cleaned),
+    )
+    return plan
+
+
+# --- interactions -------------------------------------------------------------------------------
+
+
+def _clean_interaction(data: dict[str, Any], now: datetime.datetime) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    channel = data.get("channel") or ""
+    if channel not in Channel.values:
+        errors["channel"] = [_("Choose how you contacted the customer.")]
+    cleaned["channel"] = channel
+    topics = list(dict.fromkeys(data.get("topics") or []))
+    unknown = [topic for topic in topics if topic not in Topic.values]
+    if unknown:
+        errors["topics"] = [_("Unknown topics: %s.") % ", ".join(map(str, unknown))]
+    cleaned["topics"] = topics
+    occurred_at = data.get("occurred_at") or now
+    if occurred_at > now + datetime.timedelta(minutes=5):
+        errors["occurred_at"] = [_("An interaction cannot be in the future.")]
+    cleaned["occurred_at"] = occurred_at
+    cleaned["supply_on_time"] = data.get("supply_on_time")
+    pass_rate = data.get("pass_rate")
+    if pass_rate not in (None, ""):
+        try:
+            pass_rate = Decimal(str(pass_rate))
+        except InvalidOperation:
+            pass_rate = Decimal(-1)
+        if not Decimal(0) <= pass_rate <= Decimal(100):
+            errors["pass_rate"] = [_("The pass rate is a percentage from 0 to 100.")]
+    else:
+        pass_rate = None
+    cleaned["pass_rate"] = pass_rate
+    cleaned["notes"] = str(data.get("notes") or "").strip()
+    cleaned["next_step"] = str(data.get("next_step") or "").strip()[:300]
+    if errors:
+        raise ServiceError(errors)
+    threshold = Decimal(str(settings.QIWANG_PASS_RATE_ALERT))
+    cleaned["is_anomaly"] = bool(
+        data.get("is_anomaly")
+        or cleaned["supply_on_time"] is False
+        or (pass_rate is not None and pass_rate < threshold)
+    )
+    return cleaned
+
+
+@transaction.atomic
+def log_interaction(*, actor: User, customer: Customer, data: dict[str, Any]) -> Interaction:
+    """Record a contact with ``customer``; it closes the customer's open contact tasks due by
+    that day and updates the customer's last activity. Anomalies (late supply, a pass rate
+    below ``QIWANG_PASS_RATE_ALERT``) are escalated to the supervisor at once."""
+    require(actor, Action.LOG_INTERACTIONS, customer)
+    if not Customer.objects.for_user(actor).filter(pk=customer.pk).exists():
+        raise PermissionDenied(Action.LOG_INTERACTIONS.value)
+    now = timezone.now()
+    cleaned = _clean_interaction(data, now)
+    occurred_day = timezone.localdate(cleaned["occurred_at"])
+    open_tasks = ContactTask.objects.open().filter(
+        customer=customer, kind=TaskKind.CONTACT, due_date__lte=occurred_day
+    )
+    first_task = open_tasks.order_by("-due_date").first()
+    interaction = Interaction.objects.create(
+        customer=customer, branch_id=customer.branch_id, author=actor, task=first_task, **cleaned
+    )
+    closed = open_tasks.update(status=TaskStatus.DONE, done_at=now)
+    if cleaned["is_anomaly"]:
+        ContactTask.objects.filter(pk=getattr(first_task, "pk", None)).update(
+            escalated_at=now, escalated_to_id=actor.supervisor_id
+        )
+    Customer.objects.filter(pk=customer.pk).exclude(
+        last_activity_at__gte=cleaned["occurred_at"]
+    ).update(last_activity_at=cleaned["occurred_at"])
+    record_event(
+        actor=actor,
+        action="interaction_logged",
+        obj=customer,
+        changes={
+            "interaction": interaction.pk,
+            "channel": interaction.channel,
+            "tasks_closed": closed,
+            "is_anomaly": interaction.is_anomaly,
+        },
+    )
+    return interaction
