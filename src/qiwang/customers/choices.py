@@ -52,10 +52,41 @@ class Channel(models.TextChoices):
 
 class TaskKind(models.TextChoices):
     CONTACT = "contact", _("Contact")
+    GREETING = "greeting", _("Greeting")
     SOURCING = "sourcing", _("Help source elsewhere")
+    REFERRAL = "referral", _("Thank the referrer")
+    FOLLOW_UP = "follow_up", _("Follow-up")
 
 
 class TaskStatus(models.TextChoices):
     OPEN = "open", _("Open")
     DONE = "done", _("Done")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class TierChangeStatus(models.TextChoices):
+    SUGGESTED = "suggested", _("Suggested")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+
+
+class TierChangeSource(models.TextChoices):
+    RULE = "rule", _("Suggested by the value rule")
+    MANUAL = "manual", _("Changed by hand")
+    IMPORT = "import", _("Imported")
+
+
+class OccasionKind(models.TextChoices):
+    """Events that call for a greeting (DOMAIN.md §4)."""
+
+    PUBLIC_HOLIDAY = "public_holiday", _("Public holiday")
+    FESTIVAL = "festival", _("Traditional festival")
+    BIRTHDAY = "birthday", _("Birthday")
+    ANNIVERSARY = "anniversary", _("Company anniversary")
+    PRODUCT_LAUNCH = "product_launch", _("Product launch")
+    SALES_RISE = "sales_rise", _("Sales rise")
+
+
+class MessageStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")

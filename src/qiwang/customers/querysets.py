@@ -117,3 +117,30 @@ class InteractionQuerySet(BranchScopedQuerySet):
         if _owns_only_own_customers(user):
             scoped = scoped.filter(customer__account_manager=user)
         return scoped
+
+
+class CustomerChildQuerySet(BranchScopedQuerySet):
+    """Rows that belong to one customer (contacts, tier changes, …): scoped like the customer."""
+
+    branch_field = "customer__branch"
+
+    def for_user(self, user: User) -> CustomerChildQuerySet:
+        scoped = super().for_user(user)
+        if _owns_only_own_customers(user):
+            scoped = scoped.filter(customer__account_manager=user)
+        return scoped
+
+
+class ReferralQuerySet(BranchScopedQuerySet):
+    """Referrals are seen with the referrer (the follow-up is owed to them)."""
+
+    branch_field = "referrer__branch"
+
+    def for_user(self, user: User) -> ReferralQuerySet:
+        scoped = super().for_user(user)
+        if _owns_only_own_customers(user):
+            scoped = scoped.filter(referrer__account_manager=user)
+        return scoped
+
+    def follow_up_open(self) -> ReferralQuerySet:
+        return self.filter(follow_up_done_at__isnull=True)

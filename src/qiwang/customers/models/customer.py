@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qiwang.accounts.models import Branch
-from qiwang.customers.choices import CustomerKind, Tier
+from qiwang.customers.choices import CustomerKind, Lifecycle, Tier
 from qiwang.customers.querysets import CustomerQuerySet
 
 __all__ = ["Customer"]
@@ -40,6 +40,22 @@ class Customer(models.Model):
     orders_count = models.PositiveIntegerField(_("orders"), default=0)
     revenue = models.DecimalField(_("revenue"), max_digits=14, decimal_places=2, default=0)
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+    customer_since = models.DateField(
+        _("customer since"), null=True, blank=True, help_text=_("Start of the relationship.")
+    )
+    # Lifecycle: refreshed daily from activity by ``refresh_lifecycles`` (docs/customers.md);
+    # every change is kept as a LifecycleChange row.
+    lifecycle = models.CharField(
+        _("lifecycle"), max_length=20, choices=Lifecycle.choices, default=Lifecycle.NEW
+    )
+    # The customer's own dates, for greetings.
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    founded_on = models.DateField(
+        _("company anniversary"), null=True, blank=True, help_text=_("Founding date.")
+    )
+    tags = models.ManyToManyField(
+        "customers.CustomerTag", verbose_name=_("tags"), related_name="customers", blank=True
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -50,7 +66,10 @@ class Customer(models.Model):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         ordering = ["code"]
-        indexes = [models.Index(fields=["branch", "tier"])]
+        indexes = [
+            models.Index(fields=["branch", "tier"]),
+            models.Index(fields=["tier", "account_manager"]),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -92,6 +92,19 @@ class ContactTask(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=TaskStatus.choices, default=TaskStatus.OPEN
     )
+    # What makes the task unique besides customer, kind and day: "" for plan contacts, e.g.
+    # "festival:2026-09-25:中秋节", "allocation:12", "survey-response:7" for the others.
+    key = models.CharField(_("key"), max_length=120, blank=True, default="")
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, blank=True)
+    occasion = models.ForeignKey(
+        "customers.Occasion",
+        verbose_name=_("occasion"),
+        related_name="tasks",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    message = models.TextField(_("message"), blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
@@ -112,9 +125,9 @@ class ContactTask(models.Model):
         verbose_name_plural = _("contact tasks")
         ordering = ["due_date", "pk"]
         constraints = [
-            # Generating the same day twice inserts nothing new.
+            # Generating the same day twice inserts nothing new (ON CONFLICT DO NOTHING).
             models.UniqueConstraint(
-                fields=["customer", "plan", "due_date"], name="contact_task_once_per_plan_day"
+                fields=["customer", "kind", "due_date", "key"], name="contact_task_once"
             )
         ]
         indexes = [

@@ -122,6 +122,7 @@ def allocate_shortage(
             branch_id=share.key.branch_id,
             assignee_id=share.key.account_manager_id,
             kind=TaskKind.SOURCING,
+            key=f"allocation:{allocation.pk}",
             due_date=today,
             note=_("Short by %(units)d of %(product)s: help them source elsewhere.")
             % {"units": share.shortfall, "product": product},

@@ -37,12 +37,12 @@ class GenerationResult:
 
 
 _INSERT_TASKS = """
-INSERT INTO {task} (customer_id, branch_id, assignee_id, plan_id, kind, due_date, status, note,
-                    created_at)
-SELECT c.id, c.branch_id, c.account_manager_id, %s, %s, %s, %s, '', %s
+INSERT INTO {task} (customer_id, branch_id, assignee_id, plan_id, kind, due_date, status, key,
+                    channel, message, note, created_at)
+SELECT c.id, c.branch_id, c.account_manager_id, %s, %s, %s, %s, '', %s, '', '', %s
 FROM {customer} c
 WHERE c.tier = %s AND c.account_manager_id IS NOT NULL {rotation}
-ON CONFLICT (customer_id, plan_id, due_date) DO NOTHING
+ON CONFLICT (customer_id, kind, due_date, key) DO NOTHING
 """
 
 
@@ -54,6 +54,7 @@ def _insert_for_plan(plan: MaintenancePlan, day: datetime.date, now: datetime.da
         TaskKind.CONTACT.value,
         ops.adapt_datefield_value(day),
         TaskStatus.OPEN.value,
+        plan.channel,
         ops.adapt_datetimefield_value(now),
         plan.tier,
     ]

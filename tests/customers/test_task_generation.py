@@ -1,0 +1,82 @@
+"""The daily generation of contact tasks from the tier plans (DOMAIN.md §4 cadences)."""
+
+from __future__ import annotations
+
+import datetime
+
+from qiwang.customers.choices import TaskKind, TaskStatus
+from qiwang.customers.models import ContactTask
+from qiwang.customers.services import generate_contact_tasks
+
+# A Thursday: the default important / high-quality plans call on Monday and Thursday.
+THURSDAY = datetime.date(2026, 11, 19)
+
+
+def _tiers_due(day):
+    return sorted(
+        ContactTask.objects.filter(due_date=day, kind=TaskKind.CONTACT).values_list(
+            "customer__code", flat=True
+        )
+    )
+
+
+def test_thursday_calls_vip_important_and_high_quality_but_not_general(book):
+    # given the default plans: VIP daily, important and high-quality Monday + Thursday
+    # when the job runs for a Thursday
+    result = generate_contact_tasks(THURSDAY)
+    # then every owned VIP, important and high-quality customer has a task; the unowned VIP none
+    assert _tiers_due(THURSDAY) == ["A1000", "A1001", "A1002", "A2001", "B2001"]
+    assert result.created == 5
+
+
+def test_friday_calls_only_vips(book):
+    friday = THURSDAY + datetime.timedelta(days=1)
+    generate_contact_tasks(friday)
+    assert _tiers_due(friday) == ["A1000", "A2001", "B2001"]
+
+
+def test_general_customers_are_called_once_a_month_on_their_rotation_day(book):
+    general = book["general"]
+    due = [
+        day
+        for day in (datetime.date(2026, 11, 1) + datetime.timedelta(days=n) for n in range(30))
+        if generate_contact_tasks(day, escalate=False)
+        and ContactTask.objects.filter(customer=general, due_date=day).exists()
+    ]
+    assert due == [datetime.date(2026, 11, 1 + general.pk % 28)]
+
+
+def test_running_twice_creates_no_duplicates(book):
+    first = generate_contact_tasks(THURSDAY)
+    second = generate_contact_tasks(THURSDAY)
+    assert first.created == 5
+    assert second.created == 0
+    assert ContactTask.objects.filter(due_date=THURSDAY).count() == 5
+
+
+def test_tasks_go_to_the_account_manager_with_the_plan_channel(book, team):
+    generate_contact_tasks(THURSDAY)
+    task = ContactTask.objects.get(customer=book["vip"], due_date=THURSDAY)
+    assert task.assignee == team["manager"]
+    assert task.branch_id == book["vip"].branch_id
+    assert task.channel == "phone"
+    assert task.status == TaskStatus.OPEN
+
+
+def test_overdue_tasks_escalate_to_the_supervisor_once(book, team):
+    generate_contact_tasks(THURSDAY)
+    # two days later the VIP task of Thursday is still open: past the one-day grace
+    result = generate_contact_tasks(THURSDAY + datetime.timedelta(days=2))
+    task = ContactTask.objects.get(customer=book["vip"], due_date=THURSDAY)
+    assert task.escalated_to == team["supervisor"]
+    assert task.escalated_at is not None
+    assert result.escalated == 5  # every Thursday task, whoever's supervisor
+    again = generate_contact_tasks(THURSDAY + datetime.timedelta(days=2))
+    assert again.escalated == 0
+
+
+def test_done_tasks_do_not_escalate(book):
+    generate_contact_tasks(THURSDAY)
+    ContactTask.objects.filter(customer=book["vip"]).update(status=TaskStatus.DONE)
+    generate_contact_tasks(THURSDAY + datetime.timedelta(days=2))
+    assert ContactTask.objects.get(customer=book["vip"], due_date=THURSDAY).escalated_at is None
