@@ -22,6 +22,10 @@ def generate_tasks(
     enqueue: Annotated[
         bool, typer.Option(help="Put the job on the background queue instead of running it now.")
     ] = False,
+    reschedule: Annotated[
+        bool,
+        typer.Option(help="With --enqueue: the job queues itself again for every following day."),
+    ] = False,
 ) -> None:
     """Create the day's contact tasks from the tier plans and escalate overdue ones.
 
@@ -43,14 +47,15 @@ def generate_tasks(
     if enqueue:
         from qiwang.customers.tasks import generate_daily_contact_tasks
 
-        result = generate_daily_contact_tasks.enqueue(target.isoformat())
+        result = generate_daily_contact_tasks.enqueue(target.isoformat(), reschedule=reschedule)
         console.print(
             _("Queued the contact tasks of %(day)s (job %(id)s).")
             % {"day": target, "id": result.id}
         )
         return
-    from qiwang.customers.services import generate_contact_tasks
+    from qiwang.customers.services import generate_contact_tasks, refresh_lifecycles
 
+    refresh_lifecycles(target)
     outcome = generate_contact_tasks(target)
     console.print(
         _("%(day)s: %(created)d contact tasks created, %(escalated)d overdue tasks escalated.")

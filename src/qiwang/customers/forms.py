@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qiwang.customers.choices import Tier
+from qiwang.customers.choices import Channel, Tier, Topic
 
 
 class CustomerEditForm(forms.Form):
@@ -15,3 +15,34 @@ class CustomerEditForm(forms.Form):
     notes = forms.CharField(
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
+
+
+class InteractionForm(forms.Form):
+    """Logging a contact: how, which topics, the answers on timeliness and pass rate, notes."""
+
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    topics = forms.MultipleChoiceField(
+        label=_("Topics covered"),
+        choices=Topic.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    supply_on_time = forms.TypedChoiceField(
+        label=_("Was our supply on time?"),
+        choices=[("", _("Not asked")), ("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda value: {"yes": True, "no": False}.get(value),
+        empty_value=None,
+        required=False,
+    )
+    pass_rate = forms.DecimalField(
+        label=_("Inspection pass rate (%)"),
+        min_value=0,
+        max_value=100,
+        decimal_places=1,
+        required=False,
+    )
+    is_anomaly = forms.BooleanField(label=_("Anomaly: escalate to my supervisor"), required=False)
+    notes = forms.CharField(
+        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    next_step = forms.CharField(label=_("Next step"), max_length=300, required=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
 from qiwang.accounts.choices import Role
@@ -51,23 +51,30 @@ class CustomerQuerySet(BranchScopedQuerySet):
         return self.select_related("branch", "account_manager")
 
     def with_lifecycle(self, now: datetime.datetime) -> CustomerQuerySet:
-        """Annotate ``lifecycle`` from creation and last activity (rules in docs/customers.md)."""
+        """Annotate ``computed_lifecycle`` and ``last_seen`` from activity (docs/customers.md).
+
+        ``last_seen`` is the last activity, or the creation time for a customer never contacted.
+        New: created in the last ``NEW_DAYS``; active: seen in the last ``ACTIVE_DAYS``; dormant:
+        seen in the last ``DORMANT_DAYS``; lost: not seen for longer.
+        """
         last = Coalesce("last_activity_at", "created_at")
-        return self.annotate(
-            lifecycle=Case(
-                When(created_at__gte=now - datetime.timedelta(days=NEW_DAYS), then=Value("new")),
+        return self.annotate(last_seen=last).annotate(
+            computed_lifecycle=Case(
                 When(
-                    Q(last_activity_at__gte=now - datetime.timedelta(days=ACTIVE_DAYS)),
+                    created_at__gte=now - datetime.timedelta(days=NEW_DAYS),
+                    then=Value(Lifecycle.NEW.value),
+                ),
+                When(
+                    last_seen__gte=now - datetime.timedelta(days=ACTIVE_DAYS),
                     then=Value(Lifecycle.ACTIVE.value),
                 ),
                 When(
-                    Q(last_activity_at__isnull=True)
-                    | Q(last_activity_at__gte=now - datetime.timedelta(days=DORMANT_DAYS)),
+                    last_seen__gte=now - datetime.timedelta(days=DORMANT_DAYS),
                     then=Value(Lifecycle.DORMANT.value),
                 ),
                 default=Value(Lifecycle.LOST.value),
+                output_field=CharField(),
             ),
-            last_seen=last,
         )
 
     def by_tier_priority(self) -> CustomerQuerySet:
@@ -96,9 +103,18 @@ class ContactTaskQuerySet(BranchScopedQuerySet):
             self.filter(assignee=user)
             .open()
             .due_by(day)
-            .select_related("customer", "plan")
+            .select_related("customer", "plan", "occasion")
             .annotate(tier_rank=tier_rank("customer__tier"))
             .order_by("tier_rank", "due_date", "pk")
+        )
+
+    def escalated_to_user(self, user: User) -> ContactTaskQuerySet:
+        """Open tasks escalated to ``user`` (a supervisor), oldest first."""
+        return (
+            self.open()
+            .filter(escalated_to=user)
+            .select_related("customer", "assignee")
+            .order_by("due_date", "pk")
         )
 
     def counts_by_day(self, start: datetime.date, end: datetime.date) -> QuerySet:

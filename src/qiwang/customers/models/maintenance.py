@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qiwang.accounts.models import Branch
-from qiwang.customers.choices import Channel, Frequency, TaskKind, TaskStatus, Tier
+from qiwang.customers.choices import Channel, Frequency, TaskKind, TaskStatus, Tier, Topic
 from qiwang.customers.querysets import ContactTaskQuerySet, InteractionQuerySet
 
 __all__ = ["ContactTask", "Interaction", "MaintenancePlan"]
@@ -40,6 +40,11 @@ class MaintenancePlan(models.Model):
 
     def __str__(self) -> str:
         return str(self.get_tier_display())
+
+    @property
+    def topic_labels(self) -> list[str]:
+        labels = dict(Topic.choices)
+        return [str(labels.get(topic, topic)) for topic in self.topics]
 
     def is_due_on(self, day: datetime.date) -> bool:
         """Whether the plan contacts (some of) its customers on ``day``."""

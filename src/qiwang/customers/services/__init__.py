@@ -4,9 +4,11 @@ from qiwang.customers.services.allocation import allocate_shortage
 from qiwang.customers.services.customer import EDITABLE_FIELDS, create_customer, update_customer
 from qiwang.customers.services.maintenance import (
     GenerationResult,
+    create_follow_up,
     escalate_overdue_tasks,
     generate_contact_tasks,
     log_interaction,
+    refresh_lifecycles,
     update_plan,
 )
 
@@ -15,9 +17,11 @@ __all__ = [
     "GenerationResult",
     "allocate_shortage",
     "create_customer",
+    "create_follow_up",
     "escalate_overdue_tasks",
     "generate_contact_tasks",
     "log_interaction",
+    "refresh_lifecycles",
     "update_customer",
     "update_plan",
 ]

@@ -16,14 +16,14 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qiwang.accounts.models import User
 from qiwang.accounts.permissions import Action, require
 from qiwang.accounts.services import diff_fields, record_event
-from qiwang.customers.choices import Channel, Frequency, TaskKind, TaskStatus, Topic
+from qiwang.customers.choices import Channel, Frequency, Lifecycle, TaskKind, TaskStatus, Topic
 from qiwang.customers.models import ContactTask, Customer, Interaction, MaintenancePlan
 from qiwang.customers.models.maintenance import MONTH_ROTATION
 from qiwang.errors import ServiceError
@@ -198,26 +198,39 @@ def _clean_interaction(data: dict[str, Any], now: datetime.datetime) -> dict[str
 
 
 @transaction.atomic
-def log_interaction(*, actor: User, customer: Customer, data: dict[str, Any]) -> Interaction:
-    """Record a contact with ``customer``; it closes the customer's open contact tasks due by
-    that day and updates the customer's last activity. Anomalies (late supply, a pass rate
-    below ``QIWANG_PASS_RATE_ALERT``) are escalated to the supervisor at once."""
+def log_interaction(
+    *,
+    actor: User,
+    customer: Customer,
+    data: dict[str, Any],
+    task: ContactTask | None = None,
+) -> Interaction:
+    """Record a contact with ``customer``.
+
+    It completes ``task`` (any kind: contact, greeting, sourcing, follow-up) if given, and every
+    open plan contact task of the customer due by that day; it updates the customer's last
+    activity. Anomalies (an explicit flag, late supply, a pass rate below
+    ``QIWANG_PASS_RATE_ALERT``) are escalated to the author's supervisor at once.
+    """
     require(actor, Action.LOG_INTERACTIONS, customer)
     if not Customer.objects.for_user(actor).filter(pk=customer.pk).exists():
         raise PermissionDenied(Action.LOG_INTERACTIONS.value)
+    if task is not None and (task.customer_id != customer.pk or task.status != TaskStatus.OPEN):
+        raise ServiceError(_("This task is not an open task of this customer."), field="task")
     now = timezone.now()
     cleaned = _clean_interaction(data, now)
     occurred_day = timezone.localdate(cleaned["occurred_at"])
     open_tasks = ContactTask.objects.open().filter(
         customer=customer, kind=TaskKind.CONTACT, due_date__lte=occurred_day
     )
-    first_task = open_tasks.order_by("-due_date").first()
+    first_task = task or open_tasks.order_by("-due_date").first()
     interaction = Interaction.objects.create(
         customer=customer, branch_id=customer.branch_id, author=actor, task=first_task, **cleaned
     )
-    closed = open_tasks.update(status=TaskStatus.DONE, done_at=now)
-    if cleaned["is_anomaly"]:
-        ContactTask.objects.filter(pk=getattr(first_task, "pk", None)).update(
+    done = ContactTask.objects.filter(pk=getattr(first_task, "pk", None)) | open_tasks
+    closed = done.filter(status=TaskStatus.OPEN).update(status=TaskStatus.DONE, done_at=now)
+    if cleaned["is_anomaly"] and first_task is not None:
+        ContactTask.objects.filter(pk=first_task.pk).update(
             escalated_at=now, escalated_to_id=actor.supervisor_id
         )
     Customer.objects.filter(pk=customer.pk).exclude(
@@ -235,3 +248,95 @@ def log_interaction(*, actor: User, customer: Customer, data: dict[str, Any]) ->
         },
     )
     return interaction
+
+
+# --- follow-ups (public: other modules call this) -------------------------------------------
+
+
+@transaction.atomic
+def create_follow_up(
+    customer: Customer,
+    *,
+    reason: str,
+    due: datetime.date,
+    source: str,
+    actor: User | None = None,
+    kind: str = TaskKind.FOLLOW_UP,
+) -> ContactTask:
+    """Give the customer's account manager a task to follow up ``customer`` by ``due``.
+
+    For other modules (a low survey score, a resolved complaint, a referral): ``source`` names
+    what asked for it (e.g. ``"survey-response:42"``) and makes the call idempotent — calling
+    twice with the same customer, kind, day and source returns the existing task. ``reason`` is
+    shown on the task. A customer without an account manager gets an unassigned task that the
+    branch sees. Audited when an ``actor`` is given.
+    """
+    reason = str(reason or "").strip()
+    source = str(source or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not reason:
+        errors["reason"] = [_("Say why the customer needs a follow-up.")]
+    if not source:
+        errors["source"] = [_("Name what asked for the follow-up.")]
+    elif len(source) > 120:
+        errors["source"] = [_("The source is at most 120 characters.")]
+    if kind not in TaskKind.values:
+        errors["kind"] = [_("%s is not a task kind.") % kind]
+    if errors:
+        raise ServiceError(errors)
+    task, created = ContactTask.objects.get_or_create(
+        customer=customer,
+        kind=kind,
+        due_date=due,
+        key=source,
+        defaults={
+            "branch_id": customer.branch_id,
+            "assignee_id": customer.account_manager_id,
+            "note": reason[:300],
+        },
+    )
+    if created and actor is not None:
+        record_event(
+            actor=actor,
+            action="follow_up_created",
+            obj=customer,
+            changes={"task": task.pk, "source": source, "due": due.isoformat()},
+        )
+    return task
+
+
+# --- lifecycle ------------------------------------------------------------------------------
+
+
+def refresh_lifecycles(day: datetime.date, *, now: datetime.datetime | None = None) -> int:
+    """Recompute every customer's lifecycle from activity (set-based) and record each change
+    as a LifecycleChange row of ``day``. Returns the number of customers that changed."""
+    from qiwang.customers.models import LifecycleChange
+
+    now = now or timezone.now()
+    changed = Customer.objects.with_lifecycle(now).exclude(lifecycle=F("computed_lifecycle"))
+    with transaction.atomic():
+        LifecycleChange.objects.bulk_create(
+            (
+                LifecycleChange(
+                    customer_id=row["pk"],
+                    old_lifecycle=row["lifecycle"],
+                    new_lifecycle=row["computed_lifecycle"],
+                    changed_on=day,
+                )
+                for row in changed.values("pk", "lifecycle", "computed_lifecycle").iterator(
+                    chunk_size=5000
+                )
+            ),
+            batch_size=5000,
+            ignore_conflicts=True,
+        )
+        count = 0
+        for value in Lifecycle.values:
+            count += (
+                Customer.objects.with_lifecycle(now)
+                .filter(computed_lifecycle=value)
+                .exclude(lifecycle=value)
+                .update(lifecycle=value)
+            )
+    return count

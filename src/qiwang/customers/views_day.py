@@ -1,0 +1,142 @@
+"""The account manager's day: today's tasks (VIP first), logging an interaction, the calendar."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from qiwang.accounts.permissions import Action, require
+from qiwang.customers.forms import InteractionForm
+from qiwang.customers.models import ContactTask, Customer
+from qiwang.customers.services import log_interaction
+from qiwang.errors import ServiceError
+
+
+def _day_from(request: HttpRequest) -> datetime.date:
+    raw = request.GET.get("day", "").strip()
+    if raw:
+        try:
+            return datetime.date.fromisoformat(raw)
+        except ValueError:
+            messages.error(request, _("%s is not a date (YYYY-MM-DD); showing today.") % raw)
+    return timezone.localdate()
+
+
+@login_required
+def my_day(request: HttpRequest) -> HttpResponse:
+    """Open tasks due by the day, VIP first; overdue ones flagged; escalations to me below."""
+    require(request.user, Action.LOG_INTERACTIONS)
+    day = _day_from(request)
+    tasks = list(ContactTask.objects.for_day(request.user, day))
+    escalated = list(ContactTask.objects.escalated_to_user(request.user).for_user(request.user))
+    return render(
+        request,
+        "customers/my_day.html",
+        {
+            "day": day,
+            "is_today": day == timezone.localdate(),
+            "tasks": tasks,
+            "overdue": sum(1 for task in tasks if task.due_date < day),
+            "escalated": escalated,
+            "previous_day": day - datetime.timedelta(days=1),
+            "next_day": day + datetime.timedelta(days=1),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def log_interaction_view(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The interaction form (an htmx fragment inside "my day", or a page of its own)."""
+    require(request.user, Action.LOG_INTERACTIONS)
+    customer = get_object_or_404(Customer.objects.for_user(request.user), pk=customer_id)
+    task = None
+    task_id = request.POST.get("task") or request.GET.get("task")
+    if task_id:
+        task = get_object_or_404(
+            ContactTask.objects.for_user(request.user).filter(customer=customer),
+            pk=task_id if str(task_id).isdigit() else 0,
+        )
+    initial = {"channel": (task.channel if task and task.channel else "phone")}
+    if task and task.plan_id:
+        initial["topics"] = task.plan.topics
+    form = InteractionForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                log_interaction(
+                    actor=request.user, customer=customer, data=form.cleaned_data, task=task
+                )
+            except ServiceError as error:
+                for field, field_messages in error.errors.items():
+                    for message in field_messages:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                if request.htmx:
+                    return render(
+                        request, "customers/_task_done.html", {"customer": customer, "task": task}
+                    )
+                messages.success(request, _("Interaction saved."))
+                return redirect("customers:detail", customer_id=customer.pk)
+        status = 422
+    template = "customers/_interaction_form.html" if request.htmx else "customers/interaction.html"
+    return render(
+        request,
+        template,
+        {"customer": customer, "task": task, "form": form},
+        status=status,
+    )
+
+
+@login_required
+def task_calendar(request: HttpRequest) -> HttpResponse:
+    """A month of the user's tasks: how many were due each day and how many are done."""
+    require(request.user, Action.LOG_INTERACTIONS)
+    today = timezone.localdate()
+    raw = request.GET.get("month", "").strip()
+    try:
+        first = datetime.date.fromisoformat(f"{raw}-01") if raw else today.replace(day=1)
+    except ValueError:
+        messages.error(request, _("%s is not a month (YYYY-MM); showing this month.") % raw)
+        first = today.replace(day=1)
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    tasks = ContactTask.objects.for_user(request.user)
+    if not request.user.is_administrator:
+        tasks = tasks.filter(assignee=request.user)
+    counts = {row["due_date"]: row for row in tasks.counts_by_day(first, last)}
+    weeks = []
+    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
+        weeks.append(
+            [
+                {
+                    "date": date,
+                    "in_month": date.month == first.month,
+                    "is_today": date == today,
+                    "total": counts.get(date, {}).get("total", 0),
+                    "done": counts.get(date, {}).get("done", 0),
+                }
+                for date in week
+            ]
+        )
+    previous_month = (first - datetime.timedelta(days=1)).replace(day=1)
+    next_month = last + datetime.timedelta(days=1)
+    return render(
+        request,
+        "customers/calendar.html",
+        {
+            "first": first,
+            "weeks": weeks,
+            "previous_month": previous_month,
+            "next_month": next_month,
+            "weekdays": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
+        },
+    )

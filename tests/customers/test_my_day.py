@@ -1,0 +1,186 @@
+"""The account manager's day: the page, logging an interaction, follow-ups, the calendar."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from tests.conftest import PASSWORD
+
+from qiwang.accounts.models import AuditEvent
+from qiwang.customers.choices import TaskKind, TaskStatus
+from qiwang.customers.models import ContactTask, Customer, Interaction
+from qiwang.customers.services import create_follow_up, generate_contact_tasks, log_interaction
+from qiwang.errors import ServiceError
+
+
+@pytest.fixture
+def today_tasks(book):
+    generate_contact_tasks(timezone.localdate(), escalate=False)
+    return book
+
+
+def _client(client, user):
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def test_my_day_lists_own_open_tasks_vip_first(client, team, today_tasks):
+    # given a general customer due today too (whatever the rotation), plus the generated tasks
+    today = timezone.localdate()
+    ContactTask.objects.get_or_create(
+        customer=today_tasks["general"],
+        kind=TaskKind.CONTACT,
+        due_date=today,
+        key="",
+        defaults={"branch_id": today_tasks["general"].branch_id, "assignee": team["manager"]},
+    )
+    response = _client(client, team["manager"]).get("/customers/my-day/")
+    assert response.status_code == 200
+    tasks = response.context["tasks"]
+    assert {task.customer.code for task in tasks} <= {"A1000", "A1001", "A1002", "A1003"}
+    assert tasks[0].customer.tier == "vip"
+    ranks = [task.tier_rank for task in tasks]
+    assert ranks == sorted(ranks)
+    # nobody else's customers
+    assert "A2001" not in response.content.decode()
+
+
+def test_my_day_shows_overdue_tasks_from_earlier_days(client, team, book):
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    generate_contact_tasks(yesterday, escalate=False)
+    response = _client(client, team["manager"]).get("/customers/my-day/")
+    assert response.context["overdue"] >= 1
+    assert "A1000" in {task.customer.code for task in response.context["tasks"]}
+
+
+def test_my_day_is_refused_to_roles_that_do_not_log_interactions(client, org):
+    response = _client(client, org.users["analyst"]).get("/customers/my-day/")
+    assert response.status_code == 403
+
+
+def test_my_day_empty_state(client, team):
+    response = _client(client, team["manager"]).get("/customers/my-day/")
+    assert response.status_code == 200
+    assert 'data-testid="empty-state"' in response.content.decode()
+
+
+def test_logging_an_interaction_through_htmx_completes_the_task(client, team, today_tasks):
+    vip = today_tasks["vip"]
+    task = ContactTask.objects.get(customer=vip, due_date=timezone.localdate())
+    response = _client(client, team["manager"]).post(
+        f"/customers/{vip.pk}/interactions/new/",
+        {
+            "task": task.pk,
+            "channel": "phone",
+            "topics": ["supply_timeliness", "pass_rate"],
+            "supply_on_time": "yes",
+            "pass_rate": "99.5",
+            "notes": "一切正常",
+            "next_step": "下周送样",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert 'data-testid="task-done"' in response.content.decode()
+    task.refresh_from_db()
+    assert task.status == TaskStatus.DONE
+    interaction = Interaction.objects.get(customer=vip)
+    assert interaction.task == task
+    assert interaction.topics == ["supply_timeliness", "pass_rate"]
+    assert interaction.supply_on_time is True
+    assert str(interaction.pass_rate) == "99.5"
+    assert interaction.is_anomaly is False
+    assert Customer.objects.get(pk=vip.pk).last_activity_at is not None
+    assert AuditEvent.objects.filter(action="interaction_logged").count() == 1
+
+
+def test_a_low_pass_rate_is_an_anomaly_escalated_to_the_supervisor(client, team, today_tasks):
+    vip = today_tasks["vip"]
+    task = ContactTask.objects.get(customer=vip, due_date=timezone.localdate())
+    _client(client, team["manager"]).post(
+        f"/customers/{vip.pk}/interactions/new/",
+        {"task": task.pk, "channel": "phone", "pass_rate": "80"},
+        HTTP_HX_REQUEST="true",
+    )
+    task.refresh_from_db()
+    assert Interaction.objects.get(customer=vip).is_anomaly is True
+    assert task.escalated_to == team["supervisor"]
+
+
+def test_bad_input_answers_422_naming_the_field_and_writes_nothing(client, team, today_tasks):
+    vip = today_tasks["vip"]
+    response = _client(client, team["manager"]).post(
+        f"/customers/{vip.pk}/interactions/new/",
+        {"channel": "pigeon", "pass_rate": "120"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 422
+    form = response.context["form"]
+    assert set(form.errors) == {"channel", "pass_rate"}
+    assert not Interaction.objects.exists()
+
+
+def test_another_managers_customer_is_404(client, team, today_tasks):
+    response = _client(client, team["manager"]).post(
+        f"/customers/{today_tasks['second_vip'].pk}/interactions/new/", {"channel": "phone"}
+    )
+    assert response.status_code == 404
+    assert not Interaction.objects.exists()
+
+
+def test_the_service_refuses_a_task_of_another_customer(team, today_tasks):
+    other_task = ContactTask.objects.get(customer=today_tasks["important"])
+    with pytest.raises(ServiceError) as error:
+        log_interaction(
+            actor=team["manager"],
+            customer=today_tasks["vip"],
+            data={"channel": "phone"},
+            task=other_task,
+        )
+    assert "task" in error.value.errors
+
+
+def test_create_follow_up_is_idempotent_per_source(team, book):
+    due = datetime.date(2026, 12, 1)
+    first = create_follow_up(
+        book["vip"],
+        reason="满意度 2 分",
+        due=due,
+        source="survey-response:7",
+        actor=team["manager"],
+    )
+    second = create_follow_up(
+        book["vip"], reason="满意度 2 分", due=due, source="survey-response:7"
+    )
+    assert first.pk == second.pk
+    assert first.assignee == team["manager"]
+    assert first.kind == TaskKind.FOLLOW_UP
+    assert first.note == "满意度 2 分"
+    assert ContactTask.objects.filter(kind=TaskKind.FOLLOW_UP).count() == 1
+
+
+def test_create_follow_up_names_missing_fields(book):
+    with pytest.raises(ServiceError) as error:
+        create_follow_up(book["vip"], reason=" ", due=datetime.date(2026, 12, 1), source="")
+    assert set(error.value.errors) == {"reason", "source"}
+
+
+def test_calendar_counts_due_and_done_tasks_per_day(client, team, book):
+    day = datetime.date(2026, 11, 19)
+    generate_contact_tasks(day, escalate=False)
+    ContactTask.objects.filter(customer=book["vip"], due_date=day).update(status=TaskStatus.DONE)
+    response = _client(client, team["manager"]).get("/customers/calendar/?month=2026-11")
+    assert response.status_code == 200
+    cells = {cell["date"]: cell for week in response.context["weeks"] for cell in week}
+    # the own manager's VIP, important and high-quality customers (and the general customer when
+    # 19 November is its rotation day, 1 + id % 28); one done
+    general_due = book["general"].pk % 28 == 19 - 1
+    assert (cells[day]["total"], cells[day]["done"]) == (3 + general_due, 1)
+
+
+def test_calendar_rejects_a_bad_month_with_a_message(client, team):
+    response = _client(client, team["manager"]).get("/customers/calendar/?month=2026-13")
+    assert response.status_code == 200
+    assert "2026-13" in response.content.decode()
