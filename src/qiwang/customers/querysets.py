@@ -160,3 +160,13 @@ class ReferralQuerySet(BranchScopedQuerySet):
 
     def follow_up_open(self) -> ReferralQuerySet:
         return self.filter(follow_up_done_at__isnull=True)
+
+
+class AllocationQuerySet(BranchScopedQuerySet):
+    """Allocations are seen by the branch; an account manager sees the ones they made."""
+
+    def for_user(self, user: User) -> AllocationQuerySet:
+        scoped = super().for_user(user)
+        if _owns_only_own_customers(user):
+            scoped = scoped.filter(created_by=user)
+        return scoped

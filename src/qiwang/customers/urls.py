@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qiwang.customers import views, views_day
+from qiwang.customers import views, views_allocation, views_day
 
 app_name = "customers"
 
@@ -14,5 +14,11 @@ urlpatterns = [
         "<int:customer_id>/interactions/new/",
         views_day.log_interaction_view,
         name="log_interaction",
+    ),
+    path("allocations/", views_allocation.allocation_list, name="allocations"),
+    path(
+        "allocations/<int:allocation_id>/",
+        views_allocation.allocation_detail,
+        name="allocation_detail",
     ),
 ]

@@ -7,8 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qiwang.accounts.models import Branch
-from qiwang.accounts.querysets import BranchScopedQuerySet
 from qiwang.customers.choices import Tier
+from qiwang.customers.querysets import AllocationQuerySet
 
 __all__ = ["Allocation", "AllocationLine"]
 
@@ -32,7 +32,7 @@ class Allocation(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    objects = BranchScopedQuerySet.as_manager()
+    objects = AllocationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("shortage allocation")

@@ -75,11 +75,17 @@ def allocate_shortage(
         errors["available"] = [_("The available quantity must be zero or more.")]
     if not requests:
         errors["requests"] = [_("Enter at least one customer's request.")]
+    in_scope = Branch.objects.with_descendants([branch.pk])
+    visible = set(
+        Customer.objects.for_user(actor)
+        .filter(pk__in=[customer.pk for customer, _quantity in requests])
+        .values_list("pk", flat=True)
+    )
     seen: set[int] = set()
     for customer, quantity in requests:
-        if customer.branch_id != branch.pk and not actor.is_administrator:
+        if customer.branch_id not in in_scope or customer.pk not in visible:
             errors.setdefault("requests", []).append(
-                _("Customer %s is not in this branch.") % customer.code
+                _("Customer %s is not one of your customers in this branch.") % customer.code
             )
         if customer.pk in seen:
             errors.setdefault("requests", []).append(
