@@ -25,6 +25,7 @@ class Action(enum.StrEnum):
     LOG_INTERACTIONS = "log_interactions"  # contact tasks and interactions with own customers
     MANAGE_MAINTENANCE_PLANS = "manage_maintenance_plans"  # cadence and topics per tier
     ALLOCATE_SUPPLY = "allocate_supply"  # shortage allocation by tier
+    VIEW_CUSTOMER_REPORTS = "view_customer_reports"  # monthly relationship report
     VIEW_SERVICES = "view_services"
     CHANGE_SERVICES = "change_services"
     VIEW_SURVEYS = "view_surveys"
@@ -50,14 +51,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Action]] = {
         _EVERYONE_READS
         | {Action.CHANGE_SERVICES, Action.CHANGE_SURVEYS, Action.CHANGE_COMPLAINTS}
         | {Action.VIEW_AUDIT_LOG, Action.MANAGE_MAINTENANCE_PLANS, Action.ALLOCATE_SUPPLY}
+        | {Action.VIEW_CUSTOMER_REPORTS}
     ),
     Role.ACCOUNT_MANAGER: frozenset(
         _EVERYONE_READS
         | {Action.CHANGE_CUSTOMERS, Action.VIEW_PERSONAL_DATA, Action.LOG_INTERACTIONS}
-        | {Action.ALLOCATE_SUPPLY}
+        | {Action.ALLOCATE_SUPPLY, Action.VIEW_CUSTOMER_REPORTS}
     ),
     Role.AGENT: frozenset(_EVERYONE_READS | {Action.CHANGE_COMPLAINTS, Action.VIEW_PERSONAL_DATA}),
-    Role.ANALYST: frozenset(_EVERYONE_READS),
+    Role.ANALYST: frozenset(_EVERYONE_READS | {Action.VIEW_CUSTOMER_REPORTS}),
 }
 
 
