@@ -145,16 +145,18 @@ def synthetic_ecsi(rows: int, path: Path, seed: int = 0) -> Path:
     return path
 
 
-def bench_large(rows: int, resamples: int) -> dict[str, object]:
+def bench_large(rows: int, resamples: int, row_weights: bool) -> dict[str, object]:
     path = synthetic_ecsi(rows, OUT / f"ecsi_synthetic_{rows}.parquet")
+    load_before = os.getloadavg()
     start = time.perf_counter()
     estimate = csi.fit(path, "ecsi")
     fit_seconds = time.perf_counter() - start
     start = time.perf_counter()
     boot = csi.bootstrap(path, "ecsi", resamples=resamples, seed=1)
     boot_seconds = time.perf_counter() - start
-    return {
+    result: dict[str, object] = {
         "machine": machine(),
+        "load_average_before": load_before,
         "rows": rows,
         "parquet_bytes": path.stat().st_size,
         "fit_from_duckdb_moments_seconds": fit_seconds,
@@ -170,6 +172,18 @@ def bench_large(rows: int, resamples: int) -> dict[str, object]:
         ],
         "path_std_error_max": float(boot.paths["std_error"].max()),
     }
+    if row_weights:
+        # the same bootstrap with a Poisson weight per row (no buckets), for the time and for
+        # the agreement of the standard errors
+        start = time.perf_counter()
+        rows_boot = csi.bootstrap(path, "ecsi", resamples=resamples, seed=1, buckets=0)
+        result["row_weights_bootstrap_seconds"] = time.perf_counter() - start
+        ratio = boot.paths["std_error"] / rows_boot.paths["std_error"]
+        result["path_std_error_ratio_buckets_over_rows"] = [
+            float(ratio.min()),
+            float(ratio.max()),
+        ]
+    return result
 
 
 def main() -> None:
@@ -179,11 +193,14 @@ def main() -> None:
     parser.add_argument("--plspm-resamples", type=int, default=5000, help="0 skips plspm")
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--row-weights", action="store_true", help="large: also bootstrap with per-row weights"
+    )
     args = parser.parse_args()
     if args.part == "mobi":
         result = bench_mobi(args.resamples or 5000, args.plspm_resamples, args.repeat)
     else:
-        result = bench_large(args.rows, args.resamples or 200)
+        result = bench_large(args.rows, args.resamples or 200, args.row_weights)
     print(json.dumps(result, indent=2))
 
 

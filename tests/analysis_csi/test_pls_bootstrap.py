@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -202,3 +204,48 @@ def test_index_interval_covers_the_index(satisfaction_boot):
     table = satisfaction_boot.index
     assert np.all((table["ci_low"] < table["original"]) & (table["original"] < table["ci_high"]))
     assert satisfaction_boot.valid == RESAMPLES
+
+
+# seminr's bootstrap summary of the test-summary.R model (bootstrap_model(nboot = 500,
+# seed = 123)), its fixture tests/fixtures/V_3_6_0/boot_report_paths.csv (sem-in-r/seminr,
+# commit 8fd6c8f), copied verbatim.
+SEMINR_BOOT_PATHS_CSV = """\
+"","Original Est.","Bootstrap Mean","Bootstrap SD","T Stat.","2.5% CI","97.5% CI","Bootstrap P Val"
+"Image  ->  Satisfaction",0.447003896753384,0.448638651551904,0.0569259275804892,7.85237791903087,0.329979162176453,0.556764224609957,0
+"Expectation  ->  Satisfaction",0.171830104491587,0.171113435491871,0.0619900261088522,2.77189921149346,0.0546416559521134,0.283964288192345,0
+"Value  ->  Satisfaction",0.316425319256027,0.312848946465102,0.0717381375043804,4.41083822724985,0.174920077851846,0.438022907321881,0
+"""  # noqa: E501
+SEMINR_RESAMPLES = 500
+
+
+def test_bootstrap_within_sampling_tolerance_of_seminr_boot_report_paths(mobi):
+    # given seminr's 500-resample bootstrap of a four-LV mobi model (standardised, path scheme)
+    expected = pd.read_csv(io.StringIO(SEMINR_BOOT_PATHS_CSV), index_col=0)
+    expected.index = [name.replace("  ->  ", " -> ") for name in expected.index]
+    model = csi.ModelSpec.from_mapping(
+        {
+            "blocks": {
+                "Image": [f"IMAG{i}" for i in range(1, 6)],
+                "Expectation": [f"CUEX{i}" for i in range(1, 4)],
+                "Value": ["PERV1", "PERV2"],
+                "Satisfaction": [f"CUSA{i}" for i in range(1, 4)],
+            },
+            "paths": [["Image", "Satisfaction"], ["Expectation", "Satisfaction"]]
+            + [["Value", "Satisfaction"]],
+            "scheme": "path",
+        }
+    )
+    # when we bootstrap it with Poisson weights
+    boot = csi.bootstrap(mobi, model, resamples=RESAMPLES, seed=123, tolerance=1e-10)
+    table = boot.paths.set_index(boot.paths["from"] + " -> " + boot.paths["to"])
+    actual = table.loc[expected.index]
+    se = expected["Bootstrap SD"].to_numpy()
+    # then the original estimates agree to 6 decimals (seminr stops on its own rule)
+    np.testing.assert_allclose(actual["original"], expected["Original Est."], atol=1e-6)
+    # and mean, SD and percentile bounds within 4 Monte-Carlo standard errors (as above)
+    both = np.sqrt(1 / SEMINR_RESAMPLES + 1 / RESAMPLES)
+    assert np.all(np.abs(actual["mean"] - expected["Bootstrap Mean"]) <= 4 * se * both)
+    assert np.all(np.abs(actual["std_error"] / se - 1) <= 4 * both)
+    quantile_mc = 0.28 * np.sqrt(100) * both
+    assert np.all(np.abs(actual["ci_low"] - expected["2.5% CI"]) <= 4 * se * quantile_mc)
+    assert np.all(np.abs(actual["ci_high"] - expected["97.5% CI"]) <= 4 * se * quantile_mc)

@@ -8,6 +8,8 @@ are seminr outputs (path weighting, standardised data) for a five-LV model on `m
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -159,3 +161,71 @@ def test_seminr_mobi_basic_model_to_six_decimals(mobi):
     np.testing.assert_allclose(actual["loading"], expected_outer["loading"], atol=DECIMALS_6)
     paths = result.path_coefficients.loc[expected_paths.index, expected_paths.columns]
     np.testing.assert_allclose(paths, expected_paths, atol=DECIMALS_6)
+
+
+# seminr's summary tests (sem-in-r/seminr, tests/testthat/test-summary.R): four mode A composites
+# on `mobi`, Satisfaction <- Image, Expectation, Value, path weighting, standardised data. The
+# expected tables are seminr's fixture files, copied verbatim:
+# tests/fixtures/V_3_6_0/reliability.csv (commit a36aa3c) and tests/fixtures/V_3_5_X/htmt.csv
+# (commit f337c1a).
+SEMINR_RELIABILITY_CSV = """\
+"","alpha","rhoC","AVE","rhoA"
+"Image",0.722834595427083,0.818325774056256,0.477979834838268,0.745291554480322
+"Expectation",0.451902555978063,0.733177801505283,0.480507046633952,0.461657986928213
+"Value",0.823631979352573,0.917897281748515,0.84831067540365,0.857527048393235
+"Satisfaction",0.779195021918597,0.871457927643628,0.693363990925202,0.784023593590752
+"""
+SEMINR_HTMT_CSV = """\
+"","Image","Expectation","Value","Satisfaction"
+"Image",NA,0.88803042750925,0.651659392487802,0.910100923782741
+"Expectation",NA,NA,0.588628982316289,0.865108193553153
+"Value",NA,NA,NA,0.740808927759395
+"Satisfaction",NA,NA,NA,NA
+"""
+
+
+def mobi_summary_model(mobi: pd.DataFrame) -> csi.ModelSpec:
+    """The model of seminr's tests/testthat/test-summary.R."""
+    return csi.ModelSpec.from_mapping(
+        {
+            "blocks": {
+                "Image": [f"IMAG{i}" for i in range(1, 6)],
+                "Expectation": [f"CUEX{i}" for i in range(1, 4)],
+                "Value": ["PERV1", "PERV2"],
+                "Satisfaction": [f"CUSA{i}" for i in range(1, 4)],
+            },
+            "paths": [["Image", "Satisfaction"], ["Expectation", "Satisfaction"]]
+            + [["Value", "Satisfaction"]],
+            "scheme": "path",
+        }
+    )
+
+
+def test_reliability_matches_seminr_reliability_csv(mobi):
+    # given seminr's reliability table (alpha, rhoC, AVE, rhoA) from its fixture reliability.csv
+    expected = pd.read_csv(io.StringIO(SEMINR_RELIABILITY_CSV), index_col=0)
+    # when the same model is fitted to the fixed point (seminr's stopping rule differs; see above)
+    result = csi.fit(mobi, mobi_summary_model(mobi), tolerance=1e-14, max_iterations=300)
+    # then Cronbach's α, composite reliability ρc, AVE and ρ_A agree to 6 decimals or better
+    actual = result.reliability.loc[expected.index]
+    pairs = {
+        "cronbach_alpha": "alpha",
+        "composite_reliability": "rhoC",
+        "ave": "AVE",
+        "rho_a": "rhoA",
+    }
+    for ours, theirs in pairs.items():
+        np.testing.assert_allclose(actual[ours], expected[theirs], rtol=0, atol=1e-9)
+
+
+def test_htmt_matches_seminr_htmt_csv(mobi):
+    # given seminr's HTMT matrix (upper triangle) from its fixture htmt.csv
+    expected = pd.read_csv(io.StringIO(SEMINR_HTMT_CSV), index_col=0)
+    # when
+    result = csi.fit(mobi, mobi_summary_model(mobi))
+    # then every heterotrait-monotrait ratio agrees (HTMT depends on the data only)
+    lvs = list(expected.index)
+    for i, a in enumerate(lvs):
+        for b in lvs[i + 1 :]:
+            assert result.htmt.loc[a, b] == pytest.approx(expected.loc[a, b], abs=1e-12)
+            assert result.htmt.loc[b, a] == pytest.approx(expected.loc[a, b], abs=1e-12)
