@@ -103,7 +103,7 @@ def test_page_personal_data_only_for_roles_that_need_it(role, org, customers):
     [
         "core:home",
         "core:services",
-        "core:surveys",
+        "surveys:list",
         "core:complaints",
         "core:insights",
         "accounts:tokens",

@@ -7,7 +7,6 @@ app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("services/", views.services, name="services"),
-    path("surveys/", views.surveys, name="surveys"),
     path("complaints/", views.complaints, name="complaints"),
     path("insights/", views.insights, name="insights"),
     path("health/", views.health, name="health"),

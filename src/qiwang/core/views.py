@@ -57,11 +57,6 @@ def services(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def surveys(request: HttpRequest) -> HttpResponse:
-    return _module_page(request, Action.VIEW_SURVEYS, "core/surveys.html")
-
-
-@login_required
 def complaints(request: HttpRequest) -> HttpResponse:
     return _module_page(request, Action.VIEW_COMPLAINTS, "core/complaints.html")
 

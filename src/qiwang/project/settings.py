@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "qiwang.core",
     "qiwang.accounts",
     "qiwang.customers",
+    "qiwang.surveys",
 ]
 
 MIDDLEWARE = [
@@ -127,6 +128,8 @@ LOGGING = {
 # QIWANG_CACHE_URL-style shared caches when running several processes (see docs).
 RATELIMIT_VIEW = "qiwang.core.views.rate_limited"
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+# Public survey pages (answers by token / open link): requests per address.
+QIWANG_SURVEY_RATE = os.environ.get("QIWANG_SURVEY_RATE", "10000/m" if MODE == "test" else "120/m")
 QIWANG_LOGIN_RATE = os.environ.get("QIWANG_LOGIN_RATE", "10000/m" if MODE == "test" else "10/m")
 
 # Product defaults, all overridable from the environment.

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("qiwang.core.urls")),
     path("accounts/", include("qiwang.accounts.urls")),
     path("customers/", include("qiwang.customers.urls")),
+    path("surveys/", include("qiwang.surveys.urls")),
+    path("s/", include("qiwang.surveys.public_urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,0 +1,51 @@
+"""Enumerations of the surveys app, with translatable labels."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class QuestionKind(models.TextChoices):
+    KANO = "kano", _("Kano pair (functional + dysfunctional)")
+    SERVQUAL = "servqual", _("SERVQUAL item (expectation + perception)")
+    SCALE_5 = "scale5", _("5-level satisfaction")
+    SCALE_7 = "scale7", _("7-level satisfaction")
+    NPS = "nps", _("Net Promoter Score (0–10)")
+    CES = "ces", _("Customer effort (1–7)")
+    SINGLE = "single", _("Single choice")
+    MULTIPLE = "multiple", _("Multiple choice")
+    TEXT = "text", _("Free text")
+
+
+class WaveStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class InvitationChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    LINK = "link", _("Printed link / QR code")
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("Not sent")
+    SENT = "sent", _("Sent")
+    OPENED = "opened", _("Opened")
+    RESPONDED = "responded", _("Responded")
+    OPTED_OUT = "opted_out", _("Opted out")
+    FAILED = "failed", _("Could not be delivered")
+
+
+class ResponseStatus(models.TextChoices):
+    PARTIAL = "partial", _("Partly answered")
+    COMPLETE = "complete", _("Complete")
+
+
+class Template(models.TextChoices):
+    """Instrument templates a service-quality manager starts from."""
+
+    KANO_PROPERTY = "kano_property", _("Kano: property services")
+    SERVQUAL = "servqual", _("SERVQUAL: 22 items, 5 dimensions")
+    CSAT_PULSE = "csat_pulse", _("Satisfaction pulse (CSAT, NPS, CES)")
+    INDICATOR_GROUPS = "indicator_groups", _("Satisfaction by indicator group")

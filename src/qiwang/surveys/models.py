@@ -1,0 +1,319 @@
+"""Surveys (问卷调查): instruments in frozen versions, waves, invitations, responses, answers.
+
+A wave points at one :class:`InstrumentVersion`; versions never change once created (editing an
+instrument makes a new version), so a sent wave never changes under its respondents.
+See docs/surveys.md and docs/adr/0007-survey-tokens-and-idempotency.md.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from qiwang.accounts.models import Branch
+from qiwang.customers.models import Customer
+from qiwang.surveys.choices import (
+    InvitationChannel,
+    InvitationStatus,
+    QuestionKind,
+    ResponseStatus,
+    WaveStatus,
+)
+from qiwang.surveys.querysets import (
+    InstrumentQuerySet,
+    InvitationQuerySet,
+    ResponseQuerySet,
+    WaveQuerySet,
+)
+
+__all__ = [
+    "Answer",
+    "Instrument",
+    "InstrumentVersion",
+    "Invitation",
+    "Question",
+    "Response",
+    "Wave",
+]
+
+
+class Instrument(models.Model):
+    """A questionnaire (问卷) owned by a branch; its content lives in versions."""
+
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    template = models.CharField(_("template"), max_length=30, blank=True)
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), related_name="instruments", on_delete=models.PROTECT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = InstrumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("survey instrument")
+        verbose_name_plural = _("survey instruments")
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def latest_version(self) -> InstrumentVersion | None:
+        return self.versions.order_by("-number").first()
+
+
+class InstrumentVersion(models.Model):
+    """One frozen state of an instrument's questions. Never edited after creation."""
+
+    instrument = models.ForeignKey(
+        Instrument, verbose_name=_("instrument"), related_name="versions", on_delete=models.CASCADE
+    )
+    number = models.PositiveIntegerField(_("version"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("instrument version")
+        verbose_name_plural = _("instrument versions")
+        ordering = ["instrument", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "number"], name="survey_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} v{self.number}"
+
+
+class Question(models.Model):
+    """One question of a version. ``attribute`` is the analysis key (Kano attribute, SERVQUAL
+    item code, satisfaction question name); answers are grouped by it across versions and waves."""
+
+    version = models.ForeignKey(
+        InstrumentVersion,
+        verbose_name=_("instrument version"),
+        related_name="questions",
+        on_delete=models.CASCADE,
+    )
+    position = models.PositiveIntegerField(_("position"))
+    kind = models.CharField(_("kind"), max_length=20, choices=QuestionKind.choices)
+    attribute = models.SlugField(_("attribute key"), max_length=60)
+    dimension = models.CharField(_("dimension or indicator group"), max_length=40, blank=True)
+    text_zh = models.CharField(_("question (Chinese)"), max_length=300)
+    text_en = models.CharField(_("question (English)"), max_length=300, blank=True)
+    options = models.JSONField(
+        _("options"), default=list, blank=True, help_text=_("Choices: [[value, 中文, English], …]")
+    )
+    is_required = models.BooleanField(_("required"), default=True)
+    asks_importance = models.BooleanField(_("asks self-stated importance"), default=False)
+    max_length = models.PositiveIntegerField(_("longest answer (characters)"), default=2000)
+    # Designed for the service catalogue (issue 'catalogue'): when that app exists this column
+    # becomes ForeignKey("catalogue.Service", null=True) with the same column name, no data move.
+    catalogue_service_id = models.PositiveBigIntegerField(
+        _("catalogue service"), null=True, blank=True, db_index=True
+    )
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "attribute"], name="survey_question_attribute_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def text(self) -> str:
+        if translation.get_language() == "en" and self.text_en:
+            return self.text_en
+        return self.text_zh
+
+    def option_labels(self) -> list[tuple[str, str]]:
+        english = translation.get_language() == "en"
+        return [(str(o[0]), str(o[2] if english and len(o) > 2 else o[1])) for o in self.options]
+
+
+class Wave(models.Model):
+    """An instrument version sent to a sample of customers between two dates."""
+
+    name = models.CharField(_("name"), max_length=120)
+    version = models.ForeignKey(
+        InstrumentVersion,
+        verbose_name=_("instrument version"),
+        related_name="waves",
+        on_delete=models.PROTECT,
+    )
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), related_name="survey_waves", on_delete=models.PROTECT
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=WaveStatus.choices, default=WaveStatus.DRAFT
+    )
+    opens_at = models.DateTimeField(_("opens"))
+    closes_at = models.DateTimeField(_("closes"))
+    # The sample: customers of ``branch`` and the branches below it, optionally only some tiers
+    # and customers with one of some tags,
+    # then a reproducible random sample of ``sample_size`` drawn with ``sample_seed``.
+    sample_tiers = models.JSONField(_("tiers"), default=list, blank=True)
+    sample_tags = models.JSONField(_("tags"), default=list, blank=True)
+    sample_size = models.PositiveIntegerField(_("random sample size"), null=True, blank=True)
+    sample_seed = models.PositiveIntegerField(_("random seed"), default=1)
+    contact_gap_days = models.PositiveIntegerField(
+        _("minimum days between surveys of one customer"), default=30
+    )
+    channel = models.CharField(
+        _("channel"),
+        max_length=20,
+        choices=InvitationChannel.choices,
+        default=InvitationChannel.EMAIL,
+    )
+    allows_open_link = models.BooleanField(_("anonymous open link (QR code)"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    objects = WaveQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("survey wave")
+        verbose_name_plural = _("survey waves")
+        ordering = ["-opens_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def accepts_answers(self, now=None) -> bool:  # type: ignore[no-untyped-def]
+        now = now or timezone.now()
+        return self.status == WaveStatus.OPEN and self.opens_at <= now < self.closes_at
+
+
+class Invitation(models.Model):
+    """One respondent's link. Only the SHA-256 digest of the token is stored (ADR 0007)."""
+
+    wave = models.ForeignKey(
+        Wave, verbose_name=_("wave"), related_name="invitations", on_delete=models.CASCADE
+    )
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), related_name="invitations", on_delete=models.CASCADE
+    )
+    branch = models.ForeignKey(Branch, verbose_name=_("branch"), on_delete=models.PROTECT)
+    token_hash = models.CharField(max_length=64, unique=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=InvitationChannel.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=InvitationStatus.choices,
+        default=InvitationStatus.PENDING,
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("responded"), null=True, blank=True)
+    opted_out_at = models.DateTimeField(_("opted out"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(fields=["wave", "customer"], name="survey_invitation_once")
+        ]
+        indexes = [models.Index(fields=["customer", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.wave} → {self.customer_id}"
+
+
+class Response(models.Model):
+    """One respondent's answers to one wave. ``submission_key`` is unique: an invitation has
+    exactly one response, an open-link respondent one per browser key, so retries never count
+    twice."""
+
+    wave = models.ForeignKey(
+        Wave, verbose_name=_("wave"), related_name="responses", on_delete=models.CASCADE
+    )
+    invitation = models.OneToOneField(
+        Invitation,
+        verbose_name=_("invitation"),
+        related_name="response",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+    )
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        related_name="survey_responses",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    branch = models.ForeignKey(Branch, verbose_name=_("branch"), on_delete=models.PROTECT)
+    tier = models.CharField(_("tier"), max_length=20, blank=True)
+    submission_key = models.CharField(max_length=64, unique=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ResponseStatus.choices,
+        default=ResponseStatus.PARTIAL,
+    )
+    source = models.CharField(_("source"), max_length=20, default="web")
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+
+    objects = ResponseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
+        indexes = [models.Index(fields=["wave", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.wave} #{self.pk}"
+
+
+class Answer(models.Model):
+    """One question's answer. ``value`` is the functional answer (Kano), the expectation
+    (SERVQUAL) or the rating; ``second`` the dysfunctional answer or the perception;
+    ``importance`` the self-stated importance; ``text`` free text or chosen options."""
+
+    response = models.ForeignKey(
+        Response, verbose_name=_("response"), related_name="answers", on_delete=models.CASCADE
+    )
+    question = models.ForeignKey(
+        Question, verbose_name=_("question"), related_name="answers", on_delete=models.PROTECT
+    )
+    value = models.SmallIntegerField(_("value"), null=True, blank=True)
+    second = models.SmallIntegerField(_("second value"), null=True, blank=True)
+    importance = models.SmallIntegerField(_("importance"), null=True, blank=True)
+    text = models.TextField(_("text"), blank=True)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="survey_answer_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}: {self.value}/{self.second}"

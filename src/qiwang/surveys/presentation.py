@@ -1,0 +1,274 @@
+"""How results are shown: labels, rounding and chart data. No statistics here — every number
+comes from :mod:`qiwang.surveys.results` (stage 1) and :mod:`qiwang.analysis` (stage 2)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from qiwang.analysis import FIVE_LEVEL, KANO_ANSWERS, SEVEN_LEVEL
+from qiwang.customers.choices import Tier
+from qiwang.surveys.choices import QuestionKind
+from qiwang.surveys.results import WaveResults
+
+KANO_CATEGORY_LABELS = {
+    "A": gettext_lazy("Attractive (delighter)"),
+    "O": gettext_lazy("One-dimensional (expected)"),
+    "M": gettext_lazy("Must-be (basic)"),
+    "I": gettext_lazy("Indifferent"),
+    "R": gettext_lazy("Reverse"),
+    "Q": gettext_lazy("Questionable"),
+}
+DIMENSION_LABELS = {
+    "tangibles": gettext_lazy("Tangibles"),
+    "reliability": gettext_lazy("Reliability"),
+    "responsiveness": gettext_lazy("Responsiveness"),
+    "assurance": gettext_lazy("Assurance"),
+    "empathy": gettext_lazy("Empathy"),
+}
+QUADRANT_LABELS = {
+    "concentrate here": gettext_lazy("Concentrate here"),
+    "keep up the good work": gettext_lazy("Keep up the good work"),
+    "low priority": gettext_lazy("Low priority"),
+    "possible overkill": gettext_lazy("Possible overkill"),
+}
+
+
+def scale_labels(kind: str) -> list[str]:
+    """Labels of each level of a rating question, in the current language."""
+    english = translation.get_language() == "en"
+    if kind in (QuestionKind.SCALE_5, QuestionKind.SCALE_7):
+        scale = FIVE_LEVEL if kind == QuestionKind.SCALE_5 else SEVEN_LEVEL
+        return list(scale.labels_en if english else scale.labels_zh)
+    if kind == QuestionKind.KANO:
+        return list(KANO_ANSWERS.labels_en if english else KANO_ANSWERS.labels_zh)
+    if kind == QuestionKind.NPS:
+        return [str(level) for level in range(11)]
+    return [str(level) for level in range(1, 8)]
+
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return round(value, digits)
+
+
+def _segment_label(segment: str | None, column: str) -> str:
+    if column == "tier" and segment in Tier.values:
+        return str(Tier(segment).label)
+    return segment or "—"
+
+
+def results_context(results: WaveResults) -> dict[str, Any]:
+    wave = results.wave
+    questions = {q.attribute: q for q in wave.version.questions.all()}
+
+    def label(attribute: str) -> str:
+        question = questions.get(attribute)
+        if question is None:
+            return attribute
+        if question.kind == QuestionKind.KANO:
+            return question.text.removeprefix("关于「").removesuffix("」").removeprefix("About: ")
+        return question.text
+
+    context: dict[str, Any] = {"results": results, "wave": wave, "rate": results.rate}
+    charts: dict[str, Any] = {}
+    if results.kano is not None:
+        rows = []
+        for item in results.kano.attributes:
+            rows.append(
+                {
+                    "label": label(item.attribute),
+                    "attribute": item.attribute,
+                    "n": item.n,
+                    "counts": [item.counts[c] for c in "AOMIRQ"],
+                    "category": item.category,
+                    "category_label": KANO_CATEGORY_LABELS[item.category],
+                    "better": _round(item.better),
+                    "worse": _round(item.worse),
+                    "significant": item.fong_significant,
+                    "problem": item.has_questionnaire_problem,
+                    "functional": _round(item.continuous.functional_mean)
+                    if item.continuous
+                    else None,
+                    "dysfunctional": _round(item.continuous.dysfunctional_mean)
+                    if item.continuous
+                    else None,
+                    "importance": _round(item.continuous.importance_mean)
+                    if item.continuous and item.continuous.importance_n
+                    else None,
+                }
+            )
+        context["kano_rows"] = rows
+        charts["betterWorse"] = [
+            [abs(row["worse"] or 0), row["better"] or 0, row["label"], row["category"]]
+            for row in rows
+        ]
+        charts["continuous"] = [
+            [row["dysfunctional"], row["functional"], row["label"], row["importance"] or 3]
+            for row in rows
+            if row["functional"] is not None
+        ]
+    if results.kano_by_tier is not None:
+        context["kano_by_tier"] = [
+            {
+                "segment": _segment_label(item.segment, "tier"),
+                "label": label(item.attribute),
+                "category": item.category,
+                "n": item.n,
+            }
+            for item in results.kano_by_tier.attributes
+        ]
+    if results.comparison is not None:
+        context["comparison"] = [
+            {
+                "label": label(change.attribute),
+                "before": change.category_before,
+                "after": change.category_after,
+                "falling": change.is_falling,
+                "fall_move": change.is_fall_move,
+                "p": _round(change.p_value, 4),
+                "n_before": change.n_before,
+                "n_after": change.n_after,
+            }
+            for change in results.comparison.changes
+        ]
+        context["falling"] = [row for row in context["comparison"] if row["falling"]]
+    if results.servqual is not None:
+        dimensions = [
+            {
+                "label": DIMENSION_LABELS.get(stat.name, stat.name),
+                "n": stat.n,
+                "e": _round(stat.expectation_mean),
+                "p": _round(stat.perception_mean),
+                "gap": _round(stat.gap),
+                "low": _round(stat.gap_low),
+                "high": _round(stat.gap_high),
+            }
+            for stat in results.servqual.dimensions
+        ]
+        items = [
+            {
+                "label": label(stat.name),
+                "code": stat.name.upper(),
+                "n": stat.n,
+                "e": _round(stat.expectation_mean),
+                "p": _round(stat.perception_mean),
+                "gap": _round(stat.gap),
+            }
+            for stat in results.servqual.items
+        ]
+        context["servqual_dimensions"] = dimensions
+        context["servqual_items"] = items
+        context["servqual_overall"] = [
+            {"gap": _round(s.gap), "e": _round(s.expectation_mean), "p": _round(s.perception_mean)}
+            for s in results.servqual.overall
+        ]
+        charts["servqualDimensions"] = [[d["label"], d["gap"]] for d in dimensions]
+        charts["servqualItems"] = [[i["code"], i["gap"]] for i in items]
+    distributions = []
+    for kind, counts in results.levels.items():
+        levels = scale_labels(kind)
+        for k, key in enumerate(counts.keys):
+            distributions.append(
+                {
+                    "label": label(key[1]),
+                    "kind": kind,
+                    "levels": levels,
+                    "counts": [int(c) for c in counts.counts[k]],
+                }
+            )
+    context["distributions"] = distributions
+    charts["distributions"] = distributions
+    context["csat_rows"] = [
+        {
+            "label": label(r.question),
+            "n": r.n,
+            "csat": _round(100 * r.csat, 1),
+            "low": _round(100 * r.low, 1),
+            "high": _round(100 * r.high, 1),
+            "mean_score": _round(r.mean_score, 1),
+        }
+        for r in results.csat
+    ]
+    context["nps_rows"] = [
+        {
+            "label": label(r.question),
+            "n": r.n,
+            "nps": _round(r.nps, 1),
+            "low": _round(r.low, 1),
+            "high": _round(r.high, 1),
+            "promoters": r.promoters,
+            "passives": r.passives,
+            "detractors": r.detractors,
+        }
+        for r in results.nps
+    ]
+    context["ces_rows"] = [
+        {
+            "label": label(r.question),
+            "n": r.n,
+            "mean": _round(r.mean),
+            "easy": _round(100 * r.share_easy, 1),
+        }
+        for r in results.ces
+    ]
+    breakdown = []
+    for column, rows in results.csat_by_segment.items():
+        for r in rows:
+            if r.question == "overall" or len(results.csat) == 1:
+                breakdown.append(
+                    {
+                        "by": _("Tier") if column == "tier" else _("Branch"),
+                        "segment": _segment_label(r.segment, column),
+                        "measure": "CSAT",
+                        "label": label(r.question),
+                        "n": r.n,
+                        "value": _round(100 * r.csat, 1),
+                    }
+                )
+    for column, nps_rows in results.nps_by_segment.items():
+        for r in nps_rows:
+            breakdown.append(
+                {
+                    "by": _("Tier") if column == "tier" else _("Branch"),
+                    "segment": _segment_label(r.segment, column),
+                    "measure": "NPS",
+                    "label": label(r.question),
+                    "n": r.n,
+                    "value": _round(r.nps, 1),
+                }
+            )
+    context["breakdown"] = breakdown
+    if results.ipa is not None:
+        ipa_rows = [
+            {
+                "label": label(a.attribute),
+                "importance": _round(a.importance),
+                "performance": _round(a.performance),
+                "quadrant": QUADRANT_LABELS.get(a.quadrant, a.quadrant),
+            }
+            for a in results.ipa.attributes
+        ]
+        context["ipa_rows"] = ipa_rows
+        charts["ipa"] = {
+            "points": [[r["performance"], r["importance"], r["label"]] for r in ipa_rows],
+            "x": _round(next(iter(results.ipa.performance_crosshair.values()))),
+            "y": _round(next(iter(results.ipa.importance_crosshair.values()))),
+        }
+    charts["labels"] = {
+        "better": _("Better (satisfaction when present)"),
+        "worse": _("|Worse| (dissatisfaction when absent)"),
+        "functional": _("Functional score"),
+        "dysfunctional": _("Dysfunctional score"),
+        "gap": _("Gap P − E"),
+        "importance": _("Importance"),
+        "performance": _("Performance"),
+        "answers": _("Answers"),
+    }
+    context["charts"] = charts
+    return context

@@ -1,0 +1,262 @@
+"""Public answer pages: no account, phone-first, plain forms (no script needed).
+
+``/s/<token>/`` answers an invitation; ``/s/o/<wave>/<token>/`` the anonymous open link (one
+response per browser, kept in a cookie). Pages of a few questions each, saved as the respondent
+goes, so a respondent can leave and come back. Rate-limited per address.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from qiwang.errors import ServiceError
+from qiwang.surveys.choices import QuestionKind, ResponseStatus
+from qiwang.surveys.models import Answer, Question, Response, Wave
+from qiwang.surveys.presentation import scale_labels
+from qiwang.surveys.responding import (
+    IMPORTANCE_RANGE,
+    PAIRED,
+    RANGES,
+    TokenNotFound,
+    WaveClosed,
+    invitation_for_token,
+    mark_opened,
+    opt_out,
+    save_answers,
+    start_response,
+)
+from qiwang.surveys.services import check_open_link_token
+
+PAGE_SIZE = 4
+OPEN_COOKIE = "qw_open_{wave}"
+
+
+def _rate(group: str, request: HttpRequest) -> str:
+    return settings.QIWANG_SURVEY_RATE
+
+
+limited = ratelimit(key="ip", rate=_rate, method=ratelimit.ALL, block=True)
+
+
+def _pages(questions: list[Question]) -> list[list[Question]]:
+    return [questions[i : i + PAGE_SIZE] for i in range(0, len(questions), PAGE_SIZE)] or [[]]
+
+
+def _raw_from_post(request: HttpRequest, questions: list[Question]) -> dict[str, dict[str, Any]]:
+    raw: dict[str, dict[str, Any]] = {}
+    for question in questions:
+        prefix = question.attribute
+        entry: dict[str, Any] = {
+            part: request.POST.get(f"{prefix}.{part}", "")
+            for part in ("value", "second", "importance", "text")
+        }
+        if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+            entry["choices"] = request.POST.getlist(f"{prefix}.choices")
+        raw[prefix] = entry
+    return raw
+
+
+def _closed(request: HttpRequest, wave: Wave) -> HttpResponse:
+    return render(request, "surveys/public/closed.html", {"wave": wave}, status=410)
+
+
+def _field_view(question: Question, saved: Answer | None, posted: dict[str, Any] | None) -> dict:
+    """What the template needs to draw one question, with the saved or posted answer."""
+
+    def current(part: str) -> str:
+        if posted is not None:
+            value = posted.get(part, "")
+            return ",".join(value) if isinstance(value, list) else str(value)
+        if saved is None:
+            return ""
+        value = getattr(saved, part)
+        return "" if value is None else str(value)
+
+    view: dict[str, Any] = {"q": question, "kind": question.kind}
+    if question.kind in RANGES:
+        low, high = RANGES[question.kind]
+        labels = scale_labels(question.kind)
+        view["levels"] = list(zip(range(low, high + 1), labels, strict=True))
+        view["value"], view["second"] = current("value"), current("second")
+        view["paired"] = question.kind in PAIRED
+        if question.asks_importance:
+            view["importance_levels"] = list(range(IMPORTANCE_RANGE[0], IMPORTANCE_RANGE[1] + 1))
+            view["importance"] = current("importance")
+    elif question.kind == QuestionKind.TEXT:
+        view["text"] = current("text")
+    else:
+        chosen = posted.get("choices", []) if posted is not None else current("text").split(",")
+        view["options"] = [
+            (value, text, value in chosen) for value, text in question.option_labels()
+        ]
+    return view
+
+
+def _answer_page(
+    request: HttpRequest, response: Response, *, base: str, extra: dict[str, Any]
+) -> HttpResponse:
+    wave = response.wave
+    if not wave.accepts_answers():
+        return _closed(request, wave)
+    if response.status == ResponseStatus.COMPLETE:
+        return render(request, "surveys/public/thanks.html", {"wave": wave, "already": True})
+    questions = list(wave.version.questions.order_by("position"))
+    pages = _pages(questions)
+    saved = {a.question_id: a for a in Answer.objects.filter(response=response)}
+    try:
+        number = int(request.GET.get("page") or request.POST.get("page") or 0)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= len(pages):
+        # Resume where the respondent stopped: the first page with an unanswered question.
+        number = next(
+            (i for i, page in enumerate(pages, 1) if any(q.pk not in saved for q in page)),
+            len(pages),
+        )
+    page = pages[number - 1]
+    is_last = number == len(pages)
+    errors: dict[str, list[str]] = {}
+    posted: dict[str, dict[str, Any]] | None = None
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "next")
+        posted = _raw_from_post(request, page)
+        try:
+            result = save_answers(
+                response=response,
+                questions=page,
+                raw=posted,
+                submit=is_last and action == "submit",
+                require_page=action in ("next", "submit"),
+            )
+        except WaveClosed:
+            return _closed(request, wave)
+        except ServiceError as error:
+            errors = error.errors
+            status = 422
+        else:
+            if result.is_complete:
+                return redirect(f"{base}done/")
+            if action == "later":
+                return render(request, "surveys/public/saved.html", {"wave": wave, "link": base})
+            if action == "back":
+                return redirect(f"{base}?page={max(number - 1, 1)}")
+            return redirect(f"{base}?page={min(number + 1, len(pages))}")
+        # A submit can fail on a question of an earlier page: show where.
+        outside = [
+            field for field in errors if field.split(".")[0] not in {q.attribute for q in page}
+        ]
+        if outside:
+            extra = {**extra, "elsewhere": outside}
+    fields = []
+    for question in page:
+        view = _field_view(
+            question, saved.get(question.pk), posted.get(question.attribute) if posted else None
+        )
+        view["errors"] = [
+            message
+            for field, messages in errors.items()
+            if field.split(".")[0] == question.attribute
+            for message in messages
+        ]
+        fields.append(view)
+    all_errors = [message for messages in errors.values() for message in messages]
+    return render(
+        request,
+        "surveys/public/page.html",
+        {
+            "wave": wave,
+            "fields": fields,
+            "number": number,
+            "count": len(pages),
+            "is_last": is_last,
+            "errors": all_errors,
+            "base": base,
+            **extra,
+        },
+        status=status,
+    )
+
+
+@never_cache
+@limited
+def answer(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = invitation_for_token(token)
+    except TokenNotFound:
+        return render(request, "surveys/public/not_found.html", status=404)
+    if invitation.opted_out_at is not None:
+        return render(request, "surveys/public/opted_out.html", {"wave": invitation.wave})
+    wave = invitation.wave
+    if not wave.accepts_answers():
+        return _closed(request, wave)
+    mark_opened(invitation)
+    response = start_response(wave=wave, invitation=invitation, submission_key=f"i{invitation.pk}")
+    base = reverse("survey_public:answer", args=[token])
+    return _answer_page(request, response, base=base, extra={"opt_out": f"{base}opt-out/"})
+
+
+@never_cache
+@limited
+def answer_done(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = invitation_for_token(token)
+    except TokenNotFound:
+        return render(request, "surveys/public/not_found.html", status=404)
+    return render(request, "surveys/public/thanks.html", {"wave": invitation.wave})
+
+
+@limited
+@require_POST
+def answer_opt_out(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = invitation_for_token(token)
+    except TokenNotFound:
+        return render(request, "surveys/public/not_found.html", status=404)
+    opt_out(invitation)
+    return render(request, "surveys/public/opted_out.html", {"wave": invitation.wave})
+
+
+def _open_wave(wave_id: int, token: str) -> Wave | None:
+    wave = Wave.objects.select_related("version").filter(pk=wave_id).first()
+    if wave is None or not check_open_link_token(wave, token):
+        return None
+    return wave
+
+
+@never_cache
+@limited
+def open_link(request: HttpRequest, wave_id: int, token: str) -> HttpResponse:
+    """The anonymous open link: one response per browser (cookie), rate-limited per address."""
+    wave = _open_wave(wave_id, token)
+    if wave is None:
+        return render(request, "surveys/public/not_found.html", status=404)
+    if not wave.accepts_answers():
+        return _closed(request, wave)
+    cookie = OPEN_COOKIE.format(wave=wave.pk)
+    key = request.COOKIES.get(cookie, "")
+    if not (16 <= len(key) <= 64 and key.isalnum()):
+        key = secrets.token_hex(16)
+    response = start_response(wave=wave, submission_key=f"o{wave.pk}-{key}")
+    base = reverse("survey_public:open", args=[wave.pk, token])
+    page = _answer_page(request, response, base=base, extra={})
+    page.set_cookie(cookie, key, max_age=60 * 60 * 24 * 180, httponly=True, samesite="Lax")
+    return page
+
+
+@never_cache
+@limited
+def open_link_done(request: HttpRequest, wave_id: int, token: str) -> HttpResponse:
+    wave = _open_wave(wave_id, token)
+    if wave is None:
+        return render(request, "surveys/public/not_found.html", status=404)
+    return render(request, "surveys/public/thanks.html", {"wave": wave})

@@ -1,0 +1,342 @@
+"""Writes on surveys: instruments and versions, waves, sampling, invitations.
+
+Each public function validates, runs in one transaction and records an audit event. Answering is in
+:mod:`qiwang.surveys.responding`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import random
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+
+from qiwang.accounts.models import Branch, User
+from qiwang.accounts.permissions import Action, can
+from qiwang.accounts.services import record_event
+from qiwang.customers.choices import Tier
+from qiwang.customers.models import Customer
+from qiwang.errors import ConflictError, ServiceError
+from qiwang.surveys.choices import InvitationChannel, InvitationStatus, WaveStatus
+from qiwang.surveys.messaging import sms_backend
+from qiwang.surveys.models import Instrument, InstrumentVersion, Invitation, Question, Wave
+from qiwang.surveys.templates_data import template_questions
+
+QUESTION_FIELDS = (
+    "kind",
+    "attribute",
+    "dimension",
+    "text_zh",
+    "text_en",
+    "options",
+    "is_required",
+    "asks_importance",
+    "max_length",
+    "catalogue_service_id",
+)
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 of an invitation token: what the database stores (ADR 0007)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_link_token(wave: Wave) -> str:
+    """The anonymous open link's token: an HMAC of the wave under SECRET_KEY, so it can be printed
+    again (QR code) without being stored, and cannot be guessed from the wave number."""
+    value = f"{wave.pk}:{wave.created_at.isoformat()}"
+    return salted_hmac("qiwang.surveys.open-link", value).hexdigest()[:32]
+
+
+def check_open_link_token(wave: Wave, token: str) -> bool:
+    return wave.allows_open_link and constant_time_compare(open_link_token(wave), token)
+
+
+# --- instruments ---------------------------------------------------------------------------------
+
+
+def _require_change(actor: User, obj: Any = None) -> None:
+    if not can(actor, Action.CHANGE_SURVEYS, obj):
+        raise ServiceError(_("You may not change surveys here."))
+
+
+def _add_version(instrument: Instrument, questions: list[dict[str, Any]]) -> InstrumentVersion:
+    number = (instrument.versions.order_by("-number").values_list("number", flat=True).first()) or 0
+    version = InstrumentVersion.objects.create(instrument=instrument, number=number + 1)
+    seen: set[str] = set()
+    rows = []
+    for position, data in enumerate(questions, start=1):
+        attribute = str(data.get("attribute", "")).strip()
+        if not attribute or attribute in seen:
+            raise ServiceError(
+                _("Question %(n)s: the attribute key must be given and unique.") % {"n": position},
+                field="questions",
+            )
+        seen.add(attribute)
+        rows.append(
+            Question(
+                version=version,
+                position=position,
+                **{key: data[key] for key in QUESTION_FIELDS if key in data},
+            )
+        )
+    Question.objects.bulk_create(rows)
+    return version
+
+
+def create_instrument_from_template(
+    *, actor: User, template: str, branch: Branch, name: str = ""
+) -> Instrument:
+    """A new instrument with version 1 holding the template's questions."""
+    _require_change(actor, branch)
+    try:
+        default_name, questions = template_questions(template)
+    except ValueError as error:
+        raise ServiceError(_("Unknown template."), field="template") from error
+    with transaction.atomic():
+        instrument = Instrument.objects.create(
+            name=name.strip() or default_name, template=template, branch=branch, created_by=actor
+        )
+        _add_version(instrument, questions)
+        record_event(actor=actor, action="survey_instrument_created", obj=instrument)
+    return instrument
+
+
+def revise_instrument(
+    *, actor: User, instrument: Instrument, texts: dict[int, tuple[str, str]]
+) -> InstrumentVersion:
+    """A new version with the question texts changed (``{position: (中文, English)}``); waves
+    already sent keep the version they were sent with."""
+    _require_change(actor, instrument)
+    latest = instrument.latest_version()
+    if latest is None:
+        raise ServiceError(_("The instrument has no questions."))
+    questions = []
+    for question in latest.questions.order_by("position"):
+        data = {key: getattr(question, key) for key in QUESTION_FIELDS}
+        if question.position in texts:
+            text_zh, text_en = texts[question.position]
+            if not text_zh.strip():
+                raise ServiceError(
+                    _("Question %(n)s: the Chinese wording may not be empty.")
+                    % {"n": question.position},
+                    field=f"text_zh_{question.position}",
+                )
+            data["text_zh"], data["text_en"] = text_zh.strip(), text_en.strip()
+        questions.append(data)
+    with transaction.atomic():
+        version = _add_version(instrument, questions)
+        record_event(
+            actor=actor,
+            action="survey_instrument_revised",
+            obj=instrument,
+            changes={"version": version.number},
+        )
+    return version
+
+
+# --- waves and sampling ---------------------------------------------------------------------------
+
+
+def create_wave(*, actor: User, data: dict[str, Any]) -> Wave:
+    """A draft wave. ``data``: name, version, branch, opens_at, closes_at and the sample."""
+    branch: Branch = data["branch"]
+    version: InstrumentVersion = data["version"]
+    _require_change(actor, branch)
+    errors: dict[str, list[str]] = {}
+    if not str(data.get("name", "")).strip():
+        errors["name"] = [_("Give the wave a name.")]
+    if data["closes_at"] <= data["opens_at"]:
+        errors["closes_at"] = [_("The wave must close after it opens.")]
+    tiers = list(data.get("sample_tiers") or [])
+    unknown = [tier for tier in tiers if tier not in Tier.values]
+    if unknown:
+        errors["sample_tiers"] = [_("Unknown tier: %(tier)s.") % {"tier": unknown[0]}]
+    if not actor.can_see_branch(version.instrument.branch_id) and not actor.is_administrator:
+        errors["version"] = [_("Choose an instrument of your branches.")]
+    if errors:
+        raise ServiceError(errors)
+    with transaction.atomic():
+        wave = Wave.objects.create(
+            name=str(data["name"]).strip(),
+            version=version,
+            branch=branch,
+            opens_at=data["opens_at"],
+            closes_at=data["closes_at"],
+            sample_tiers=tiers,
+            sample_tags=[
+                str(tag).strip() for tag in data.get("sample_tags") or [] if str(tag).strip()
+            ],
+            sample_size=data.get("sample_size") or None,
+            sample_seed=data.get("sample_seed") or 1,
+            contact_gap_days=data.get("contact_gap_days", 30),
+            channel=data.get("channel") or InvitationChannel.EMAIL,
+            allows_open_link=bool(data.get("allows_open_link")),
+            created_by=actor,
+        )
+        record_event(actor=actor, action="survey_wave_created", obj=wave)
+    return wave
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Who a wave would invite, and who the rules left out."""
+
+    customer_ids: tuple[int, ...]
+    eligible: int
+    excluded_recent: int
+    excluded_opted_out: int
+    excluded_no_address: int
+
+
+def draw_sample(wave: Wave, *, now: datetime.datetime | None = None) -> Sample:
+    """The wave's sample, reproducible for its seed. Leaves out customers surveyed in the last
+    ``contact_gap_days`` days, customers who opted out of surveys, and customers the wave's
+    channel cannot reach."""
+    now = now or timezone.now()
+    branch_ids = Branch.objects.with_descendants([wave.branch_id])
+    customers = Customer.objects.filter(branch_id__in=branch_ids)
+    if wave.sample_tiers:
+        customers = customers.filter(tier__in=wave.sample_tiers)
+    if wave.sample_tags:
+        customers = customers.filter(
+            pk__in=Customer.tags.through.objects.filter(
+                customertag__name__in=wave.sample_tags
+            ).values("customer_id")
+        )
+    all_ids = set(customers.values_list("pk", flat=True))
+    others = Invitation.objects.exclude(wave=wave).filter(customer_id__in=all_ids)
+    recent = set(
+        others.filter(
+            created_at__gte=now - datetime.timedelta(days=wave.contact_gap_days)
+        ).values_list("customer_id", flat=True)
+    )
+    opted_out = set(others.filter(opted_out_at__isnull=False).values_list("customer_id", flat=True))
+    unreachable: set[int] = set()
+    if wave.channel == InvitationChannel.EMAIL:
+        unreachable = set(customers.filter(email="").values_list("pk", flat=True))
+    elif wave.channel == InvitationChannel.SMS:
+        unreachable = set(customers.filter(phone="").values_list("pk", flat=True))
+    eligible = sorted(all_ids - recent - opted_out - unreachable)
+    chosen = eligible
+    if wave.sample_size is not None and wave.sample_size < len(eligible):
+        chosen = sorted(random.Random(wave.sample_seed).sample(eligible, wave.sample_size))
+    return Sample(
+        customer_ids=tuple(chosen),
+        eligible=len(eligible),
+        excluded_recent=len(recent - opted_out),
+        excluded_opted_out=len(opted_out),
+        excluded_no_address=len(unreachable - recent - opted_out),
+    )
+
+
+@dataclass(frozen=True)
+class SendResult:
+    invited: int
+    delivered: int
+    failed: int
+
+
+def _message(wave: Wave, link: str) -> str:
+    return _(
+        "%(company)s invites you to a short survey, “%(wave)s”: %(link)s "
+        "(open until %(closes)s). Reply T or use the link to opt out."
+    ) % {
+        "company": wave.branch.name,
+        "wave": wave.name,
+        "link": link,
+        "closes": timezone.localtime(wave.closes_at).strftime("%Y-%m-%d"),
+    }
+
+
+def send_wave(*, actor: User, wave: Wave, base_url: str) -> SendResult:
+    """Open a draft wave: create one invitation per sampled customer and deliver the links.
+
+    The invitations and the status change are one transaction; delivery happens after it commits
+    (a failed message marks that invitation ``failed`` and never undoes the wave).
+    """
+    _require_change(actor, wave)
+    if wave.status != WaveStatus.DRAFT:
+        raise ConflictError(_("This wave has already been sent."))
+    sample = draw_sample(wave)
+    issued: list[tuple[Invitation, str]] = []
+    with transaction.atomic():
+        locked = Wave.objects.select_for_update().get(pk=wave.pk)
+        if locked.status != WaveStatus.DRAFT:
+            raise ConflictError(_("This wave has already been sent."))
+        channel = wave.channel
+        customers = Customer.objects.filter(pk__in=sample.customer_ids).only("pk", "branch_id")
+        rows = []
+        for customer in customers:
+            token = secrets.token_urlsafe(24)
+            invitation = Invitation(
+                wave=wave,
+                customer=customer,
+                branch_id=customer.branch_id,
+                token_hash=token_digest(token),
+                channel=channel,
+            )
+            rows.append(invitation)
+            issued.append((invitation, token))
+        Invitation.objects.bulk_create(rows, batch_size=1000)
+        wave.status = WaveStatus.OPEN
+        wave.sent_at = timezone.now()
+        wave.save(update_fields=["status", "sent_at"])
+        record_event(
+            actor=actor,
+            action="survey_wave_sent",
+            obj=wave,
+            changes={"invited": len(rows), "channel": channel},
+        )
+    delivered = failed = 0
+    if wave.channel in (InvitationChannel.EMAIL, InvitationChannel.SMS):
+        delivered, failed = _deliver(wave, issued, base_url)
+    return SendResult(invited=len(issued), delivered=delivered, failed=failed)
+
+
+def _deliver(wave: Wave, issued: list[tuple[Invitation, str]], base_url: str) -> tuple[int, int]:
+    ids = [invitation.customer_id for invitation, _token in issued]
+    contacts = dict(
+        Customer.objects.filter(pk__in=ids).values_list(
+            "pk", "email" if wave.channel == InvitationChannel.EMAIL else "phone"
+        )
+    )
+    sent: list[int] = []
+    failed: list[int] = []
+    sms = sms_backend() if wave.channel == InvitationChannel.SMS else None
+    for invitation, token in issued:
+        link = f"{base_url.rstrip('/')}/s/{token}/"
+        text = _message(wave, link)
+        try:
+            if sms is not None:
+                sms.send(contacts[invitation.customer_id], text)
+            else:
+                send_mail(wave.name, text, None, [contacts[invitation.customer_id]])
+        except Exception:  # noqa: BLE001 - any gateway failure marks this invitation only
+            failed.append(invitation.pk)
+        else:
+            sent.append(invitation.pk)
+    now = timezone.now()
+    Invitation.objects.filter(pk__in=sent).update(status=InvitationStatus.SENT, sent_at=now)
+    Invitation.objects.filter(pk__in=failed).update(status=InvitationStatus.FAILED)
+    return len(sent), len(failed)
+
+
+def close_wave(*, actor: User, wave: Wave) -> Wave:
+    _require_change(actor, wave)
+    if wave.status != WaveStatus.OPEN:
+        raise ConflictError(_("Only an open wave can be closed."))
+    with transaction.atomic():
+        wave.status = WaveStatus.CLOSED
+        wave.closes_at = min(wave.closes_at, timezone.now())
+        wave.save(update_fields=["status", "closes_at"])
+        record_event(actor=actor, action="survey_wave_closed", obj=wave)
+    return wave

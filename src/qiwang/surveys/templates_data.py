@@ -1,0 +1,195 @@
+"""Instrument templates as data: what a new instrument's first version contains.
+
+Each question is a dict of :class:`~qiwang.surveys.models.Question` fields. The SERVQUAL template
+takes its 22 item codes and 5 dimensions from :data:`qiwang.analysis.servqual.SERVQUAL_22`; the
+wording is adapted to property services and stays editable (a new version per edit).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qiwang.analysis import servqual
+from qiwang.surveys.choices import QuestionKind, Template
+
+#: Property services a Kano survey asks about (attribute key, 中文, English).
+KANO_PROPERTY_SERVICES: tuple[tuple[str, str, str], ...] = (
+    ("repair-hotline", "24 小时报修热线", "24-hour repair hotline"),
+    ("community-events", "每月社区活动", "monthly community events"),
+    ("parcel-lockers", "智能快递柜", "parcel lockers"),
+    ("security-patrols", "夜间安保巡逻", "night security patrols"),
+    ("cleaning-daily", "楼道每日保洁", "daily cleaning of stairwells"),
+    ("app-payment", "手机缴纳物业费", "paying fees on the phone"),
+    ("birthday-greeting", "业主生日问候", "birthday greetings to owners"),
+    ("ev-charging", "电动车充电桩", "electric-vehicle charging points"),
+)
+
+#: Chinese wording of the 22 SERVQUAL items, adapted to a property-management company.
+SERVQUAL_ZH: dict[str, str] = {
+    "TAN1": "物业设备设施现代、完好",
+    "TAN2": "小区公共环境整洁美观",
+    "TAN3": "员工着装整洁、形象专业",
+    "TAN4": "告示、缴费单等资料清楚美观",
+    "REL1": "承诺的事情能按时做到",
+    "REL2": "业主遇到问题时真心帮助解决",
+    "REL3": "第一次就把服务做好",
+    "REL4": "在承诺的时间提供服务",
+    "REL5": "收费与记录准确无误",
+    "RES1": "明确告知服务何时完成",
+    "RES2": "服务及时迅速",
+    "RES3": "员工总是愿意帮助业主",
+    "RES4": "员工再忙也会回应业主的请求",
+    "ASS1": "员工的言行让人信任",
+    "ASS2": "与物业打交道让人放心",
+    "ASS3": "员工始终礼貌待人",
+    "ASS4": "员工有足够的专业知识回答问题",
+    "EMP1": "给予业主个别的关注",
+    "EMP2": "服务时间方便所有业主",
+    "EMP3": "员工给予业主个人化的关心",
+    "EMP4": "把业主的利益放在心上",
+    "EMP5": "员工了解业主的具体需要",
+}
+
+SCALE_ATTRIBUTES: tuple[tuple[str, str, str, str], ...] = (
+    # attribute, indicator group (seed 001), 中文, English
+    (
+        "overall",
+        "core",
+        "总体而言，您对我们的物业服务满意吗？",
+        "Overall, how satisfied are you with our property services?",
+    ),
+    (
+        "repair-speed",
+        "support",
+        "报修后维修人员上门的速度",
+        "How quickly repair staff arrive after you report a fault",
+    ),
+    ("repair-quality", "support", "维修的质量", "The quality of repairs"),
+    ("cleanliness", "core", "小区的清洁卫生", "The cleanliness of the community"),
+    ("security", "core", "小区的安全秩序", "Safety and order in the community"),
+    ("staff-attitude", "emotional", "服务人员的态度", "The attitude of our staff"),
+    ("communication", "emotional", "物业与业主的沟通", "How we communicate with owners"),
+)
+
+INDICATOR_GROUPS: dict[str, tuple[str, str]] = {
+    "core": ("核心产品与服务", "core product and service"),
+    "support": ("服务支持", "service support"),
+    "emotional": ("与公司的情感关系", "emotional relationship with the company"),
+}
+
+
+def _kano() -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": QuestionKind.KANO,
+            "attribute": key,
+            "text_zh": f"关于「{zh}」",
+            "text_en": f"About: {en}",
+            "asks_importance": True,
+        }
+        for key, zh, en in KANO_PROPERTY_SERVICES
+    ] + [
+        {
+            "kind": QuestionKind.TEXT,
+            "attribute": "kano-comment",
+            "text_zh": "您还希望我们提供哪些服务？",
+            "text_en": "Which other services would you like from us?",
+            "is_required": False,
+            "max_length": 1000,
+        }
+    ]
+
+
+def _servqual() -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": QuestionKind.SERVQUAL,
+            "attribute": item.code.lower(),
+            "dimension": item.dimension,
+            "text_zh": SERVQUAL_ZH[item.code],
+            "text_en": item.text[:1].upper() + item.text[1:],
+        }
+        for item in servqual.SERVQUAL_22.items
+    ]
+
+
+def _csat_pulse() -> list[dict[str, Any]]:
+    questions: list[dict[str, Any]] = [
+        {
+            "kind": QuestionKind.SCALE_5,
+            "attribute": key,
+            "dimension": group,
+            "text_zh": zh,
+            "text_en": en,
+            "asks_importance": key != "overall",
+        }
+        for key, group, zh, en in SCALE_ATTRIBUTES[:4]
+    ]
+    questions += [
+        {
+            "kind": QuestionKind.NPS,
+            "attribute": "recommend",
+            "text_zh": "您有多大可能向亲友推荐我们的物业服务？",
+            "text_en": "How likely are you to recommend our property services to friends?",
+        },
+        {
+            "kind": QuestionKind.CES,
+            "attribute": "effort",
+            "text_zh": "上次办理报修，您觉得有多省事？（1 很费劲 … 7 很省事）",
+            "text_en": "How easy was your last repair request? (1 very hard … 7 very easy)",
+        },
+    ]
+    return questions
+
+
+def _indicator_groups() -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": QuestionKind.SCALE_7,
+            "attribute": key,
+            "dimension": group,
+            "text_zh": zh,
+            "text_en": en,
+            "asks_importance": key != "overall",
+        }
+        for key, group, zh, en in SCALE_ATTRIBUTES
+    ] + [
+        {
+            "kind": QuestionKind.SINGLE,
+            "attribute": "channel",
+            "text_zh": "您最常用哪种方式联系物业？",
+            "text_en": "How do you usually contact us?",
+            "options": [
+                ["phone", "电话", "Phone"],
+                ["wechat", "微信", "WeChat"],
+                ["desk", "前台", "Front desk"],
+            ],
+        },
+        {
+            "kind": QuestionKind.MULTIPLE,
+            "attribute": "improve",
+            "text_zh": "您希望我们优先改进哪些方面？（可多选）",
+            "text_en": "What should we improve first? (choose any)",
+            "options": [
+                ["repair", "维修", "Repairs"],
+                ["cleaning", "保洁", "Cleaning"],
+                ["security", "安保", "Security"],
+                ["greenery", "绿化", "Greenery"],
+            ],
+            "is_required": False,
+        },
+    ]
+
+
+TEMPLATES = {
+    Template.KANO_PROPERTY: ("物业服务 Kano 调查", _kano),
+    Template.SERVQUAL: ("物业服务质量 SERVQUAL 调查", _servqual),
+    Template.CSAT_PULSE: ("满意度快速调查", _csat_pulse),
+    Template.INDICATOR_GROUPS: ("三类指标满意度调查", _indicator_groups),
+}
+
+
+def template_questions(template: str) -> tuple[str, list[dict[str, Any]]]:
+    """Default name and questions of ``template`` (raises ``KeyError`` for an unknown one)."""
+    name, build = TEMPLATES[Template(template)]
+    return name, build()

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from qiwang.surveys import views
+
+app_name = "surveys"
+
+urlpatterns = [
+    path("", views.wave_list, name="list"),
+    path("instruments/new/", views.instrument_new, name="instrument_new"),
+    path("instruments/<int:instrument_id>/", views.instrument_detail, name="instrument"),
+    path("waves/new/", views.wave_new, name="wave_new"),
+    path("waves/<int:wave_id>/", views.wave_detail, name="wave"),
+    path("waves/<int:wave_id>/sample/", views.wave_sample, name="wave_sample"),
+    path("waves/<int:wave_id>/send/", views.wave_send, name="wave_send"),
+    path("waves/<int:wave_id>/close/", views.wave_close, name="wave_close"),
+    path("waves/<int:wave_id>/qr.svg", views.wave_qr, name="wave_qr"),
+    path("waves/<int:wave_id>/results/", views.wave_results_page, name="results"),
+]

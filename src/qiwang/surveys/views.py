@@ -1,0 +1,224 @@
+"""Manager pages: waves, instruments from templates, a new wave, sample preview, sending,
+the QR code of the open link, and the results page."""
+
+from __future__ import annotations
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from qiwang.accounts.permissions import Action, can, require
+from qiwang.errors import ServiceError
+from qiwang.surveys.choices import QuestionKind, WaveStatus
+from qiwang.surveys.forms import TemplateForm, WaveForm
+from qiwang.surveys.models import Instrument, Wave
+from qiwang.surveys.presentation import results_context
+from qiwang.surveys.results import wave_results
+from qiwang.surveys.services import (
+    close_wave,
+    create_instrument_from_template,
+    create_wave,
+    draw_sample,
+    open_link_token,
+    revise_instrument,
+    send_wave,
+)
+
+
+def _form_errors(form, error: ServiceError) -> None:  # type: ignore[no-untyped-def]
+    for field, field_messages in error.errors.items():
+        for message in field_messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+@login_required
+def wave_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, Action.VIEW_SURVEYS)
+    waves = Wave.objects.for_user(request.user).with_counts()
+    instruments = Instrument.objects.for_user(request.user).prefetch_related("versions")
+    return render(
+        request,
+        "surveys/wave_list.html",
+        {
+            "waves": waves,
+            "instruments": instruments,
+            "can_change": can(request.user, Action.CHANGE_SURVEYS),
+        },
+    )
+
+
+@login_required
+def instrument_new(request: HttpRequest) -> HttpResponse:
+    require(request.user, Action.CHANGE_SURVEYS)
+    form = TemplateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            instrument = create_instrument_from_template(
+                actor=request.user,
+                template=form.cleaned_data["template"],
+                branch=form.cleaned_data["branch"],
+                name=form.cleaned_data["name"],
+            )
+        except ServiceError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Instrument created from the template."))
+            return redirect("surveys:instrument", instrument_id=instrument.pk)
+    return render(request, "surveys/instrument_new.html", {"form": form})
+
+
+@login_required
+def instrument_detail(request: HttpRequest, instrument_id: int) -> HttpResponse:
+    require(request.user, Action.VIEW_SURVEYS)
+    instrument = get_object_or_404(Instrument.objects.for_user(request.user), pk=instrument_id)
+    version = instrument.latest_version()
+    questions = list(version.questions.order_by("position")) if version else []
+    can_change = can(request.user, Action.CHANGE_SURVEYS, instrument)
+    error = None
+    if request.method == "POST":
+        require(request.user, Action.CHANGE_SURVEYS, instrument)
+        texts = {
+            q.position: (
+                request.POST.get(f"text_zh_{q.position}", q.text_zh),
+                request.POST.get(f"text_en_{q.position}", q.text_en),
+            )
+            for q in questions
+        }
+        try:
+            new = revise_instrument(actor=request.user, instrument=instrument, texts=texts)
+        except ServiceError as failure:
+            error = failure
+        else:
+            messages.success(
+                request,
+                _("Saved as version %(n)s; waves already sent keep their version.")
+                % {"n": new.number},
+            )
+            return redirect("surveys:instrument", instrument_id=instrument.pk)
+    return render(
+        request,
+        "surveys/instrument_detail.html",
+        {
+            "instrument": instrument,
+            "version": version,
+            "questions": questions,
+            "can_change": can_change,
+            "error": error,
+            "kinds": dict(QuestionKind.choices),
+        },
+        status=422 if error else 200,
+    )
+
+
+@login_required
+def wave_new(request: HttpRequest) -> HttpResponse:
+    require(request.user, Action.CHANGE_SURVEYS)
+    form = WaveForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            wave = create_wave(actor=request.user, data=form.cleaned_data)
+        except ServiceError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Wave created. Check the sample, then send it."))
+            return redirect("surveys:wave", wave_id=wave.pk)
+    return render(
+        request, "surveys/wave_new.html", {"form": form}, status=422 if form.errors else 200
+    )
+
+
+def _visible_wave(request: HttpRequest, wave_id: int) -> Wave:
+    require(request.user, Action.VIEW_SURVEYS)
+    return get_object_or_404(
+        Wave.objects.for_user(request.user).select_related("version__instrument", "branch"),
+        pk=wave_id,
+    )
+
+
+@login_required
+def wave_detail(request: HttpRequest, wave_id: int) -> HttpResponse:
+    wave = _visible_wave(request, wave_id)
+    results = wave_results(wave)
+    open_link = None
+    if wave.allows_open_link and wave.status != WaveStatus.DRAFT:
+        open_link = request.build_absolute_uri(
+            reverse("survey_public:open", args=[wave.pk, open_link_token(wave)])
+        )
+    return render(
+        request,
+        "surveys/wave_detail.html",
+        {
+            "wave": wave,
+            "rate": results.rate,
+            "can_change": can(request.user, Action.CHANGE_SURVEYS, wave),
+            "open_link": open_link,
+            "questions": wave.version.questions.order_by("position"),
+        },
+    )
+
+
+@login_required
+def wave_sample(request: HttpRequest, wave_id: int) -> HttpResponse:
+    """The sample preview (htmx fragment): who would be invited and who the rules leave out."""
+    wave = _visible_wave(request, wave_id)
+    require(request.user, Action.CHANGE_SURVEYS, wave)
+    sample = draw_sample(wave)
+    return render(request, "surveys/_sample.html", {"wave": wave, "sample": sample})
+
+
+@login_required
+@require_POST
+def wave_send(request: HttpRequest, wave_id: int) -> HttpResponse:
+    wave = _visible_wave(request, wave_id)
+    require(request.user, Action.CHANGE_SURVEYS, wave)
+    try:
+        result = send_wave(actor=request.user, wave=wave, base_url=request.build_absolute_uri("/"))
+    except ServiceError as error:
+        messages.error(request, " ".join(m for ms in error.errors.values() for m in ms))
+    else:
+        messages.success(
+            request,
+            _("Sent: %(invited)s invitations, %(delivered)s delivered, %(failed)s failed.")
+            % result.__dict__,
+        )
+    return redirect("surveys:wave", wave_id=wave.pk)
+
+
+@login_required
+@require_POST
+def wave_close(request: HttpRequest, wave_id: int) -> HttpResponse:
+    wave = _visible_wave(request, wave_id)
+    require(request.user, Action.CHANGE_SURVEYS, wave)
+    try:
+        close_wave(actor=request.user, wave=wave)
+    except ServiceError as error:
+        messages.error(request, " ".join(m for ms in error.errors.values() for m in ms))
+    else:
+        messages.success(request, _("Wave closed."))
+    return redirect("surveys:wave", wave_id=wave.pk)
+
+
+@login_required
+def wave_qr(request: HttpRequest, wave_id: int) -> HttpResponse:
+    """The open link as an SVG QR code, for printed notices in a residential community."""
+    wave = _visible_wave(request, wave_id)
+    if not wave.allows_open_link or wave.status == WaveStatus.DRAFT:
+        return render(request, "core/404.html", status=404)
+    link = request.build_absolute_uri(
+        reverse("survey_public:open", args=[wave.pk, open_link_token(wave)])
+    )
+    svg = segno.make(link, error="m").svg_inline(scale=6, border=2)
+    return HttpResponse(svg, content_type="image/svg+xml")
+
+
+@login_required
+def wave_results_page(request: HttpRequest, wave_id: int) -> HttpResponse:
+    wave = _visible_wave(request, wave_id)
+    previous = Wave.objects.for_user(request.user).previous_of(wave).first()
+    results = wave_results(wave, previous=previous)
+    return render(request, "surveys/results.html", results_context(results))
