@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qiwang.customers.choices import Channel, Tier, Topic
+from qiwang.customers.choices import Channel, Frequency, Tier, Topic
 
 
 class CustomerEditForm(forms.Form):
@@ -46,3 +46,35 @@ class InteractionForm(forms.Form):
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     next_step = forms.CharField(label=_("Next step"), max_length=300, required=False)
+
+
+WEEKDAYS = [
+    ("0", _("Monday")),
+    ("1", _("Tuesday")),
+    ("2", _("Wednesday")),
+    ("3", _("Thursday")),
+    ("4", _("Friday")),
+    ("5", _("Saturday")),
+    ("6", _("Sunday")),
+]
+
+
+class PlanForm(forms.Form):
+    """A tier's maintenance plan (shape only; the rules are in ``update_plan``)."""
+
+    frequency = forms.ChoiceField(label=_("Frequency"), choices=Frequency.choices)
+    weekdays = forms.MultipleChoiceField(
+        label=_("Weekdays"),
+        choices=WEEKDAYS,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("For plans on set weekdays."),
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    topics = forms.MultipleChoiceField(
+        label=_("Topics to cover"),
+        choices=Topic.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qiwang.customers import views, views_allocation, views_day, views_io, views_reports
+from qiwang.customers import views, views_allocation, views_day, views_tiers
 
 app_name = "customers"
 
@@ -16,23 +16,14 @@ urlpatterns = [
         name="log_interaction",
     ),
     path("allocations/", views_allocation.allocation_list, name="allocations"),
+    path("plans/", views_tiers.plan_list, name="plans"),
+    path("plans/<int:plan_id>/", views_tiers.plan_edit, name="plan_edit"),
+    path("tiers/", views_tiers.tier_suggestions, name="tiers"),
+    path("tiers/run/", views_tiers.run_tier_rule, name="run_tier_rule"),
+    path("tiers/<int:change_id>/decide/", views_tiers.decide_tier, name="decide_tier"),
     path(
         "allocations/<int:allocation_id>/",
         views_allocation.allocation_detail,
         name="allocation_detail",
-    ),
-    path("import/", views_io.customer_import, name="import"),
-    path("import/apply/", views_io.customer_import_apply, name="import_apply"),
-    path(
-        "import/template.<str:file_format>",
-        views_io.customer_import_template,
-        name="import_template",
-    ),
-    path("export.<str:file_format>", views_io.customer_export, name="export"),
-    path("reports/monthly/", views_reports.monthly_report_page, name="report_monthly"),
-    path(
-        "reports/monthly.<str:file_format>",
-        views_reports.monthly_report_download,
-        name="report_monthly_download",
     ),
 ]

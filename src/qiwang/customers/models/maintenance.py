@@ -42,6 +42,14 @@ class MaintenancePlan(models.Model):
         return str(self.get_tier_display())
 
     @property
+    def weekday_labels(self) -> list[str]:
+        if self.frequency != Frequency.WEEKLY:
+            return []
+        names = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday")]
+        names += [_("Saturday"), _("Sunday")]
+        return [str(names[day]) for day in self.weekdays if 0 <= day <= 6]
+
+    @property
     def topic_labels(self) -> list[str]:
         labels = dict(Topic.choices)
         return [str(labels.get(topic, topic)) for topic in self.topics]

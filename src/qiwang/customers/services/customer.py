@@ -116,6 +116,12 @@ def update_customer(*, actor: User, customer: Customer, data: dict[str, Any]) ->
     for name, value in cleaned.items():
         setattr(customer, name, value)
     customer.save()
+    if before["tier"] != customer.tier:
+        from qiwang.customers.services.tiers import record_manual_tier_change
+
+        record_manual_tier_change(
+            actor=actor, customer=customer, old_tier=before["tier"], new_tier=customer.tier
+        )
     after = model_to_dict(customer, fields=EDITABLE_FIELDS)
     changes = diff_fields(before, after)
     for name in Customer.PERSONAL_FIELDS:  # the audit log never copies personal data
