@@ -16,7 +16,12 @@ from django.views.decorators.http import require_GET
 from qiwang.accounts.choices import Role
 from qiwang.accounts.models import Branch, User
 from qiwang.accounts.permissions import Action, require
-from qiwang.customers.services.report import MonthlyReport, monthly_report, parse_month
+from qiwang.customers.services.report import (
+    MonthlyReport,
+    monthly_report,
+    parse_month,
+    visible_account_managers,
+)
 from qiwang.customers.services.report_files import report_filename, report_pdf, report_xlsx
 
 CONTENT_TYPES = {
@@ -27,14 +32,6 @@ CONTENT_TYPES = {
 
 def _is_own_report_only(user: User) -> bool:
     return user.role == Role.ACCOUNT_MANAGER and not user.is_administrator
-
-
-def _visible_managers(user: User):  # type: ignore[no-untyped-def]
-    managers = User.objects.filter(role=Role.ACCOUNT_MANAGER, is_active=True)
-    visible = user.visible_branch_ids()
-    if visible is not None:
-        managers = managers.filter(branches__in=visible).distinct()
-    return managers.order_by("username")
 
 
 def _report_for(request: HttpRequest) -> tuple[MonthlyReport, dict[str, object]]:
@@ -52,7 +49,7 @@ def _report_for(request: HttpRequest) -> tuple[MonthlyReport, dict[str, object]]
     if request.GET.get("manager") and not _is_own_report_only(user):
         if not request.GET["manager"].isdigit():
             raise Http404
-        manager = get_object_or_404(_visible_managers(user), pk=int(request.GET["manager"]))
+        manager = get_object_or_404(visible_account_managers(user), pk=int(request.GET["manager"]))
     report = monthly_report(user=user, month=month, branch=branch, manager=manager)
     return report, {"branch": branch, "manager": manager}
 
@@ -89,7 +86,7 @@ def monthly_report_page(request: HttpRequest) -> HttpResponse:
             "chart": chart,
             "own_only": own_only,
             "branches": [] if own_only else Branch.objects.for_user(user).order_by("code"),
-            "managers": [] if own_only else _visible_managers(user),
+            "managers": [] if own_only else visible_account_managers(user),
             "chosen_branch": chosen["branch"],
             "chosen_manager": chosen["manager"],
             "query": query.urlencode(),

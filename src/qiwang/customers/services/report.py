@@ -61,6 +61,7 @@ __all__ = [
     "monthly_report",
     "month_bounds",
     "parse_month",
+    "visible_account_managers",
 ]
 
 #: DOMAIN.md §4 [001][004]: split effort old 60 % / dormant 10 % / new 30 %.
@@ -265,6 +266,15 @@ def _annotate_lifecycle(
         output_field=CharField(),
     )
     return queryset.annotate(**{last_name: last}).annotate(**{name: lifecycle})
+
+
+def visible_account_managers(user: User) -> QuerySet[User]:
+    """The active account managers working in the user's branches (whose report they may read)."""
+    managers = User.objects.filter(role=Role.ACCOUNT_MANAGER, is_active=True)
+    visible = user.visible_branch_ids()
+    if visible is not None:
+        managers = managers.filter(branches__in=visible).distinct()
+    return managers.order_by("username")
 
 
 def _scope_customers(user: User, branch: Branch | None, manager: User | None) -> QuerySet[Customer]:
