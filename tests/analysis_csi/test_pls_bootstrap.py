@@ -249,3 +249,22 @@ def test_bootstrap_within_sampling_tolerance_of_seminr_boot_report_paths(mobi):
     quantile_mc = 0.28 * np.sqrt(100) * both
     assert np.all(np.abs(actual["ci_low"] - expected["2.5% CI"]) <= 4 * se * quantile_mc)
     assert np.all(np.abs(actual["ci_high"] - expected["97.5% CI"]) <= 4 * se * quantile_mc)
+
+
+def test_progress_reports_rows_read_up_to_the_total(tmp_path, satisfaction):
+    # given the data as a Parquet file, read in chunks of 262,144 rows, and as a DataFrame
+    path = tmp_path / "satisfaction.parquet"
+    pd.concat([satisfaction] * 1200, ignore_index=True).to_parquet(path)
+    calls: list[tuple[int, int]] = []
+    # when bootstrapped with a progress callback
+    csi.bootstrap(
+        path,
+        satisfaction_model(satisfaction),
+        scaled=False,
+        resamples=10,
+        seed=1,
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    # then rows read grow chunk by chunk to the total of 300,000
+    assert [total for _, total in calls] == [300_000] * len(calls)
+    assert [done for done, _ in calls] == [262_144, 300_000]

@@ -17,7 +17,7 @@ not on how the input was chunked.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -155,11 +155,13 @@ def replicate_sums(
     buckets: int | None = None,
     jackknife: bool = False,
     columns: Sequence[str] = (),
+    progress: Callable[[int, int], None] | None = None,
 ) -> ReplicateSums:
     """Accumulate original, replicate and (for BCa) jackknife-group moment sums in one pass.
 
     ``n_rows`` is the number of rows in the source (used to choose row or bucket weights and
-    leave-one-out or grouped jackknife); ``impute`` holds column means for mean imputation.
+    leave-one-out or grouped jackknife); ``impute`` holds column means for mean imputation;
+    ``progress(rows_read, n_rows)`` is called after each chunk.
     """
     p = n_columns
     q = p + 1
@@ -250,6 +252,8 @@ def replicate_sums(
                 process(stacked[start : start + batch_rows])
             pending = [stacked[full:]]
             pending_rows = stacked.shape[0] - full
+        if progress is not None:
+            progress(rows_read, n_rows)
     if pending_rows:
         process(np.concatenate(pending))
     if shift is None or rows_used == 0:
@@ -520,6 +524,7 @@ def bootstrap(
     missing: MissingPolicy = "error",
     scale: tuple[float, float] | None = None,
     buckets: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BootstrapResult:
     """Bootstrap confidence intervals for a PLS path model from one pass over the data.
 
@@ -542,6 +547,9 @@ def bootstrap(
     buckets : int, optional
         Apply the Poisson weights to this many random buckets of rows instead of to rows;
         ``None`` chooses rows unless ``rows × resamples`` exceeds 2.5e8, ``0`` forces rows.
+    progress : callable, optional
+        Called as ``progress(rows_read, rows_total)`` after each chunk of the pass (for a
+        progress bar).
 
     Returns
     -------
@@ -608,6 +616,7 @@ def bootstrap(
         buckets=buckets,
         jackknife=interval == "bca",
         columns=spec.indicators,
+        progress=progress,
     )
     if original is None:
         count, mean, cov = unpack(sums.total[None, :], sums.shift)

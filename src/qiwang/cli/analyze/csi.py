@@ -9,12 +9,23 @@ from __future__ import annotations
 
 import json
 import math
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from qiwang.cli.analyze import analyze_app
@@ -77,6 +88,54 @@ def _read_table(path: Path) -> pd.DataFrame | Path:
     return frame
 
 
+@contextmanager
+def _progress(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr, shown only on a terminal and when the work takes over a second.
+
+    Yields ``update(done, total)`` for row counts; without updates it is a spinner.
+    """
+    console = Console(stderr=True)
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    task = progress.add_task(description, total=None)
+    lock = threading.Lock()
+    state = {"started": False, "done": False}
+
+    def start() -> None:
+        with lock:
+            if not state["done"]:
+                progress.start()
+                state["started"] = True
+
+    timer = threading.Timer(1.0, start)
+    timer.daemon = True
+    if console.is_terminal:
+        timer.start()
+    try:
+        yield lambda done, total: progress.update(task, completed=done, total=total or None)
+    finally:
+        timer.cancel()
+        with lock:
+            state["done"] = True
+            if state["started"]:
+                progress.stop()
+
+
+def _fmt_se(value: Any) -> str:
+    """Standard errors to two significant digits (they shrink to 1e-4 on millions of rows)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    v = float(value)
+    return _fmt(v) if abs(v) >= 0.01 else f"{v:.2g}"
+
+
 def _fmt(value: Any, digits: int = 3) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
@@ -101,7 +160,7 @@ def _render(result: PlsResult, boot: BootstrapResult | None, console: Console) -
     scaling = "standardised" if result.scaled else "raw (unscaled)"
     console.print(
         f"[bold]{model.name}[/]: {len(model.blocks)} latent variables, "
-        f"{len(model.indicators)} indicators, n = {result.count:g}; scheme {model.scheme}, "
+        f"{len(model.indicators)} indicators, n = {result.count:,.0f}; scheme {model.scheme}, "
         f"{scaling} indicators, {result.iterations} iterations",
         highlight=False,
     )
@@ -131,9 +190,9 @@ def _render(result: PlsResult, boot: BootstrapResult | None, console: Console) -
         cells = [str(row["from"]), str(row["to"]), _fmt(row["estimate"])]
         if boot is not None:
             b = boot.paths.loc[name]
-            cells += [_fmt(b["std_error"]), f"[{_fmt(b['ci_low'])}, {_fmt(b['ci_high'])}]"]
+            cells += [_fmt_se(b["std_error"]), f"[{_fmt(b['ci_low'])}, {_fmt(b['ci_high'])}]"]
         else:
-            cells += [_fmt(row["std_error"]), _fmt(row["p_value"], 4)]
+            cells += [_fmt_se(row["std_error"]), _fmt(row["p_value"], 4)]
         paths.add_row(*cells)
     console.print(paths)
 
@@ -257,18 +316,21 @@ def csi_command(
     try:
         boot: BootstrapResult | None = None
         if bootstrap:
-            boot = csi.bootstrap(
-                source,
-                model,
-                resamples=bootstrap,
-                seed=seed,
-                interval=interval.value,
-                level=level,
-                **options,
-            )
+            with _progress(f"{bootstrap:,} bootstrap resamples: reading rows") as update:
+                boot = csi.bootstrap(
+                    source,
+                    model,
+                    resamples=bootstrap,
+                    seed=seed,
+                    interval=interval.value,
+                    level=level,
+                    progress=update,
+                    **options,
+                )
             result = boot.estimate
         else:
-            result = csi.fit(source, model, **options)
+            with _progress("Computing moments and fitting the model"):
+                result = csi.fit(source, model, **options)
     except csi.MissingValuesError as error:
         raise _fail(f"{error}: use --missing listwise or --missing mean") from None
     except csi.AnalysisInputError as error:
