@@ -131,6 +131,7 @@ def test_sending_mails_one_link_per_customer_and_stores_only_a_digest(
 def test_sms_invitations_go_through_the_file_backend(
     org, quality, community_customers, settings, tmp_path
 ):
+    settings.QIWANG_SMS_BACKEND = "qiwang.surveys.messaging.FileSmsBackend"
     settings.QIWANG_SMS_DIR = tmp_path
     wave = make_wave(
         quality, make_instrument(quality, org.own), org.own, channel="sms", sample_size=2

@@ -25,6 +25,7 @@ from qiwang.accounts.models import Branch, User
 from qiwang.customers.choices import Channel, CustomerKind, TaskStatus, Tier, Topic
 from qiwang.customers.models import ContactTask, Customer, Interaction
 from qiwang.customers.services import generate_contact_tasks
+from qiwang.surveys.demo import build_survey_demo
 
 DEMO_PASSWORD = "qiwang-demo"  # noqa: S105 - published demo password, demo mode only
 COMPANY_CODE = "jiangcheng"
@@ -245,6 +246,9 @@ def build_demo(
             _bulk_create(rows, batch_size, lambda n: None)
     if history:
         build_contact_history(rng, timezone.localdate(now), now)
+    build_survey_demo(
+        company=company, quality=created["quality"], rng=random.Random(seed + 6), now=now
+    )
 
 
 @contextmanager

@@ -1,0 +1,236 @@
+"""Demo surveys: a Kano survey of property services in two seasons (with attributes that fall),
+a SERVQUAL wave and a satisfaction pulse, with realistic response rates.
+
+Deterministic for a seed; written with ``bulk_create``. Called once from
+:func:`qiwang.demo.services.build_demo`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from qiwang.accounts.models import Branch, User
+from qiwang.customers.models import Customer
+from qiwang.surveys.choices import (
+    InvitationChannel,
+    InvitationStatus,
+    QuestionKind,
+    ResponseStatus,
+    Template,
+    WaveStatus,
+)
+from qiwang.surveys.models import Answer, Instrument, Invitation, Question, Response, Wave
+from qiwang.surveys.services import create_instrument_from_template
+
+#: Answer pairs (functional, dysfunctional) typical of each Kano category (Berger et al. 1993).
+TYPICAL_PAIRS = {
+    "A": ((1, 3), (1, 4), (1, 3), (2, 3)),
+    "O": ((1, 5), (1, 5), (1, 5), (1, 4)),
+    "M": ((2, 5), (3, 5), (3, 5), (4, 5)),
+    "I": ((3, 3), (3, 4), (4, 3), (2, 2)),
+}
+
+#: Category profile of each property service in spring and in autumn: "community-events" falls
+#: from attractive to one-dimensional, "parcel-lockers" from one-dimensional to must-be.
+KANO_SEASONS = {
+    "repair-hotline": ("M", "M"),
+    "community-events": ("A", "O"),
+    "parcel-lockers": ("O", "M"),
+    "security-patrols": ("M", "M"),
+    "cleaning-daily": ("O", "O"),
+    "app-payment": ("A", "A"),
+    "birthday-greeting": ("A", "A"),
+    "ev-charging": ("I", "A"),
+}
+
+#: Mean (expectation, perception) on 1–7 per SERVQUAL dimension: responsiveness lags most.
+SERVQUAL_MEANS = {
+    "tangibles": (5.6, 5.3),
+    "reliability": (6.4, 5.2),
+    "responsiveness": (6.2, 4.6),
+    "assurance": (6.0, 5.5),
+    "empathy": (5.7, 5.0),
+}
+
+
+@dataclass(frozen=True)
+class DemoWave:
+    template: str
+    name: str
+    opens_days_ago: int
+    length_days: int
+    invited_share: float
+    response_rate: float
+    season: int = 0
+
+
+DEMO_WAVES = (
+    DemoWave(Template.KANO_PROPERTY, "2026 春季物业服务 Kano 调查", 230, 30, 0.6, 0.46, 0),
+    DemoWave(Template.SERVQUAL, "2026 夏季服务质量 SERVQUAL 调查", 150, 30, 0.5, 0.38),
+    DemoWave(Template.KANO_PROPERTY, "2026 秋季物业服务 Kano 调查", 60, 30, 0.6, 0.52, 1),
+    DemoWave(Template.CSAT_PULSE, "11 月满意度快速调查", 10, 30, 0.4, 0.31),
+)
+
+
+def _clip(value: float, low: int, high: int) -> int:
+    return max(low, min(high, round(value)))
+
+
+def _answer_maker(
+    questions: Sequence[Question], wave: DemoWave, rng: random.Random
+) -> Callable[[Customer], list[Answer]]:
+    def make(customer: Customer) -> list[Answer]:
+        answers = []
+        mood = rng.gauss(0, 0.6) + (0.3 if customer.tier in ("vip", "important") else 0.0)
+        for question in questions:
+            kind = question.kind
+            if kind == QuestionKind.KANO:
+                category = KANO_SEASONS.get(question.attribute, ("I", "I"))[wave.season]
+                if rng.random() < 0.8:
+                    f, d = rng.choice(TYPICAL_PAIRS[category])
+                else:
+                    f, d = rng.choice(TYPICAL_PAIRS[rng.choice("AOMI")])
+                importance = _clip(3.6 + rng.gauss(0, 0.9) + (0.6 if category == "M" else 0), 1, 5)
+                answers.append(Answer(question=question, value=f, second=d, importance=importance))
+            elif kind == QuestionKind.SERVQUAL:
+                e_mean, p_mean = SERVQUAL_MEANS.get(question.dimension, (5.5, 5.0))
+                e = _clip(e_mean + rng.gauss(0, 0.8), 1, 7)
+                p = _clip(p_mean + mood + rng.gauss(0, 1.0), 1, 7)
+                answers.append(Answer(question=question, value=e, second=p))
+            elif kind in (QuestionKind.SCALE_5, QuestionKind.SCALE_7):
+                high = 5 if kind == QuestionKind.SCALE_5 else 7
+                centre = (3.8 if high == 5 else 5.2) + mood
+                if question.attribute == "repair-speed":
+                    centre -= 0.7
+                value = _clip(centre + rng.gauss(0, 0.8), 1, high)
+                importance = (
+                    _clip(3.8 + rng.gauss(0, 0.8), 1, 5) if question.asks_importance else None
+                )
+                answers.append(Answer(question=question, value=value, importance=importance))
+            elif kind == QuestionKind.NPS:
+                answers.append(
+                    Answer(
+                        question=question, value=_clip(7.6 + 2 * mood + rng.gauss(0, 1.6), 0, 10)
+                    )
+                )
+            elif kind == QuestionKind.CES:
+                answers.append(
+                    Answer(question=question, value=_clip(5.0 + mood + rng.gauss(0, 1.1), 1, 7))
+                )
+            elif kind == QuestionKind.TEXT and rng.random() < 0.15:
+                answers.append(Answer(question=question, text=rng.choice(DEMO_COMMENTS)))
+        return answers
+
+    return make
+
+
+DEMO_COMMENTS = (
+    "希望增加电动车充电桩",
+    "报修电话晚上有时打不通",
+    "快递柜不够用，经常满",
+    "希望多组织亲子活动",
+    "保安巡逻很认真，点赞",
+)
+
+
+def build_survey_demo(
+    *, company: Branch, quality: User, rng: random.Random, now: datetime.datetime | None = None
+) -> None:
+    """Instruments from every template and four waves with invitations and responses."""
+    now = now or timezone.now()
+    instruments: dict[str, Instrument] = {}
+    for template in Template:
+        instruments[template] = create_instrument_from_template(
+            actor=quality, template=template, branch=company
+        )
+    customers = list(
+        Customer.objects.filter(branch__in=Branch.objects.with_descendants([company.pk]))
+        .only("pk", "branch_id", "tier", "email", "phone")
+        .order_by("pk")
+    )
+    for spec in DEMO_WAVES:
+        _build_wave(spec, instruments[spec.template], company, quality, customers, rng, now)
+
+
+def _build_wave(
+    spec: DemoWave,
+    instrument: Instrument,
+    company: Branch,
+    quality: User,
+    customers: list[Customer],
+    rng: random.Random,
+    now: datetime.datetime,
+) -> None:
+    opens = now - datetime.timedelta(days=spec.opens_days_ago)
+    closes = opens + datetime.timedelta(days=spec.length_days)
+    version = instrument.latest_version()
+    assert version is not None  # noqa: S101 - created just above from a template
+    wave = Wave.objects.create(
+        name=spec.name,
+        version=version,
+        branch=company,
+        status=WaveStatus.OPEN if closes > now else WaveStatus.CLOSED,
+        opens_at=opens,
+        closes_at=closes,
+        sample_size=round(len(customers) * spec.invited_share),
+        sample_seed=rng.randrange(1, 10_000),
+        channel=InvitationChannel.SMS,
+        allows_open_link=spec.template == Template.CSAT_PULSE,
+        created_by=quality,
+        created_at=opens - datetime.timedelta(days=1),
+        sent_at=opens,
+    )
+    chosen = sorted(
+        rng.sample(customers, min(len(customers), wave.sample_size or 0)), key=lambda c: c.pk
+    )
+    questions = list(version.questions.order_by("position"))
+    make_answers = _answer_maker(questions, spec, rng)
+    invitations, responses, answer_lists = [], [], []
+    for customer in chosen:
+        answered = rng.random() < spec.response_rate
+        invitation = Invitation(
+            wave=wave,
+            customer=customer,
+            branch_id=customer.branch_id,
+            token_hash=hashlib.sha256(rng.randbytes(24)).hexdigest(),
+            channel=InvitationChannel.SMS,
+            status=InvitationStatus.RESPONDED if answered else InvitationStatus.SENT,
+            created_at=opens,
+            sent_at=opens,
+            responded_at=opens + datetime.timedelta(hours=rng.randrange(1, 24 * 10))
+            if answered
+            else None,
+        )
+        invitations.append(invitation)
+        if answered:
+            responses.append((invitation, customer))
+            answer_lists.append(make_answers(customer))
+    Invitation.objects.bulk_create(invitations, batch_size=2000)
+    rows = [
+        Response(
+            wave=wave,
+            invitation=invitation,
+            customer=customer,
+            branch_id=customer.branch_id,
+            tier=customer.tier,
+            submission_key=f"i{invitation.pk}",
+            status=ResponseStatus.COMPLETE,
+            source="web",
+            started_at=invitation.responded_at,
+            submitted_at=invitation.responded_at,
+        )
+        for invitation, customer in responses
+    ]
+    Response.objects.bulk_create(rows, batch_size=2000)
+    answers = []
+    for response, answer_list in zip(rows, answer_lists, strict=True):
+        for answer in answer_list:
+            answer.response = response
+            answers.append(answer)
+    Answer.objects.bulk_create(answers, batch_size=5000)
