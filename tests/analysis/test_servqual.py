@@ -180,3 +180,122 @@ def test_item_sums_merge_across_chunks(rows, cut):
         assert merged.keys == whole.keys
         np.testing.assert_array_equal(merged.n, whole.n)
         np.testing.assert_allclose(merged.sum_ep, whole.sum_ep)
+
+
+WEIGHT_COLUMNS = {"speed": "w_speed", "care": "w_care"}
+
+
+def _assert_same_sums(a: servqual.ServqualSums, b: servqual.ServqualSums) -> None:
+    for level in ("items", "dimensions", "overall", "weighted"):
+        x, y = getattr(a, level), getattr(b, level)
+        assert x.keys == y.keys, level
+        np.testing.assert_array_equal(x.n, y.n)
+        for name in ("sum_e", "sum_e2", "sum_p", "sum_p2", "sum_ep"):
+            np.testing.assert_allclose(getattr(x, name), getattr(y, name), rtol=1e-12, atol=1e-9)
+    assert a.weights is not None and b.weights is not None
+    assert a.weights.keys == b.weights.keys
+    np.testing.assert_array_equal(a.weights.n, b.weights.n)
+    np.testing.assert_allclose(a.weights.total, b.weights.total, rtol=1e-12)
+
+
+def test_weighted_servqual_in_duckdb_equals_pandas_on_the_hand_example(tmp_path):
+    # given the survey of test_weighted_score_follows_zeithaml_et_al_1990 as Parquet
+    frame = small_survey()
+    points = {1: (60, 40), 2: (50, 50), 3: (20, 80)}
+    frame["w_speed"] = frame["respondent"].map(lambda r: points[r][0])
+    frame["w_care"] = frame["respondent"].map(lambda r: points[r][1])
+    path = tmp_path / "weighted.parquet"
+    frame.to_parquet(path)
+    # when stage 1 runs in pandas and in DuckDB
+    options = {"instrument": TWO_DIMENSIONS, "weights": WEIGHT_COLUMNS}
+    in_pandas = servqual.summarize(frame, **options)
+    in_duckdb = servqual.summarize_duckdb(path, **options)
+    # then the sums are equal and stage 2 gives the hand-computed weighted gap
+    _assert_same_sums(in_pandas, in_duckdb)
+    result = servqual.analyze_sums(in_duckdb)
+    assert result.weighted[0].gap == pytest.approx(np.mean([-0.2, -1.25, -1.5]))
+
+
+def test_weighted_servqual_in_duckdb_equals_pandas_on_the_wide_example(tmp_path):
+    # given the wide example (22 items, importance points per dimension, two branches) in the
+    # long layout, points repeated on each of a respondent's rows, as CSV
+    wide = pd.read_csv(EXAMPLES / "servqual_wide.csv")
+    dimensions = servqual.SERVQUAL_22.dimensions
+    parts = []
+    for code in servqual.SERVQUAL_22.codes:
+        part = wide[["respondent", "branch"] + [f"{d}_W" for d in dimensions]].copy()
+        part["item"] = code
+        part["expectation"] = wide[f"{code}_E"]
+        part["perception"] = wide[f"{code}_P"]
+        parts.append(part)
+    long = pd.concat(parts, ignore_index=True)
+    path = tmp_path / "servqual_points.csv"
+    long.to_csv(path, index=False)
+    weights = {d: f"{d}_W" for d in dimensions}
+    # when
+    in_pandas = servqual.summarize(long, weights=weights, segment="branch")
+    in_duckdb = servqual.summarize_duckdb(path, weights=weights, segment="branch")
+    # then
+    _assert_same_sums(in_pandas, in_duckdb)
+    assert len(in_duckdb.weighted.keys) == 2  # both branches
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"w_care": 40}, "sum to 90, not 100"),
+        ({"w_care": None}, "must be given for every dimension"),
+        ({"w_speed": 110, "w_care": -10}, "must not be negative"),
+    ],
+)
+def test_bad_points_in_duckdb_name_the_same_row_as_pandas(tmp_path, change, message):
+    frame = small_survey()
+    frame["w_speed"], frame["w_care"] = 50.0, 50.0
+    for column, value in change.items():
+        frame.loc[frame["respondent"] == 2, column] = value
+    path = tmp_path / "bad.parquet"
+    frame.to_parquet(path)
+    caught = []
+    for run in (servqual.summarize, servqual.summarize_duckdb):
+        with pytest.raises(AnalysisInputError) as error:
+            run(
+                frame if run is servqual.summarize else path,
+                instrument=TWO_DIMENSIONS,
+                weights=WEIGHT_COLUMNS,
+            )
+        caught.append(error.value)
+    assert [(e.row, e.column) for e in caught] == [(4, "w_speed"), (4, "w_speed")]
+    assert all(message in str(e) for e in caught)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 8),
+            st.sampled_from(["q1", "q2", "q3"]),
+            st.one_of(st.none(), st.integers(1, 7)),
+            st.integers(1, 7),
+        ),
+        min_size=1,
+        max_size=30,
+        unique_by=lambda t: (t[0], t[1]),
+    ),
+    st.lists(st.integers(0, 100), min_size=8, max_size=8),
+    st.lists(st.sampled_from(["north", "south"]), min_size=8, max_size=8),
+)
+def test_weighted_stage_one_in_duckdb_equals_pandas(tmp_path_factory, rows, speed, branch):
+    # given random answers (some expectations missing), points and segments per respondent
+    frame = pd.DataFrame(rows, columns=["respondent", "item", "expectation", "perception"])
+    frame["expectation"] = frame["expectation"].astype(float)
+    frame["branch"] = frame["respondent"].map(lambda r: branch[r - 1])
+    frame["w_speed"] = frame["respondent"].map(lambda r: float(speed[r - 1]))
+    frame["w_care"] = 100.0 - frame["w_speed"]
+    if frame[["expectation", "perception"]].dropna().empty:
+        return
+    path = tmp_path_factory.mktemp("weighted") / "survey.parquet"
+    frame.to_parquet(path)
+    options = {"instrument": TWO_DIMENSIONS, "weights": WEIGHT_COLUMNS, "segment": "branch"}
+    _assert_same_sums(
+        servqual.summarize(frame, **options), servqual.summarize_duckdb(path, **options)
+    )

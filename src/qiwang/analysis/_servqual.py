@@ -617,21 +617,34 @@ def summarize_duckdb(
     item: str = "item",
     expectation: str = "expectation",
     perception: str = "perception",
+    weights: Mapping[str, str] | None = None,
     segment: str | None = None,
+    points_tolerance: float = 0.5,
     connection: duckdb.DuckDBPyConnection | None = None,
 ) -> ServqualSums:
-    """Stage 1 of SERVQUAL inside DuckDB, long format (items, dimensions and overall).
+    """Stage 1 of SERVQUAL inside DuckDB, long format (items, dimensions, overall, weighted).
 
-    The weighted score needs each respondent's point allocation and is computed by
-    :func:`summarize` only.
+    Parameters are those of :func:`summarize`. With ``weights``, each respondent's points are
+    the first non-empty value of each points column in file order (as :func:`summarize`), are
+    checked in SQL (every dimension given, none negative, sum 100 ± ``points_tolerance``) and
+    weight the respondent's dimension scores in the same query.
 
     Returns
     -------
     ServqualSums
-        Equal to :func:`summarize` without ``weights`` on the same rows, up to rounding.
+        Equal to :func:`summarize` on the same rows, up to rounding.
     """
     relation = open_source(source, connection)
-    columns = [respondent, item, expectation, perception] + ([segment] if segment else [])
+    if weights is not None:
+        absent = [d for d in instrument.dimensions if d not in weights]
+        if absent:
+            raise AnalysisInputError(f"no importance-points column for dimension {absent[0]!r}")
+    points_columns = [weights[d] for d in instrument.dimensions] if weights is not None else []
+    columns = (
+        [respondent, item, expectation, perception]
+        + ([segment] if segment else [])
+        + points_columns
+    )
     for column in columns:
         if column not in relation.columns:
             raise AnalysisInputError(
@@ -641,7 +654,9 @@ def summarize_duckdb(
     r, i = quote_identifier(respondent), quote_identifier(item)
     e, p = quote_identifier(expectation), quote_identifier(perception)
     s = quote_identifier(segment) if segment else "''"
-    for name, column in ((e, expectation), (p, perception)):
+    for name, column in [(e, expectation), (p, perception)] + [
+        (quote_identifier(c), c) for c in points_columns
+    ]:
         row = first_row_where(
             relation, f"{name} IS NOT NULL AND TRY_CAST({name} AS DOUBLE) IS NULL"
         )
@@ -682,13 +697,125 @@ def summarize_duckdb(
             sum_ep=np.array([row[7] for row in rows], dtype=np.float64),
         )
 
+    weighted = weight_sums = None
+    if weights is not None:
+        weighted, weight_sums = _weighted_duckdb(
+            relation,
+            prelude,
+            instrument,
+            weights,
+            respondent=r,
+            segment=s,
+            segmented=segment is not None,
+            tolerance=points_tolerance,
+        )
     return ServqualSums(
         instrument=instrument,
         items=fetch("pairs", "code", instrument.codes),
         dimensions=fetch("r", "dimension", instrument.dimensions),
         overall=fetch("o", "unit", None),
+        weighted=weighted,
+        weights=weight_sums,
         segment_column=segment,
     )
+
+
+def _weighted_duckdb(
+    relation: duckdb.DuckDBPyRelation,
+    prelude: str,
+    instrument: Instrument,
+    weights: Mapping[str, str],
+    *,
+    respondent: str,
+    segment: str,
+    segmented: bool,
+    tolerance: float,
+) -> tuple[GapSums, WeightSums]:
+    """Weighted SERVQUAL sums in SQL (see :func:`_weighted` for the pandas version).
+
+    ``respondent`` and ``segment`` are SQL expressions over the input (quoted identifiers).
+    """
+    dimensions = list(instrument.dimensions)
+    k = len(dimensions)
+    aliases = [f"w{j}" for j in range(k)]
+    # the first non-empty value of each points column per respondent, in file order
+    firsts = ", ".join(
+        f"arg_min(TRY_CAST({quote_identifier(weights[d])} AS DOUBLE), rn) FILTER "
+        f"(WHERE {quote_identifier(weights[d])} IS NOT NULL) AS {a}"
+        for d, a in zip(dimensions, aliases, strict=True)
+    )
+    given = " OR ".join(f"{a} IS NOT NULL" for a in aliases)
+    incomplete = " OR ".join(f"{a} IS NULL" for a in aliases)
+    negative = " OR ".join(f"{a} < 0" for a in aliases)
+    total = " + ".join(f"coalesce({a}, 0)" for a in aliases)
+    share = "CASE dimension " + " ".join(
+        f"WHEN {quote_literal(d)} THEN pts.{a}" for d, a in zip(dimensions, aliases, strict=True)
+    )
+    share += " END / 100.0"
+    points = (
+        ", numbered AS (SELECT row_number() OVER () AS rn, * FROM qiwang_input), "  # noqa: S608
+        f"pts AS (SELECT CAST({segment} AS VARCHAR) AS seg, CAST({respondent} AS VARCHAR) "
+        f"AS resp, min(rn) AS first_row, {firsts} FROM numbered GROUP BY ALL), "
+        f"stated AS (SELECT *, ({incomplete}) AS incomplete, ({negative}) AS negative, "
+        f"{total} AS total FROM pts WHERE {given}) "
+    )
+    bad = select(
+        relation,
+        prelude  # noqa: S608 - identifiers and literals are quoted
+        + points
+        + "SELECT first_row, incomplete, negative, total FROM stated "
+        + f"WHERE incomplete OR negative OR abs(total - 100) > {float(tolerance)!r} "
+        + "ORDER BY first_row LIMIT 1",
+    )
+    if bad:
+        first_row, is_incomplete, is_negative, points_total = bad[0]
+        reason = (
+            "importance points must be given for every dimension"
+            if is_incomplete
+            else "importance points must not be negative"
+            if is_negative
+            else f"importance points sum to {points_total:g}, not 100"
+        )
+        raise AnalysisInputError(reason, column=weights[dimensions[0]], row=int(first_row))
+    scores = (
+        ", w AS (SELECT r.seg, r.resp, "  # noqa: S608
+        f"sum(({share}) * r.e) AS e, sum(({share}) * r.p) AS p "
+        "FROM r JOIN stated AS pts USING (seg, resp) "
+        f"GROUP BY ALL HAVING count(*) = {k}) "
+    )
+    sums = "count(*), sum(e), sum(e * e), sum(p), sum(p * p), sum(e * p)"
+    rows = select(
+        relation,
+        prelude + points + scores + f"SELECT seg, {sums} FROM w GROUP BY ALL ORDER BY seg",  # noqa: S608
+    )
+    weighted = GapSums(
+        keys=tuple((row[0] if segmented else None, "weighted") for row in rows),
+        n=np.array([row[1] for row in rows], dtype=np.int64),
+        sum_e=np.array([row[2] for row in rows], dtype=np.float64),
+        sum_e2=np.array([row[3] for row in rows], dtype=np.float64),
+        sum_p=np.array([row[4] for row in rows], dtype=np.float64),
+        sum_p2=np.array([row[5] for row in rows], dtype=np.float64),
+        sum_ep=np.array([row[6] for row in rows], dtype=np.float64),
+    )
+    per_column = ", ".join(f"count({a}), sum({a})" for a in aliases)
+    allocations = select(
+        relation,
+        prelude + points + f"SELECT seg, {per_column} FROM stated GROUP BY ALL ORDER BY seg",  # noqa: S608
+    )
+    keys: list[tuple[str | None, str]] = []
+    counts: list[int] = []
+    totals: list[float] = []
+    for row in allocations:
+        for j, dimension in enumerate(dimensions):
+            keys.append((row[0] if segmented else None, dimension))
+            counts.append(int(row[1 + 2 * j]))
+            totals.append(float(row[2 + 2 * j] or 0.0))
+    weight_sums = WeightSums(
+        keys=tuple(keys),
+        n=np.array(counts, dtype=np.int64),
+        total=np.array(totals, dtype=np.float64),
+    )
+    return weighted, weight_sums
 
 
 def _codes(instrument: Instrument) -> str:
