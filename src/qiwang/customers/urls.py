@@ -1,6 +1,13 @@
 from django.urls import path
 
-from qiwang.customers import views, views_allocation, views_day, views_tiers
+from qiwang.customers import (
+    views,
+    views_allocation,
+    views_day,
+    views_io,
+    views_reports,
+    views_tiers,
+)
 
 app_name = "customers"
 
@@ -25,5 +32,19 @@ urlpatterns = [
         "allocations/<int:allocation_id>/",
         views_allocation.allocation_detail,
         name="allocation_detail",
+    ),
+    path("import/", views_io.customer_import, name="import"),
+    path("import/apply/", views_io.customer_import_apply, name="import_apply"),
+    path(
+        "import/template.<str:file_format>",
+        views_io.customer_import_template,
+        name="import_template",
+    ),
+    path("export.<str:file_format>", views_io.customer_export, name="export"),
+    path("reports/monthly/", views_reports.monthly_report_page, name="report_monthly"),
+    path(
+        "reports/monthly.<str:file_format>",
+        views_reports.monthly_report_download,
+        name="report_monthly_download",
     ),
 ]
