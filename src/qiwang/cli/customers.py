@@ -61,8 +61,16 @@ def generate_tasks(
     refresh_lifecycles(target)
     outcome = generate_contact_tasks(target)
     console.print(
-        _("%(day)s: %(created)d contact tasks created, %(escalated)d overdue tasks escalated.")
-        % {"day": target, "created": outcome.created, "escalated": outcome.escalated}
+        _(
+            "%(day)s: %(created)d contact tasks and %(greetings)d greeting tasks created, "
+            "%(escalated)d overdue tasks escalated."
+        )
+        % {
+            "day": target,
+            "created": outcome.created,
+            "greetings": outcome.greetings,
+            "escalated": outcome.escalated,
+        }
     )
 
 

@@ -37,9 +37,10 @@ def generate_daily_contact_tasks(day: str, reschedule: bool = False) -> dict[str
     lifecycles = refresh_lifecycles(target)
     result = generate_contact_tasks(target)
     logger.info(
-        "contact tasks for %s: %d created, %d escalated, %d lifecycle changes",
+        "tasks for %s: %d contact, %d greeting, %d escalated, %d lifecycle changes",
         day,
         result.created,
+        result.greetings,
         result.escalated,
         lifecycles,
     )
@@ -51,6 +52,7 @@ def generate_daily_contact_tasks(day: str, reschedule: bool = False) -> dict[str
     return {
         "day": day,
         "created": result.created,
+        "greetings": result.greetings,
         "escalated": result.escalated,
         "lifecycle_changes": lifecycles,
     }

@@ -1,13 +1,6 @@
 from django.urls import path
 
-from qiwang.customers import (
-    views,
-    views_allocation,
-    views_day,
-    views_io,
-    views_reports,
-    views_tiers,
-)
+from qiwang.customers import views, views_allocation, views_day, views_greetings, views_tiers
 
 app_name = "customers"
 
@@ -17,6 +10,8 @@ urlpatterns = [
     path("<int:customer_id>/edit/", views.customer_edit, name="edit"),
     path("my-day/", views_day.my_day, name="my_day"),
     path("calendar/", views_day.task_calendar, name="calendar"),
+    path("tasks/<int:task_id>/send/", views_day.send_greeting_view, name="send_greeting"),
+    path("occasions/", views_greetings.occasion_list, name="occasions"),
     path(
         "<int:customer_id>/interactions/new/",
         views_day.log_interaction_view,
@@ -32,19 +27,5 @@ urlpatterns = [
         "allocations/<int:allocation_id>/",
         views_allocation.allocation_detail,
         name="allocation_detail",
-    ),
-    path("import/", views_io.customer_import, name="import"),
-    path("import/apply/", views_io.customer_import_apply, name="import_apply"),
-    path(
-        "import/template.<str:file_format>",
-        views_io.customer_import_template,
-        name="import_template",
-    ),
-    path("export.<str:file_format>", views_io.customer_export, name="export"),
-    path("reports/monthly/", views_reports.monthly_report_page, name="report_monthly"),
-    path(
-        "reports/monthly.<str:file_format>",
-        views_reports.monthly_report_download,
-        name="report_monthly_download",
     ),
 ]

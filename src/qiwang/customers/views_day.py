@@ -11,12 +11,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from qiwang.accounts.permissions import Action, require
+from qiwang.customers.choices import Channel, TaskKind
 from qiwang.customers.forms import InteractionForm
 from qiwang.customers.models import ContactTask, Customer
 from qiwang.customers.services import log_interaction
+from qiwang.customers.services.greetings import render_greeting, send_greeting, templates_by_key
 from qiwang.errors import ServiceError
 
 
@@ -35,7 +37,11 @@ def my_day(request: HttpRequest) -> HttpResponse:
     """Open tasks due by the day, VIP first; overdue ones flagged; escalations to me below."""
     require(request.user, Action.LOG_INTERACTIONS)
     day = _day_from(request)
-    tasks = list(ContactTask.objects.for_day(request.user, day))
+    tasks = list(ContactTask.objects.for_day(request.user, day).select_related("customer__branch"))
+    templates = templates_by_key()
+    for task in tasks:
+        if task.kind == TaskKind.GREETING:
+            task.greeting = render_greeting(task, templates=templates)
     escalated = list(ContactTask.objects.escalated_to_user(request.user).for_user(request.user))
     return render(
         request,
@@ -95,6 +101,37 @@ def log_interaction_view(request: HttpRequest, customer_id: int) -> HttpResponse
         {"customer": customer, "task": task, "form": form},
         status=status,
     )
+
+
+@login_required
+@require_POST
+def send_greeting_view(request: HttpRequest, task_id: int) -> HttpResponse:
+    """Send a greeting task's message by SMS or e-mail (htmx: the task row becomes "done")."""
+    require(request.user, Action.LOG_INTERACTIONS)
+    task = get_object_or_404(
+        ContactTask.objects.for_user(request.user).select_related("customer", "occasion"),
+        pk=task_id,
+    )
+    channel = request.POST.get("channel", "")
+    try:
+        send_greeting(actor=request.user, task=task, channel=channel)
+    except ServiceError as error:
+        if request.htmx:
+            response = render(request, "customers/_send_error.html", {"error": error}, status=422)
+            response["HX-Retarget"] = f"#task-{task.pk}-form"
+            response["HX-Reswap"] = "innerHTML"
+            return response
+        messages.error(request, str(error))
+        return redirect("customers:my_day")
+    sent = _("E-mail sent.") if channel == Channel.EMAIL else _("SMS sent.")
+    if request.htmx:
+        return render(
+            request,
+            "customers/_task_done.html",
+            {"customer": task.customer, "task": task, "done_text": sent},
+        )
+    messages.success(request, sent)
+    return redirect("customers:my_day")
 
 
 @login_required

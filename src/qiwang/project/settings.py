@@ -139,3 +139,29 @@ QIWANG_DEMO = MODE == "demo"
 # interaction whose inspection pass rate is below this percentage is an anomaly.
 QIWANG_ESCALATE_AFTER_DAYS = int(os.environ.get("QIWANG_ESCALATE_AFTER_DAYS", "1"))
 QIWANG_PASS_RATE_ALERT = float(os.environ.get("QIWANG_PASS_RATE_ALERT", "95"))
+# Greetings (issue 5): company-wide occasions are greeted this many days ahead; a month's revenue
+# this many percent above the month before counts as a sales rise.
+QIWANG_GREETING_LEAD_DAYS = int(os.environ.get("QIWANG_GREETING_LEAD_DAYS", "1"))
+QIWANG_SALES_RISE_PERCENT = float(os.environ.get("QIWANG_SALES_RISE_PERCENT", "20"))
+QIWANG_COMPANY_NAME = os.environ.get("QIWANG_COMPANY_NAME", "")
+
+# Outgoing messages (customers.messaging, reused by surveys): e-mail through Django's mail
+# framework — the console in demo and development, SMTP (EMAIL_HOST…) in production; SMS through
+# a pluggable backend, by default one writing JSON lines to QIWANG_SMS_DIR.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if MODE == "production"
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = config.env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = config.env_bool("EMAIL_USE_SSL", default=False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "qiwang@localhost")
+QIWANG_SMS_BACKEND = os.environ.get(
+    "QIWANG_SMS_BACKEND", "qiwang.customers.messaging.FileSmsBackend"
+)
+QIWANG_SMS_DIR = os.environ.get("QIWANG_SMS_DIR", str(config.data_dir() / "sms"))

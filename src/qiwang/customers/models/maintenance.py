@@ -9,7 +9,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qiwang.accounts.models import Branch
-from qiwang.customers.choices import Channel, Frequency, TaskKind, TaskStatus, Tier, Topic
+from qiwang.customers.choices import (
+    Channel,
+    Frequency,
+    OccasionKind,
+    TaskKind,
+    TaskStatus,
+    Tier,
+    Topic,
+)
 from qiwang.customers.querysets import ContactTaskQuerySet, InteractionQuerySet
 
 __all__ = ["ContactTask", "Interaction", "MaintenancePlan"]
@@ -30,6 +38,13 @@ class MaintenancePlan(models.Model):
         _("channel"), max_length=20, choices=Channel.choices, default=Channel.PHONE
     )
     topics = models.JSONField(_("topics"), default=list, blank=True)
+    greeting_channel = models.CharField(
+        _("greeting channel"),
+        max_length=20,
+        choices=Channel.choices,
+        default=Channel.SMS,
+        help_text=_("How this tier is greeted on holidays and other occasions."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -116,6 +131,9 @@ class ContactTask(models.Model):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+    )
+    greeting_kind = models.CharField(
+        _("occasion"), max_length=20, choices=OccasionKind.choices, blank=True
     )
     message = models.TextField(_("message"), blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)

@@ -34,12 +34,13 @@ class GenerationResult:
     day: datetime.date
     created: int
     escalated: int
+    greetings: int = 0
 
 
 _INSERT_TASKS = """
 INSERT INTO {task} (customer_id, branch_id, assignee_id, plan_id, kind, due_date, status, key,
-                    channel, message, note, created_at)
-SELECT c.id, c.branch_id, c.account_manager_id, %s, %s, %s, %s, '', %s, '', '', %s
+                    channel, greeting_kind, message, note, created_at)
+SELECT c.id, c.branch_id, c.account_manager_id, %s, %s, %s, %s, '', %s, '', '', '', %s
 FROM {customer} c
 WHERE c.tier = %s AND c.account_manager_id IS NOT NULL {rotation}
 ON CONFLICT (customer_id, kind, due_date, key) DO NOTHING
@@ -76,7 +77,8 @@ def _insert_for_plan(plan: MaintenancePlan, day: datetime.date, now: datetime.da
 def generate_contact_tasks(
     day: datetime.date, *, now: datetime.datetime | None = None, escalate: bool = True
 ) -> GenerationResult:
-    """Create the day's contact tasks from the active plans and escalate overdue ones.
+    """Create the day's contact and greeting tasks from the active plans and the occasions, and
+    escalate overdue ones.
 
     A system job (no actor): it writes no audit event per task; the count is returned and logged
     by the caller. Idempotent for a given day.
@@ -86,8 +88,11 @@ def generate_contact_tasks(
     for plan in MaintenancePlan.objects.filter(is_active=True):
         if plan.is_due_on(day):
             created += _insert_for_plan(plan, day, now)
+    from qiwang.customers.services.greetings import generate_greeting_tasks
+
+    greetings = generate_greeting_tasks(day, now=now)
     escalated = escalate_overdue_tasks(day, now=now) if escalate else 0
-    return GenerationResult(day=day, created=created, escalated=escalated)
+    return GenerationResult(day=day, created=created, escalated=escalated, greetings=greetings)
 
 
 def escalate_overdue_tasks(today: datetime.date, *, now: datetime.datetime | None = None) -> int:

@@ -1,0 +1,108 @@
+"""Sending messages to customers: e-mail through Django's mail framework, SMS through a
+pluggable provider (``QIWANG_SMS_BACKEND``, a dotted path to a class with ``send``).
+
+The default SMS backend writes each message as one JSON line to ``QIWANG_SMS_DIR`` (an outbox a
+gateway can pick up, and what the demo and tests read). A provider backend subclasses
+:class:`SmsBackend` and implements ``send``; it raises :class:`MessagingError` on failure.
+Other modules (survey invitations) reuse :func:`send_sms` and :func:`send_email`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+__all__ = [
+    "FileSmsBackend",
+    "MessagingError",
+    "SentMessage",
+    "SmsBackend",
+    "get_sms_backend",
+    "send_email",
+    "send_sms",
+]
+
+
+class MessagingError(Exception):
+    """A message could not be sent; the text says why (shown to the user, stored on the row)."""
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    channel: str
+    recipient: str
+    provider_id: str
+
+
+class SmsBackend:
+    """Interface of an SMS provider."""
+
+    def send(self, phone: str, text: str) -> str:
+        """Send ``text`` to ``phone``; return the provider's message id."""
+        raise NotImplementedError
+
+
+class FileSmsBackend(SmsBackend):
+    """Appends ``{"at", "to", "text"}`` lines to ``<QIWANG_SMS_DIR>/outbox-YYYY-MM-DD.jsonl``."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, directory: str | Path | None = None) -> None:
+        self.directory = Path(directory or settings.QIWANG_SMS_DIR)
+
+    def send(self, phone: str, text: str) -> str:
+        now = timezone.now()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.directory / f"outbox-{timezone.localdate(now).isoformat()}.jsonl"
+        line = json.dumps({"at": now.isoformat(), "to": phone, "text": text}, ensure_ascii=False)
+        with self._lock, path.open("a", encoding="utf-8") as outbox:
+            outbox.write(line + "\n")
+            position = outbox.tell()
+        return f"{path.name}:{position}"
+
+
+def get_sms_backend() -> SmsBackend:
+    backend_class = import_string(settings.QIWANG_SMS_BACKEND)
+    return backend_class()
+
+
+def _check_phone(phone: str) -> str:
+    digits = phone.strip().replace(" ", "").replace("-", "")
+    if not (digits.lstrip("+").isdigit() and 7 <= len(digits.lstrip("+")) <= 15):
+        raise MessagingError(f"{phone!r} is not a phone number.")
+    return digits
+
+
+def send_sms(phone: str, text: str) -> SentMessage:
+    """Send one SMS through the configured backend."""
+    number = _check_phone(phone)
+    if not text.strip():
+        raise MessagingError("The message is empty.")
+    try:
+        provider_id = get_sms_backend().send(number, text)
+    except MessagingError:
+        raise
+    except Exception as error:  # a provider's own failure becomes one clear message
+        raise MessagingError(f"SMS provider failed: {error}") from error
+    return SentMessage(channel="sms", recipient=number, provider_id=provider_id)
+
+
+def send_email(address: str, subject: str, body: str) -> SentMessage:
+    """Send one e-mail through Django's mail framework (EMAIL_BACKEND from the environment)."""
+    if "@" not in address:
+        raise MessagingError(f"{address!r} is not an e-mail address.")
+    message = EmailMessage(subject=subject, body=body, to=[address])
+    try:
+        sent = message.send(fail_silently=False)
+    except Exception as error:  # SMTP errors and the like
+        raise MessagingError(f"E-mail could not be sent: {error}") from error
+    if not sent:
+        raise MessagingError("E-mail could not be sent.")
+    return SentMessage(channel="email", recipient=address, provider_id="")

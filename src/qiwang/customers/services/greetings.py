@@ -1,0 +1,416 @@
+"""Greetings on occasions (DOMAIN.md §4): the year's holiday table, the customers' own dates,
+product launches and sales rises become greeting tasks; a greeting is sent by SMS or e-mail (or
+made by phone and logged).
+
+Task generation is set-based: one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` per occasion,
+built from an ORM queryset, so a holiday eve for a million customers is one statement and running
+it twice adds nothing (tasks are unique by customer, kind, day and key).
+
+When tasks fall due:
+
+* public holidays, traditional festivals and product launches: ``QIWANG_GREETING_LEAD_DAYS``
+  (default 1) days before the date, for every customer (or the tiers and branch the occasion
+  names);
+* birthdays and company anniversaries: on the day (29 February is greeted on 28 February in
+  other years);
+* sales rise: on the 1st of the month, for VIP and important customers whose revenue last month
+  was at least ``QIWANG_SALES_RISE_PERCENT`` (default 20 %) above the month before.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+import chinese_calendar
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from lunardate import LunarDate
+
+from qiwang.accounts.models import Branch, User
+from qiwang.accounts.permissions import Action, require
+from qiwang.accounts.services import record_event
+from qiwang.customers.choices import (
+    Channel,
+    MessageStatus,
+    OccasionKind,
+    TaskKind,
+    TaskStatus,
+    Tier,
+)
+from qiwang.customers.messaging import MessagingError, send_email, send_sms
+from qiwang.customers.models import (
+    ContactTask,
+    Customer,
+    Interaction,
+    MaintenancePlan,
+    MessageTemplate,
+    MonthlySales,
+    Occasion,
+    OutboundMessage,
+)
+from qiwang.errors import ServiceError
+
+#: Public holidays taken from chinese-calendar (the State Council's yearly notice): the first
+#: day of each holiday period. The festivals with a public holiday are in FESTIVALS instead.
+PUBLIC_HOLIDAYS = {
+    "New Year's Day": "元旦",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "National Day": "国庆节",
+}
+#: Traditional festivals by lunar month and day (lunardate).
+FESTIVALS = (
+    (1, 1, "春节"),
+    (1, 15, "元宵节"),
+    (5, 5, "端午节"),
+    (8, 15, "中秋节"),
+    (9, 9, "重阳节"),
+)
+#: Fallback solar dates for years chinese-calendar does not cover yet.
+FIXED_HOLIDAYS = {"元旦": (1, 1), "清明节": (4, 5), "劳动节": (5, 1), "国庆节": (10, 1)}
+#: Tiers greeted on a customer's sales rise (DOMAIN.md §4: VIP, and important "as VIP").
+SALES_RISE_TIERS = (Tier.VIP, Tier.IMPORTANT)
+
+
+@dataclass(frozen=True)
+class YearOccasion:
+    date: datetime.date
+    kind: str
+    name: str
+
+
+def holiday_table(year: int) -> list[YearOccasion]:
+    """Public holidays and traditional festivals of ``year``, by date."""
+    rows: list[YearOccasion] = []
+    found: dict[str, datetime.date] = {}
+    try:
+        day = datetime.date(year, 1, 1)
+        while day.year == year:
+            is_holiday, name = chinese_calendar.get_holiday_detail(day)
+            if is_holiday and name in PUBLIC_HOLIDAYS and PUBLIC_HOLIDAYS[name] not in found:
+                found[PUBLIC_HOLIDAYS[name]] = day
+            day += datetime.timedelta(days=1)
+    except NotImplementedError:  # a year beyond the library's data
+        found = {}
+    for name, (month, day_of_month) in FIXED_HOLIDAYS.items():
+        date = found.get(name, datetime.date(year, month, day_of_month))
+        rows.append(YearOccasion(date=date, kind=OccasionKind.PUBLIC_HOLIDAY, name=name))
+    for month, day_of_month, name in FESTIVALS:
+        date = LunarDate(year, month, day_of_month).to_solar_date()
+        rows.append(YearOccasion(date=date, kind=OccasionKind.FESTIVAL, name=name))
+    return sorted(rows, key=lambda row: row.date)
+
+
+@transaction.atomic
+def load_year(year: int, *, actor: User | None = None) -> int:
+    """Store the year's holiday table as company-wide occasions; returns how many were new."""
+    if actor is not None:
+        require(actor, Action.MANAGE_MAINTENANCE_PLANS)
+    if not 2000 <= year <= 2100:
+        raise ServiceError(_("Choose a year between 2000 and 2100."), field="year")
+    created = 0
+    for row in holiday_table(year):
+        _occasion, is_new = Occasion.objects.get_or_create(
+            kind=row.kind, date=row.date, name=row.name, branch=None, customer=None
+        )
+        created += is_new
+    return created
+
+
+@transaction.atomic
+def add_occasion(
+    *,
+    actor: User,
+    kind: str,
+    date: datetime.date,
+    name: str,
+    branch: Branch | None = None,
+    tiers: list[str] | None = None,
+) -> Occasion:
+    """A product launch (or another company occasion) to greet customers on."""
+    require(actor, Action.MANAGE_MAINTENANCE_PLANS, branch)
+    errors: dict[str, list[str]] = {}
+    name = str(name or "").strip()
+    if not name:
+        errors["name"] = [_("This field is required.")]
+    if kind not in (
+        OccasionKind.PRODUCT_LAUNCH,
+        OccasionKind.PUBLIC_HOLIDAY,
+        OccasionKind.FESTIVAL,
+    ):
+        errors["kind"] = [_("Only launches, holidays and festivals are added by hand.")]
+    unknown = [tier for tier in tiers or [] if tier not in Tier.values]
+    if unknown:
+        errors["tiers"] = [_("Unknown tiers: %s.") % ", ".join(unknown)]
+    if branch is None and not actor.is_administrator and kind == OccasionKind.PRODUCT_LAUNCH:
+        visible = actor.visible_branch_ids()
+        if visible is not None:
+            errors["branch"] = [_("Choose one of your branches.")]
+    if errors:
+        raise ServiceError(errors)
+    occasion = Occasion.objects.create(
+        kind=kind, date=date, name=name[:80], branch=branch, tiers=list(tiers or [])
+    )
+    record_event(actor=actor, action="occasion_added", obj=occasion, changes={"name": name})
+    return occasion
+
+
+# --- generation -----------------------------------------------------------------------------
+
+
+def _greeting_channels() -> dict[str, str]:
+    channels = dict(MaintenancePlan.objects.values_list("tier", "greeting_channel"))
+    return {tier: channels.get(tier, Channel.SMS) for tier in Tier.values}
+
+
+_INSERT_GREETINGS = """
+INSERT INTO {task} (customer_id, branch_id, assignee_id, plan_id, kind, due_date, status, key,
+                    channel, greeting_kind, occasion_id, message, note, created_at)
+SELECT s.c_id, s.b_id, s.m_id, NULL, %s, %s, %s, %s, {channel}, %s, %s, '', %s, %s
+FROM ({source}) s WHERE 1 = 1
+ON CONFLICT (customer_id, kind, due_date, key) DO NOTHING
+"""
+
+
+def _insert_greetings(
+    source: QuerySet,
+    *,
+    day: datetime.date,
+    key: str,
+    greeting_kind: str,
+    occasion_id: int | None,
+    note: str,
+    now: datetime.datetime,
+) -> int:
+    """INSERT … SELECT the rows of ``source`` (annotated ``c_id``, ``b_id``, ``m_id``,
+    ``c_tier``) as greeting tasks due on ``day``."""
+    select_sql, select_params = (
+        source.order_by().values("c_id", "b_id", "m_id", "c_tier").query.sql_with_params()
+    )
+    channels = _greeting_channels()
+    channel_case = "CASE s.c_tier " + " ".join("WHEN %s THEN %s" for _tier in channels)
+    channel_case += " ELSE %s END"
+    channel_params: list[Any] = []
+    for tier, channel in channels.items():
+        channel_params += [tier, channel]
+    channel_params.append(Channel.SMS.value)
+    ops = connection.ops
+    sql = _INSERT_GREETINGS.format(
+        task=ops.quote_name(ContactTask._meta.db_table), channel=channel_case, source=select_sql
+    )
+    params = [
+        TaskKind.GREETING.value,
+        ops.adapt_datefield_value(day),
+        TaskStatus.OPEN.value,
+        key,
+        *channel_params,
+        greeting_kind,
+        occasion_id,
+        note[:300],
+        ops.adapt_datetimefield_value(now),
+        *select_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
+
+
+def _owned(customers: QuerySet) -> QuerySet:
+    return customers.filter(account_manager__isnull=False).annotate(
+        c_id=F("pk"), b_id=F("branch_id"), m_id=F("account_manager_id"), c_tier=F("tier")
+    )
+
+
+@transaction.atomic
+def generate_greeting_tasks(day: datetime.date, *, now: datetime.datetime | None = None) -> int:
+    """Create the greeting tasks due on ``day``; returns how many were created. Idempotent."""
+    now = now or timezone.now()
+    created = 0
+    lead = datetime.timedelta(days=settings.QIWANG_GREETING_LEAD_DAYS)
+    target_year = (day + lead).year
+    if not Occasion.objects.filter(kind=OccasionKind.FESTIVAL, date__year=target_year).exists():
+        load_year(target_year)  # the year's holiday table, loaded once on first use
+    company = Occasion.objects.filter(date=day + lead, customer__isnull=True)
+    for occasion in company:
+        customers = Customer.objects.all()
+        if occasion.branch_id:
+            customers = customers.filter(
+                branch_id__in=Branch.objects.with_descendants([occasion.branch_id])
+            )
+        if occasion.tiers:
+            customers = customers.filter(tier__in=occasion.tiers)
+        created += _insert_greetings(
+            _owned(customers),
+            day=day,
+            key=f"occasion:{occasion.pk}",
+            greeting_kind=occasion.kind,
+            occasion_id=occasion.pk,
+            note=occasion.name,
+            now=now,
+        )
+    leap_day = day.month == 2 and day.day == 28 and not calendar.isleap(day.year)
+    for field, kind, note in (
+        ("birthday", OccasionKind.BIRTHDAY, _("Birthday")),
+        ("founded_on", OccasionKind.ANNIVERSARY, _("Company anniversary")),
+    ):
+        same_day = Q(**{f"{field}__month": day.month, f"{field}__day": day.day})
+        if leap_day:
+            same_day |= Q(**{f"{field}__month": 2, f"{field}__day": 29})
+        created += _insert_greetings(
+            _owned(Customer.objects.filter(same_day)),
+            day=day,
+            key=f"{kind}:{day.year}",
+            greeting_kind=kind,
+            occasion_id=None,
+            note=str(note),
+            now=now,
+        )
+    if day.day == 1:
+        created += _insert_sales_rises(day, now=now)
+    return created
+
+
+def _insert_sales_rises(day: datetime.date, *, now: datetime.datetime) -> int:
+    last_month = (day - datetime.timedelta(days=1)).replace(day=1)
+    month_before = (last_month - datetime.timedelta(days=1)).replace(day=1)
+    factor = 1 + settings.QIWANG_SALES_RISE_PERCENT / 100
+    before = MonthlySales.objects.filter(customer=OuterRef("customer"), month=month_before)
+    rises = (
+        MonthlySales.objects.filter(
+            month=last_month,
+            customer__tier__in=SALES_RISE_TIERS,
+            customer__account_manager__isnull=False,
+        )
+        .annotate(revenue_before=Subquery(before.values("revenue")[:1]))
+        .filter(revenue_before__gt=0, revenue__gte=F("revenue_before") * factor)
+        .annotate(
+            c_id=F("customer_id"),
+            b_id=F("customer__branch_id"),
+            m_id=F("customer__account_manager_id"),
+            c_tier=F("customer__tier"),
+        )
+    )
+    return _insert_greetings(
+        rises,
+        day=day,
+        key=f"sales-rise:{last_month:%Y-%m}",
+        greeting_kind=OccasionKind.SALES_RISE,
+        occasion_id=None,
+        note=_("Sales rose in %s") % f"{last_month:%Y-%m}",
+        now=now,
+    )
+
+
+# --- rendering and sending ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenderedGreeting:
+    channel: str
+    subject: str
+    body: str
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def templates_by_key() -> dict[tuple[str, str, str], MessageTemplate]:
+    """Every message template by (tier, channel, occasion kind): one query for a page."""
+    return {
+        (template.tier, template.channel, template.occasion_kind): template
+        for template in MessageTemplate.objects.all()
+    }
+
+
+def render_greeting(
+    task: ContactTask,
+    channel: str | None = None,
+    *,
+    templates: dict[tuple[str, str, str], MessageTemplate] | None = None,
+) -> RenderedGreeting:
+    """The task's greeting in the template for the customer's tier, the channel and occasion."""
+    channel = channel or task.channel or Channel.SMS
+    kind = task.greeting_kind or OccasionKind.PUBLIC_HOLIDAY
+    if templates is None:
+        templates = templates_by_key()
+    template = templates.get((task.customer.tier, channel, kind))
+    if template is None:
+        return RenderedGreeting(channel=channel, subject="", body=task.message or task.note)
+    manager = task.assignee or task.customer.account_manager
+    values = _Blank(
+        customer=task.customer.name,
+        occasion=task.occasion.name if task.occasion_id else task.note,
+        manager=str(manager) if manager else "",
+        company=settings.QIWANG_COMPANY_NAME or task.customer.branch.name,
+    )
+    return RenderedGreeting(
+        channel=channel,
+        subject=template.subject.format_map(values),
+        body=template.body.format_map(values),
+    )
+
+
+@transaction.atomic
+def send_greeting(*, actor: User, task: ContactTask, channel: str) -> OutboundMessage:
+    """Send the greeting of ``task`` by SMS or e-mail, record the message and an interaction,
+    and complete the task. A failed send raises a ServiceError and writes nothing."""
+    customer = task.customer
+    require(actor, Action.LOG_INTERACTIONS, customer)
+    if not Customer.objects.for_user(actor).filter(pk=customer.pk).exists():
+        raise ServiceError(_("This is not one of your customers."), field="task")
+    if task.kind != TaskKind.GREETING or task.status != TaskStatus.OPEN:
+        raise ServiceError(_("This task is not an open greeting."), field="task")
+    if channel not in (Channel.SMS, Channel.EMAIL):
+        raise ServiceError(_("Greetings are sent by SMS or e-mail."), field="channel")
+    recipient = customer.phone if channel == Channel.SMS else customer.email
+    if not recipient:
+        field_name = _("phone") if channel == Channel.SMS else _("e-mail")
+        raise ServiceError(
+            _("The customer has no %(field)s on file.") % {"field": field_name}, field="channel"
+        )
+    greeting = render_greeting(task, channel)
+    now = timezone.now()
+    try:
+        if channel == Channel.SMS:
+            send_sms(recipient, greeting.body)
+        else:
+            send_email(recipient, greeting.subject, greeting.body)
+    except MessagingError as error:  # nothing is written: the task stays open
+        raise ServiceError(str(error), field="channel") from error
+    message = OutboundMessage.objects.create(
+        customer=customer,
+        task=task,
+        channel=channel,
+        recipient=recipient,
+        subject=greeting.subject,
+        body=greeting.body,
+        status=MessageStatus.SENT,
+        sent_by=actor,
+        sent_at=now,
+    )
+    Interaction.objects.create(
+        customer=customer,
+        branch_id=customer.branch_id,
+        author=actor,
+        task=task,
+        channel=channel,
+        occurred_at=now,
+        notes=greeting.body,
+    )
+    ContactTask.objects.filter(pk=task.pk).update(status=TaskStatus.DONE, done_at=now)
+    Customer.objects.filter(pk=customer.pk).update(last_activity_at=now)
+    record_event(
+        actor=actor,
+        action="greeting_sent",
+        obj=customer,
+        changes={"task": task.pk, "channel": channel, "message": message.pk},
+    )
+    return message
