@@ -14,6 +14,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from qiwang.analysis import AnalysisInputError, ipa, satisfaction
@@ -209,4 +211,113 @@ def test_ipa_sums_in_duckdb_equal_pandas(tmp_path):
     np.testing.assert_allclose(got.pairs, expected.pairs)
     assert ipa.analyze_sums(got, importance="derived") == ipa.analyze_sums(
         expected, importance="derived"
+    )
+
+
+def _assert_same_gaps(a: satisfaction.GapResult, b: satisfaction.GapResult) -> None:
+    for level in ("attributes", "overall"):
+        x, y = getattr(a, level), getattr(b, level)
+        assert [(s.segment, s.name, s.n, s.outcome) for s in x] == [
+            (s.segment, s.name, s.n, s.outcome) for s in y
+        ], level
+        for s, t in zip(x, y, strict=True):
+            for field in ("expectation_mean", "perception_mean", "gap", "gap_std", "ratio"):
+                assert getattr(s, field) == pytest.approx(getattr(t, field), abs=1e-9, nan_ok=True)
+
+
+def test_expectation_gap_in_duckdb_equals_pandas_on_the_worked_example(tmp_path):
+    # given the worked example of test_difference_ratio_and_outcome_per_attribute_and_overall
+    frame = pd.DataFrame(
+        {
+            "respondent": [1, 1, 2, 2],
+            "attribute": ["speed", "price", "speed", "price"],
+            "expectation": [80, 60, 70, 50],
+            "perception": [60, 62, 50, 70],
+        }
+    )
+    path = tmp_path / "gaps.parquet"
+    frame.to_parquet(path)
+    # when stage 1 runs in DuckDB
+    result = satisfaction.expectation_gap_duckdb(path, respondent="respondent", tolerance=5)
+    # then the hand-computed gaps come out, as from pandas
+    assert [(s.name, s.gap) for s in result.attributes] == [("price", 11.0), ("speed", -20.0)]
+    assert result.overall[0].gap == -4.5
+    _assert_same_gaps(
+        satisfaction.expectation_gap(frame, respondent="respondent", tolerance=5), result
+    )
+
+
+def test_labelled_expectation_gap_in_duckdb_equals_pandas(tmp_path):
+    # given 5-level labels (Chinese, English and codes mixed) in a CSV, with a segment
+    frame = pd.DataFrame(
+        {
+            "attribute": ["speed", "speed", "price", "price", "speed", "price"],
+            "expectation": ["满意", "很满意", "一般", "Satisfied", "4", None],
+            "perception": ["一般", "满意", "满意", "一般", "很满意", "不满意"],
+            "branch": ["东区", "西区", "东区", "西区", "东区", "西区"],
+        }
+    )
+    path = tmp_path / "labels.csv"
+    frame.to_csv(path, index=False)
+    options = {"levels": 5, "segment": "branch", "tolerance": 5}
+    # when / then
+    in_pandas = satisfaction.expectation_gap(pd.read_csv(path), **options)
+    in_duckdb = satisfaction.expectation_gap_duckdb(path, **options)
+    _assert_same_gaps(in_pandas, in_duckdb)
+    assert sum(s.n for s in in_duckdb.attributes) == 5  # the row without expectation is skipped
+
+
+def test_bad_label_in_duckdb_names_the_same_row_and_column_as_pandas(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "attribute": ["speed", "price", "speed"],
+            "expectation": ["满意", "一般", "满意"],
+            "perception": ["一般", "还行", "不错"],
+        }
+    )
+    path = tmp_path / "labels.csv"
+    frame.to_csv(path, index=False)
+    errors = []
+    for run, source in (
+        (satisfaction.expectation_gap, frame),
+        (satisfaction.expectation_gap_duckdb, path),
+    ):
+        with pytest.raises(AnalysisInputError) as caught:
+            run(source, levels=5)
+        errors.append((caught.value.row, caught.value.column))
+    assert errors == [(2, "perception"), (2, "perception")]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 6),
+            st.sampled_from(["speed", "price", "care"]),
+            st.one_of(st.none(), st.integers(0, 100)),
+            st.integers(0, 100),
+            st.sampled_from(["north", "south"]),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    st.booleans(),
+)
+def test_expectation_gap_stage_one_in_duckdb_equals_pandas(tmp_path_factory, rows, by_respondent):
+    frame = pd.DataFrame(
+        rows, columns=["respondent", "attribute", "expectation", "perception", "branch"]
+    )
+    frame["expectation"] = frame["expectation"].astype(float)
+    if frame["expectation"].isna().all():
+        return
+    path = tmp_path_factory.mktemp("gaps") / "answers.parquet"
+    frame.to_parquet(path)
+    options = {
+        "respondent": "respondent" if by_respondent else None,
+        "segment": "branch",
+        "tolerance": 2.0,
+    }
+    _assert_same_gaps(
+        satisfaction.expectation_gap(frame, **options),
+        satisfaction.expectation_gap_duckdb(path, **options),
     )

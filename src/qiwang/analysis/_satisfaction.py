@@ -27,7 +27,7 @@ from qiwang.analysis._duckdb import (
     select,
 )
 from qiwang.analysis._errors import AnalysisInputError
-from qiwang.analysis._gaps import GapStatistic, gap_statistics, gap_sums
+from qiwang.analysis._gaps import GapStatistic, GapSums, gap_statistics, gap_sums
 from qiwang.analysis._io import numeric_column, require_columns
 from qiwang.analysis._scales import FIVE_LEVEL, SEVEN_LEVEL, LabelledScale, code_of
 
@@ -42,6 +42,7 @@ __all__ = [
     "count_levels_duckdb",
     "csat",
     "expectation_gap",
+    "expectation_gap_duckdb",
     "nps",
     "scale_for",
     "to_score",
@@ -572,4 +573,132 @@ def expectation_gap(
         overall=gap_statistics(overall, **options),
         tolerance=tolerance,
         confidence=confidence,
+    )
+
+
+def expectation_gap_duckdb(
+    source: DuckDBSource,
+    *,
+    attribute: str = "attribute",
+    expectation: str = "expectation",
+    perception: str = "perception",
+    respondent: str | None = None,
+    levels: int | None = None,
+    segment: str | None = None,
+    tolerance: float = 0.0,
+    confidence: float = 0.95,
+    connection: duckdb.DuckDBPyConnection | None = None,
+) -> GapResult:
+    """:func:`expectation_gap` with stage 1 inside DuckDB (Parquet / CSV / a relation).
+
+    One aggregate query per level (attributes, overall) returns the counts and the sums ΣE,
+    ΣE², ΣP, ΣP², ΣEP; labels of a 5- or 7-level scale are mapped to 0–100 by a ``CASE`` built
+    from the column's distinct values. Parameters and result are those of
+    :func:`expectation_gap`, which this equals on the same rows up to rounding.
+    """
+    relation = open_source(source, connection)
+    for column in [attribute, expectation, perception, respondent, segment]:
+        if column is not None and column not in relation.columns:
+            raise AnalysisInputError(
+                f"missing column {column!r}; the columns are {', '.join(relation.columns)}",
+                column=column,
+            )
+    a = quote_identifier(attribute)
+    row = first_row_where(relation, f"{a} IS NULL")
+    if row is not None:
+        raise AnalysisInputError("missing value", column=attribute, row=row)
+    e_score = _score_expression(relation, expectation, levels)
+    p_score = _score_expression(relation, perception, levels)
+    seg = f"CAST({quote_identifier(segment)} AS VARCHAR)" if segment is not None else "''"
+    resp = f"CAST({quote_identifier(respondent)} AS VARCHAR)" if respondent is not None else "''"
+    pairs = (
+        f"WITH pairs AS (SELECT {seg} AS seg, {resp} AS resp, "  # noqa: S608 - quoted
+        f"CAST({a} AS VARCHAR) AS unit, {e_score} AS e, {p_score} AS p FROM qiwang_input), "
+        "complete AS (SELECT * FROM pairs WHERE e IS NOT NULL AND p IS NOT NULL) "
+    )
+    # every identifier and literal in these queries is quoted
+    sums = "count(*), sum(e), sum(e * e), sum(p), sum(p * p), sum(e * p)"
+    attribute_query = f"{pairs} SELECT seg, unit, {sums} FROM complete GROUP BY ALL"  # noqa: S608
+    segmented = segment is not None
+    per_attribute = _gap_sums_from_rows(select(relation, attribute_query), segmented=segmented)
+    if len(per_attribute.keys) == 0:
+        raise AnalysisInputError("no row has both an expectation and a perception")
+    units = "complete"
+    if respondent is not None:
+        pairs += (
+            ", means AS (SELECT seg, resp, avg(e) AS e, avg(p) AS p FROM complete GROUP BY ALL)"
+        )
+        units = "means"
+    overall_query = f"{pairs} SELECT seg, 'overall', {sums} FROM {units} GROUP BY ALL"  # noqa: S608
+    overall = _gap_sums_from_rows(select(relation, overall_query), segmented=segmented)
+    options = {"confidence": confidence, "tolerance": tolerance}
+    return GapResult(
+        attributes=gap_statistics(per_attribute, **options),
+        overall=gap_statistics(overall, **options),
+        tolerance=tolerance,
+        confidence=confidence,
+    )
+
+
+def _score_expression(relation: duckdb.DuckDBPyRelation, column: str, levels: int | None) -> str:
+    """SQL for a column's score: the number itself, or a level's 0–100 score by ``CASE``.
+
+    Raises at the first row holding a value that is not a number (``levels=None``) or not an
+    answer on the scale.
+    """
+    name = quote_identifier(column)
+    if levels is None:
+        row = first_row_where(
+            relation, f"{name} IS NOT NULL AND TRY_CAST({name} AS DOUBLE) IS NULL"
+        )
+        if row is not None:
+            raise AnalysisInputError("not a number", column=column, row=row)
+        return f"TRY_CAST({name} AS DOUBLE)"
+    scale = scale_for(levels)
+    table = scale.lookup()
+    distinct = [
+        value
+        for (value,) in select(
+            relation,
+            f"SELECT DISTINCT {name} FROM qiwang_input WHERE {name} IS NOT NULL",  # noqa: S608
+        )
+    ]
+    codes = {value: code_of(value, table) for value in distinct}
+    unknown = [value for value, code in codes.items() if code is None]
+    if unknown:
+        rows = [
+            (
+                first_row_where(relation, f"CAST({name} AS VARCHAR) = {quote_literal(str(value))}"),
+                value,
+            )
+            for value in unknown
+        ]
+        at, value = min(rows, key=lambda pair: pair[0] or 0)
+        raise AnalysisInputError(
+            f"{value!r} is not an answer on the {scale.name} scale "
+            f"(codes 1–{scale.levels} or labels {', '.join(scale.labels_en)} / "
+            f"{' / '.join(scale.labels_zh)})",
+            column=column,
+            row=at,
+        )
+    if not codes:
+        return "CAST(NULL AS DOUBLE)"
+    scores = scale.to_score([int(codes[value] or 0) for value in distinct])
+    cases = " ".join(
+        f"WHEN {quote_literal(str(value))} THEN {float(score)!r}"
+        for value, score in zip(distinct, scores, strict=True)
+    )
+    return f"(CASE CAST({name} AS VARCHAR) {cases} END)"
+
+
+def _gap_sums_from_rows(rows: list[tuple[Any, ...]], *, segmented: bool) -> GapSums:
+    rows = sorted(rows, key=lambda row: (str(row[0]), str(row[1])))
+    return GapSums(
+        keys=tuple((str(row[0]) if segmented else None, str(row[1])) for row in rows),
+        n=np.array([row[2] for row in rows], dtype=np.int64),
+        sum_e=np.array([row[3] for row in rows], dtype=np.float64),
+        sum_e2=np.array([row[4] for row in rows], dtype=np.float64),
+        sum_p=np.array([row[5] for row in rows], dtype=np.float64),
+        sum_p2=np.array([row[6] for row in rows], dtype=np.float64),
+        sum_ep=np.array([row[7] for row in rows], dtype=np.float64),
     )
