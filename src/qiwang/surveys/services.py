@@ -13,7 +13,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -23,10 +22,10 @@ from qiwang.accounts.models import Branch, User
 from qiwang.accounts.permissions import Action, can
 from qiwang.accounts.services import record_event
 from qiwang.customers.choices import Tier
+from qiwang.customers.messaging import send_email, send_sms
 from qiwang.customers.models import Customer
 from qiwang.errors import ConflictError, ServiceError
 from qiwang.surveys.choices import InvitationChannel, InvitationStatus, WaveStatus
-from qiwang.surveys.messaging import sms_backend
 from qiwang.surveys.models import Instrument, InstrumentVersion, Invitation, Question, Wave
 from qiwang.surveys.templates_data import template_questions
 
@@ -311,16 +310,17 @@ def _deliver(wave: Wave, issued: list[tuple[Invitation, str]], base_url: str) ->
     )
     sent: list[int] = []
     failed: list[int] = []
-    sms = sms_backend() if wave.channel == InvitationChannel.SMS else None
     for invitation, token in issued:
         link = f"{base_url.rstrip('/')}/s/{token}/"
         text = _message(wave, link)
+        contact = contacts[invitation.customer_id]
         try:
-            if sms is not None:
-                sms.send(contacts[invitation.customer_id], text)
+            # The customers app's channels: Django mail, the configured SMS provider.
+            if wave.channel == InvitationChannel.SMS:
+                send_sms(contact, text)
             else:
-                send_mail(wave.name, text, None, [contacts[invitation.customer_id]])
-        except Exception:  # noqa: BLE001 - any gateway failure marks this invitation only
+                send_email(contact, wave.name, text)
+        except Exception:  # noqa: BLE001 - any delivery failure marks this invitation only
             failed.append(invitation.pk)
         else:
             sent.append(invitation.pk)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import re
 
 import pytest
@@ -128,22 +129,35 @@ def test_sending_mails_one_link_per_customer_and_stores_only_a_digest(
         send_wave(actor=quality, wave=wave, base_url="http://testserver")
 
 
-def test_sms_invitations_go_through_the_file_backend(
+def test_sms_invitations_go_through_the_customers_sms_backend(
     org, quality, community_customers, settings, tmp_path
 ):
-    settings.QIWANG_SMS_BACKEND = "qiwang.surveys.messaging.FileSmsBackend"
-    settings.QIWANG_SMS_DIR = tmp_path
+    settings.QIWANG_SMS_BACKEND = "qiwang.customers.messaging.FileSmsBackend"
+    settings.QIWANG_SMS_DIR = str(tmp_path)
     wave = make_wave(
         quality, make_instrument(quality, org.own), org.own, channel="sms", sample_size=2
     )
 
-    send_wave(actor=quality, wave=wave, base_url="https://survey.example.cn")
+    result = send_wave(actor=quality, wave=wave, base_url="https://survey.example.cn")
 
-    files = sorted(tmp_path.iterdir())
-    assert len(files) == 2
-    phone, _blank, text = files[0].read_text("utf-8").split("\n", 2)
-    assert phone == "13812345678"
-    assert "https://survey.example.cn/s/" in text
+    lines = [
+        json.loads(line) for f in tmp_path.iterdir() for line in f.read_text("utf-8").splitlines()
+    ]
+    assert (result.delivered, len(lines)) == (2, 2)
+    assert lines[0]["to"] == "13812345678"
+    assert "https://survey.example.cn/s/" in lines[0]["text"]
+
+
+def test_a_failed_message_marks_only_that_invitation(org, quality, community_customers):
+    community_customers["own"][0].__class__.objects.filter(
+        pk=community_customers["own"][0].pk
+    ).update(email="not-an-address")
+    wave = make_wave(quality, make_instrument(quality, org.own), org.own)
+
+    result = send_wave(actor=quality, wave=wave, base_url="http://testserver")
+
+    assert (result.invited, result.delivered, result.failed) == (12, 11, 1)
+    assert Invitation.objects.filter(wave=wave, status=InvitationStatus.FAILED).count() == 1
 
 
 @pytest.fixture

@@ -1,0 +1,377 @@
+"""API: instruments, waves, results and responses (branch-scoped), plus answering by token for
+integrations such as a WeChat mini-program (no account; rate-limited like the public pages)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django_ratelimit.core import is_ratelimited
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.pagination import PageNumberPagination, paginate
+from pydantic import Field
+
+from qiwang.accounts.models import Branch
+from qiwang.accounts.permissions import Action, require
+from qiwang.customers.choices import Tier
+from qiwang.errors import ServiceError
+from qiwang.project.api import ERRORS, WRITE_ERRORS
+from qiwang.surveys.choices import InvitationChannel, ResponseStatus, Template
+from qiwang.surveys.models import Instrument, InstrumentVersion, Question, Wave
+from qiwang.surveys.responding import (
+    TokenNotFound,
+    WaveClosed,
+    invitation_for_token,
+    save_answers,
+    start_response,
+)
+from qiwang.surveys.results import wave_results
+from qiwang.surveys.services import create_instrument_from_template, create_wave, send_wave
+
+router = Router(tags=["surveys"])
+PUBLIC_ERRORS: dict[int, Any] = {**WRITE_ERRORS, 410: ERRORS[404], 429: ERRORS[404]}
+
+
+class QuestionOut(Schema):
+    position: int
+    kind: str
+    attribute: str
+    dimension: str
+    text_zh: str
+    text_en: str
+    options: list[Any]
+    is_required: bool
+    asks_importance: bool
+    max_length: int
+
+
+class InstrumentOut(Schema):
+    id: int
+    name: str
+    template: str
+    branch_id: int
+    version: int | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_version(obj: Instrument) -> int | None:
+        latest = obj.latest_version()
+        return latest.number if latest else None
+
+
+class InstrumentDetailOut(InstrumentOut):
+    questions: list[QuestionOut]
+
+    @staticmethod
+    def resolve_questions(obj: Instrument) -> list[Question]:
+        latest = obj.latest_version()
+        return list(latest.questions.order_by("position")) if latest else []
+
+
+class InstrumentIn(Schema):
+    template: Template
+    branch_id: int
+    name: str = Field(default="", max_length=120)
+
+
+class WaveOut(Schema):
+    id: int
+    name: str
+    instrument_id: int
+    version: int
+    branch_id: int
+    status: str
+    opens_at: datetime
+    closes_at: datetime
+    sample_tiers: list[str]
+    sample_tags: list[str]
+    sample_size: int | None
+    sample_seed: int
+    contact_gap_days: int
+    channel: str
+    allows_open_link: bool
+    sent_at: datetime | None
+
+    @staticmethod
+    def resolve_instrument_id(obj: Wave) -> int:
+        return obj.version.instrument_id
+
+    @staticmethod
+    def resolve_version(obj: Wave) -> int:
+        return obj.version.number
+
+
+class WaveIn(Schema):
+    name: str = Field(min_length=1, max_length=120)
+    instrument_id: int
+    branch_id: int
+    opens_at: datetime
+    closes_at: datetime
+    sample_tiers: list[Tier] = []
+    sample_tags: list[str] = []
+    sample_size: int | None = Field(default=None, ge=1)
+    sample_seed: int = Field(default=1, ge=1)
+    contact_gap_days: int = Field(default=30, ge=0)
+    channel: InvitationChannel = InvitationChannel.EMAIL
+    allows_open_link: bool = False
+
+
+class SendOut(Schema):
+    invited: int
+    delivered: int
+    failed: int
+
+
+class AnswerIn(Schema):
+    value: int | None = None
+    second: int | None = None
+    importance: int | None = None
+    text: str = ""
+    choices: list[str] | None = None
+
+
+class SubmitIn(Schema):
+    answers: dict[str, AnswerIn]
+    submit: bool = True
+
+
+class SubmitOut(Schema):
+    status: str
+    already_submitted: bool
+    saved: int
+
+
+class RespondOut(Schema):
+    wave: str
+    closes_at: datetime
+    status: str
+    questions: list[QuestionOut]
+
+
+class AnswerOut(Schema):
+    attribute: str
+    value: int | None
+    second: int | None
+    importance: int | None
+    text: str
+
+
+class ResponseOut(Schema):
+    id: int
+    branch_id: int
+    tier: str
+    status: str
+    source: str
+    submitted_at: datetime | None
+    answers: list[AnswerOut]
+
+    @staticmethod
+    def resolve_answers(obj: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "attribute": answer.question.attribute,
+                "value": answer.value,
+                "second": answer.second,
+                "importance": answer.importance,
+                "text": answer.text,
+            }
+            for answer in obj.answers.all()
+        ]
+
+
+@router.get("/instruments", response={200: list[InstrumentOut], **ERRORS}, summary="Instruments")
+@paginate(PageNumberPagination)
+def list_instruments(request: HttpRequest):
+    require(request.user, Action.VIEW_SURVEYS)
+    return Instrument.objects.for_user(request.user)
+
+
+@router.get(
+    "/instruments/{instrument_id}",
+    response={200: InstrumentDetailOut, **ERRORS},
+    summary="One instrument with the questions of its latest version",
+)
+def get_instrument(request: HttpRequest, instrument_id: int):
+    require(request.user, Action.VIEW_SURVEYS)
+    return get_object_or_404(Instrument.objects.for_user(request.user), pk=instrument_id)
+
+
+@router.post(
+    "/instruments",
+    response={201: InstrumentDetailOut, **WRITE_ERRORS},
+    summary="Create an instrument from a template",
+)
+def post_instrument(request: HttpRequest, payload: InstrumentIn):
+    require(request.user, Action.CHANGE_SURVEYS)
+    branch = get_object_or_404(Branch.objects.for_user(request.user), pk=payload.branch_id)
+    instrument = create_instrument_from_template(
+        actor=request.user, template=payload.template, branch=branch, name=payload.name
+    )
+    return Status(201, instrument)
+
+
+def _waves(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return Wave.objects.for_user(request.user).select_related("version")
+
+
+@router.get("/waves", response={200: list[WaveOut], **ERRORS}, summary="Waves")
+@paginate(PageNumberPagination)
+def list_waves(request: HttpRequest):
+    require(request.user, Action.VIEW_SURVEYS)
+    return _waves(request)
+
+
+@router.get("/waves/{wave_id}", response={200: WaveOut, **ERRORS}, summary="One wave")
+def get_wave(request: HttpRequest, wave_id: int):
+    require(request.user, Action.VIEW_SURVEYS)
+    return get_object_or_404(_waves(request), pk=wave_id)
+
+
+@router.post("/waves", response={201: WaveOut, **WRITE_ERRORS}, summary="Create a draft wave")
+def post_wave(request: HttpRequest, payload: WaveIn):
+    require(request.user, Action.CHANGE_SURVEYS)
+    branch = get_object_or_404(Branch.objects.for_user(request.user), pk=payload.branch_id)
+    instrument = get_object_or_404(
+        Instrument.objects.for_user(request.user), pk=payload.instrument_id
+    )
+    data = payload.dict()
+    data.update(
+        branch=branch,
+        version=InstrumentVersion.objects.filter(instrument=instrument).order_by("-number")[0],
+    )
+    return Status(201, create_wave(actor=request.user, data=data))
+
+
+@router.post(
+    "/waves/{wave_id}/send",
+    response={200: SendOut, **WRITE_ERRORS},
+    summary="Send the invitations of a draft wave",
+)
+def post_send(request: HttpRequest, wave_id: int):
+    wave = get_object_or_404(_waves(request), pk=wave_id)
+    require(request.user, Action.CHANGE_SURVEYS, wave)
+    result = send_wave(actor=request.user, wave=wave, base_url=request.build_absolute_uri("/"))
+    return result.__dict__
+
+
+@router.get(
+    "/waves/{wave_id}/results",
+    response={200: dict[str, Any], **ERRORS},
+    summary="Results of a wave (Kano, SERVQUAL, CSAT, NPS, CES, IPA, comparison)",
+)
+def get_results(request: HttpRequest, wave_id: int):
+    require(request.user, Action.VIEW_SURVEYS)
+    wave = get_object_or_404(_waves(request), pk=wave_id)
+    previous = Wave.objects.for_user(request.user).previous_of(wave).first()
+    results = wave_results(wave, previous=previous)
+    rate = results.rate
+    return {
+        "invited": rate.invited,
+        "complete": rate.complete,
+        "partial": rate.partial,
+        "response_rate": rate.rate,
+        "previous_wave_id": previous.pk if results.comparison is not None else None,
+        "kano": results.kano.to_dict() if results.kano else None,
+        "kano_comparison": results.comparison.to_dict() if results.comparison else None,
+        "servqual": results.servqual.to_dict() if results.servqual else None,
+        "csat": [r.to_dict() for r in results.csat],
+        "nps": [r.to_dict() for r in results.nps],
+        "ces": [r.to_dict() for r in results.ces],
+        "ipa": results.ipa.to_dict() if results.ipa else None,
+    }
+
+
+@router.get(
+    "/waves/{wave_id}/responses",
+    response={200: list[ResponseOut], **ERRORS},
+    summary="Complete responses of a wave with their answers (no personal data)",
+)
+@paginate(PageNumberPagination)
+def list_responses(request: HttpRequest, wave_id: int):
+    require(request.user, Action.VIEW_SURVEYS)
+    wave = get_object_or_404(_waves(request), pk=wave_id)
+    return (
+        wave.responses.filter(status=ResponseStatus.COMPLETE)
+        .order_by("pk")
+        .prefetch_related("answers__question")
+    )
+
+
+# --- answering by token (no account) ---------------------------------------------------------
+
+
+def _public(request: HttpRequest, token: str):  # type: ignore[no-untyped-def]
+    if is_ratelimited(
+        request,
+        group="surveys.api.respond",
+        key="ip",
+        rate=settings.QIWANG_SURVEY_RATE,
+        increment=True,
+    ):
+        raise HttpError(429, _("Too many requests from this address; try again in a minute."))
+    try:
+        invitation = invitation_for_token(token)
+    except TokenNotFound as error:
+        raise HttpError(404, _("This survey link is not valid")) from error
+    if not invitation.wave.accepts_answers():
+        raise HttpError(410, _("This survey has closed"))
+    return invitation
+
+
+@router.get(
+    "/respond/{token}",
+    response={200: RespondOut, **PUBLIC_ERRORS},
+    auth=None,
+    summary="The questions behind an invitation token (for a mini-program)",
+)
+def get_respond(request: HttpRequest, token: str):
+    invitation = _public(request, token)
+    wave = invitation.wave
+    response = getattr(invitation, "response", None)
+    return {
+        "wave": wave.name,
+        "closes_at": wave.closes_at,
+        "status": response.status if response else "new",
+        "questions": list(wave.version.questions.order_by("position")),
+    }
+
+
+@router.post(
+    "/respond/{token}",
+    response={200: SubmitOut, **PUBLIC_ERRORS},
+    auth=None,
+    summary="Save or submit answers by invitation token (idempotent)",
+)
+def post_respond(request: HttpRequest, token: str, payload: SubmitIn):
+    invitation = _public(request, token)
+    wave = invitation.wave
+    response = start_response(wave=wave, invitation=invitation, submission_key=f"i{invitation.pk}")
+    response.source = "api"
+    questions = list(wave.version.questions.order_by("position"))
+    known = {q.attribute for q in questions}
+    unknown = sorted(set(payload.answers) - known)
+    if unknown:
+        raise ServiceError(
+            {f"answers.{name}": [_("Not a question of this survey.")] for name in unknown}
+        )
+    raw = {name: answer.dict() for name, answer in payload.answers.items()}
+    try:
+        result = save_answers(
+            response=response,
+            questions=[q for q in questions if q.attribute in raw],
+            raw=raw,
+            submit=payload.submit,
+            require_page=False,
+        )
+    except WaveClosed as error:
+        raise HttpError(410, _("This survey has closed")) from error
+    return {
+        "status": ResponseStatus.COMPLETE if result.is_complete else ResponseStatus.PARTIAL,
+        "already_submitted": result.already_submitted,
+        "saved": result.saved,
+    }

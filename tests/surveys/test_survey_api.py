@@ -1,0 +1,158 @@
+"""Survey API: same permissions as the pages; answering by token is idempotent and names fields."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+from django.test import Client
+from tests.surveys.conftest import make_instrument, make_wave
+
+from qiwang.accounts.services import create_api_token
+from qiwang.surveys.models import Answer, Response
+from qiwang.surveys.services import send_wave
+
+pytestmark = pytest.mark.django_db
+
+
+def _headers(user) -> dict[str, str]:
+    name = f"t{user.api_tokens.count()}"
+    return {"HTTP_AUTHORIZATION": f"Bearer {create_api_token(user=user, name=name).key}"}
+
+
+@pytest.fixture
+def pulse(org, quality, community_customers):
+    wave = make_wave(quality, make_instrument(quality, org.own, "csat_pulse"), org.own)
+    send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    token = re.search(r"/s/([A-Za-z0-9_\-]+)/", mail.outbox[0].body).group(1)
+    return wave, token
+
+
+FULL = {
+    "overall": {"value": 5, "importance": 4},
+    "repair-speed": {"value": 2, "importance": 5},
+    "repair-quality": {"value": 4},
+    "cleanliness": {"value": 4},
+    "recommend": {"value": 9},
+    "effort": {"value": 6},
+}
+
+
+def test_quality_manager_creates_instrument_and_wave_over_the_api(
+    org, quality, community_customers
+):
+    client, headers = Client(), _headers(quality)
+
+    instrument = client.post(
+        "/api/surveys/instruments",
+        {"template": "kano_property", "branch_id": org.own.pk},
+        content_type="application/json",
+        **headers,
+    )
+    wave = client.post(
+        "/api/surveys/waves",
+        {
+            "name": "API wave",
+            "instrument_id": instrument.json()["id"],
+            "branch_id": org.own.pk,
+            "opens_at": "2020-01-01T00:00:00Z",
+            "closes_at": "2099-01-01T00:00:00Z",
+            "sample_tiers": ["vip"],
+        },
+        content_type="application/json",
+        **headers,
+    )
+    sent = client.post(f"/api/surveys/waves/{wave.json()['id']}/send", **headers)
+
+    assert instrument.status_code == 201 and len(instrument.json()["questions"]) == 9
+    assert wave.status_code == 201 and wave.json()["status"] == "draft"
+    assert sent.json() == {"invited": 3, "delivered": 3, "failed": 0}
+
+
+def test_analyst_reads_but_may_not_create(org, pulse):
+    client, headers = Client(), _headers(org.users["analyst"])
+
+    listing = client.get("/api/surveys/waves", **headers)
+    refused = client.post(
+        "/api/surveys/instruments",
+        {"template": "servqual", "branch_id": org.own.pk},
+        content_type="application/json",
+        **headers,
+    )
+
+    assert listing.status_code == 200 and listing.json()["count"] == 1
+    assert refused.status_code == 403
+
+
+def test_other_branch_does_not_see_the_wave(org, pulse):
+    wave, _token = pulse
+    headers = _headers(org.other_users["quality_manager"])
+
+    assert Client().get(f"/api/surveys/waves/{wave.pk}", **headers).status_code == 404
+    assert Client().get(f"/api/surveys/waves/{wave.pk}/results", **headers).status_code == 404
+
+
+def test_submit_by_token_is_idempotent_and_results_follow(org, quality, pulse):
+    wave, token = pulse
+    client = Client()
+
+    questions = client.get(f"/api/surveys/respond/{token}")
+    first = client.post(
+        f"/api/surveys/respond/{token}", {"answers": FULL}, content_type="application/json"
+    )
+    retry = client.post(
+        f"/api/surveys/respond/{token}", {"answers": FULL}, content_type="application/json"
+    )
+    results = client.get(f"/api/surveys/waves/{wave.pk}/results", **_headers(quality)).json()
+    responses = client.get(f"/api/surveys/waves/{wave.pk}/responses", **_headers(quality)).json()
+
+    assert questions.status_code == 200 and len(questions.json()["questions"]) == 6
+    assert first.json() == {"status": "complete", "already_submitted": False, "saved": 6}
+    assert retry.json() == {"status": "complete", "already_submitted": True, "saved": 0}
+    assert Response.objects.count() == 1 and Answer.objects.count() == 6
+    assert results["complete"] == 1 and results["nps"][0]["promoters"] == 1
+    assert responses["items"][0]["answers"][4] == {
+        "attribute": "recommend",
+        "value": 9,
+        "second": None,
+        "importance": None,
+        "text": "",
+    }
+
+
+def test_submit_by_token_names_bad_fields_and_stores_nothing(pulse):
+    _wave, token = pulse
+    bad = {**FULL, "recommend": {"value": 12}, "no-such-question": {"value": 1}}
+    partial = {"overall": {"value": 5}}
+
+    unknown = Client().post(
+        f"/api/surveys/respond/{token}", {"answers": bad}, content_type="application/json"
+    )
+    out_of_scale = Client().post(
+        f"/api/surveys/respond/{token}",
+        {"answers": {**FULL, "recommend": {"value": 12}}},
+        content_type="application/json",
+    )
+    incomplete = Client().post(
+        f"/api/surveys/respond/{token}", {"answers": partial}, content_type="application/json"
+    )
+
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"] == "answers.no-such-question"
+    assert out_of_scale.status_code == 422
+    assert out_of_scale.json()["errors"][0]["field"] == "recommend.value"
+    assert incomplete.status_code == 422
+    assert {e["field"] for e in incomplete.json()["errors"]} == set(FULL) - {"overall"}
+    assert not Answer.objects.exists()
+
+
+def test_bad_token_is_404_and_flood_is_429(pulse, settings):
+    settings.QIWANG_SURVEY_RATE = "2/m"
+    cache.clear()
+
+    codes = [Client().get("/api/surveys/respond/forged").status_code for _ in range(4)]
+    cache.clear()
+
+    assert codes == [404, 404, 429, 429]
