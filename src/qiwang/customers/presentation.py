@@ -6,7 +6,7 @@ from typing import Any
 
 from qiwang.accounts.models import User
 from qiwang.accounts.permissions import Action, can
-from qiwang.customers.models import Customer
+from qiwang.customers.models import Contact, Customer
 
 MASK = "***"
 
@@ -20,11 +20,28 @@ def mask_phone(phone: str) -> str:
 
 
 def personal_fields(customer: Customer, user: User) -> dict[str, Any]:
-    """Phone, e-mail and address as ``user`` may see them (masked or blanked otherwise)."""
+    """Phone, e-mail, address and WeChat as ``user`` may see them (masked otherwise)."""
     if can(user, Action.VIEW_PERSONAL_DATA, customer):
-        return {"phone": customer.phone, "email": customer.email, "address": customer.address}
+        return {
+            "phone": customer.phone,
+            "email": customer.email,
+            "address": customer.address,
+            "wechat": customer.wechat,
+        }
     return {
         "phone": mask_phone(customer.phone),
         "email": MASK if customer.email else "",
         "address": MASK if customer.address else "",
+        "wechat": MASK if customer.wechat else "",
+    }
+
+
+def contact_fields(contact: Contact, customer: Customer, user: User) -> dict[str, Any]:
+    """A contact person's phone, WeChat and e-mail as ``user`` may see them."""
+    if can(user, Action.VIEW_PERSONAL_DATA, customer):
+        return {"phone": contact.phone, "wechat": contact.wechat, "email": contact.email}
+    return {
+        "phone": mask_phone(contact.phone),
+        "wechat": MASK if contact.wechat else "",
+        "email": MASK if contact.email else "",
     }

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from qiwang.customers import views, views_allocation, views_day, views_greetings, views_tiers
+from qiwang.customers import (
+    views,
+    views_allocation,
+    views_day,
+    views_greetings,
+    views_relationship,
+    views_tiers,
+)
 
 app_name = "customers"
 
@@ -12,6 +19,11 @@ urlpatterns = [
     path("calendar/", views_day.task_calendar, name="calendar"),
     path("tasks/<int:task_id>/send/", views_day.send_greeting_view, name="send_greeting"),
     path("occasions/", views_greetings.occasion_list, name="occasions"),
+    path("<int:customer_id>/contacts/", views_relationship.contact_add, name="contact_add"),
+    path("<int:customer_id>/referrals/", views_relationship.referral_add, name="referral_add"),
+    path(
+        "referrals/<int:referral_id>/done/", views_relationship.referral_done, name="referral_done"
+    ),
     path(
         "<int:customer_id>/interactions/new/",
         views_day.log_interaction_view,

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qiwang.accounts.models import Branch
@@ -15,8 +16,9 @@ from qiwang.customers.choices import CustomerKind, Tier
 from qiwang.customers.filters import CustomerFilter
 from qiwang.customers.forms import CustomerEditForm
 from qiwang.customers.models import Customer
-from qiwang.customers.presentation import personal_fields
+from qiwang.customers.presentation import contact_fields, personal_fields
 from qiwang.customers.services import update_customer
+from qiwang.customers.timeline import timeline
 from qiwang.errors import ServiceError
 
 PAGE_SIZE = 25
@@ -56,6 +58,12 @@ def _visible_customer(request: HttpRequest, customer_id: int) -> Customer:
 def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     require(request.user, Action.VIEW_CUSTOMERS)
     customer = _visible_customer(request, customer_id)
+    contacts = [
+        (contact, contact_fields(contact, customer, request.user))
+        for contact in customer.contacts.all()
+    ]
+    referrals_made = customer.referrals_made.select_related("referred")
+    referrals_received = customer.referrals_received.select_related("referrer")
     return render(
         request,
         "customers/detail.html",
@@ -63,6 +71,14 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
             "customer": customer,
             "personal": personal_fields(customer, request.user),
             "can_edit": can(request.user, Action.CHANGE_CUSTOMERS, customer),
+            "can_log": can(request.user, Action.LOG_INTERACTIONS, customer),
+            "contacts": contacts,
+            "tags": list(customer.tags.all()),
+            "referrals_made": referrals_made,
+            "referrals_received": referrals_received,
+            "timeline": timeline(customer, request.user, limit=100),
+            "lifecycle": customer.get_lifecycle_display(),
+            "today": timezone.localdate(),
         },
     )
 
