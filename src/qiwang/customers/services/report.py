@@ -207,7 +207,6 @@ class MonthlyReport:
             self.planned
             or self.interactions
             or self.lifecycle_changes
-            or self.new_customers
             or self.tier_changes
             or self.referral_total
         )
