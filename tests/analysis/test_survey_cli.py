@@ -7,6 +7,8 @@ import json
 import pandas as pd
 import pytest
 
+from qiwang.cli.analyze.survey import _duckdb_input
+
 KANO_FIELDS = {
     "attribute",
     "n",
@@ -260,3 +262,86 @@ def test_every_command_documents_its_example_file(run_cli, examples):
         code, out, _ = run_cli("analyze", command, "--help")
         assert code == 0 and example in out
         assert (examples / example).is_file()
+
+
+def _assert_json_close(a, b, path="$"):
+    """Equal JSON payloads, numbers to 1e-9 (DuckDB and pandas sum in different orders)."""
+    if isinstance(a, dict):
+        assert set(a) == set(b), path
+        for key in a:
+            _assert_json_close(a[key], b[key], f"{path}.{key}")
+    elif isinstance(a, list):
+        assert len(a) == len(b), path
+        for k, (x, y) in enumerate(zip(a, b, strict=True)):
+            _assert_json_close(x, y, f"{path}[{k}]")
+    elif isinstance(a, float) and isinstance(b, float):
+        assert a == pytest.approx(b, rel=1e-9, abs=1e-9, nan_ok=True), path
+    else:
+        assert a == b, path
+
+
+def _as(frame: pd.DataFrame, directory, suffix: str):
+    path = directory / f"input.{suffix}"
+    if suffix == "csv":
+        frame.to_csv(path, index=False)
+    elif suffix == "parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_excel(path, index=False)
+    return path
+
+
+def test_drivers_from_csv_and_parquet_in_duckdb_equal_xlsx_in_pandas(
+    run_cli_json, examples, tmp_path
+):
+    # given the drivers example as CSV and Parquet (stage 1 in DuckDB) and XLSX (pandas)
+    frame = pd.read_csv(examples / "drivers.csv")
+    paths = {suffix: _as(frame, tmp_path, suffix) for suffix in ("csv", "parquet", "xlsx")}
+    assert _duckdb_input(paths["csv"]) is not None  # the DuckDB path is taken
+    assert _duckdb_input(paths["parquet"]) is not None
+    assert _duckdb_input(paths["xlsx"]) is None
+    args = ("--target", "overall", "--by", "tier", "--method", "relative-weights")
+    payloads = {
+        suffix: run_cli_json("analyze", "drivers", path, *args) for suffix, path in paths.items()
+    }
+    # then the three agree (default predictors: every other numeric column)
+    _assert_json_close(payloads["xlsx"], payloads["csv"])
+    _assert_json_close(payloads["xlsx"], payloads["parquet"])
+    assert [d["name"] for d in payloads["csv"]["segments"][0]["drivers"]] == [
+        "speed", "staff", "price", "cleanliness", "app"
+    ]  # fmt: skip
+
+
+def test_servqual_long_with_points_in_duckdb_equals_pandas(run_cli_json, examples, tmp_path):
+    # given the long example with importance points per respondent (the wide example's points)
+    long = pd.read_csv(examples / "servqual_long.csv")
+    wide = pd.read_csv(examples / "servqual_wide.csv")
+    points = [c for c in wide.columns if c.endswith("_W")]
+    long = long.merge(wide[["respondent", *points]], on="respondent")
+    # when analysed from CSV (DuckDB) and XLSX (pandas)
+    from_csv = run_cli_json("analyze", "servqual", _as(long, tmp_path, "csv"), "--by", "branch")
+    from_xlsx = run_cli_json("analyze", "servqual", _as(long, tmp_path, "xlsx"), "--by", "branch")
+    # then the results are the same, weighted score included
+    _assert_json_close(from_xlsx, from_csv)
+    assert len(from_csv["weighted"]) == 2
+
+
+def test_ipa_long_in_duckdb_equals_pandas(run_cli_json, tmp_path):
+    frame = pd.DataFrame(
+        {
+            "attribute": ["speed", "price", "staff"] * 4,
+            "performance": [5, 3, 4, 4, 2, 5, 3, 3, 4, 5, 2, 5],
+            "importance": [6, 4, 5, 7, 5, 5, 6, 3, 4, 7, 4, 6],
+            "branch": ["north"] * 6 + ["south"] * 6,
+        }
+    )
+    args = ("--by", "branch")
+    from_parquet = run_cli_json("analyze", "ipa", _as(frame, tmp_path, "parquet"), *args)
+    from_xlsx = run_cli_json("analyze", "ipa", _as(frame, tmp_path, "xlsx"), *args)
+    _assert_json_close(from_xlsx, from_parquet)
+
+
+def test_gb18030_csv_is_left_to_pandas(tmp_path):
+    path = tmp_path / "gbk.csv"
+    path.write_bytes("attribute,performance\n速度,5\n".encode("gb18030"))
+    assert _duckdb_input(path) is None

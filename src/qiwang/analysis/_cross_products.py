@@ -15,7 +15,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from qiwang.analysis._duckdb import DuckDBSource, first_row_where, open_source, quote_identifier
+from qiwang.analysis._duckdb import (
+    DuckDBSource,
+    first_row_where,
+    open_source,
+    quote_identifier,
+    value_at,
+)
 from qiwang.analysis._duckdb import select as run_select
 from qiwang.analysis._errors import AnalysisInputError
 from qiwang.analysis._io import numeric_column, require_columns
@@ -158,7 +164,8 @@ def cross_products_duckdb(
             row = first_row_where(
                 relation, f"{name} IS NOT NULL AND TRY_CAST({name} AS DOUBLE) IS NULL"
             )
-            raise AnalysisInputError("not a number", column=column, row=row)
+            value = value_at(relation, column, row)
+            raise AnalysisInputError(f"{value!r} is not a number", column=column, row=row)
     complete = " AND ".join(f"{cast} IS NOT NULL" for cast in typed)
     p = len(columns)
     aggregates = ["count(*)"] + [f"avg({cast})" for cast in typed]

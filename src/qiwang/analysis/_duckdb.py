@@ -17,6 +17,7 @@ __all__ = [
     "quote_identifier",
     "quote_literal",
     "select",
+    "value_at",
 ]
 
 DuckDBSource = str | os.PathLike[str] | duckdb.DuckDBPyRelation
@@ -83,3 +84,15 @@ def first_row_where(relation: duckdb.DuckDBPyRelation, condition: str) -> int | 
     found = select(relation, query + f"WHERE {condition}")
     value = found[0][0] if found else None
     return None if value is None else int(value)
+
+
+def value_at(relation: duckdb.DuckDBPyRelation, column: str, row: int | None) -> Any:
+    """The raw value of ``column`` in 1-based ``row`` (scan order), for error messages."""
+    if row is None:
+        return None
+    query = (
+        f"SELECT {quote_identifier(column)} FROM "  # noqa: S608 - quoted identifier, int row
+        f"(SELECT row_number() OVER () AS rn, * FROM {VIEW}) WHERE rn = {int(row)}"
+    )
+    found = select(relation, query)
+    return found[0][0] if found else None

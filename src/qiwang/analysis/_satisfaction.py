@@ -25,6 +25,7 @@ from qiwang.analysis._duckdb import (
     quote_identifier,
     quote_literal,
     select,
+    value_at,
 )
 from qiwang.analysis._errors import AnalysisInputError
 from qiwang.analysis._gaps import GapStatistic, GapSums, gap_statistics, gap_sums
@@ -652,7 +653,8 @@ def _score_expression(relation: duckdb.DuckDBPyRelation, column: str, levels: in
             relation, f"{name} IS NOT NULL AND TRY_CAST({name} AS DOUBLE) IS NULL"
         )
         if row is not None:
-            raise AnalysisInputError("not a number", column=column, row=row)
+            value = value_at(relation, column, row)
+            raise AnalysisInputError(f"{value!r} is not a number", column=column, row=row)
         return f"TRY_CAST({name} AS DOUBLE)"
     scale = scale_for(levels)
     table = scale.lookup()

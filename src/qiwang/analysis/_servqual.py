@@ -26,6 +26,7 @@ from qiwang.analysis._duckdb import (
     quote_identifier,
     quote_literal,
     select,
+    value_at,
 )
 from qiwang.analysis._errors import AnalysisInputError
 from qiwang.analysis._gaps import GapStatistic, GapSums, gap_statistics, gap_sums
@@ -661,7 +662,8 @@ def summarize_duckdb(
             relation, f"{name} IS NOT NULL AND TRY_CAST({name} AS DOUBLE) IS NULL"
         )
         if row is not None:
-            raise AnalysisInputError("not a number", column=column, row=row)
+            value = value_at(relation, column, row)
+            raise AnalysisInputError(f"{value!r} is not a number", column=column, row=row)
     mapping = ", ".join(
         f"({quote_literal(x.code)}, {quote_literal(x.dimension)})" for x in instrument.items
     )
@@ -679,7 +681,12 @@ def summarize_duckdb(
     known = f"trim(CAST({i} AS VARCHAR)) IN {_codes(instrument)}"
     unknown = first_row_where(relation, f"{i} IS NULL OR NOT ({known})")
     if unknown is not None:
-        raise AnalysisInputError("not an item of the instrument", column=item, row=unknown)
+        value = value_at(relation, item, unknown)
+        raise AnalysisInputError(
+            f"{value!r} is not an item of the instrument ({', '.join(instrument.codes[:6])}…)",
+            column=item,
+            row=unknown,
+        )
     sums = "count(*), sum(e), sum(e * e), sum(p), sum(p * p), sum(e * p)"
 
     def fetch(table: str, unit: str, order: Sequence[str] | None) -> GapSums:

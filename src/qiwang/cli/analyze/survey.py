@@ -462,29 +462,55 @@ def drivers_command(
         raise _fail(f"--method must be one of {', '.join(drivers.METHODS)}, not {method!r}")
     names = _split_names(predictors)
     with _guard(), _progress(f"Reading {input_file.name}") as say:
-        frame = read_table(input_file)
-        for column in [target, by, *(names or [])]:
-            if column is not None and column not in frame.columns:
-                raise AnalysisInputError(
-                    f"missing column {column!r}; the columns are {', '.join(frame.columns)}",
-                    column=column,
+        relation = _duckdb_input(input_file)
+        if relation is not None:
+            # stage 1 in DuckDB: one aggregate of the cross-products per segment
+            for column in [target, by, *(names or [])]:
+                if column is not None and column not in relation.columns:
+                    raise AnalysisInputError(
+                        f"missing column {column!r}; the columns are {', '.join(relation.columns)}",
+                        column=column,
+                    )
+            if names is None:
+                names = _duckdb_numeric_columns(relation, {target, *([by] if by else [])})
+            say("Computing R² decompositions")
+            compute = drivers.shapley if method == "shapley" else drivers.relative_weights
+            relations = [("", relation)] if by is None else _duckdb_segments(relation, by)
+            results = [
+                (
+                    label,
+                    compute(
+                        drivers.cross_products_duckdb(part, [target, *names]),
+                        target=target,
+                        predictors=names,
+                    ),
                 )
-        if names is None:
-            names = [
-                str(column)
-                for column in frame.columns
-                if column not in (target, by) and _has_numbers(frame[column])
+                for label, part in relations
             ]
-        say("Computing R² decompositions")
-        parts = (
-            [("", frame)]
-            if by is None
-            else [(str(value), part) for value, part in frame.groupby(by, sort=True)]
-        )
-        results = [
-            (label, drivers.analyze(part, target=target, predictors=names, method=method))
-            for label, part in parts
-        ]
+        else:
+            frame = read_table(input_file)
+            for column in [target, by, *(names or [])]:
+                if column is not None and column not in frame.columns:
+                    raise AnalysisInputError(
+                        f"missing column {column!r}; the columns are {', '.join(frame.columns)}",
+                        column=column,
+                    )
+            if names is None:
+                names = [
+                    str(column)
+                    for column in frame.columns
+                    if column not in (target, by) and _has_numbers(frame[column])
+                ]
+            say("Computing R² decompositions")
+            parts = (
+                [("", frame)]
+                if by is None
+                else [(str(value), part) for value, part in frame.groupby(by, sort=True)]
+            )
+            results = [
+                (label, drivers.analyze(part, target=target, predictors=names, method=method))
+                for label, part in parts
+            ]
     if as_json:
         if by is None:
             _print_json(results[0][1].to_dict())
@@ -532,6 +558,80 @@ def _has_numbers(values: Any) -> bool:
     import pandas as pd
 
     return bool(pd.to_numeric(values, errors="coerce").notna().any())
+
+
+def _duckdb_input(path: Path) -> Any | None:
+    """A DuckDB relation over a UTF-8 CSV or a Parquet file (stage 1 then runs in DuckDB).
+
+    ``None`` for XLSX and for CSV in another encoding (GB18030): those are read by pandas.
+    """
+    from qiwang.analysis import AnalysisInputError
+    from qiwang.analysis._duckdb import open_source, select
+    from qiwang.analysis._io import SUFFIXES
+
+    kind = SUFFIXES.get(path.suffix.lower())
+    if kind not in {"csv", "parquet"} or not path.is_file() or path.stat().st_size == 0:
+        return None
+    if kind == "csv":
+        with path.open("rb") as handle:
+            head = handle.read(1 << 16)
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as error:
+            if error.start < len(head) - 4:  # not just a character cut at the end
+                return None
+        if head.startswith(b"\xef\xbb\xbf"):  # a BOM: pandas strips it from the first name
+            return None
+    relation = open_source(path)
+    if any(str(c) != str(c).strip() for c in relation.columns):
+        return None  # pandas strips spaces around column names; keep one behaviour
+    if not select(relation, "SELECT 1 FROM qiwang_input LIMIT 1"):
+        raise AnalysisInputError(f"{path.name} has no data rows")
+    return relation
+
+
+def _duckdb_segments(relation: Any, column: str) -> list[tuple[str, Any]]:
+    """``(value, filtered relation)`` for each non-empty value of ``column``, sorted."""
+    from qiwang.analysis import AnalysisInputError
+    from qiwang.analysis._duckdb import quote_identifier, quote_literal, select
+
+    if column not in relation.columns:
+        raise AnalysisInputError(
+            f"missing column {column!r}; the columns are {', '.join(relation.columns)}",
+            column=column,
+        )
+    name = quote_identifier(column)
+    values = [
+        row[0]
+        for row in select(
+            relation,
+            f"SELECT DISTINCT {name} FROM qiwang_input "  # noqa: S608
+            f"WHERE {name} IS NOT NULL ORDER BY 1",
+        )
+    ]
+    return [
+        (
+            str(value),
+            relation.filter(f"CAST({name} AS VARCHAR) = {quote_literal(str(value))}"),
+        )
+        for value in values
+    ]
+
+
+def _duckdb_numeric_columns(relation: Any, exclude: set[str]) -> list[str]:
+    """Columns holding at least one number (as :func:`_has_numbers` on a DataFrame)."""
+    from qiwang.analysis._duckdb import quote_identifier, select
+
+    columns = [str(c) for c in relation.columns if str(c) not in exclude]
+    if not columns:
+        return []
+    counts = select(
+        relation,
+        "SELECT "  # noqa: S608 - quoted identifiers
+        + ", ".join(f"count(TRY_CAST({quote_identifier(c)} AS DOUBLE))" for c in columns)
+        + " FROM qiwang_input",
+    )[0]
+    return [c for c, n in zip(columns, counts, strict=True) if n]
 
 
 # --------------------------------------------------------------------------------------------
@@ -587,10 +687,27 @@ def servqual_command(
             if instrument_file is None
             else servqual.Instrument.from_frame(read_table(instrument_file))
         )
+        relation = _duckdb_input(input_file)
+        points = {d: f"{d}_W" for d in instrument.dimensions}
+        if relation is not None and {"item", "expectation", "perception"} <= set(relation.columns):
+            # long layout in CSV / Parquet: stage 1 in DuckDB
+            say("Summing expectations and perceptions")
+            has_points = all(column in relation.columns for column in points.values())
+            sums = servqual.summarize_duckdb(
+                relation,
+                instrument=instrument,
+                segment=by,
+                weights=points if has_points else None,
+            )
+            result = servqual.analyze_sums(sums, confidence=confidence, tolerance=tolerance)
+            if as_json:
+                _print_json(result.to_dict())
+                return
+            _show_servqual(result)
+            return
         frame = read_table(input_file)
         say("Summing expectations and perceptions")
         long = {"item", "expectation", "perception"} <= set(frame.columns)
-        points = {d: f"{d}_W" for d in instrument.dimensions}
         has_points = all(column in frame.columns for column in points.values())
         if long:
             sums = servqual.summarize(
@@ -728,17 +845,28 @@ def ipa_command(
     if crosshair == "midpoint" and importance == "derived":
         raise _fail("derived importance is a correlation: use --crosshair mean")
     with _guard(), _progress(f"Reading {input_file.name}") as say:
-        frame = read_table(input_file)
-        say("Summing ratings")
-        if {"attribute", "performance"} <= set(frame.columns):
-            sums = ipa.summarize(
-                frame,
+        relation = _duckdb_input(input_file)
+        if relation is not None and {"attribute", "performance"} <= set(relation.columns):
+            # long layout in CSV / Parquet: stage 1 in DuckDB
+            say("Summing ratings")
+            sums = ipa.summarize_duckdb(
+                relation,
                 importance="importance" if importance == "stated" else None,
                 overall=overall,
                 segment=by,
             )
         else:
-            sums = ipa.summarize_wide(frame, overall=overall, segment=by)
+            frame = read_table(input_file)
+            say("Summing ratings")
+            if {"attribute", "performance"} <= set(frame.columns):
+                sums = ipa.summarize(
+                    frame,
+                    importance="importance" if importance == "stated" else None,
+                    overall=overall,
+                    segment=by,
+                )
+            else:
+                sums = ipa.summarize_wide(frame, overall=overall, segment=by)
         result = ipa.analyze_sums(
             sums,
             importance="stated" if importance == "stated" else "derived",
