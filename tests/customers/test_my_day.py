@@ -55,9 +55,14 @@ def test_my_day_shows_overdue_tasks_from_earlier_days(client, team, book):
     assert "A1000" in {task.customer.code for task in response.context["tasks"]}
 
 
-def test_my_day_is_refused_to_roles_that_do_not_log_interactions(client, org):
-    response = _client(client, org.users["analyst"]).get("/customers/my-day/")
-    assert response.status_code == 403
+def test_a_supervisor_sees_the_tasks_escalated_to_them(client, team, book):
+    yesterday_but_one = timezone.localdate() - datetime.timedelta(days=2)
+    generate_contact_tasks(yesterday_but_one, escalate=False)
+    generate_contact_tasks(timezone.localdate())  # escalates the overdue ones
+    response = _client(client, team["supervisor"]).get("/customers/my-day/")
+    assert response.status_code == 200
+    assert book["vip"] in {task.customer for task in response.context["escalated"]}
+    assert 'data-testid="log-button"' not in response.content.decode()
 
 
 def test_my_day_empty_state(client, team):

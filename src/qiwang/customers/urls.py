@@ -5,9 +5,7 @@ from qiwang.customers import (
     views_allocation,
     views_day,
     views_greetings,
-    views_io,
     views_relationship,
-    views_reports,
     views_tiers,
 )
 
@@ -41,20 +39,5 @@ urlpatterns = [
         "allocations/<int:allocation_id>/",
         views_allocation.allocation_detail,
         name="allocation_detail",
-    ),
-    # Import, export and the monthly report (views_io, views_reports; the list page links here).
-    path("import/", views_io.customer_import, name="import"),
-    path("import/apply/", views_io.customer_import_apply, name="import_apply"),
-    path(
-        "import/template.<str:file_format>",
-        views_io.customer_import_template,
-        name="import_template",
-    ),
-    path("export.<str:file_format>", views_io.customer_export, name="export"),
-    path("reports/monthly/", views_reports.monthly_report_page, name="report_monthly"),
-    path(
-        "reports/monthly.<str:file_format>",
-        views_reports.monthly_report_download,
-        name="report_monthly_download",
     ),
 ]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from qiwang.accounts.permissions import Action, require
+from qiwang.accounts.permissions import Action, can, require
 from qiwang.customers.choices import Channel, TaskKind
 from qiwang.customers.forms import InteractionForm
 from qiwang.customers.models import ContactTask, Customer
@@ -34,8 +34,9 @@ def _day_from(request: HttpRequest) -> datetime.date:
 
 @login_required
 def my_day(request: HttpRequest) -> HttpResponse:
-    """Open tasks due by the day, VIP first; overdue ones flagged; escalations to me below."""
-    require(request.user, Action.LOG_INTERACTIONS)
+    """Open tasks due by the day, VIP first; overdue ones flagged; escalations to me below
+    (supervisors without customers of their own open it for the escalations)."""
+    require(request.user, Action.VIEW_CUSTOMERS)
     day = _day_from(request)
     tasks = list(ContactTask.objects.for_day(request.user, day).select_related("customer__branch"))
     templates = templates_by_key()
@@ -54,6 +55,7 @@ def my_day(request: HttpRequest) -> HttpResponse:
             "escalated": escalated,
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1),
+            "can_log": can(request.user, Action.LOG_INTERACTIONS),
         },
     )
 

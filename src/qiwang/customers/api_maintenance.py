@@ -1,0 +1,268 @@
+"""API: contact tasks, interactions, maintenance plans and shortage allocations.
+
+Same rules as the pages: branch scope, and an account manager sees only their own customers
+(ADR 0005); out-of-scope objects are 404, actions outside the role 403.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
+from pydantic import Field
+
+from qiwang.accounts.models import Branch
+from qiwang.accounts.permissions import Action, require
+from qiwang.customers.choices import Channel, Frequency, TaskKind, TaskStatus, Tier, Topic
+from qiwang.customers.models import (
+    Allocation,
+    ContactTask,
+    Customer,
+    Interaction,
+    MaintenancePlan,
+)
+from qiwang.customers.querysets import tier_rank
+from qiwang.customers.services import allocate_shortage, log_interaction, update_plan
+from qiwang.errors import ServiceError
+from qiwang.project.api import ERRORS, WRITE_ERRORS
+
+router = Router(tags=["customer maintenance"])
+
+
+class TaskOut(Schema):
+    id: int
+    customer_id: int
+    customer_name: str = Field(alias="customer.name")
+    customer_tier: Tier = Field(alias="customer.tier")
+    kind: TaskKind
+    status: TaskStatus
+    due_date: datetime.date
+    channel: str
+    note: str
+    assignee_id: int | None
+    escalated_at: datetime.datetime | None
+    escalated_to_id: int | None
+
+
+class TaskFilter(Schema):
+    day: datetime.date | None = Field(default=None, description="Open tasks due by this day")
+    status: TaskStatus | None = None
+    kind: TaskKind | None = None
+    customer: int | None = Field(default=None, description="Customer id")
+
+
+class InteractionIn(Schema):
+    channel: Channel
+    topics: list[Topic] = []
+    supply_on_time: bool | None = None
+    pass_rate: Decimal | None = Field(default=None, ge=0, le=100)
+    is_anomaly: bool = False
+    notes: str = Field(default="", max_length=5000)
+    next_step: str = Field(default="", max_length=300)
+    occurred_at: datetime.datetime | None = None
+    task_id: int | None = Field(default=None, description="The task this contact completes")
+
+
+class InteractionOut(Schema):
+    id: int
+    customer_id: int
+    author_id: int | None
+    task_id: int | None
+    channel: Channel
+    occurred_at: datetime.datetime
+    topics: list[str]
+    supply_on_time: bool | None
+    pass_rate: Decimal | None
+    is_anomaly: bool
+    notes: str
+    next_step: str
+
+
+class PlanOut(Schema):
+    id: int
+    tier: Tier
+    frequency: Frequency
+    weekdays: list[int]
+    channel: Channel
+    greeting_channel: Channel
+    topics: list[str]
+    is_active: bool
+
+
+class PlanPatch(Schema):
+    frequency: Frequency | None = None
+    weekdays: list[int] | None = None
+    channel: Channel | None = None
+    topics: list[Topic] | None = None
+    is_active: bool | None = None
+
+
+class AllocationRequestIn(Schema):
+    customer_id: int
+    quantity: int = Field(ge=0)
+
+
+class AllocationIn(Schema):
+    branch_id: int
+    product: str = Field(min_length=1, max_length=120)
+    available: int = Field(ge=0)
+    is_cash_tight: bool = False
+    requests: list[AllocationRequestIn] = Field(min_length=1, max_length=10000)
+
+
+class AllocationLineOut(Schema):
+    customer_id: int
+    tier: Tier
+    requested: int
+    allocated: int
+
+
+class AllocationOut(Schema):
+    id: int
+    branch_id: int
+    product: str
+    available: int
+    is_cash_tight: bool
+    explanation: str
+    created_by_id: int | None
+    created_at: datetime.datetime
+    lines: list[AllocationLineOut]
+
+    @staticmethod
+    def resolve_lines(obj: Allocation) -> list:
+        return list(obj.lines.all())
+
+
+# --- tasks ------------------------------------------------------------------------------------
+
+
+@router.get("/tasks", response={200: list[TaskOut], **ERRORS}, summary="Contact tasks")
+@paginate(PageNumberPagination)
+def list_tasks(request: HttpRequest, filters: Query[TaskFilter]):
+    """Tasks in the user's scope; ``day`` keeps the open ones due by that day, VIP first."""
+    require(request.user, Action.VIEW_CUSTOMERS)
+    tasks = ContactTask.objects.for_user(request.user).select_related("customer")
+    if filters.day is not None:
+        tasks = (
+            tasks.open()
+            .due_by(filters.day)
+            .annotate(tier_rank=tier_rank("customer__tier"))
+            .order_by("tier_rank", "due_date", "pk")
+        )
+    if filters.status:
+        tasks = tasks.filter(status=filters.status)
+    if filters.kind:
+        tasks = tasks.filter(kind=filters.kind)
+    if filters.customer:
+        tasks = tasks.filter(customer_id=filters.customer)
+    return tasks
+
+
+@router.get("/tasks/{task_id}", response={200: TaskOut, **ERRORS}, summary="One contact task")
+def get_task(request: HttpRequest, task_id: int):
+    require(request.user, Action.VIEW_CUSTOMERS)
+    return get_object_or_404(
+        ContactTask.objects.for_user(request.user).select_related("customer"), pk=task_id
+    )
+
+
+# --- interactions -----------------------------------------------------------------------------
+
+
+@router.get("/interactions", response={200: list[InteractionOut], **ERRORS}, summary="Interactions")
+@paginate(PageNumberPagination)
+def list_interactions(request: HttpRequest, customer: int | None = None):
+    require(request.user, Action.VIEW_CUSTOMERS)
+    rows = Interaction.objects.for_user(request.user)
+    if customer:
+        rows = rows.filter(customer_id=customer)
+    return rows
+
+
+@router.post(
+    "/customers/{customer_id}/interactions",
+    response={201: InteractionOut, **WRITE_ERRORS},
+    summary="Log an interaction (completes the customer's due contact tasks)",
+)
+def post_interaction(request: HttpRequest, customer_id: int, payload: InteractionIn):
+    require(request.user, Action.LOG_INTERACTIONS)
+    customer = get_object_or_404(Customer.objects.for_user(request.user), pk=customer_id)
+    task = None
+    if payload.task_id is not None:
+        task = get_object_or_404(
+            ContactTask.objects.for_user(request.user).filter(customer=customer),
+            pk=payload.task_id,
+        )
+    data = payload.dict(exclude={"task_id"})
+    if data["occurred_at"] is None:
+        data["occurred_at"] = timezone.now()
+    interaction = log_interaction(actor=request.user, customer=customer, data=data, task=task)
+    return Status(201, interaction)
+
+
+# --- plans ------------------------------------------------------------------------------------
+
+
+@router.get("/plans", response={200: list[PlanOut], **ERRORS}, summary="Maintenance plans")
+def list_plans(request: HttpRequest):
+    require(request.user, Action.VIEW_CUSTOMERS)
+    return list(MaintenancePlan.objects.all())
+
+
+@router.patch("/plans/{plan_id}", response={200: PlanOut, **WRITE_ERRORS}, summary="Change a plan")
+def patch_plan(request: HttpRequest, plan_id: int, payload: PlanPatch):
+    require(request.user, Action.MANAGE_MAINTENANCE_PLANS)
+    plan = get_object_or_404(MaintenancePlan, pk=plan_id)
+    return update_plan(actor=request.user, plan=plan, data=payload.dict(exclude_unset=True))
+
+
+# --- allocations ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/allocations", response={200: list[AllocationOut], **ERRORS}, summary="Shortage allocations"
+)
+@paginate(PageNumberPagination)
+def list_allocations(request: HttpRequest):
+    require(request.user, Action.ALLOCATE_SUPPLY)
+    return Allocation.objects.for_user(request.user).prefetch_related("lines")
+
+
+@router.get(
+    "/allocations/{allocation_id}",
+    response={200: AllocationOut, **ERRORS},
+    summary="One shortage allocation",
+)
+def get_allocation(request: HttpRequest, allocation_id: int):
+    require(request.user, Action.ALLOCATE_SUPPLY)
+    return get_object_or_404(Allocation.objects.for_user(request.user), pk=allocation_id)
+
+
+@router.post(
+    "/allocations",
+    response={201: AllocationOut, **WRITE_ERRORS},
+    summary="Allocate a short supply by tier and record the decision",
+)
+def post_allocation(request: HttpRequest, payload: AllocationIn):
+    require(request.user, Action.ALLOCATE_SUPPLY)
+    branch = get_object_or_404(Branch.objects.for_user(request.user), pk=payload.branch_id)
+    ids = [line.customer_id for line in payload.requests]
+    found = Customer.objects.for_user(request.user).in_bulk(ids)
+    missing = [str(customer_id) for customer_id in ids if customer_id not in found]
+    if missing:
+        raise ServiceError(
+            {"requests": [_("Unknown customers (or not yours): %s.") % ", ".join(missing)]}
+        )
+    allocation = allocate_shortage(
+        actor=request.user,
+        branch=branch,
+        product=payload.product,
+        available=payload.available,
+        is_cash_tight=payload.is_cash_tight,
+        requests=[(found[line.customer_id], line.quantity) for line in payload.requests],
+    )
+    return Status(201, allocation)
