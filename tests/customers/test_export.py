@@ -127,3 +127,14 @@ def test_unknown_format_is_404(org):
     client = _client(org.users["administrator"])
 
     assert client.get(reverse("customers:export", args=["pdf"])).status_code == 404
+
+
+def test_xlsx_cells_escape_markup_and_drop_control_characters(org):
+    make_customer(org.own, "A0009", name="A&B <建材>\x01公司", notes='"引号" & 1 < 2')
+    client = _client(org.users["administrator"])
+
+    rows, _sheet = _xlsx_rows(client.get(reverse("customers:export", args=["xlsx"])))
+
+    assert rows[0]["name"] == "A&B <建材>公司"
+    assert rows[0]["notes"] == '"引号" & 1 < 2'
+    assert rows[0]["created_at"].year >= 2026  # a real datetime cell, not text

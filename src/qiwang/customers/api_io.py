@@ -18,12 +18,11 @@ from qiwang.accounts.models import Branch
 from qiwang.accounts.permissions import Action, require
 from qiwang.customers.filters import CustomerFilter
 from qiwang.customers.models import Customer
+from qiwang.customers.services.export import export_csv_chunks, export_xlsx
 from qiwang.customers.services.io import (
     MAX_BYTES,
     ImportPreview,
     apply_import,
-    export_csv_chunks,
-    export_xlsx,
     preview_import,
 )
 from qiwang.customers.services.report import (

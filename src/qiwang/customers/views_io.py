@@ -24,12 +24,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from qiwang.accounts.permissions import Action, require
 from qiwang.customers.filters import CustomerFilter
 from qiwang.customers.models import Customer
+from qiwang.customers.services.export import export_csv_chunks, export_xlsx
 from qiwang.customers.services.io import (
     MAX_BYTES,
     apply_import,
     build_template,
-    export_csv_chunks,
-    export_xlsx,
     preview_import,
 )
 from qiwang.errors import ServiceError
@@ -170,7 +169,7 @@ def customer_export(request: HttpRequest, file_format: str) -> HttpResponse:
             export_csv_chunks(request.user, customers), content_type=CONTENT_TYPES["csv"]
         )
     else:
-        # openpyxl's write-only mode keeps rows on disk; the file is then streamed from there.
+        # The XLSX rows go straight into a zip on disk (xlsx_writer); the file is then streamed.
         spool = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
         export_xlsx(request.user, customers, spool)
         spool.seek(0)

@@ -17,8 +17,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any, BinaryIO
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -29,14 +28,13 @@ from django.utils.translation import gettext_lazy
 
 from qiwang.accounts.choices import Role
 from qiwang.accounts.models import AuditEvent, Branch, User
-from qiwang.accounts.permissions import Action, can, has_permission
+from qiwang.accounts.permissions import Action, has_permission
 from qiwang.customers.choices import CustomerKind, Tier
 from qiwang.customers.models import Customer
-from qiwang.customers.presentation import MASK, personal_fields
+from qiwang.customers.presentation import MASK
 from qiwang.errors import ConflictError, ServiceError
 
 __all__ = [
-    "EXPORT_COLUMNS",
     "IMPORT_COLUMNS",
     "ImportPreview",
     "ImportResult",
@@ -44,9 +42,6 @@ __all__ = [
     "RowPlan",
     "apply_import",
     "build_template",
-    "export_csv_chunks",
-    "export_rows",
-    "export_xlsx",
     "fingerprint",
     "preview_import",
     "read_table",
@@ -696,94 +691,3 @@ def build_template(file_format: str) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def export_rows(user: User, customers: Any) -> Iterator[list[Any]]:
-    """One list per customer in ``EXPORT_COLUMNS`` order, personal data as ``user`` may see it.
-
-    ``customers`` is already scoped (``Customer.objects.for_user(user)`` plus the list filters);
-    it is read in chunks, so memory stays flat for 100 000 customers.
-    """
-    rows = customers.select_related("branch", "account_manager").order_by("code")
-    for customer in rows.iterator(chunk_size=2000):
-        personal = personal_fields(customer, user)
-        if "wechat" in personal:
-            wechat = personal["wechat"]
-        elif can(user, Action.VIEW_PERSONAL_DATA, customer):
-            wechat = customer.wechat
-        else:
-            wechat = MASK if customer.wechat else ""
-        manager = customer.account_manager
-        yield [
-            customer.code,
-            customer.name,
-            customer.kind,
-            customer.tier,
-            customer.branch.code,
-            manager.username if manager is not None else "",
-            personal["phone"],
-            personal["email"],
-            personal["address"],
-            wechat,
-            customer.notes,
-            customer.orders_count,
-            customer.revenue,
-            timezone.localtime(customer.last_activity_at).replace(tzinfo=None)
-            if customer.last_activity_at
-            else None,
-            timezone.localtime(customer.created_at).replace(tzinfo=None),
-        ]
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def export_csv_chunks(user: User, customers: Any) -> Iterator[bytes]:
-    """The export as UTF-8 CSV (with BOM, for Excel), yielded in chunks for a streaming response."""
-    writer = csv.writer(_Echo())
-    yield ("\ufeff" + writer.writerow(EXPORT_COLUMNS)).encode("utf-8")
-    batch: list[str] = []
-    for row in export_rows(user, customers):
-        row = ["" if value is None else _csv_value(value) for value in row]
-        batch.append(writer.writerow(row))
-        if len(batch) >= 1000:
-            yield "".join(batch).encode("utf-8")
-            batch = []
-    if batch:
-        yield "".join(batch).encode("utf-8")
-
-
-def _csv_value(value: Any) -> str:
-    if isinstance(value, datetime.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    return str(value)
-
-
-def export_xlsx(user: User, customers: Any, target: BinaryIO) -> int:
-    """Write the export as XLSX (openpyxl write-only: rows go to disk, memory stays flat).
-
-    Numbers are numbers and times are times in the sheet. Returns the number of customers.
-    """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("customers")
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for key in EXPORT_COLUMNS:
-        cell = WriteOnlyCell(sheet, value=key)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    count = 0
-    for row in export_rows(user, customers):
-        row[12] = Decimal(row[12])  # revenue: a number, not text
-        sheet.append(row)
-        count += 1
-    workbook.save(target)
-    return count
