@@ -268,3 +268,41 @@ def test_progress_reports_rows_read_up_to_the_total(tmp_path, satisfaction):
     # then rows read grow chunk by chunk to the total of 300,000
     assert [total for _, total in calls] == [300_000] * len(calls)
     assert [done for done, _ in calls] == [262_144, 300_000]
+
+
+def test_grouped_jackknife_sums_leave_out_each_group_once(satisfaction):
+    # given more rows than jackknife groups (1,500 > 1,000): delete-a-group jackknife
+    x = np.tile(satisfaction.drop(columns="gender").to_numpy(dtype=float), (6, 1))
+    x = x + np.random.default_rng(2).normal(scale=0.01, size=x.shape)
+    sums = replicate_sums(
+        [x], n_columns=x.shape[1], n_rows=len(x), resamples=3, seed=4, missing="error",
+        jackknife=True,
+    )  # fmt: skip
+    # then each jackknife replicate is the total minus one group, every row in exactly one
+    # group: the replicates add up to (G - 1) totals, and their counts to (G - 1) n
+    assert sums.jackknife is not None
+    groups = sums.jackknife.shape[0]
+    assert groups == 1000
+    np.testing.assert_allclose(
+        sums.jackknife.sum(axis=0), (groups - 1) * sums.total, rtol=1e-9, atol=1e-6
+    )
+    counts = sums.jackknife[:, 0]
+    assert counts.sum() == (groups - 1) * len(x)
+    assert np.all(counts <= len(x))
+
+
+def test_bca_with_grouped_jackknife_on_a_larger_sample(satisfaction):
+    # given 1,500 rows (delete-a-group jackknife over 1,000 groups)
+    rng = np.random.default_rng(5)
+    items = satisfaction.drop(columns="gender")
+    big = items.sample(n=1500, replace=True, random_state=5).reset_index(drop=True)
+    big = big + rng.normal(scale=0.05, size=big.shape)
+    model = satisfaction_model(satisfaction)
+    bca = csi.bootstrap(big, model, scaled=False, resamples=400, seed=2, interval="bca")
+    percentile = csi.bootstrap(big, model, scaled=False, resamples=400, seed=2)
+    # then BCa moves the bounds a little (same draws) and still brackets the estimates
+    shift = np.abs(bca.paths["ci_low"] - percentile.paths["ci_low"])
+    assert np.all(shift < percentile.paths["std_error"])
+    assert shift.max() > 0
+    assert np.all(bca.paths["ci_low"] < bca.paths["original"])
+    assert np.all(bca.paths["original"] < bca.paths["ci_high"])
