@@ -46,7 +46,7 @@ def book(org, customers):
 def test_quality_manager_gets_branch_customers_masked_like_the_page(org, book):
     client = _client(org.users["quality_manager"])
 
-    rows, _body = _csv_rows(client.get(reverse("customers:export", args=["csv"])))
+    rows, _body = _csv_rows(client.get(reverse("customers_io:export", args=["csv"])))
     page = client.get(reverse("customers:list")).content.decode()
 
     assert [row["code"] for row in rows] == ["A0001", "A0002", "A0003"]  # not B0001
@@ -60,7 +60,7 @@ def test_quality_manager_gets_branch_customers_masked_like_the_page(org, book):
 def test_account_manager_gets_only_own_customers_in_clear(org, book):
     client = _client(org.users["account_manager"])
 
-    rows, _body = _csv_rows(client.get(reverse("customers:export", args=["csv"])))
+    rows, _body = _csv_rows(client.get(reverse("customers_io:export", args=["csv"])))
 
     assert [row["code"] for row in rows] == ["A0001", "A0002"]
     assert rows[0]["phone"] == "13812345678"
@@ -71,7 +71,7 @@ def test_account_manager_gets_only_own_customers_in_clear(org, book):
 def test_list_filters_apply_to_the_export(org, book):
     client = _client(org.users["administrator"])
 
-    rows, _body = _csv_rows(client.get(reverse("customers:export", args=["csv"]) + "?tier=vip"))
+    rows, _body = _csv_rows(client.get(reverse("customers_io:export", args=["csv"]) + "?tier=vip"))
 
     assert [row["code"] for row in rows] == ["A0002"]
 
@@ -79,7 +79,7 @@ def test_list_filters_apply_to_the_export(org, book):
 def test_xlsx_export_has_typed_cells(org, book):
     client = _client(org.users["administrator"])
 
-    response = client.get(reverse("customers:export", args=["xlsx"]) + "?q=A0003")
+    response = client.get(reverse("customers_io:export", args=["xlsx"]) + "?q=A0003")
     rows, sheet = _xlsx_rows(response)
 
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -91,7 +91,7 @@ def test_xlsx_export_has_typed_cells(org, book):
 
 def test_export_of_an_account_manager_imports_back_unchanged(org, book):
     manager = org.users["account_manager"]
-    response = _client(manager).get(reverse("customers:export", args=["xlsx"]))
+    response = _client(manager).get(reverse("customers_io:export", args=["xlsx"]))
     content = b"".join(response.streaming_content)
 
     preview = preview_import(actor=manager, content=content, filename="export.xlsx")
@@ -103,7 +103,7 @@ def test_export_of_an_account_manager_imports_back_unchanged(org, book):
 def test_masked_export_cannot_be_imported_back(org, book):
     content = b"".join(
         _client(org.users["quality_manager"])
-        .get(reverse("customers:export", args=["csv"]))
+        .get(reverse("customers_io:export", args=["csv"]))
         .streaming_content
     )
 
@@ -114,7 +114,7 @@ def test_masked_export_cannot_be_imported_back(org, book):
 
 
 def test_export_is_streamed_and_empty_scope_gives_a_header_only(org):
-    response = _client(org.users["analyst"]).get(reverse("customers:export", args=["csv"]))
+    response = _client(org.users["analyst"]).get(reverse("customers_io:export", args=["csv"]))
 
     rows, body = _csv_rows(response)
 
@@ -126,14 +126,14 @@ def test_export_is_streamed_and_empty_scope_gives_a_header_only(org):
 def test_unknown_format_is_404(org):
     client = _client(org.users["administrator"])
 
-    assert client.get(reverse("customers:export", args=["pdf"])).status_code == 404
+    assert client.get(reverse("customers_io:export", args=["pdf"])).status_code == 404
 
 
 def test_xlsx_cells_escape_markup_and_drop_control_characters(org):
     make_customer(org.own, "A0009", name="A&B <建材>\x01公司", notes='"引号" & 1 < 2')
     client = _client(org.users["administrator"])
 
-    rows, _sheet = _xlsx_rows(client.get(reverse("customers:export", args=["xlsx"])))
+    rows, _sheet = _xlsx_rows(client.get(reverse("customers_io:export", args=["xlsx"])))
 
     assert rows[0]["name"] == "A&B <建材>公司"
     assert rows[0]["notes"] == '"引号" & 1 < 2'

@@ -267,7 +267,7 @@ def test_pages_preview_then_apply(org):
     upload = io.BytesIO(csv_bytes(good_rows(), encoding="gbk"))
     upload.name = "客户.csv"
 
-    preview = client.post(reverse("customers:import"), {"file": upload})
+    preview = client.post(reverse("customers_io:import"), {"file": upload})
     body = preview.content.decode()
     token = preview.context["token"]
     plan = preview.context["preview"]
@@ -276,7 +276,7 @@ def test_pages_preview_then_apply(org):
     assert "N0001" in body and "GBK" in body
     assert not Customer.objects.filter(code="N0001").exists()  # the preview writes nothing
     applied = client.post(
-        reverse("customers:import_apply"),
+        reverse("customers_io:import_apply"),
         {"token": token, "fingerprint": plan.fingerprint, "plan": plan.plan_digest},
     )
     assert applied.status_code == 302
@@ -287,10 +287,10 @@ def test_page_apply_of_a_stale_preview_is_refused_with_409(org, settings, tmp_pa
     client = _client(org.users["account_manager"])
     upload = io.BytesIO(csv_bytes(good_rows()))
     upload.name = "x.csv"
-    preview = client.post(reverse("customers:import"), {"file": upload})
+    preview = client.post(reverse("customers_io:import"), {"file": upload})
 
     response = client.post(
-        reverse("customers:import_apply"),
+        reverse("customers_io:import_apply"),
         {"token": preview.context["token"], "fingerprint": "0" * 64},
     )
 
@@ -311,8 +311,8 @@ def test_page_apply_of_a_stale_preview_is_refused_with_409(org, settings, tmp_pa
 def test_import_page_and_template_by_role(org, role, status):
     client = _client(org.users[role])
 
-    assert client.get(reverse("customers:import")).status_code == status
-    assert client.get(reverse("customers:import_template", args=["xlsx"])).status_code == status
+    assert client.get(reverse("customers_io:import")).status_code == status
+    assert client.get(reverse("customers_io:import_template", args=["xlsx"])).status_code == status
 
 
 def test_cli_dry_run_and_rejected_rows_exit_2(org, tmp_path, django_db_blocker):

@@ -221,13 +221,13 @@ def _client(user):
 )
 def test_report_page_by_role_and_branch(org, role, own, other_branch):
     client = _client(org.users[role])
-    url = reverse("customers:report_monthly")
+    url = reverse("customers_io:report_monthly")
 
     assert client.get(url, {"branch": org.own.pk}).status_code == own
     assert client.get(url, {"branch": org.other.pk}).status_code == other_branch
     assert (
         client.get(
-            reverse("customers:report_monthly_download", args=["pdf"]), {"branch": org.other.pk}
+            reverse("customers_io:report_monthly_download", args=["pdf"]), {"branch": org.other.pk}
         ).status_code
         == other_branch
     )
@@ -237,7 +237,7 @@ def test_account_manager_cannot_see_someone_elses_report(org, team, month_data):
     client = _client(team["manager"])
 
     response = client.get(
-        reverse("customers:report_monthly"), {"month": "2026-10", "manager": team["second"].pk}
+        reverse("customers_io:report_monthly"), {"month": "2026-10", "manager": team["second"].pk}
     )
 
     assert response.status_code == 200
@@ -247,7 +247,7 @@ def test_account_manager_cannot_see_someone_elses_report(org, team, month_data):
 
 def test_page_has_chart_data_and_empty_state(org, team, month_data):
     client = _client(org.users["quality_manager"])
-    url = reverse("customers:report_monthly")
+    url = reverse("customers_io:report_monthly")
 
     full = client.get(url, {"month": "2026-10", "branch": org.own.pk})
     empty = client.get(url, {"month": "2026-08"})
@@ -311,10 +311,10 @@ def test_downloads_answer_files(org, team, month_data):
     client = _client(team["manager"])
 
     pdf = client.get(
-        reverse("customers:report_monthly_download", args=["pdf"]), {"month": "2026-10"}
+        reverse("customers_io:report_monthly_download", args=["pdf"]), {"month": "2026-10"}
     )
     xlsx = client.get(
-        reverse("customers:report_monthly_download", args=["xlsx"]), {"month": "2026-10"}
+        reverse("customers_io:report_monthly_download", args=["xlsx"]), {"month": "2026-10"}
     )
 
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("qiwang.core.urls")),
     path("accounts/", include("qiwang.accounts.urls")),
     path("customers/", include("qiwang.customers.urls")),
+    path("customers/", include("qiwang.customers.urls_io")),
     path("surveys/", include("qiwang.surveys.urls")),
     path("s/", include("qiwang.surveys.public_urls")),
     path("api/", api.urls),
