@@ -6,7 +6,7 @@ import pytest
 
 from qiwang.accounts.choices import Role
 from qiwang.accounts.models import Branch, User
-from qiwang.customers.models import Customer
+from qiwang.customers.models import Allocation, Customer
 from qiwang.demo.services import build_demo, demo_account_rows, has_demo
 
 
@@ -38,6 +38,7 @@ def test_demo_has_three_communities_a_user_per_role_and_300_customers(db):
 def test_demo_is_deterministic_for_a_seed(db):
     build_demo(customers=50, seed=11)
     first = _snapshot()
+    Allocation.objects.all().delete()  # decisions protect their branch and customers
     Customer.objects.all().delete()
     User.objects.all().delete()
     Branch.objects.filter(parent__isnull=False).delete()

@@ -23,6 +23,7 @@ from rich.table import Table
 from qiwang.accounts.choices import BranchKind, Role
 from qiwang.accounts.models import Branch, User
 from qiwang.customers.choices import Channel, CustomerKind, TaskStatus, Tier, Topic
+from qiwang.customers.demo import build_customer_demo
 from qiwang.customers.models import ContactTask, Customer, Interaction
 from qiwang.customers.services import generate_contact_tasks
 from qiwang.surveys.demo import build_survey_demo
@@ -246,6 +247,13 @@ def build_demo(
             _bulk_create(rows, batch_size, lambda n: None)
     if history:
         build_contact_history(rng, timezone.localdate(now), now)
+        build_customer_demo(
+            rng=random.Random(seed + 5),
+            today=timezone.localdate(now),
+            now=now,
+            quality=created["quality"],
+            first_branch=communities[0],
+        )
     build_survey_demo(
         company=company, quality=created["quality"], rng=random.Random(seed + 6), now=now
     )

@@ -1,0 +1,38 @@
+"""The demo's customers data: every account manager starts the day with VIP and greeting tasks."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from qiwang.accounts.models import User
+from qiwang.customers.choices import TaskKind
+from qiwang.customers.models import (
+    Allocation,
+    Contact,
+    ContactTask,
+    Interaction,
+    LifecycleChange,
+    MonthlySales,
+    Referral,
+    TierChange,
+)
+from qiwang.demo.services import build_demo
+
+
+def test_demo_gives_each_account_manager_todays_vip_contacts_and_greetings(db):
+    build_demo(customers=150, seed=7)
+    today = timezone.localdate()
+    for username in ("manager_cuihu", "manager_jinxiu", "manager_binjiang"):
+        manager = User.objects.get(username=username)
+        tasks = list(ContactTask.objects.for_day(manager, today))
+        kinds = {task.kind for task in tasks}
+        assert tasks[0].customer.tier == "vip", username
+        assert {TaskKind.CONTACT, TaskKind.GREETING, TaskKind.REFERRAL} <= kinds, username
+        assert Interaction.objects.filter(author=manager).count() > 10
+        assert Referral.objects.filter(referrer__account_manager=manager).count() == 2
+    assert Contact.objects.exists()
+    assert MonthlySales.objects.exists()
+    assert Allocation.objects.get().lines.count() > 3
+    assert ContactTask.objects.filter(kind=TaskKind.SOURCING).exists()
+    assert TierChange.objects.filter(status="suggested").exists()
+    assert LifecycleChange.objects.exists()
