@@ -63,4 +63,5 @@ def test_manager_sends_a_kano_wave_and_a_phone_answers_it(demo_org, new_page):
     table = manager.inner_text("[data-testid=kano-table]")
     assert "24 小时报修热线" in table
     assert manager.locator("[data-testid=kano-table] .kano-A").count() == 8
+    manager.wait_for_selector("#chart-better-worse svg")
     assert manager.locator("#chart-better-worse svg").count() == 1

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class QuestionKind(models.TextChoices):
@@ -17,9 +18,9 @@ class QuestionKind(models.TextChoices):
 
 
 class WaveStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    DRAFT = "draft", pgettext_lazy("survey wave", "Draft")
+    OPEN = "open", pgettext_lazy("survey wave", "Open")
+    CLOSED = "closed", pgettext_lazy("survey wave", "Closed")
 
 
 class InvitationChannel(models.TextChoices):

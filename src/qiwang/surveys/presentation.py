@@ -57,6 +57,12 @@ def _round(value: float | None, digits: int = 2) -> float | None:
     return round(value, digits)
 
 
+def _p_value(value: float) -> str:
+    if math.isnan(value):
+        return "—"
+    return "< 0.0001" if value < 0.0001 else f"{value:.4f}"
+
+
 def _segment_label(segment: str | None, column: str) -> str:
     if column == "tier" and segment in Tier.values:
         return str(Tier(segment).label)
@@ -114,14 +120,22 @@ def results_context(results: WaveResults) -> dict[str, Any]:
             if row["functional"] is not None
         ]
     if results.kano_by_tier is not None:
+        # A pivot: one row per attribute, one column per tier (in tier order).
+        present = {item.segment for item in results.kano_by_tier.attributes}
+        tiers = [tier for tier in Tier.values if tier in present]
+        cells = {(i.attribute, i.segment): i for i in results.kano_by_tier.attributes}
+        context["kano_tiers"] = [_segment_label(tier, "tier") for tier in tiers]
         context["kano_by_tier"] = [
             {
-                "segment": _segment_label(item.segment, "tier"),
-                "label": label(item.attribute),
-                "category": item.category,
-                "n": item.n,
+                "label": label(row["attribute"]),
+                "cells": [
+                    {"category": cells[key].category, "n": cells[key].n}
+                    if (key := (row["attribute"], tier)) in cells
+                    else None
+                    for tier in tiers
+                ],
             }
-            for item in results.kano_by_tier.attributes
+            for row in context.get("kano_rows", [])
         ]
     if results.comparison is not None:
         context["comparison"] = [
@@ -131,7 +145,9 @@ def results_context(results: WaveResults) -> dict[str, Any]:
                 "after": change.category_after,
                 "falling": change.is_falling,
                 "fall_move": change.is_fall_move,
-                "p": _round(change.p_value, 4),
+                "p": _p_value(change.p_value),
+                "p_text": ("p " if _p_value(change.p_value).startswith("<") else "p = ")
+                + _p_value(change.p_value),
                 "n_before": change.n_before,
                 "n_after": change.n_after,
             }

@@ -3,6 +3,8 @@ the QR code of the open link, and the results page."""
 
 from __future__ import annotations
 
+import io
+
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -212,8 +214,9 @@ def wave_qr(request: HttpRequest, wave_id: int) -> HttpResponse:
     link = request.build_absolute_uri(
         reverse("survey_public:open", args=[wave.pk, open_link_token(wave)])
     )
-    svg = segno.make(link, error="m").svg_inline(scale=6, border=2)
-    return HttpResponse(svg, content_type="image/svg+xml")
+    buffer = io.BytesIO()
+    segno.make(link, error="m").save(buffer, kind="svg", scale=6, border=2, title=wave.name)
+    return HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
 
 
 @login_required

@@ -5,14 +5,17 @@
   var data = JSON.parse(el.textContent), L = data.labels || {};
   var palette = ["#0f766e", "#b45309", "#2563eb", "#7c3aed", "#db2777", "#059669", "#64748b"];
   var kanoColour = { A: "#db2777", O: "#2563eb", M: "#0f766e", I: "#64748b", R: "#b45309", Q: "#94a3b8" };
+  function pad(sign) {
+    return function (v) { var span = Math.max(v.max - v.min, 0.2); return Math.round(10 * (sign < 0 ? v.min - span * 0.15 : v.max + span * 0.15)) / 10; };
+  }
   function scatter(id, points, xName, yName, colourOf, extra) {
     var chart = QiwangCharts.init(id);
     if (!chart) return;
     chart.setOption(Object.assign({
-      grid: { left: 8, right: 24, top: 24, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 96, top: 32, bottom: 28, containLabel: true },
       tooltip: { formatter: function (p) { return p.data[2] + "<br>" + xName + ": " + p.data[0] + "<br>" + yName + ": " + p.data[1]; } },
-      xAxis: { type: "value", name: xName, nameLocation: "middle", nameGap: 24, scale: true },
-      yAxis: { type: "value", name: yName, scale: true },
+      xAxis: { type: "value", name: xName, nameLocation: "middle", nameGap: 28, min: pad(-1), max: pad(1) },
+      yAxis: { type: "value", name: yName, nameTextStyle: { align: "left" }, min: pad(-1), max: pad(1) },
       series: [{ type: "scatter", symbolSize: 12, data: points,
         itemStyle: { color: function (p) { return colourOf ? colourOf(p.data) : palette[0]; } },
         label: { show: true, position: "right", formatter: function (p) { return p.data[2]; }, fontSize: 11 } }]
@@ -21,7 +24,7 @@
   if (data.betterWorse) {
     scatter("chart-better-worse", data.betterWorse, L.worse, L.better, function (d) { return kanoColour[d[3]]; }, {
       xAxis: { type: "value", name: L.worse, nameLocation: "middle", nameGap: 24, min: 0, max: 1 },
-      yAxis: { type: "value", name: L.better, min: 0, max: 1 }
+      yAxis: { type: "value", name: L.better, nameTextStyle: { align: "left" }, min: 0, max: 1 }
     });
     var bw = echarts.getInstanceByDom(document.getElementById("chart-better-worse"));
     if (bw) bw.setOption({ series: [{ markLine: { silent: true, symbol: "none", lineStyle: { color: "#94a3b8" }, data: [{ xAxis: 0.5 }, { yAxis: 0.5 }] } }] });
@@ -37,10 +40,10 @@
     chart.setOption({
       grid: { left: 8, right: 24, top: 16, bottom: 8, containLabel: true },
       tooltip: { trigger: "axis" },
-      xAxis: { type: "value", name: L.gap },
+      xAxis: { type: "value" },
       yAxis: { type: "category", inverse: true, data: pairs.map(function (p) { return p[0]; }) },
-      series: [{ type: "bar", name: L.gap, data: pairs.map(function (p) { return { value: p[1], itemStyle: { color: p[1] < 0 ? "#b91c1c" : "#0f766e" } }; }),
-        label: { show: true, position: "right" } }]
+      series: [{ type: "bar", name: L.gap, data: pairs.map(function (p) { return { value: p[1], itemStyle: { color: p[1] < 0 ? "#b91c1c" : "#0f766e" },
+          label: { show: true, position: p[1] < 0 ? "left" : "right" } }; }) }]
     });
   }
   if (data.servqualDimensions) gapBar("chart-servqual-dimensions", data.servqualDimensions);
