@@ -304,7 +304,8 @@ def test_pdf_in_chinese_uses_the_cid_font_and_contains_the_text(org, team, month
     assert content.startswith(b"%PDF-")
     assert b"/STSong-Light" in content and b"/UniGB-UCS2-H" in content
     assert "客户R1" in text and "包装破损" in text  # the anomaly row, read back from the PDF
-    assert "2026-10" in text
+    assert "2026-10 / " in text
+    assert "\u00b7" not in text  # the middle dot has no glyph in STSong-Light (Adobe-GB1)
 
 
 def test_downloads_answer_files(org, team, month_data):

@@ -389,7 +389,7 @@ def monthly_report(
     referral_data = _referrals(customers, start, end)
 
     if branch is not None and manager is not None:
-        scope = f"{branch.name} · {manager}"
+        scope = f"{branch.name} / {manager}"
     elif manager is not None:
         scope = str(manager)
     elif branch is not None:

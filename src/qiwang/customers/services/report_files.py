@@ -210,7 +210,7 @@ def report_pdf(report: MonthlyReport) -> bytes:
     body = ParagraphStyle("body", fontName=PDF_FONT, fontSize=8.5, leading=11, wordWrap="CJK")
     story: list[Any] = [
         Paragraph(_("Monthly customer report"), title_style),
-        Paragraph(_pdf_text(f"{report.month_label} · {report.scope}"), heading),
+        Paragraph(_pdf_text(f"{report.month_label} / {report.scope}"), heading),
         Spacer(1, 4 * mm),
     ]
     summary = Table(
