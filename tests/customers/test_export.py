@@ -9,6 +9,8 @@ import io
 import pytest
 from django.test import Client
 from django.urls import reverse
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from tests.conftest import make_customer
 
@@ -138,3 +140,70 @@ def test_xlsx_cells_escape_markup_and_drop_control_characters(org):
     assert rows[0]["name"] == "A&B <建材>公司"
     assert rows[0]["notes"] == '"引号" & 1 < 2'
     assert rows[0]["created_at"].year >= 2026  # a real datetime cell, not text
+
+
+# Names and notes as people type them: any letters, digits, punctuation, spaces, CJK, newlines.
+_TEXT = (
+    st.text(
+        alphabet=st.characters(
+            whitelist_categories=("L", "N", "P", "S", "Zs"), whitelist_characters="\n"
+        ),
+        min_size=1,
+        max_size=40,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(st.tuples(_TEXT, _TEXT), min_size=1, max_size=8),
+    file_format=st.sampled_from(["csv", "xlsx"]),
+)
+def test_any_export_of_an_account_manager_imports_back_unchanged(org, rows, file_format):
+    """Invariant: export → import of the same user's customers changes nothing, whatever the
+    text (quotes, commas, newlines, markup, CJK) in names and notes."""
+    from qiwang.customers.models import Customer
+
+    manager = org.users["account_manager"]
+    Customer.objects.filter(code__startswith="H").delete()
+    for index, (name, notes) in enumerate(rows):
+        make_customer(
+            org.own, f"H{index:03d}", name=name[:120], notes=notes, account_manager=manager
+        )
+    response = _client(manager).get(reverse("customers_io:export", args=[file_format]))
+    content = b"".join(response.streaming_content)
+
+    preview = preview_import(actor=manager, content=content, filename=f"e.{file_format}")
+
+    assert preview.rejected == 0, preview.issues
+    assert preview.unchanged == len(rows)
+    assert preview.created == preview.updated == 0
+
+
+def test_csv_cells_that_excel_would_run_as_formulas_are_guarded(org):
+    # OWASP "CSV injection": a cell starting with = + - @ is a formula to Excel.
+    manager = org.users["account_manager"]
+    make_customer(org.own, "A0010", name='=HYPERLINK("http://x")', account_manager=manager)
+    make_customer(org.own, "A0011", name="+8613812345678", account_manager=manager)
+    response = _client(manager).get(reverse("customers_io:export", args=["csv"]))
+
+    rows, body = _csv_rows(response)
+    preview = preview_import(actor=manager, content=body, filename="e.csv")
+
+    assert rows[0]["name"] == '\'=HYPERLINK("http://x")'
+    assert rows[1]["name"] == "'+8613812345678"
+    assert preview.unchanged == 2  # the guard is undone on import
+
+
+@given(text=_TEXT)
+@example(text="'=1+1")
+@example(text="-5")
+def test_formula_guard_round_trips(text):
+    from qiwang.customers.services.io import guard_formula, unguard_formula
+
+    assert unguard_formula(guard_formula(text)) == text
+    assert not guard_formula(text).startswith(("=", "+", "-", "@"))

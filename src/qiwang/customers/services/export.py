@@ -18,7 +18,7 @@ from django.utils import timezone
 from qiwang.accounts.models import User
 from qiwang.accounts.permissions import Action, can
 from qiwang.customers.presentation import MASK, personal_fields
-from qiwang.customers.services.io import EXPORT_COLUMNS
+from qiwang.customers.services.io import EXPORT_COLUMNS, guard_formula
 from qiwang.customers.services.xlsx_writer import write_xlsx
 
 __all__ = ["EXPORT_COLUMNS", "export_csv_chunks", "export_rows", "export_xlsx"]
@@ -84,6 +84,8 @@ def export_csv_chunks(user: User, customers: Any) -> Iterator[bytes]:
 def _csv_value(value: Any) -> str:
     if isinstance(value, datetime.datetime):
         return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, str):
+        return guard_formula(value)
     return str(value)
 
 

@@ -223,6 +223,23 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+#: A CSV cell starting with one of these is a formula to Excel (CSV injection, OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard_formula(text: str) -> str:
+    """Prefix ``'`` to text Excel would run as a formula; :func:`unguard_formula` undoes it."""
+    if text.startswith(FORMULA_STARTS) or (text[:1] == "'" and text[1:].startswith(FORMULA_STARTS)):
+        return "'" + text  # also "'=…" itself, so that unguarding gives it back unchanged
+    return text
+
+
+def unguard_formula(text: str) -> str:
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
 def read_table(content: bytes, filename: str) -> tuple[str, str, list[list[str]]]:
     """``(format, encoding, rows)`` of a CSV or XLSX file; rows[0] is the header."""
     if not content:
@@ -255,7 +272,7 @@ def read_table(content: bytes, filename: str) -> tuple[str, str, list[list[str]]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     try:
         rows = [
-            [cell.strip() for cell in row]
+            [unguard_formula(cell.strip()) for cell in row]
             for row in csv.reader(io.StringIO(text), delimiter=delimiter)
         ]
     except csv.Error as error:
