@@ -156,3 +156,16 @@ def test_bad_token_is_404_and_flood_is_429(pulse, settings):
     cache.clear()
 
     assert codes == [404, 404, 429, 429]
+
+
+def test_submitting_by_token_takes_a_bounded_number_of_queries(
+    pulse, django_assert_max_num_queries
+):
+    _wave, token = pulse
+
+    with django_assert_max_num_queries(13):
+        response = Client().post(
+            f"/api/surveys/respond/{token}", {"answers": FULL}, content_type="application/json"
+        )
+
+    assert response.json()["status"] == "complete"

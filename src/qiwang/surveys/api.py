@@ -367,6 +367,7 @@ def post_respond(request: HttpRequest, token: str, payload: SubmitIn):
             raw=raw,
             submit=payload.submit,
             require_page=False,
+            all_questions=questions,
         )
     except WaveClosed as error:
         raise HttpError(410, _("This survey has closed")) from error

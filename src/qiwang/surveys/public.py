@@ -137,6 +137,7 @@ def _answer_page(
                 raw=posted,
                 submit=is_last and action == "submit",
                 require_page=action in ("next", "submit"),
+                all_questions=questions,
             )
         except WaveClosed:
             return _closed(request, wave)

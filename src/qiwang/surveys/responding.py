@@ -198,9 +198,12 @@ def save_answers(
     submit: bool = False,
     require_page: bool = True,
     now: Any = None,
+    all_questions: list[Question] | None = None,
 ) -> SaveResult:
     """Save one page of answers; with ``submit``, also check every required question of the
-    instrument is answered and mark the response complete. One transaction: all or nothing."""
+    instrument is answered and mark the response complete. One transaction: all or nothing.
+    ``all_questions`` (every question of the wave's version), when the caller has them, saves
+    reading them again."""
     now = now or timezone.now()
     wave = response.wave
     if not wave.accepts_answers(now):
@@ -227,7 +230,9 @@ def save_answers(
         if submit:
             answered = dict(current) | {a.question_id: a for a in new}
             missing = {}
-            for question in locked.wave.version.questions.order_by("position"):
+            if all_questions is None:
+                all_questions = list(wave.version.questions.order_by("position"))
+            for question in all_questions:
                 answer = answered.get(question.pk)
                 values = (
                     AnswerValues(answer.value, answer.second, answer.importance, answer.text)

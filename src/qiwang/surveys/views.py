@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from qiwang.accounts.permissions import Action, can, require
 from qiwang.errors import ServiceError
+from qiwang.surveys import exports
 from qiwang.surveys.choices import QuestionKind, WaveStatus
 from qiwang.surveys.forms import TemplateForm, WaveForm
 from qiwang.surveys.models import Instrument, Wave
@@ -225,3 +226,34 @@ def wave_results_page(request: HttpRequest, wave_id: int) -> HttpResponse:
     previous = Wave.objects.for_user(request.user).previous_of(wave).first()
     results = wave_results(wave, previous=previous)
     return render(request, "surveys/results.html", results_context(results))
+
+
+@login_required
+def wave_export(request: HttpRequest, wave_id: int) -> HttpResponse:
+    """Raw responses or results as CSV, XLSX or SPSS .sav (``?what=…&format=…``)."""
+    wave = _visible_wave(request, wave_id)
+    what = request.GET.get("what", "responses")
+    fmt = request.GET.get("format", "csv")
+    if what not in ("responses", "results") or fmt not in exports.FORMATS:
+        return HttpResponse(
+            _("Choose what=responses or results and format=csv, xlsx or sav."),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    if what == "responses":
+        frame, columns = exports.response_frame(wave)
+        body = exports.render({"responses": frame}, fmt, columns)
+    else:
+        previous = Wave.objects.for_user(request.user).previous_of(wave).first()
+        frames = exports.results_frames(wave_results(wave, previous=previous))
+        if not frames:
+            return HttpResponse(
+                _("No results yet: nothing to export."),
+                status=404,
+                content_type="text/plain; charset=utf-8",
+            )
+        body = exports.render(frames, fmt)
+    content_type, extension = exports.FORMATS[fmt]
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="wave-{wave.pk}-{what}.{extension}"'
+    return response
