@@ -10,6 +10,7 @@ from qiwang.customers.models import (
     Allocation,
     Contact,
     ContactTask,
+    Customer,
     Interaction,
     LifecycleChange,
     MonthlySales,
@@ -35,4 +36,5 @@ def test_demo_gives_each_account_manager_todays_vip_contacts_and_greetings(db):
     assert Allocation.objects.get().lines.count() > 3
     assert ContactTask.objects.filter(kind=TaskKind.SOURCING).exists()
     assert TierChange.objects.filter(status="suggested").exists()
-    assert LifecycleChange.objects.exists()
+    assert not LifecycleChange.objects.exists()  # the demo's starting point is no change
+    assert Customer.objects.exclude(lifecycle="new").exists()

@@ -53,3 +53,10 @@ def test_refresh_records_each_change_once(org):
     )
     assert refresh_lifecycles(day) == 0
     assert LifecycleChange.objects.count() == 1
+
+
+def test_refresh_without_recording_sets_the_starting_point(org):
+    _aged(org, "D", created_days=400, seen_days=200)
+    assert refresh_lifecycles(timezone.localdate(), record=False) == 1
+    assert Customer.objects.get(code="D").lifecycle == "dormant"
+    assert not LifecycleChange.objects.exists()

@@ -54,7 +54,7 @@ def build_customer_demo(
     _referrals(rng, today)
     _allocation(first_branch)
     suggest_tiers(branch_ids=[first_branch.pk])
-    refresh_lifecycles(today, now=now)
+    refresh_lifecycles(today, now=now, record=False)  # the starting point, not a change
 
 
 def _contacts(rng: random.Random) -> None:

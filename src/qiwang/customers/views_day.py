@@ -97,12 +97,17 @@ def log_interaction_view(request: HttpRequest, customer_id: int) -> HttpResponse
                 return redirect("customers:detail", customer_id=customer.pk)
         status = 422
     template = "customers/_interaction_form.html" if request.htmx else "customers/interaction.html"
-    return render(
+    response = render(
         request,
         template,
         {"customer": customer, "task": task, "form": form},
         status=status,
     )
+    if request.htmx and status == 422 and task is not None:
+        # the form with its errors goes back into the task's form slot, not over the task
+        response["HX-Retarget"] = f"#task-{task.pk}-form"
+        response["HX-Reswap"] = "innerHTML"
+    return response
 
 
 @login_required

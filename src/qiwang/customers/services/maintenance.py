@@ -313,14 +313,19 @@ def create_follow_up(
 # --- lifecycle ------------------------------------------------------------------------------
 
 
-def refresh_lifecycles(day: datetime.date, *, now: datetime.datetime | None = None) -> int:
+def refresh_lifecycles(
+    day: datetime.date, *, now: datetime.datetime | None = None, record: bool = True
+) -> int:
     """Recompute every customer's lifecycle from activity (set-based) and record each change
-    as a LifecycleChange row of ``day``. Returns the number of customers that changed."""
+    as a LifecycleChange row of ``day`` (``record=False`` for the first computation after an
+    import, which is no change). Returns the number of customers that changed."""
     from qiwang.customers.models import LifecycleChange
 
     now = now or timezone.now()
     changed = Customer.objects.with_lifecycle(now).exclude(lifecycle=F("computed_lifecycle"))
     with transaction.atomic():
+        if not record:
+            changed = changed.none()
         LifecycleChange.objects.bulk_create(
             (
                 LifecycleChange(

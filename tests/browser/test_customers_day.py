@@ -1,0 +1,75 @@
+"""End to end in headless Chromium: an account manager's day — open today's tasks (VIP first),
+log a contact through the htmx form, see form errors in place, send a greeting, run an
+allocation; on a 375 px phone too."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from tests.browser.conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def _no_horizontal_overflow(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_account_manager_logs_a_vip_contact_from_my_day(demo_org, new_page, width):
+    from qiwang.customers.models import Interaction
+
+    page = new_page(width=width)
+    log_in(page, "manager_cuihu")
+    page.goto(page.base_url + "/customers/my-day/")
+    first = page.locator("[data-testid=task]").first
+    assert first.get_attribute("data-tier") == "vip"
+    assert _no_horizontal_overflow(page)
+    first.locator("[data-testid=log-button]").click()
+    form = first.locator("[data-testid=interaction-form]")
+    # an impossible pass rate first: the error appears in place, nothing is saved
+    form.locator("input[name=pass_rate]").fill("120")
+    form.locator("[data-testid=save-interaction]").click()
+    page.locator("[data-testid=interaction-form] .errorlist").first.wait_for()
+    assert Interaction.objects.filter(notes="浏览器测试").count() == 0
+    form = page.locator("[data-testid=interaction-form]").first
+    form.locator("input[name=pass_rate]").fill("99")
+    form.locator("textarea[name=notes]").fill("浏览器测试")
+    form.locator("[data-testid=save-interaction]").click()
+    page.locator("[data-testid=task-done]").first.wait_for()
+    assert Interaction.objects.filter(notes="浏览器测试").count() == 1
+
+
+def test_account_manager_sends_an_sms_greeting(demo_org, new_page, settings, tmp_path):
+    settings.QIWANG_SMS_DIR = str(tmp_path)
+    page = new_page()
+    log_in(page, "manager_jinxiu")
+    page.goto(page.base_url + "/customers/my-day/")
+    greeting = page.locator("[data-testid=task][data-kind=greeting]").first
+    text = greeting.locator("[data-testid=greeting-text]").inner_text()
+    greeting.locator("[data-testid=send-sms]").click()
+    page.locator("[data-testid=task-done]").first.wait_for()
+    (outbox,) = tmp_path.glob("outbox-*.jsonl")
+    sent = json.loads(outbox.read_text(encoding="utf-8").splitlines()[0])
+    assert sent["text"] in text
+
+
+def test_shortage_allocation_in_english(demo_org, new_page):
+    from qiwang.customers.models import Customer
+
+    codes = list(
+        Customer.objects.filter(account_manager__username="manager_binjiang")
+        .order_by("code")
+        .values_list("code", flat=True)[:3]
+    )
+    page = new_page(locale="en-US")
+    log_in(page, "manager_binjiang")
+    page.goto(page.base_url + "/customers/allocations/")
+    page.fill("#id_product", "Valve DN25")
+    page.fill("#id_available", "10")
+    page.fill("#id_requests", "\n".join(f"{code} 10" for code in codes))
+    page.click("[data-testid=allocate]")
+    page.locator("[data-testid=explanation]").wait_for()
+    assert "Order of service" in page.locator("[data-testid=explanation]").inner_text()
+    page.locator("#chart-allocation svg").wait_for()
