@@ -202,6 +202,7 @@ def test_csv_cells_that_excel_would_run_as_formulas_are_guarded(org):
 @given(text=_TEXT)
 @example(text="'=1+1")
 @example(text="-5")
+@example(text="''=1")
 def test_formula_guard_round_trips(text):
     from qiwang.customers.services.io import guard_formula, unguard_formula
 

@@ -227,17 +227,18 @@ def _cell_text(value: Any) -> str:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _runs_as_formula(text: str) -> bool:
+    # Apostrophes first too, so that guarding "'=…" and unguarding give it back unchanged.
+    return text.lstrip("'").startswith(FORMULA_STARTS)
+
+
 def guard_formula(text: str) -> str:
     """Prefix ``'`` to text Excel would run as a formula; :func:`unguard_formula` undoes it."""
-    if text.startswith(FORMULA_STARTS) or (text[:1] == "'" and text[1:].startswith(FORMULA_STARTS)):
-        return "'" + text  # also "'=…" itself, so that unguarding gives it back unchanged
-    return text
+    return "'" + text if _runs_as_formula(text) else text
 
 
 def unguard_formula(text: str) -> str:
-    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
-        return text[1:]
-    return text
+    return text[1:] if text[:1] == "'" and _runs_as_formula(text[1:]) else text
 
 
 def read_table(content: bytes, filename: str) -> tuple[str, str, list[list[str]]]:
