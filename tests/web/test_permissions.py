@@ -6,6 +6,7 @@ actions their role does not allow are refused (403). Administrators see every br
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -216,3 +217,48 @@ def test_api_audit_log_refused_to_other_roles(role, org):
 
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
+
+
+# Import, export and the monthly report (customers_io): role -> (import page, export rows,
+# report own branch, report other branch). Export is scoped like the list (never another branch).
+IO_TABLE = {
+    "administrator": (200, {"A0001", "B0001"}, 200, 200),
+    "quality_manager": (403, {"A0001"}, 200, 404),
+    "account_manager": (200, {"A0001"}, 200, 404),
+    "agent": (403, {"A0001"}, 403, 403),
+    "analyst": (403, {"A0001"}, 200, 404),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_page_import_export_report_by_role_and_branch(role, org, customers):
+    import_status, export_codes, report_own, report_other = IO_TABLE[role]
+    client = _client(org.users[role])
+
+    imported = client.get(reverse("customers_io:import"))
+    exported = client.get(reverse("customers_io:export", args=["csv"]))
+    body = b"".join(exported.streaming_content).decode("utf-8-sig").splitlines()[1:]
+    report = reverse("customers_io:report_monthly")
+
+    assert imported.status_code == import_status
+    assert {line.split(",")[0] for line in body} == export_codes
+    assert client.get(report, {"branch": org.own.pk}).status_code == report_own
+    assert client.get(report, {"branch": org.other.pk}).status_code == report_other
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_import_export_report_by_role_and_branch(role, org, customers):
+    import_status, export_codes, report_own, report_other = IO_TABLE[role]
+    client, auth = _api(org.users[role])
+    upload = io.BytesIO(b"code,name\n")
+    upload.name = "empty.csv"
+
+    imported = client.post("/api/customers-io/import/preview", {"file": upload}, **auth)
+    exported = client.get("/api/customers-io/export?format=csv", **auth)
+    body = b"".join(exported.streaming_content).decode("utf-8-sig").splitlines()[1:]
+    report = "/api/customers-io/reports/monthly?branch="
+
+    assert imported.status_code == import_status
+    assert {line.split(",")[0] for line in body} == export_codes
+    assert client.get(report + str(org.own.pk), **auth).status_code == report_own
+    assert client.get(report + str(org.other.pk), **auth).status_code == report_other
