@@ -229,3 +229,36 @@ def test_preset_on_data_without_its_items_exits_2():
     code, out, err = run(SATISFACTION, "--model", "ecsi")
     assert code == 2
     assert "no indicator columns for 'Expectation'" in err
+
+
+@pytest.mark.parametrize("bootstrap", [[], ["--bootstrap", "50"]])
+def test_non_numeric_value_in_parquet_names_row_and_column(tmp_path, bootstrap):
+    # given a Parquet file whose IMAG3 column is text with one word among the numbers
+    frame = _mobi()
+    frame["IMAG3"] = frame["IMAG3"].astype(str)
+    frame.iloc[4, frame.columns.get_loc("IMAG3")] = "seven"
+    path = tmp_path / "mobi.parquet"
+    frame.to_parquet(path)
+    # when fitted (DuckDB moments) or bootstrapped (streamed pass)
+    code, out, err = run(path, "--model", "ecsi", *bootstrap)
+    # then one message names the row, the column and the value
+    assert code == 2 and out == ""
+    assert "row 5" in err and "IMAG3" in err and "'seven'" in err
+
+
+@pytest.mark.parametrize("bootstrap", [[], ["--bootstrap", "50"]])
+def test_constant_indicator_and_missing_values_in_parquet_exit_2(tmp_path, bootstrap):
+    frame = _mobi().astype(float)
+    frame["CUEX2"] = 7.0
+    constant = tmp_path / "constant.parquet"
+    frame.to_parquet(constant)
+    code, out, err = run(constant, "--model", "ecsi", *bootstrap)
+    assert code == 2 and out == "" and "CUEX2" in err and "constant" in err
+    holes = _mobi().astype(float)
+    holes.loc[[3, 10], "CUEX2"] = np.nan
+    path = tmp_path / "holes.parquet"
+    holes.to_parquet(path)
+    code, out, err = run(path, "--model", "ecsi", *bootstrap)
+    assert code == 2 and out == "" and "--missing" in err
+    listwise = run_json(path, "--model", "ecsi", "--missing", "listwise", *bootstrap)
+    assert listwise["n"] == 248

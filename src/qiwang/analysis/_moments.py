@@ -327,7 +327,7 @@ def moments_from_frame(
     return _accumulate(chunks, names, policy)
 
 
-_NUMERIC_SQL_TYPES = (
+NUMERIC_SQL_TYPES = (
     "TINYINT",
     "SMALLINT",
     "INTEGER",
@@ -391,7 +391,18 @@ def moments_from_duckdb(
         if absent:
             raise AnalysisInputError("column not found in the data", column=absent[0])
         for c in names:
-            if not types[c].upper().startswith(_NUMERIC_SQL_TYPES):
+            if not types[c].upper().startswith(NUMERIC_SQL_TYPES):
+                # name the first value that is not a number, if there is one
+                x = _quote(c)
+                bad = con.execute(
+                    f"SELECT rn, {x} FROM (SELECT row_number() OVER () AS rn, {x} "  # noqa: S608
+                    f"FROM {table}) WHERE {x} IS NOT NULL AND TRY_CAST({x} AS DOUBLE) IS NULL "
+                    "ORDER BY rn LIMIT 1"
+                ).fetchone()
+                if bad is not None:
+                    raise AnalysisInputError(
+                        f"{bad[1]!r} is not a number", column=c, row=int(bad[0])
+                    )
                 raise AnalysisInputError(f"not numeric (type {types[c]})", column=c)
         q = [f"CAST({_quote(c)} AS DOUBLE)" for c in names]
         p = len(names)

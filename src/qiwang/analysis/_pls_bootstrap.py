@@ -39,6 +39,7 @@ from qiwang.analysis._csi_fit import (
 from qiwang.analysis._csi_models import PRESETS, ModelSpec
 from qiwang.analysis._errors import AnalysisInputError
 from qiwang.analysis._moments import (
+    NUMERIC_SQL_TYPES,
     MissingPolicy,
     MissingValuesError,
     Moments,
@@ -501,12 +502,32 @@ def _file_chunks(path: Path, columns: Sequence[str], size: int = 262_144) -> Ite
         con.close()
 
 
-def _file_rows(path: Path) -> int:
+def _raise_not_numeric(con: object, path: Path, column: str, sql_type: str | None) -> None:
+    """Name the first value of ``column`` that is not a number, else the column's type."""
+    from qiwang.analysis._duckdb import first_row_where, open_source, quote_identifier, value_at
+
+    relation = open_source(path, con)  # type: ignore[arg-type]
+    name = quote_identifier(column)
+    row = first_row_where(relation, f"{name} IS NOT NULL AND TRY_CAST({name} AS DOUBLE) IS NULL")
+    if row is not None:
+        value = value_at(relation, column, row)
+        raise AnalysisInputError(f"{value!r} is not a number", column=column, row=row)
+    raise AnalysisInputError(f"not numeric (type {sql_type})", column=column)
+
+
+def _file_rows(path: Path, columns: Sequence[str]) -> int:
+    """Rows of the file, after checking that the model's columns are numeric (no scan)."""
     import duckdb
 
     con = duckdb.connect()
     try:
-        row = con.execute(f"SELECT COUNT(*) FROM {duckdb_source(path)}").fetchone()  # noqa: S608
+        source = duckdb_source(path)
+        described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()  # noqa: S608
+        types = {str(r[0]): str(r[1]) for r in described}
+        for c in columns:
+            if not types.get(c, "").upper().startswith(NUMERIC_SQL_TYPES):
+                _raise_not_numeric(con, path, c, types.get(c))
+        row = con.execute(f"SELECT COUNT(*) FROM {source}").fetchone()  # noqa: S608
     finally:
         con.close()
     return int(row[0]) if row is not None else 0
@@ -605,8 +626,8 @@ def bootstrap(
         impute = None
         if missing == "mean":  # imputation needs the means first: a cheap DuckDB aggregate
             impute = fit(path, spec, scaled=scaled, missing="mean").moments.mean
+        n_rows = _file_rows(path, spec.indicators)
         chunks = _file_chunks(path, spec.indicators)
-        n_rows = _file_rows(path)
         original = None
     sums = replicate_sums(
         chunks,
