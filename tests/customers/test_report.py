@@ -321,3 +321,16 @@ def test_downloads_answer_files(org, team, month_data):
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
     assert 'filename="customer-report-2026-10.pdf"' in pdf["Content-Disposition"]
     assert load_workbook(io.BytesIO(xlsx.content)).sheetnames[0]
+
+
+def test_effort_counts_a_reactivated_customer_as_dormant_then_old(org, team):
+    # Lifecycle thresholds of docs/customers.md: active = last activity within 180 days.
+    manager = team["manager"]
+    lost = backdate(make_customer(org.own, "L1", account_manager=manager), 700, 400)
+    interaction(lost, 3)  # no activity for 400 days: effort on a dormant (lost) customer
+    interaction(lost, 10)  # contacted a week ago: now an old customer
+
+    report = monthly_report(user=manager, month=MONTH, now=NOW)
+
+    effort = {row.group: row.interactions for row in report.effort}
+    assert effort == {"old": 1, "dormant": 1, "new": 0}

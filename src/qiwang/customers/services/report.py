@@ -8,11 +8,11 @@ the same few queries for 300 or 1 million customers. Definitions (docs/customers
 - tier and lifecycle changes: confirmed ``TierChange`` rows decided in the month and
   ``LifecycleChange`` rows of the month (written by the daily lifecycle job);
 - referrals: made in the month by the scope's customers, and whether the referrer was followed up;
-- lifecycle at a moment ``t``: the rule of ``CustomerQuerySet.with_lifecycle`` applied with the
-  last interaction before ``t`` (or ``last_activity_at`` when it is before ``t``);
 - effort split (DOMAIN.md §4: old 60 % / dormant 10 % / new 30 %): interactions of the month by
-  the customer's lifecycle at the start of the month — *new* is new, *old* is active, *dormant*
-  is dormant or lost.
+  the customer's lifecycle when contacted — the rule of ``CustomerQuerySet.with_lifecycle``
+  applied at the interaction's time with the customer's latest earlier interaction (or
+  ``last_activity_at`` when that is earlier) — *new* is new, *old* is active, *dormant* is
+  dormant or lost.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from django.db.models import (
     CharField,
     Count,
     DateTimeField,
+    ExpressionWrapper,
     F,
     Max,
     OuterRef,
@@ -216,55 +217,46 @@ class MonthlyReport:
         return f"{self.month:%Y-%m}"
 
 
-def _last_activity_before(moment: datetime.datetime, customer_ref: str) -> Any:
-    latest = (
-        Interaction.objects.filter(customer=OuterRef(customer_ref), occurred_at__lt=moment)
+def _annotate_lifecycle_when_contacted(interactions: QuerySet) -> QuerySet:
+    """Annotate ``lifecycle_then``: the customer's lifecycle at each interaction, before it.
+
+    The thresholds of ``CustomerQuerySet.with_lifecycle`` applied at the interaction's time; the
+    last activity is the customer's latest earlier interaction, else ``last_activity_at`` when
+    that is earlier. One correlated subquery on the (customer, occurred_at) index.
+    """
+    moment = F("occurred_at")
+    earlier = (
+        Interaction.objects.filter(
+            customer=OuterRef("customer_id"), occurred_at__lt=OuterRef("occurred_at")
+        )
         .order_by()
         .values("customer")
         .annotate(latest=Max("occurred_at"))
         .values("latest")[:1]
     )
-    return latest
-
-
-def _annotate_lifecycle(
-    queryset: QuerySet, moment: datetime.datetime, name: str, prefix: str = ""
-) -> QuerySet:
-    """Annotate ``name``: the lifecycle at ``moment`` (``prefix`` "customer__" from interactions).
-
-    The thresholds of ``CustomerQuerySet.with_lifecycle``; the last activity is the latest
-    interaction before ``moment``, else ``last_activity_at`` when that is before ``moment``.
-    """
-    last_name = f"_{name}_last"
     last = Coalesce(
-        Subquery(_last_activity_before(moment, "customer_id" if prefix else "pk")),
+        Subquery(earlier),
         Case(
-            When(
-                **{f"{prefix}last_activity_at__lt": moment},
-                then=F(f"{prefix}last_activity_at"),
-            ),
+            When(customer__last_activity_at__lt=moment, then=F("customer__last_activity_at")),
             output_field=DateTimeField(),
         ),
         output_field=DateTimeField(),
     )
+
+    def before(days: int) -> Any:
+        return ExpressionWrapper(moment - datetime.timedelta(days=days), DateTimeField())
+
     lifecycle = Case(
+        When(customer__created_at__gte=before(NEW_DAYS), then=Value(Lifecycle.NEW.value)),
+        When(_last_then__gte=before(ACTIVE_DAYS), then=Value(Lifecycle.ACTIVE.value)),
         When(
-            **{f"{prefix}created_at__gte": moment - datetime.timedelta(days=NEW_DAYS)},
-            then=Value(Lifecycle.NEW.value),
-        ),
-        When(
-            **{f"{last_name}__gte": moment - datetime.timedelta(days=ACTIVE_DAYS)},
-            then=Value(Lifecycle.ACTIVE.value),
-        ),
-        When(
-            Q(**{f"{last_name}__isnull": True})
-            | Q(**{f"{last_name}__gte": moment - datetime.timedelta(days=DORMANT_DAYS)}),
+            Q(_last_then__isnull=True) | Q(_last_then__gte=before(DORMANT_DAYS)),
             then=Value(Lifecycle.DORMANT.value),
         ),
         default=Value(Lifecycle.LOST.value),
         output_field=CharField(),
     )
-    return queryset.annotate(**{last_name: last}).annotate(**{name: lifecycle})
+    return interactions.annotate(_last_then=last).annotate(lifecycle_then=lifecycle)
 
 
 def visible_account_managers(user: User) -> QuerySet[User]:
@@ -345,10 +337,10 @@ def monthly_report(
         for tier in TIER_ORDER
     )
 
-    # Effort split: the month's interactions by the customer's lifecycle when the month began.
+    # Effort split: the month's interactions by the customer's lifecycle when contacted.
     by_lifecycle = {
         row["lifecycle_then"]: row["total"]
-        for row in _annotate_lifecycle(interactions, start, "lifecycle_then", prefix="customer__")
+        for row in _annotate_lifecycle_when_contacted(interactions)
         .values("lifecycle_then")
         .annotate(total=Count("pk"))
         .order_by()
