@@ -306,3 +306,12 @@ def test_bca_with_grouped_jackknife_on_a_larger_sample(satisfaction):
     assert shift.max() > 0
     assert np.all(bca.paths["ci_low"] < bca.paths["original"])
     assert np.all(bca.paths["original"] < bca.paths["ci_high"])
+
+
+def test_an_unseeded_run_reports_the_seed_that_reproduces_it(satisfaction):
+    model = satisfaction_model(satisfaction)
+    first = csi.bootstrap(satisfaction, model, scaled=False, resamples=30)
+    again = csi.bootstrap(satisfaction, model, scaled=False, resamples=30, seed=first.seed)
+    pd.testing.assert_frame_equal(first.paths, again.paths)
+    other = csi.bootstrap(satisfaction, model, scaled=False, resamples=30)
+    assert other.seed != first.seed
