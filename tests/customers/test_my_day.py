@@ -189,3 +189,27 @@ def test_calendar_rejects_a_bad_month_with_a_message(client, team):
     response = _client(client, team["manager"]).get("/customers/calendar/?month=2026-13")
     assert response.status_code == 200
     assert "2026-13" in response.content.decode()
+
+
+def test_my_day_pages_long_lists_vip_first_and_shows_more_in_place(client, org, team):
+    from tests.conftest import make_customer
+
+    today = timezone.localdate()
+    for index in range(60):
+        customer = make_customer(
+            org.own,
+            f"P{index:03d}",
+            tier="vip" if index >= 55 else "general",
+            account_manager=team["manager"],
+        )
+        ContactTask.objects.create(
+            customer=customer, branch=org.own, assignee=team["manager"], due_date=today
+        )
+    _client(client, team["manager"])
+    first = client.get("/customers/my-day/")
+    assert first.context["total"] == 60
+    assert len(first.context["tasks"]) == 50
+    assert [task.customer.tier for task in first.context["tasks"][:5]] == ["vip"] * 5
+    more = client.get(f"/customers/my-day/?day={today.isoformat()}&page=2", HTTP_HX_REQUEST="true")
+    assert len(more.context["tasks"]) == 10
+    assert "<html" not in more.content.decode()

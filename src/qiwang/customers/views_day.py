@@ -7,6 +7,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,6 +21,9 @@ from qiwang.customers.models import ContactTask, Customer
 from qiwang.customers.services import log_interaction
 from qiwang.customers.services.greetings import render_greeting, send_greeting, templates_by_key
 from qiwang.errors import ServiceError
+
+#: Tasks per page of "my day" (VIP first); "show more" loads the next ones in place.
+DAY_PAGE_SIZE = 50
 
 
 def _day_from(request: HttpRequest) -> datetime.date:
@@ -38,12 +42,29 @@ def my_day(request: HttpRequest) -> HttpResponse:
     (supervisors without customers of their own open it for the escalations)."""
     require(request.user, Action.VIEW_CUSTOMERS)
     day = _day_from(request)
-    tasks = list(ContactTask.objects.for_day(request.user, day).select_related("customer__branch"))
-    templates = templates_by_key()
+    due = ContactTask.objects.for_day(request.user, day)
+    page = Paginator(due.select_related("customer__branch"), DAY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    tasks = list(page.object_list)
+    templates = templates_by_key() if any(t.kind == TaskKind.GREETING for t in tasks) else {}
     for task in tasks:
         if task.kind == TaskKind.GREETING:
             task.greeting = render_greeting(task, templates=templates)
-    escalated = list(ContactTask.objects.escalated_to_user(request.user).for_user(request.user))
+    if request.htmx and request.GET.get("page"):
+        return render(
+            request,
+            "customers/_day_tasks.html",
+            {
+                "tasks": tasks,
+                "page": page,
+                "day": day,
+                "can_log": can(request.user, Action.LOG_INTERACTIONS),
+            },
+        )
+    escalated = list(
+        ContactTask.objects.escalated_to_user(request.user).for_user(request.user)[:DAY_PAGE_SIZE]
+    )
     return render(
         request,
         "customers/my_day.html",
@@ -51,7 +72,9 @@ def my_day(request: HttpRequest) -> HttpResponse:
             "day": day,
             "is_today": day == timezone.localdate(),
             "tasks": tasks,
-            "overdue": sum(1 for task in tasks if task.due_date < day),
+            "page": page,
+            "total": page.paginator.count,
+            "overdue": due.filter(due_date__lt=day).count(),
             "escalated": escalated,
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1),
