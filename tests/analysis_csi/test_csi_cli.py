@@ -262,3 +262,17 @@ def test_constant_indicator_and_missing_values_in_parquet_exit_2(tmp_path, boots
     assert code == 2 and out == "" and "--missing" in err
     listwise = run_json(path, "--model", "ecsi", "--missing", "listwise", *bootstrap)
     assert listwise["n"] == 248
+
+
+def test_help_documents_the_model_format_with_a_model_that_parses():
+    import yaml
+
+    from qiwang.analysis import csi
+    from qiwang.cli.analyze.csi import CSI_HELP
+
+    block = CSI_HELP.split("\b\n")[1].split("\n\n")[0]  # click keeps \b blocks verbatim
+    model = csi.ModelSpec.from_mapping(yaml.safe_load(block))
+    assert model.paths == (("Image", "Loyalty"),)
+    assert model.scale == (1.0, 10.0)
+    code, out, _ = run("--help")
+    assert code == 0 and "blocks:" in out and "--bootstrap" in out

@@ -251,7 +251,37 @@ def _render(result: PlsResult, boot: BootstrapResult | None, console: Console) -
     console.print(f"GoF = {_fmt(result.goodness_of_fit)}", highlight=False)
 
 
-@analyze_app.command("csi")
+EXAMPLES = Path(__file__).resolve().parents[4] / "examples" / "csi"
+
+CSI_HELP = f"""Customer satisfaction index (ACSI / ECSI) by PLS path modelling, with bootstrap.
+
+DATA has one row per respondent and one column per item. Presets find their items by prefix:
+ecsi (Tenenhaus et al. 2005) IMAG, CUEX, PERQ, PERV, CUSA, CUSCO, CUSL; acsi (Fornell et al. 1996)
+the same without IMAG; scale 1–10. Any other model is a YAML or JSON file:
+
+\b
+  blocks:              # latent variable -> indicator columns
+    Image: [IMAG1, IMAG2, IMAG3]
+    Loyalty: [CUSL1, CUSL2, CUSL3]
+  modes: {{Image: A}}    # optional: A reflective (default), B formative
+  paths: [[Image, Loyalty]]   # from -> to, no cycles
+  scheme: path         # path | centroid | factorial
+  scale: [1, 10]       # optional: rating scale of the 0-100 index
+
+The report gives paths (with bootstrap intervals), R², reliability (Cronbach α, ρ_DG, ρc, ρ_A,
+AVE) and the 0–100 index with importance for the target; --json prints paths, r2,
+outer_weights, loadings and index (ci_low/ci_high null without --bootstrap). The bootstrap
+uses Poisson weights: all resamples in one pass over the data.
+
+\b
+Examples (files in {EXAMPLES}):
+  qiwang analyze csi mobi.csv --model ecsi --bootstrap 5000 --seed 1
+  qiwang analyze csi satisfaction.csv --model examples/csi/satisfaction.yaml --unscaled --json
+  qiwang analyze csi responses.parquet --model acsi --bootstrap 200 --missing listwise
+"""
+
+
+@analyze_app.command("csi", help=CSI_HELP)
 def csi_command(
     data: Annotated[
         Path, typer.Argument(help="CSV, XLSX or Parquet file, one row per respondent.")
