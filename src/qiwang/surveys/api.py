@@ -21,7 +21,7 @@ from qiwang.accounts.permissions import Action, require
 from qiwang.customers.choices import Tier
 from qiwang.errors import ServiceError
 from qiwang.project.api import ERRORS, WRITE_ERRORS
-from qiwang.surveys.choices import InvitationChannel, ResponseStatus, Template
+from qiwang.surveys.choices import FollowUpRule, InvitationChannel, ResponseStatus, Template
 from qiwang.surveys.models import Instrument, InstrumentVersion, Question, Wave
 from qiwang.surveys.responding import (
     TokenNotFound,
@@ -95,6 +95,8 @@ class WaveOut(Schema):
     contact_gap_days: int
     channel: str
     allows_open_link: bool
+    follow_up_rule: str
+    follow_up_threshold: int
     sent_at: datetime | None
 
     @staticmethod
@@ -119,6 +121,8 @@ class WaveIn(Schema):
     contact_gap_days: int = Field(default=30, ge=0)
     channel: InvitationChannel = InvitationChannel.EMAIL
     allows_open_link: bool = False
+    follow_up_rule: FollowUpRule = FollowUpRule.NONE
+    follow_up_threshold: int = Field(default=2, ge=1, le=6)
 
 
 class SendOut(Schema):

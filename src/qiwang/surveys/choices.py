@@ -50,3 +50,11 @@ class Template(models.TextChoices):
     SERVQUAL = "servqual", _("SERVQUAL: 22 items, 5 dimensions")
     CSAT_PULSE = "csat_pulse", _("Satisfaction pulse (CSAT, NPS, CES)")
     INDICATOR_GROUPS = "indicator_groups", _("Satisfaction by indicator group")
+
+
+class FollowUpRule(models.TextChoices):
+    """Closing the loop: which answers give the customer's account manager a follow-up task."""
+
+    NONE = "", _("No follow-up")
+    LOW_RATING = "low_rating", _("A satisfaction rating at or below the threshold")
+    NPS_DETRACTOR = "nps_detractor", _("An NPS detractor (0–6)")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qiwang.accounts.models import Branch
 from qiwang.customers.choices import Tier
-from qiwang.surveys.choices import InvitationChannel, Template
+from qiwang.surveys.choices import FollowUpRule, InvitationChannel, Template
 from qiwang.surveys.models import InstrumentVersion
 
 
@@ -51,6 +51,18 @@ class WaveForm(forms.Form):
     channel = forms.ChoiceField(label=_("Send by"), choices=InvitationChannel.choices)
     allows_open_link = forms.BooleanField(
         label=_("Also offer an anonymous open link (QR code)"), required=False
+    )
+    follow_up_rule = forms.ChoiceField(
+        label=_("Follow up with the account manager when"),
+        choices=FollowUpRule.choices,
+        required=False,
+    )
+    follow_up_threshold = forms.IntegerField(
+        label=_("Rating threshold (at or below)"),
+        min_value=1,
+        max_value=6,
+        initial=2,
+        required=False,
     )
     opens_at = forms.DateTimeField(
         label=_("Opens"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from qiwang.accounts.models import Branch
 from qiwang.customers.models import Customer
 from qiwang.surveys.choices import (
+    FollowUpRule,
     InvitationChannel,
     InvitationStatus,
     QuestionKind,
@@ -180,6 +181,13 @@ class Wave(models.Model):
         default=InvitationChannel.EMAIL,
     )
     allows_open_link = models.BooleanField(_("anonymous open link (QR code)"), default=False)
+    # Closing the loop (docs/surveys.md): a rule that turns a bad answer into a follow-up.
+    follow_up_rule = models.CharField(
+        _("follow-up rule"), max_length=20, choices=FollowUpRule.choices, blank=True, default=""
+    )
+    follow_up_threshold = models.PositiveSmallIntegerField(
+        _("follow up ratings at or below"), default=2
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),

@@ -25,7 +25,7 @@ from qiwang.customers.choices import Tier
 from qiwang.customers.messaging import send_email, send_sms
 from qiwang.customers.models import Customer
 from qiwang.errors import ConflictError, ServiceError
-from qiwang.surveys.choices import InvitationChannel, InvitationStatus, WaveStatus
+from qiwang.surveys.choices import FollowUpRule, InvitationChannel, InvitationStatus, WaveStatus
 from qiwang.surveys.models import Instrument, InstrumentVersion, Invitation, Question, Wave
 from qiwang.surveys.templates_data import template_questions
 
@@ -161,10 +161,18 @@ def create_wave(*, actor: User, data: dict[str, Any]) -> Wave:
         errors["sample_tiers"] = [_("Unknown tier: %(tier)s.") % {"tier": unknown[0]}]
     if not actor.can_see_branch(version.instrument.branch_id) and not actor.is_administrator:
         errors["version"] = [_("Choose an instrument of your branches.")]
+    rule = data.get("follow_up_rule") or ""
+    if rule not in FollowUpRule.values:
+        errors["follow_up_rule"] = [_("Unknown follow-up rule.")]
+    threshold = data.get("follow_up_threshold") or 2
+    if not 1 <= threshold <= 6:
+        errors["follow_up_threshold"] = [_("The threshold must lie between 1 and 6.")]
     if errors:
         raise ServiceError(errors)
     with transaction.atomic():
         wave = Wave.objects.create(
+            follow_up_rule=rule,
+            follow_up_threshold=threshold,
             name=str(data["name"]).strip(),
             version=version,
             branch=branch,
