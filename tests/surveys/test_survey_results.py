@@ -180,3 +180,14 @@ def test_results_page_shows_every_analysis_of_the_demo(demo, client):
     assert 'data-testid="breakdown-table"' in pulse.content.decode()
     assert "chart-ipa" in pulse.content.decode()
     assert 'data-testid="servqual-table"' in gaps.content.decode()
+
+
+def test_collapsing_tiers_gives_the_unsegmented_counts(demo):
+    from qiwang.surveys.results import collapse_segments
+
+    wave = _kano_wave(demo, "春季")
+
+    collapsed = kano.analyze_counts(collapse_segments(kano_counts(wave, segment="tier")))
+    direct = kano.analyze_counts(kano_counts(wave))
+
+    assert _same(collapsed.to_dict(), direct.to_dict())
