@@ -338,3 +338,21 @@ def test_cli_dry_run_and_rejected_rows_exit_2(org, tmp_path, django_db_blocker):
     assert Customer.objects.filter(code__in=["N0001", "N0002"]).count() == 2
     unknown = runner.invoke(app, ["customers", "import", str(good), "--user", "nobody"])
     assert unknown.exit_code == 2
+
+
+def test_excel_unicode_text_utf16_tab_separated_is_read(org):
+    # Excel's "Unicode Text (*.txt)": UTF-16 with a BOM, tab-separated.
+    text = "code\tname\tkind\tbranch\nN0020\t张三\thousehold\ta\n"
+    content = text.encode("utf-16")
+
+    preview = preview_import(actor=org.users["administrator"], content=content, filename="x.csv")
+
+    assert preview.encoding == "UTF-16"
+    assert preview.rows[0].values["name"] == "张三"
+
+
+def test_old_excel_files_are_refused_with_a_clear_message(org):
+    with pytest.raises(ServiceError, match=r"\.xls"):
+        preview_import(
+            actor=org.users["administrator"], content=b"\xd0\xcf\x11\xe0", filename="old.xls"
+        )
