@@ -40,7 +40,7 @@ class Column:
     value_labels: dict[int, str] | None = None
 
 
-def _columns(questions: list[Question]) -> list[Column]:
+def question_columns(questions: list[Question]) -> list[Column]:
     columns: list[Column] = []
     for q in questions:
         base = _variable(q.attribute)
@@ -72,7 +72,7 @@ def response_frame(wave: Wave) -> tuple[pd.DataFrame, list[Column]]:
     """One row per complete response, one column per question part (two reads, no loops per
     response in Python beyond building the frame)."""
     questions = list(wave.version.questions.order_by("position"))
-    columns = _columns(questions)
+    columns = question_columns(questions)
     responses = pd.DataFrame.from_records(
         Response.objects.filter(wave=wave, status=ResponseStatus.COMPLETE)
         .order_by("pk")

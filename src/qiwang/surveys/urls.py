@@ -16,4 +16,5 @@ urlpatterns = [
     path("waves/<int:wave_id>/qr.svg", views.wave_qr, name="wave_qr"),
     path("waves/<int:wave_id>/results/", views.wave_results_page, name="results"),
     path("waves/<int:wave_id>/export/", views.wave_export, name="export"),
+    path("waves/<int:wave_id>/import/", views.wave_import, name="import"),
 ]
