@@ -22,7 +22,8 @@ def _gbk_csv(path, rows):
     return path
 
 
-def test_account_manager_previews_and_applies_a_gbk_file(demo_org, new_page, tmp_path):
+def test_account_manager_previews_and_applies_a_gbk_file(demo_org, new_page, tmp_path, monkeypatch):
+    monkeypatch.setenv("QIWANG_DATA_DIR", str(tmp_path))
     from qiwang.customers.models import Customer
 
     bad = _gbk_csv(tmp_path / "bad.csv", [["W0001", "王建国", "household", "vip", "jinxiu", ""]])

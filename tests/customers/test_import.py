@@ -32,6 +32,13 @@ def english():
         yield
 
 
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    """Uploads waiting between preview and apply go to a throw-away data directory."""
+    monkeypatch.setenv("QIWANG_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
 HEADER = ["code", "name", "kind", "tier", "branch", "phone", "email", "address"]
 
 
@@ -262,7 +269,7 @@ def _client(user):
     return client
 
 
-def test_pages_preview_then_apply(org):
+def test_pages_preview_then_apply(org, data_dir):
     client = _client(org.users["account_manager"])
     upload = io.BytesIO(csv_bytes(good_rows(), encoding="gbk"))
     upload.name = "客户.csv"
@@ -281,6 +288,7 @@ def test_pages_preview_then_apply(org):
     )
     assert applied.status_code == 302
     assert Customer.objects.filter(code__in=["N0001", "N0002"]).count() == 2
+    assert not any((data_dir / "imports").iterdir())  # the stored upload is gone after apply
 
 
 def test_page_apply_of_a_stale_preview_is_refused_with_409(org, settings, tmp_path):
