@@ -1,0 +1,347 @@
+"""Benchmark: survey responses over HTTP, and the results page of a 1-million-response wave.
+
+Part 1 — **throughput**: a real server (gunicorn, several sync workers) on PostgreSQL; a separate
+load process (a bounded ``httpx`` asyncio client) submits complete answers by invitation token to
+``POST /api/surveys/respond/{token}`` (the same code path as the phone pages' final submit). Prints
+sustained responses/s, p50 / p99 latency, and the count stored vs sent (must be equal). Every token
+is submitted twice in a second round to show that retries change nothing.
+
+Part 2 — **results at scale**: inserts a wave of ``--million`` × 1,000,000 complete Kano responses
+(8 attributes, so 8 answers each) with ``INSERT … SELECT generate_series``, then times
+:func:`qiwang.surveys.results.wave_results` (stage 1 GROUP BY in PostgreSQL + stage 2 in numpy),
+against a baseline in the same process: reading the same answers into pandas and running
+``qiwang.analysis.kano.count_answers`` on them.
+
+Usage (PostgreSQL only; it creates and drops its own rows in the given database)::
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/qh4 .venv/bin/python benchmarks/bench_surveys.py \\
+        [--responses 5000] [--workers 4] [--concurrency 32] [--million 1]
+
+Not a test: nothing is asserted; figures are printed and recorded in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ANSWERS = {
+    "overall": {"value": 4, "importance": 4},
+    "repair-speed": {"value": 3, "importance": 5},
+    "repair-quality": {"value": 4, "importance": 3},
+    "cleanliness": {"value": 5, "importance": 4},
+    "recommend": {"value": 9},
+    "effort": {"value": 6},
+}
+
+LOAD_CLIENT = r"""
+import asyncio, json, sys, time
+import httpx
+
+async def main(base, tokens, concurrency, answers):
+    latencies, statuses = [], {}
+    queue = asyncio.Queue()
+    for token in tokens:
+        queue.put_nowait(token)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+        async def worker():
+            while True:
+                try:
+                    token = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                started = time.perf_counter()
+                response = await client.post(f"/api/surveys/respond/{token}", json={"answers": answers})
+                latencies.append(time.perf_counter() - started)
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    print(json.dumps({"elapsed": elapsed, "latencies": latencies, "statuses": statuses}))
+
+spec = json.load(sys.stdin)
+asyncio.run(main(spec["base"], spec["tokens"], spec["concurrency"], spec["answers"]))
+"""
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qiwang.project.settings")
+    import django
+
+    django.setup()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _prepare_wave(responses: int):  # type: ignore[no-untyped-def]
+    """A branch, ``responses`` customers, a pulse wave with one invitation each; returns tokens."""
+    import datetime
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from qiwang.accounts.choices import Role
+    from qiwang.accounts.models import Branch, User
+    from qiwang.customers.models import Customer
+    from qiwang.surveys.choices import WaveStatus
+    from qiwang.surveys.models import Invitation, Wave
+    from qiwang.surveys.services import create_instrument_from_template, token_digest
+
+    tag = secrets.token_hex(4)
+    with transaction.atomic():
+        branch = Branch.objects.create(code=f"bench-{tag}", name=f"bench {tag}", kind="company")
+        user = User.objects.create(username=f"bench-{tag}", role=Role.QUALITY_MANAGER)
+        user.branches.set([branch])
+        customers = Customer.objects.bulk_create(
+            [
+                Customer(code=f"B{tag}{i:07d}", name=f"bench {i}", kind="household", branch=branch)
+                for i in range(responses)
+            ],
+            batch_size=5000,
+        )
+        instrument = create_instrument_from_template(
+            actor=user, template="csat_pulse", branch=branch
+        )
+        now = timezone.now()
+        wave = Wave.objects.create(
+            name=f"bench {tag}",
+            version=instrument.latest_version(),
+            branch=branch,
+            status=WaveStatus.OPEN,
+            opens_at=now - datetime.timedelta(hours=1),
+            closes_at=now + datetime.timedelta(days=1),
+            created_by=user,
+        )
+        tokens = [secrets.token_urlsafe(24) for _ in customers]
+        Invitation.objects.bulk_create(
+            [
+                Invitation(
+                    wave=wave,
+                    customer=customer,
+                    branch=branch,
+                    token_hash=token_digest(token),
+                    channel="sms",
+                    status="sent",
+                )
+                for customer, token in zip(customers, tokens, strict=True)
+            ],
+            batch_size=5000,
+        )
+    return branch, wave, tokens
+
+
+def _cleanup(branch) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+
+    from qiwang.surveys.models import Answer, Instrument, Invitation, Response, Wave
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = DEFAULT")
+    Answer.objects.filter(response__wave__branch=branch).delete()
+    Response.objects.filter(wave__branch=branch).delete()
+    Invitation.objects.filter(wave__branch=branch).delete()
+    Wave.objects.filter(branch=branch).delete()
+    Instrument.objects.filter(branch=branch).delete()
+    from qiwang.accounts.models import AuditEvent, User
+    from qiwang.customers.models import Customer
+
+    AuditEvent.objects.filter(branch_id=branch.pk).delete()
+    Customer.objects.filter(branch=branch).delete()
+    User.objects.filter(username=f"bench-{branch.code.removeprefix('bench-')}").delete()
+    branch.delete()
+
+
+def _load(base: str, tokens: list[str], concurrency: int) -> dict:
+    spec = {"base": base, "tokens": tokens, "concurrency": concurrency, "answers": ANSWERS}
+    result = subprocess.run(
+        [sys.executable, "-c", LOAD_CLIENT],
+        input=json.dumps(spec),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def throughput(args: argparse.Namespace) -> None:
+    from qiwang.surveys.models import Response
+
+    branch, wave, tokens = _prepare_wave(args.responses)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "QIWANG_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "QIWANG_SURVEY_RATE": "100000000/m",
+        "QIWANG_SECURE_COOKIES": "false",
+    }
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "qiwang.project.wsgi:application",
+            f"--workers={args.workers}",
+            f"--bind=127.0.0.1:{port}",
+            "--log-level=warning",
+        ],
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        for _ in range(100):
+            try:
+                if httpx.get(base + "/health/", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        first = _load(base, tokens, args.concurrency)
+        retry = _load(base, tokens, args.concurrency)
+        stored = Response.objects.filter(wave=wave, status="complete").count()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    for name, run in (("first submission", first), ("retry of every token", retry)):
+        latencies = run["latencies"]
+        print(
+            f"{name}: {len(latencies)} requests in {run['elapsed']:.2f} s = "
+            f"{len(latencies) / run['elapsed']:.0f} responses/s; "
+            f"p50 {1000 * statistics.median(latencies):.1f} ms, "
+            f"p99 {1000 * _percentile(latencies, 0.99):.1f} ms; statuses {run['statuses']}"
+        )
+    print(f"sent {len(tokens)} distinct responses (twice each), stored {stored} complete responses")
+    _cleanup(branch)
+
+
+def results_at_scale(args: argparse.Namespace) -> None:
+    import pandas as pd
+    from django.db import connection, transaction
+
+    from qiwang.analysis import kano
+    from qiwang.surveys.models import Answer, Response
+    from qiwang.surveys.results import wave_results
+
+    branch, wave, _tokens = _prepare_wave(1)
+    from qiwang.surveys.services import create_instrument_from_template
+
+    instrument = create_instrument_from_template(
+        actor=wave.created_by, template="kano_property", branch=branch
+    )
+    wave.version = instrument.latest_version()
+    wave.save(update_fields=["version"])
+    questions = list(wave.version.questions.filter(kind="kano").values_list("pk", flat=True))
+    n = int(args.million * 1_000_000)
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {Response._meta.db_table}
+                (wave_id, branch_id, tier, submission_key, status, source, started_at, submitted_at)
+                SELECT %s, %s, (ARRAY['vip','important','high_quality','general'])[1 + g %% 4],
+                       'bench-' || %s || '-' || g, 'complete', 'bench', now(), now()
+                FROM generate_series(1, %s) AS g""",  # noqa: S608 - table name from the model
+            [wave.pk, branch.pk, wave.pk, n],
+        )
+        cursor.execute(
+            f"""INSERT INTO {Answer._meta.db_table} (response_id, question_id, value, second, importance, text)
+                SELECT r.id, q.id, 1 + (r.id * 7 + q.id * 3) %% 5, 1 + (r.id * 11 + q.id) %% 5,
+                       1 + (r.id + q.id) %% 5, ''
+                FROM {Response._meta.db_table} r CROSS JOIN unnest(%s::bigint[]) AS q(id)
+                WHERE r.wave_id = %s""",  # noqa: S608 - table names from the models
+            [questions, wave.pk],
+        )
+        cursor.execute(f"ANALYZE {Answer._meta.db_table}")
+        cursor.execute(f"ANALYZE {Response._meta.db_table}")
+    print(
+        f"inserted {n:,} responses × {len(questions)} Kano answers in {time.perf_counter() - started:.1f} s"
+    )
+    times = []
+    for _ in range(args.repeat):
+        started = time.perf_counter()
+        result = wave_results(wave)
+        times.append(time.perf_counter() - started)
+    print(
+        f"wave_results (stage 1 in PostgreSQL + stage 2): median {1000 * statistics.median(times):.0f} ms "
+        f"over {args.repeat} runs; {result.rate.complete:,} responses, "
+        f"{len(result.kano.attributes)} attributes"
+    )
+    started = time.perf_counter()
+    rows = Answer.objects.filter(response__wave=wave, question__kind="kano").values_list(
+        "question__attribute", "value", "second"
+    )
+    frame = pd.DataFrame.from_records(rows.iterator(chunk_size=50_000), columns=["a", "f", "d"])
+    baseline = kano.analyze_counts(
+        kano.count_answers(frame, attribute="a", functional="f", dysfunctional="d")
+    )
+    baseline_time = time.perf_counter() - started
+    same = [(a.attribute, a.counts) for a in baseline.attributes] == [
+        (a.attribute, a.counts) for a in result.kano.attributes
+    ]
+    print(
+        f"baseline (rows into pandas, count_answers, analyze_counts): {baseline_time * 1000:.0f} ms "
+        f"= {baseline_time / statistics.median(times):.1f}× the database path; "
+        f"same counts and categories: {same}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {Answer._meta.db_table} WHERE response_id IN "  # noqa: S608
+            f"(SELECT id FROM {Response._meta.db_table} WHERE wave_id = %s)",
+            [wave.pk],
+        )
+    _cleanup(branch)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--responses", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--million", type=float, default=1.0)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--skip-results", action="store_true")
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("Set DATABASE_URL=postgres://… (this benchmark measures PostgreSQL).")
+    _django()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    print(
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"gunicorn workers {args.workers}, client concurrency {args.concurrency}"
+    )
+    with tempfile.TemporaryDirectory():
+        if not args.skip_throughput:
+            throughput(args)
+        if not args.skip_results:
+            results_at_scale(args)
+
+
+if __name__ == "__main__":
+    main()
