@@ -110,13 +110,13 @@ def _seed(customers: int, day: datetime.date) -> dict[str, float]:
                    CASE WHEN g %% 100 < 5 THEN 'vip' WHEN g %% 100 < 15 THEN 'important'
                         WHEN g %% 100 < 30 THEN 'high_quality' ELSE 'general' END,
                    (%s::bigint[])[1 + ((g / 1000) %% 10)],
-                   %s + ((g - 1) %% %s),
+                   %s + least((g - 1) / %s, %s),
                    '138' || lpad((g %% 100000000)::text, 8, '0'), '', '', '', 12, 1000, NULL, '',
                    now() - interval '400 days', now(), 'active', NULL,
                    CASE WHEN g %% 50 = 0 THEN date '1980-01-01' + (g %% 365) END, NULL
             FROM generate_series(1, %s) g
             """,
-            [branch_ids, first_manager, managers_count, customers],
+            [branch_ids, first_manager, MANAGER_SIZE, managers_count - 1, customers],
         )
         # each manager's customers in the manager's branch
         cursor.execute(
@@ -231,6 +231,8 @@ async def _open_day(client, username: str, requests: int, timings: list[float]) 
         if page.status_code != 200:
             raise RuntimeError(f"{username}: my day answered {page.status_code}")
         rows = page.text.count('data-testid="task"')
+        if rows == 0 and "待办任务 0" not in page.text and "0 tasks to do" not in page.text:
+            raise RuntimeError(f"{username}: no task rows in {page.text[:300]!r}")
     return rows
 
 
