@@ -8,6 +8,7 @@ from qiwang.accounts.choices import Role
 from qiwang.accounts.models import Branch, User
 from qiwang.customers.models import Allocation, Customer
 from qiwang.demo.services import build_demo, demo_account_rows, has_demo
+from qiwang.surveys.models import Instrument, Wave
 
 
 def _snapshot():
@@ -39,6 +40,8 @@ def test_demo_is_deterministic_for_a_seed(db):
     build_demo(customers=50, seed=11)
     first = _snapshot()
     Allocation.objects.all().delete()  # decisions protect their branch and customers
+    Wave.objects.all().delete()  # survey waves (with their responses) protect their branch
+    Instrument.objects.all().delete()
     Customer.objects.all().delete()
     User.objects.all().delete()
     Branch.objects.filter(parent__isnull=False).delete()
