@@ -59,6 +59,10 @@ SERVQUAL_MEANS = {
 }
 
 
+#: Most invitations per demo wave.
+MAX_INVITED = 2000
+
+
 @dataclass(frozen=True)
 class DemoWave:
     template: str
@@ -178,7 +182,8 @@ def _build_wave(
         status=WaveStatus.OPEN if closes > now else WaveStatus.CLOSED,
         opens_at=opens,
         closes_at=closes,
-        sample_size=round(len(customers) * spec.invited_share),
+        # A realistic sample, capped so that a 100,000-customer demo stays fast.
+        sample_size=min(round(len(customers) * spec.invited_share), MAX_INVITED),
         sample_seed=rng.randrange(1, 10_000),
         channel=InvitationChannel.SMS,
         allows_open_link=spec.template == Template.CSAT_PULSE,
