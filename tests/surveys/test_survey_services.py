@@ -22,7 +22,13 @@ from qiwang.surveys.responding import (
     save_answers,
     start_response,
 )
-from qiwang.surveys.services import draw_sample, revise_instrument, send_wave, token_digest
+from qiwang.surveys.services import (
+    draw_sample,
+    revise_instrument,
+    send_reminders,
+    send_wave,
+    token_digest,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -271,3 +277,28 @@ def test_a_closed_wave_takes_no_answers(sent, quality):
             response=response, questions=questions, raw=_full_answers(questions), submit=True
         )
     assert not Answer.objects.exists()
+
+
+def test_reminders_reach_only_those_who_have_not_finished_and_keep_their_answers(sent, quality):
+    wave, invitation, questions = sent
+    response = start_response(wave=wave, invitation=invitation, submission_key=f"i{invitation.pk}")
+    save_answers(response=response, questions=questions[:2], raw=_full_answers(questions[:2]))
+    finished = invitation_for_token(_token_from(mail.outbox[1]))
+    done = start_response(wave=wave, invitation=finished, submission_key=f"i{finished.pk}")
+    save_answers(response=done, questions=questions, raw=_full_answers(questions), submit=True)
+    opt_out(invitation_for_token(_token_from(mail.outbox[2])))
+    old_token = _token_from(mail.outbox[0])
+    mail.outbox.clear()
+
+    result = send_reminders(actor=quality, wave=wave, base_url="http://testserver")
+
+    assert (result.invited, result.delivered) == (10, 10)
+    assert len(mail.outbox) == 10
+    with pytest.raises(TokenNotFound):
+        invitation_for_token(old_token)
+    reminded = [invitation_for_token(_token_from(m)) for m in mail.outbox]
+    assert invitation.pk in {i.pk for i in reminded}
+    assert finished.pk not in {i.pk for i in reminded}
+    again = start_response(wave=wave, invitation=invitation, submission_key=f"i{invitation.pk}")
+    assert again.pk == response.pk and Answer.objects.filter(response=again).count() == 2
+    assert Invitation.objects.get(pk=invitation.pk).reminder_count == 1

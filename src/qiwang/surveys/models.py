@@ -237,6 +237,8 @@ class Invitation(models.Model):
     opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
     responded_at = models.DateTimeField(_("responded"), null=True, blank=True)
     opted_out_at = models.DateTimeField(_("opted out"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("last reminded"), null=True, blank=True)
+    reminder_count = models.PositiveSmallIntegerField(_("reminders"), default=0)
 
     objects = InvitationQuerySet.as_manager()
 

@@ -309,7 +309,9 @@ def send_wave(*, actor: User, wave: Wave, base_url: str) -> SendResult:
     return SendResult(invited=len(issued), delivered=delivered, failed=failed)
 
 
-def _deliver(wave: Wave, issued: list[tuple[Invitation, str]], base_url: str) -> tuple[int, int]:
+def _deliver(
+    wave: Wave, issued: list[tuple[Invitation, str]], base_url: str, *, reminder: bool = False
+) -> tuple[int, int]:
     ids = [invitation.customer_id for invitation, _token in issued]
     contacts = dict(
         Customer.objects.filter(pk__in=ids).values_list(
@@ -321,6 +323,8 @@ def _deliver(wave: Wave, issued: list[tuple[Invitation, str]], base_url: str) ->
     for invitation, token in issued:
         link = f"{base_url.rstrip('/')}/s/{token}/"
         text = _message(wave, link)
+        if reminder:
+            text = _("Reminder: ") + text
         contact = contacts[invitation.customer_id]
         try:
             # The customers app's channels: Django mail, the configured SMS provider.
@@ -333,8 +337,9 @@ def _deliver(wave: Wave, issued: list[tuple[Invitation, str]], base_url: str) ->
         else:
             sent.append(invitation.pk)
     now = timezone.now()
-    Invitation.objects.filter(pk__in=sent).update(status=InvitationStatus.SENT, sent_at=now)
-    Invitation.objects.filter(pk__in=failed).update(status=InvitationStatus.FAILED)
+    if not reminder:
+        Invitation.objects.filter(pk__in=sent).update(status=InvitationStatus.SENT, sent_at=now)
+        Invitation.objects.filter(pk__in=failed).update(status=InvitationStatus.FAILED)
     return len(sent), len(failed)
 
 
@@ -348,3 +353,38 @@ def close_wave(*, actor: User, wave: Wave) -> Wave:
         wave.save(update_fields=["status", "closes_at"])
         record_event(actor=actor, action="survey_wave_closed", obj=wave)
     return wave
+
+
+def send_reminders(*, actor: User, wave: Wave, base_url: str) -> SendResult:
+    """Remind the invited customers who have not finished: each gets a new link (a new token
+    replaces the digest, ADR 0007); answers already saved are kept and resume."""
+    _require_change(actor, wave)
+    if not wave.accepts_answers():
+        raise ConflictError(_("Only an open wave can send reminders."))
+    if wave.channel not in (InvitationChannel.EMAIL, InvitationChannel.SMS):
+        raise ConflictError(_("Reminders go by e-mail or SMS; this wave uses printed links."))
+    issued: list[tuple[Invitation, str]] = []
+    now = timezone.now()
+    with transaction.atomic():
+        pending = list(
+            Invitation.objects.select_for_update(of=("self",))
+            .filter(wave=wave, status__in=[InvitationStatus.SENT, InvitationStatus.OPENED])
+            .exclude(response__status="complete")
+        )
+        for invitation in pending:
+            token = secrets.token_urlsafe(24)
+            invitation.token_hash = token_digest(token)
+            invitation.reminded_at = now
+            invitation.reminder_count += 1
+            issued.append((invitation, token))
+        Invitation.objects.bulk_update(
+            pending, ["token_hash", "reminded_at", "reminder_count"], batch_size=1000
+        )
+        record_event(
+            actor=actor,
+            action="survey_reminders_sent",
+            obj=wave,
+            changes={"reminded": len(pending)},
+        )
+    delivered, failed = _deliver(wave, issued, base_url, reminder=True)
+    return SendResult(invited=len(issued), delivered=delivered, failed=failed)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("waves/<int:wave_id>/sample/", views.wave_sample, name="wave_sample"),
     path("waves/<int:wave_id>/send/", views.wave_send, name="wave_send"),
     path("waves/<int:wave_id>/close/", views.wave_close, name="wave_close"),
+    path("waves/<int:wave_id>/remind/", views.wave_remind, name="wave_remind"),
     path("waves/<int:wave_id>/qr.svg", views.wave_qr, name="wave_qr"),
     path("waves/<int:wave_id>/results/", views.wave_results_page, name="results"),
     path("waves/<int:wave_id>/export/", views.wave_export, name="export"),

@@ -29,6 +29,7 @@ from qiwang.surveys.services import (
     draw_sample,
     open_link_token,
     revise_instrument,
+    send_reminders,
     send_wave,
 )
 
@@ -187,6 +188,26 @@ def wave_send(request: HttpRequest, wave_id: int) -> HttpResponse:
         messages.success(
             request,
             _("Sent: %(invited)s invitations, %(delivered)s delivered, %(failed)s failed.")
+            % result.__dict__,
+        )
+    return redirect("surveys:wave", wave_id=wave.pk)
+
+
+@login_required
+@require_POST
+def wave_remind(request: HttpRequest, wave_id: int) -> HttpResponse:
+    wave = _visible_wave(request, wave_id)
+    require(request.user, Action.CHANGE_SURVEYS, wave)
+    try:
+        result = send_reminders(
+            actor=request.user, wave=wave, base_url=request.build_absolute_uri("/")
+        )
+    except ServiceError as error:
+        messages.error(request, " ".join(m for ms in error.errors.values() for m in ms))
+    else:
+        messages.success(
+            request,
+            _("Reminders: %(invited)s customers, %(delivered)s delivered, %(failed)s failed.")
             % result.__dict__,
         )
     return redirect("surveys:wave", wave_id=wave.pk)
