@@ -44,11 +44,13 @@ def build_customer_demo(
     _monthly_sales(rng, today)
     load_year(today.year)
     load_year((today + datetime.timedelta(days=1)).year)
-    Occasion.objects.create(
+    Occasion.objects.get_or_create(  # company-wide rows outlive a rebuilt organisation
         kind=OccasionKind.PRODUCT_LAUNCH,
         date=today + datetime.timedelta(days=1),
         name="节能型智慧水表",
-        tiers=[Tier.VIP, Tier.IMPORTANT],
+        branch=None,
+        customer=None,
+        defaults={"tiers": [Tier.VIP, Tier.IMPORTANT]},
     )
     generate_greeting_tasks(today, now=now)
     _referrals(rng, today)
