@@ -213,3 +213,35 @@ def test_my_day_pages_long_lists_vip_first_and_shows_more_in_place(client, org, 
     more = client.get(f"/customers/my-day/?day={today.isoformat()}&page=2", HTTP_HX_REQUEST="true")
     assert len(more.context["tasks"]) == 10
     assert "<html" not in more.content.decode()
+
+
+def test_my_day_query_count_does_not_grow_with_the_tasks(client, org, team):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from tests.conftest import make_customer
+
+    from qiwang.customers.services.greetings import load_year
+
+    today = timezone.localdate()
+    load_year(today.year)
+
+    def add(count, start):
+        for index in range(start, start + count):
+            customer = make_customer(org.own, f"Q{index:03d}", account_manager=team["manager"])
+            ContactTask.objects.create(
+                customer=customer,
+                branch=org.own,
+                assignee=team["manager"],
+                due_date=today,
+                kind=TaskKind.GREETING if index % 2 else TaskKind.CONTACT,
+                greeting_kind="festival",
+            )
+
+    _client(client, team["manager"])
+    add(3, 0)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/customers/my-day/")
+    add(30, 3)
+    with CaptureQueriesContext(connection) as many:
+        client.get("/customers/my-day/")
+    assert len(many.captured_queries) == len(few.captured_queries)

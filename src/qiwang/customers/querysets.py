@@ -103,7 +103,7 @@ class ContactTaskQuerySet(BranchScopedQuerySet):
             self.filter(assignee=user)
             .open()
             .due_by(day)
-            .select_related("customer", "plan", "occasion")
+            .select_related("customer", "plan", "occasion", "assignee")
             .annotate(tier_rank=tier_rank("customer__tier"))
             .order_by("tier_rank", "due_date", "pk")
         )
