@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from qiwang.customers.choices import TaskKind, TaskStatus
-from qiwang.customers.models import ContactTask
+from qiwang.customers.models import ContactTask, Customer, MaintenancePlan
 from qiwang.customers.services import generate_contact_tasks
 
 # A Thursday: the default important / high-quality plans call on Monday and Thursday.
@@ -87,3 +90,31 @@ def test_done_tasks_do_not_escalate(book):
     ContactTask.objects.filter(customer=book["vip"]).update(status=TaskStatus.DONE)
     generate_contact_tasks(THURSDAY + datetime.timedelta(days=2))
     assert ContactTask.objects.get(customer=book["vip"], due_date=THURSDAY).escalated_at is None
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    weekdays=st.lists(st.integers(min_value=0, max_value=6), min_size=1, max_size=7, unique=True),
+    offset=st.integers(min_value=0, max_value=60),
+    runs=st.integers(min_value=1, max_value=3),
+)
+def test_generation_invariants(book, weekdays, offset, runs):
+    """Whatever the weekly plan and the day: each owned customer of a due tier gets exactly one
+    contact task, nobody else gets one, and re-running changes nothing."""
+    ContactTask.objects.all().delete()
+    MaintenancePlan.objects.filter(tier="important").update(weekdays=weekdays)
+    day = THURSDAY + datetime.timedelta(days=offset)
+    for _ in range(runs):
+        generate_contact_tasks(day, escalate=False)
+    due_tiers = {"vip"} | ({"important"} if day.weekday() in weekdays else set())
+    due_tiers |= {"high_quality"} if day.weekday() in (0, 3) else set()
+    expected = {
+        customer.pk
+        for customer in Customer.objects.filter(account_manager__isnull=False)
+        if customer.tier in due_tiers
+        or (customer.tier == "general" and day.day <= 28 and customer.pk % 28 == day.day - 1)
+    }
+    tasks = ContactTask.objects.filter(due_date=day, kind=TaskKind.CONTACT)
+    assert sorted(tasks.values_list("customer_id", flat=True)) == sorted(expected)
