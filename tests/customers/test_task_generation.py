@@ -118,3 +118,47 @@ def test_generation_invariants(book, weekdays, offset, runs):
     }
     tasks = ContactTask.objects.filter(due_date=day, kind=TaskKind.CONTACT)
     assert sorted(tasks.values_list("customer_id", flat=True)) == sorted(expected)
+
+
+def test_cli_generates_a_day_twice_without_duplicates_and_refuses_a_bad_day(book):
+    from typer.testing import CliRunner
+
+    from qiwang.cli import app
+
+    runner = CliRunner()
+    first = runner.invoke(app, ["customers", "generate-tasks", "--day", THURSDAY.isoformat()])
+    assert first.exit_code == 0, first.output
+    count = ContactTask.objects.filter(due_date=THURSDAY).count()
+    assert count >= 5
+    again = runner.invoke(app, ["customers", "generate-tasks", "--day", THURSDAY.isoformat()])
+    assert again.exit_code == 0, again.output
+    assert ContactTask.objects.filter(due_date=THURSDAY).count() == count
+    bad = runner.invoke(app, ["customers", "generate-tasks", "--day", "2026-02-30"])
+    assert bad.exit_code == 2
+    assert "2026-02-30" in bad.output
+
+
+def test_enqueue_puts_the_job_on_the_database_queue(book):
+    from django_tasks_db.models import DBTaskResult
+    from typer.testing import CliRunner
+
+    from qiwang.cli import app
+
+    result = CliRunner().invoke(
+        app, ["customers", "generate-tasks", "--day", THURSDAY.isoformat(), "--enqueue"]
+    )
+    assert result.exit_code == 0, result.output
+    job = DBTaskResult.objects.get()
+    assert job.args_kwargs["args"][0] == THURSDAY.isoformat()
+
+
+def test_the_job_generates_and_reschedules_itself_for_the_next_day(book):
+    from django_tasks_db.models import DBTaskResult
+
+    from qiwang.customers.tasks import generate_daily_contact_tasks
+
+    outcome = generate_daily_contact_tasks.call(THURSDAY.isoformat(), reschedule=True)
+    assert outcome["created"] >= 5
+    queued = DBTaskResult.objects.get()
+    assert queued.args_kwargs["args"][0] == (THURSDAY + datetime.timedelta(days=1)).isoformat()
+    assert queued.run_after is not None
