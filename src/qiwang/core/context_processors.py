@@ -17,12 +17,19 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     match = getattr(request, "resolver_match", None)
     current = match.namespace if match else ""
     current_name = f"{match.namespace}:{match.url_name}" if match else ""
+    # One entry is active: the one naming this page exactly, else the first of its namespace
+    # ("My day" and "Customers" share the customers namespace).
+    exact = any(item.url_name == current_name for item in NAVIGATION)
     items = []
     for item in NAVIGATION:
         if not has_permission(user, item.action):
             continue
         namespace = item.url_name.split(":")[0]
-        is_active = current_name == item.url_name or (namespace != "core" and current == namespace)
+        if exact:
+            is_active = current_name == item.url_name
+        else:
+            is_active = namespace != "core" and current == namespace
+            is_active = is_active and not any(i["active"] for i in items)
         items.append(
             {
                 "key": item.key,
