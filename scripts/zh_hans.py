@@ -189,10 +189,12 @@ def main(po_path: Path) -> int:
     po = polib.pofile(str(po_path))
     missing = []
     for entry in po:
+        # "#|" lines (the previous msgid of a fuzzy guess) only confuse msgmerge later: a lone
+        # "#| msgid_plural" is a syntax error to it.
+        entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
         if "fuzzy" in entry.flags:
             # gettext's guess from a similar string: never trust it, translate afresh.
             entry.flags.remove("fuzzy")
-            entry.previous_msgid = None
             entry.msgstr = ""
             entry.msgstr_plural = dict.fromkeys(entry.msgstr_plural, "")
         if entry.msgid_plural:
