@@ -50,6 +50,7 @@ def machine() -> dict[str, object]:
 def bench_mobi(resamples: int, plspm_resamples: int, repeat: int) -> dict[str, object]:
     path = DATA / "ecsi_mobi.csv"
     mobi = pd.read_csv(path, index_col=0)
+    model = csi.preset("ecsi", list(mobi.columns))
     times = []
     boot = None
     for _ in range(repeat):
@@ -58,7 +59,7 @@ def bench_mobi(resamples: int, plspm_resamples: int, repeat: int) -> dict[str, o
         times.append(time.perf_counter() - start)
     assert boot is not None
     start = time.perf_counter()
-    estimate = csi.fit(mobi, "ecsi")
+    csi.fit(mobi, "ecsi")
     fit_seconds = time.perf_counter() - start
     ours = {
         "fit_seconds": fit_seconds,
@@ -76,6 +77,13 @@ def bench_mobi(resamples: int, plspm_resamples: int, repeat: int) -> dict[str, o
                 str(PLSPM_PYTHON),
                 str(ROOT / "benchmarks" / "plspm_ecsi.py"),
                 str(path),
+                "--model",
+                json.dumps(
+                    {
+                        "blocks": {lv: list(cols) for lv, cols in model.blocks.items()},
+                        "paths": [list(pair) for pair in model.paths],
+                    }
+                ),
                 "--resamples",
                 str(plspm_resamples),
                 "--processes",
@@ -94,7 +102,6 @@ def bench_mobi(resamples: int, plspm_resamples: int, repeat: int) -> dict[str, o
             abs(ours["paths"][k] - v)  # type: ignore[index]
             for k, v in theirs["paths"].items()
         )
-        _ = estimate
     return result
 
 

@@ -1,8 +1,10 @@
 """ECSI on `mobi` with the PyPI ``plspm`` package (0.5.7), timed; prints one JSON object.
 
 Runs inside ``benchmarks/.venv-plspm`` (plspm needs pandas 2.2 and numpy 1.26); started by
-``bench_csi.py``. Uses ``default_scale=Scale.NUM``, which standardises each column and reproduces
-R plspm / SmartPLS; ``scaled=True`` would divide all columns by one pooled standard deviation.
+``bench_csi.py``, which passes the model as Qiwang's ECSI preset resolves it, so that both
+programs estimate the same model. Uses ``default_scale=Scale.NUM``, which standardises each
+column and reproduces R plspm / SmartPLS; ``scaled=True`` would divide all columns by one
+pooled standard deviation.
 """
 
 from __future__ import annotations
@@ -18,44 +20,24 @@ from plspm.plspm import Plspm
 from plspm.scale import Scale
 from plspm.scheme import Scheme
 
-PREFIXES = {
-    "Image": "IMAG",
-    "Expectation": "CUEX",
-    "Quality": "PERQ",
-    "Value": "PERV",
-    "Satisfaction": "CUSA",
-    "Complaints": "CUSCO",
-    "Loyalty": "CUSL",
-}
-PATHS = [
-    ("Image", "Expectation"),
-    ("Image", "Satisfaction"),
-    ("Image", "Loyalty"),
-    ("Expectation", "Quality"),
-    ("Expectation", "Value"),
-    ("Expectation", "Satisfaction"),
-    ("Quality", "Value"),
-    ("Quality", "Satisfaction"),
-    ("Value", "Satisfaction"),
-    ("Satisfaction", "Complaints"),
-    ("Satisfaction", "Loyalty"),
-    ("Complaints", "Loyalty"),
-]
-
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("data")
+    parser.add_argument(
+        "--model", required=True, help='JSON {"blocks": {LV: [columns]}, "paths": [[from, to]]}'
+    )
     parser.add_argument("--resamples", type=int, default=5000)
     parser.add_argument("--processes", type=int, default=2)
     args = parser.parse_args()
     mobi = pd.read_csv(args.data, index_col=0)
+    model = json.loads(args.model)
+    paths = [tuple(pair) for pair in model["paths"]]
     structure = c.Structure()
-    for source, target in PATHS:
+    for source, target in paths:
         structure.add_path([source], [target])
     config = c.Config(structure.path(), default_scale=Scale.NUM)
-    for lv, prefix in PREFIXES.items():
-        columns = [col for col in mobi.columns if col.rstrip("0123456789") == prefix]
+    for lv, columns in model["blocks"].items():
         config.add_lv(lv, Mode.A, *[c.MV(col) for col in columns])
     start = time.perf_counter()
     estimate = Plspm(mobi, config, Scheme.PATH)
@@ -70,7 +52,7 @@ def main() -> None:
         processes=args.processes,
     )
     boot_seconds = time.perf_counter() - start
-    paths = estimate.path_coefficients()
+    coefficients = estimate.path_coefficients()
     summary = boot.bootstrap().paths()
     print(
         json.dumps(
@@ -79,9 +61,9 @@ def main() -> None:
                 "bootstrap_seconds": boot_seconds,
                 "resamples": args.resamples,
                 "processes": args.processes,
-                "paths": {f"{s} -> {t}": float(paths.loc[t, s]) for s, t in PATHS},
+                "paths": {f"{s} -> {t}": float(coefficients.loc[t, s]) for s, t in paths},
                 "bootstrap_std_error": {
-                    f"{s} -> {t}": float(summary.loc[f"{s} -> {t}", "std.error"]) for s, t in PATHS
+                    f"{s} -> {t}": float(summary.loc[f"{s} -> {t}", "std.error"]) for s, t in paths
                 },
             }
         )
