@@ -17,25 +17,26 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     match = getattr(request, "resolver_match", None)
     current = match.namespace if match else ""
     current_name = f"{match.namespace}:{match.url_name}" if match else ""
-    # One entry is active: the one naming this page exactly, else the first of its namespace
+    # One entry is active: the one naming this page exactly, else the first of its module
     # ("My day" and "Customers" share the customers namespace).
-    exact = any(item.url_name == current_name for item in NAVIGATION)
+    active = next((item for item in NAVIGATION if item.url_name == current_name), None) or next(
+        (
+            item
+            for item in NAVIGATION
+            if current != "core" and item.url_name.startswith(f"{current}:")
+        ),
+        None,
+    )
     items = []
     for item in NAVIGATION:
         if not has_permission(user, item.action):
             continue
-        namespace = item.url_name.split(":")[0]
-        if exact:
-            is_active = current_name == item.url_name
-        else:
-            is_active = namespace != "core" and current == namespace
-            is_active = is_active and not any(i["active"] for i in items)
         items.append(
             {
                 "key": item.key,
                 "label": item.label,
                 "url": reverse(item.url_name),
-                "active": is_active,
+                "active": item is active,
             }
         )
     return {
