@@ -10,7 +10,6 @@ A dry run checks without storing. The same file cannot be imported twice into a 
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from qiwang.accounts.models import User
 from qiwang.accounts.permissions import Action, can
 from qiwang.accounts.services import record_event
+from qiwang.customers.services.io import read_table as read_customer_table
 from qiwang.errors import ConflictError, ServiceError
 from qiwang.surveys.choices import ResponseStatus
 from qiwang.surveys.exports import Column, question_columns
@@ -48,24 +48,18 @@ class ImportReport:
 
 
 def read_table(content: bytes, filename: str) -> pd.DataFrame:
-    """A DataFrame of strings from CSV (UTF-8, UTF-8 with BOM or GBK) or XLSX bytes."""
-    name = filename.lower()
-    try:
-        if name.endswith(".xlsx"):
-            return pd.read_excel(io.BytesIO(content), dtype=str).fillna("")
-        if name.endswith(".csv"):
-            for encoding in ("utf-8-sig", "gbk"):
-                try:
-                    text = content.decode(encoding)
-                except UnicodeDecodeError:
-                    continue
-                return pd.read_csv(io.StringIO(text), dtype=str).fillna("")
-            raise ServiceError(_("The CSV file is neither UTF-8 nor GBK."), field="file")
-    except (ValueError, KeyError) as error:
-        raise ServiceError(
-            _("The file could not be read: %(error)s") % {"error": error}, field="file"
-        ) from error
-    raise ServiceError(_("Upload a .csv or .xlsx file."), field="file")
+    """A DataFrame of strings from CSV or XLSX bytes, read by the customer import's reader
+    (UTF-8 with or without BOM, UTF-16, GBK; size limit; Excel formula guard undone)."""
+    if not filename.lower().endswith((".csv", ".xlsx")):
+        raise ServiceError(_("Upload a .csv or .xlsx file."), field="file")
+    _format, _encoding, rows = read_customer_table(content, filename)
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    if not rows:
+        raise ServiceError(_("The file is empty."), field="file")
+    header = [cell.strip() for cell in rows[0]]
+    width = len(header)
+    body = [(row + [""] * width)[:width] for row in rows[1:]]
+    return pd.DataFrame(body, columns=header, dtype=str)
 
 
 def _raw_row(
