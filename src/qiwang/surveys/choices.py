@@ -15,6 +15,7 @@ class QuestionKind(models.TextChoices):
     SINGLE = "single", _("Single choice")
     MULTIPLE = "multiple", _("Multiple choice")
     TEXT = "text", _("Free text")
+    ALLOCATION = "allocation", _("100-point allocation")
 
 
 class WaveStatus(models.TextChoices):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from qiwang.errors import ServiceError
@@ -31,7 +31,10 @@ RANGES: dict[str, tuple[int, int]] = {
     QuestionKind.SCALE_7: (1, 7),
     QuestionKind.NPS: (0, 10),
     QuestionKind.CES: (1, 7),
+    QuestionKind.ALLOCATION: (0, 100),
 }
+#: The points of a page's allocation questions must add up to exactly this (weighted SERVQUAL).
+ALLOCATION_TOTAL = 100
 IMPORTANCE_RANGE = (1, 5)
 PAIRED = {QuestionKind.KANO, QuestionKind.SERVQUAL}
 
@@ -77,9 +80,12 @@ def _integer(raw: Any, question: Question, part: str, bounds: tuple[int, int]) -
     except ValueError:
         number = None
     if number is None or not bounds[0] <= number <= bounds[1]:
+        if question.kind == QuestionKind.ALLOCATION:
+            message = _("“%(question)s”: give a whole number of points from %(low)s to %(high)s.")
+        else:
+            message = _("“%(question)s”: choose a value from %(low)s to %(high)s.")
         raise ServiceError(
-            _("“%(question)s”: choose a value from %(low)s to %(high)s.")
-            % {"question": question.text, "low": bounds[0], "high": bounds[1]},
+            message % {"question": question.text, "low": bounds[0], "high": bounds[1]},
             field=f"{question.attribute}.{part}",
         )
     return number
@@ -143,6 +149,7 @@ def validate_page(
 ) -> dict[int, AnswerValues]:
     """Parse every question's answer; with ``require``, missing required answers are errors too.
     Raises one :class:`ServiceError` listing every problem (field ``<attribute>.<part>``)."""
+    questions = list(questions)
     parsed: dict[int, AnswerValues] = {}
     errors: dict[str, list[str]] = {}
     for question in questions:
@@ -156,9 +163,39 @@ def validate_page(
             errors.setdefault(question.attribute, []).append(_missing_message(question))
             continue
         parsed[question.pk] = values
+    if not errors:
+        _check_allocation(questions, parsed, require=require, errors=errors)
     if errors:
         raise ServiceError(errors)
     return parsed
+
+
+def _check_allocation(
+    questions: list[Question],
+    parsed: Mapping[int, AnswerValues],
+    *,
+    require: bool,
+    errors: dict[str, list[str]],
+) -> None:
+    """The 100-point allocation of a page must add up to exactly 100 (Zeithaml, Parasuraman &
+    Berry 1990). Checked when the respondent moves on or submits (blank points count as 0) and,
+    on "save and finish later", once every allocation question of the page has points; an
+    optional block left entirely blank is not an answer and passes."""
+    block = [q for q in questions if q.kind == QuestionKind.ALLOCATION]
+    if not block:
+        return
+    points = [parsed[q.pk].value if q.pk in parsed else None for q in block]
+    given = [value for value in points if value is not None]
+    if not given or (not require and len(given) < len(block)):
+        return
+    total = sum(given)
+    if total != ALLOCATION_TOTAL:
+        separator = ", " if translation.get_language() == "en" else "、"
+        names = separator.join(f"“{q.text}”" for q in block)
+        errors.setdefault(f"{block[0].attribute}.value", []).append(
+            _("The points for %(questions)s must add up to %(expected)s; they add up to %(total)s.")
+            % {"questions": names, "expected": ALLOCATION_TOTAL, "total": total}
+        )
 
 
 def start_response(
