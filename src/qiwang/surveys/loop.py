@@ -1,8 +1,11 @@
 """Closing the loop: a complete response that meets its wave's follow-up rule gives the
 customer's account manager a follow-up task (``customers.services.create_follow_up``).
 
-Called explicitly by :func:`qiwang.surveys.responding.save_answers` inside the submission's
-transaction (no signals). Other modules hook in through :data:`FOLLOW_UP_HOOKS`: the complaints
+Called explicitly, through :func:`response_completed`, by every path that completes a response
+(the answer pages and API through ``responding.save_answers``, the import) inside its
+transaction (no signals). Other apps hear about completed responses through
+:data:`COMPLETION_HOOKS` (the webhooks app appends one in its ``AppConfig.ready``), so that this
+app never imports them. Other modules hook in through :data:`FOLLOW_UP_HOOKS`: the complaints
 app, when it exists, appends a callable that opens a complaint case for the same response, e.g.
 ``FOLLOW_UP_HOOKS.append(open_complaint_for_survey)`` in its ``AppConfig.ready``; each hook gets
 the response, the customer and the reason, and must be idempotent per response.
@@ -22,6 +25,7 @@ from qiwang.surveys.choices import FollowUpRule, QuestionKind
 from qiwang.surveys.models import Answer, Question, Response, Wave
 
 FollowUpHook = Callable[[Response, Customer, str], None]
+CompletionHook = Callable[[Response, Wave, list[tuple[Question, Answer]]], None]
 
 
 def _account_manager_task(response: Response, customer: Customer, reason: str) -> None:
@@ -80,3 +84,23 @@ def close_the_loop(
     for hook in FOLLOW_UP_HOOKS:
         hook(response, customer, reason)
     return True
+
+
+#: Called in order for every response that becomes complete, inside the completing transaction,
+#: after :func:`close_the_loop`. A hook must be cheap when it has nothing to do (the submission
+#: path is benchmarked) and must not commit or call out over the network: whatever it writes is
+#: rolled back with the response.
+COMPLETION_HOOKS: list[CompletionHook] = []
+
+
+def response_completed(
+    response: Response, wave: Wave, answers: Iterable[tuple[Question, Answer]]
+) -> bool:
+    """Everything that follows a completed response: the wave's follow-up rule
+    (:func:`close_the_loop`), then every :data:`COMPLETION_HOOKS` entry. Returns what
+    :func:`close_the_loop` returned (whether a follow-up was asked for)."""
+    pairs = list(answers)
+    followed_up = close_the_loop(response, wave, pairs)
+    for hook in COMPLETION_HOOKS:
+        hook(response, wave, pairs)
+    return followed_up

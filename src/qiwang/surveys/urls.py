@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qiwang.surveys import views
+from qiwang.surveys import views, views_import
 
 app_name = "surveys"
 
@@ -17,5 +17,5 @@ urlpatterns = [
     path("waves/<int:wave_id>/qr.svg", views.wave_qr, name="wave_qr"),
     path("waves/<int:wave_id>/results/", views.wave_results_page, name="results"),
     path("waves/<int:wave_id>/export/", views.wave_export, name="export"),
-    path("waves/<int:wave_id>/import/", views.wave_import, name="import"),
+    path("waves/<int:wave_id>/import/", views_import.wave_import, name="import"),
 ]
