@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qiwang.accounts.models import Branch
+from qiwang.analysis import servqual
 from qiwang.customers.choices import Tier
-from qiwang.surveys.choices import FollowUpRule, InvitationChannel, Template
+from qiwang.surveys.choices import FollowUpRule, InvitationChannel, QuestionKind, Template
 from qiwang.surveys.models import InstrumentVersion
+from qiwang.surveys.templates_data import INDICATOR_GROUPS
+
+OPTION_VALUE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
 class TemplateForm(forms.Form):
     template = forms.ChoiceField(label=_("Template"), choices=Template.choices)
     name = forms.CharField(label=_("Name"), max_length=120, required=False)
     branch = forms.ModelChoiceField(label=_("Branch"), queryset=Branch.objects.none())
+    allocation = forms.BooleanField(
+        label=_("SERVQUAL: also ask for a 100-point allocation over the five dimensions"),
+        help_text=_(
+            "Each respondent shares 100 points among tangibles, reliability, responsiveness, "
+            "assurance and empathy; the results then show the mean weights and the weighted "
+            "SERVQUAL score."
+        ),
+        required=False,
+    )
 
     def __init__(self, *args, user, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -95,3 +109,73 @@ class WaveForm(forms.Form):
     def clean_sample_tags(self) -> list[str]:
         raw = self.cleaned_data.get("sample_tags") or ""
         return [tag.strip() for tag in raw.replace("，", ",").split(",") if tag.strip()]
+
+
+#: Dimensions and indicator groups offered while typing (any other code may be typed).
+DIMENSION_SUGGESTIONS = (
+    *servqual.DIMENSIONS,
+    *INDICATOR_GROUPS,
+)
+
+
+def parse_options(text: str) -> list[list[str]]:
+    """Options typed one per line as ``value | 中文 | English`` (English optional)."""
+    options = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [part.strip() for part in line.replace("｜", "|").split("|")]
+        if len(parts) < 2 or len(parts) > 3 or not parts[0] or not parts[1]:
+            raise forms.ValidationError(
+                _("Line %(n)s: write value | 中文 | English (the English label may be left out).")
+                % {"n": number}
+            )
+        if not OPTION_VALUE.fullmatch(parts[0]):
+            raise forms.ValidationError(
+                _("Line %(n)s: the value “%(value)s” may hold letters, digits, - and _ only.")
+                % {"n": number, "value": parts[0]}
+            )
+        options.append(parts if len(parts) == 3 else [*parts, ""])
+    return options
+
+
+class QuestionForm(forms.Form):
+    """A new question for an instrument (checked again by ``services.clean_question``)."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=QuestionKind.choices)
+    text_zh = forms.CharField(label=_("Question (Chinese)"), max_length=300)
+    text_en = forms.CharField(label=_("Question (English)"), max_length=300, required=False)
+    attribute = forms.CharField(
+        label=_("Attribute key"),
+        max_length=60,
+        required=False,
+        help_text=_(
+            "The analysis key: answers are compared across waves and versions by this key, so "
+            "keep it when you reword a question and give a new key to a new subject. Lower-case "
+            "letters, digits and hyphens; left empty, it is made from the English wording."
+        ),
+    )
+    dimension = forms.CharField(
+        label=_("Dimension or indicator group"),
+        max_length=40,
+        required=False,
+        help_text=_(
+            "SERVQUAL items and 100-point allocation questions: the dimension code (tangibles, "
+            "reliability, responsiveness, assurance, empathy). Ratings: an indicator group "
+            "(core, support, emotional)."
+        ),
+        widget=forms.TextInput(attrs={"list": "dimension-suggestions"}),
+    )
+    is_required = forms.BooleanField(label=_("Required"), required=False, initial=True)
+    asks_importance = forms.BooleanField(
+        label=_("Also ask how important it is (Kano pairs and ratings)"), required=False
+    )
+    options = forms.CharField(
+        label=_("Options (choice questions)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "phone | 电话 | Phone"}),
+        help_text=_("One option per line: value | 中文 | English."),
+    )
+
+    def clean_options(self) -> list[list[str]]:
+        return parse_options(self.cleaned_data.get("options") or "")

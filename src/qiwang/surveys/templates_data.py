@@ -113,6 +113,53 @@ def _servqual() -> list[dict[str, Any]]:
     ]
 
 
+#: The 100-point allocation of SERVQUAL (Parasuraman, Zeithaml & Berry 1991; Zeithaml,
+#: Parasuraman & Berry 1990): one question per dimension, worded after the five descriptions
+#: the respondent shares the points among. (dimension, 中文, English)
+ALLOCATION_DIMENSIONS: tuple[tuple[str, str, str], ...] = (
+    (
+        "tangibles",
+        "有形性：物业的设施设备、环境、员工形象和宣传资料",
+        "Tangibles: the appearance of facilities, equipment, staff and printed materials",
+    ),
+    (
+        "reliability",
+        "可靠性：可靠、准确地提供所承诺的服务",
+        "Reliability: performing the promised service dependably and accurately",
+    ),
+    (
+        "responsiveness",
+        "响应性：乐于帮助业主并迅速提供服务",
+        "Responsiveness: willingness to help owners and to give prompt service",
+    ),
+    (
+        "assurance",
+        "保证性：员工的专业知识、礼貌以及让人信任和放心的能力",
+        "Assurance: staff knowledge and courtesy and their ability to inspire trust and confidence",
+    ),
+    (
+        "empathy",
+        "移情性：对每位业主细致、个性化的关心",
+        "Empathy: the caring, individual attention given to each owner",
+    ),
+)
+
+
+def allocation_questions() -> list[dict[str, Any]]:
+    """The 100-point allocation block: attribute ``weight-<dimension>``, ``value`` 0–100 points;
+    the answer page requires the block to add up to exactly 100."""
+    return [
+        {
+            "kind": QuestionKind.ALLOCATION,
+            "attribute": f"weight-{dimension}",
+            "dimension": dimension,
+            "text_zh": zh,
+            "text_en": en,
+        }
+        for dimension, zh, en in ALLOCATION_DIMENSIONS
+    ]
+
+
 def _csat_pulse() -> list[dict[str, Any]]:
     questions: list[dict[str, Any]] = [
         {
@@ -189,7 +236,16 @@ TEMPLATES = {
 }
 
 
-def template_questions(template: str) -> tuple[str, list[dict[str, Any]]]:
-    """Default name and questions of ``template`` (raises ``KeyError`` for an unknown one)."""
+def template_questions(
+    template: str, *, allocation: bool = False
+) -> tuple[str, list[dict[str, Any]]]:
+    """Default name and questions of ``template``; with ``allocation`` the SERVQUAL template ends
+    with the 100-point allocation block. Raises ``ValueError`` for an unknown template, or for
+    ``allocation`` with a template other than SERVQUAL."""
     name, build = TEMPLATES[Template(template)]
-    return name, build()
+    questions = build()
+    if allocation:
+        if template != Template.SERVQUAL:
+            raise ValueError("only the SERVQUAL template has the 100-point allocation")
+        questions += allocation_questions()
+    return name, questions

@@ -8,6 +8,21 @@ urlpatterns = [
     path("", views.wave_list, name="list"),
     path("instruments/new/", views.instrument_new, name="instrument_new"),
     path("instruments/<int:instrument_id>/", views.instrument_detail, name="instrument"),
+    path(
+        "instruments/<int:instrument_id>/questions/add/",
+        views.instrument_question_add,
+        name="question_add",
+    ),
+    path(
+        "instruments/<int:instrument_id>/questions/<slug:attribute>/move/",
+        views.instrument_question_move,
+        name="question_move",
+    ),
+    path(
+        "instruments/<int:instrument_id>/questions/<slug:attribute>/remove/",
+        views.instrument_question_remove,
+        name="question_remove",
+    ),
     path("waves/new/", views.wave_new, name="wave_new"),
     path("waves/<int:wave_id>/", views.wave_detail, name="wave"),
     path("waves/<int:wave_id>/sample/", views.wave_sample, name="wave_sample"),

@@ -17,17 +17,21 @@ from django.views.decorators.http import require_POST
 from qiwang.accounts.permissions import Action, can, require
 from qiwang.errors import ServiceError
 from qiwang.surveys import exports, imports
-from qiwang.surveys.choices import QuestionKind, WaveStatus
-from qiwang.surveys.forms import TemplateForm, WaveForm
+from qiwang.surveys.choices import WaveStatus
+from qiwang.surveys.forms import DIMENSION_SUGGESTIONS, QuestionForm, TemplateForm, WaveForm
 from qiwang.surveys.models import Instrument, Wave
 from qiwang.surveys.presentation import results_context
 from qiwang.surveys.results import wave_results
 from qiwang.surveys.services import (
+    InstrumentChange,
+    add_question,
     close_wave,
     create_instrument_from_template,
     create_wave,
     draw_sample,
+    move_question,
     open_link_token,
+    remove_question,
     revise_instrument,
     send_reminders,
     send_wave,
@@ -67,43 +71,42 @@ def instrument_new(request: HttpRequest) -> HttpResponse:
                 template=form.cleaned_data["template"],
                 branch=form.cleaned_data["branch"],
                 name=form.cleaned_data["name"],
+                allocation=form.cleaned_data["allocation"],
             )
         except ServiceError as error:
             _form_errors(form, error)
         else:
             messages.success(request, _("Instrument created from the template."))
             return redirect("surveys:instrument", instrument_id=instrument.pk)
-    return render(request, "surveys/instrument_new.html", {"form": form})
+    return render(
+        request,
+        "surveys/instrument_new.html",
+        {"form": form},
+        status=422 if form.errors else 200,
+    )
 
 
-@login_required
-def instrument_detail(request: HttpRequest, instrument_id: int) -> HttpResponse:
+def _visible_instrument(request: HttpRequest, instrument_id: int) -> Instrument:
     require(request.user, Action.VIEW_SURVEYS)
-    instrument = get_object_or_404(Instrument.objects.for_user(request.user), pk=instrument_id)
+    return get_object_or_404(
+        Instrument.objects.for_user(request.user).select_related("branch"), pk=instrument_id
+    )
+
+
+def _instrument_page(
+    request: HttpRequest,
+    instrument: Instrument,
+    *,
+    form: QuestionForm | None = None,
+    error: ServiceError | None = None,
+    notice: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The instrument page: its latest version's questions, the wording form, the move and
+    remove buttons and the add-a-question form."""
     version = instrument.latest_version()
     questions = list(version.questions.order_by("position")) if version else []
-    can_change = can(request.user, Action.CHANGE_SURVEYS, instrument)
-    error = None
-    if request.method == "POST":
-        require(request.user, Action.CHANGE_SURVEYS, instrument)
-        texts = {
-            q.position: (
-                request.POST.get(f"text_zh_{q.position}", q.text_zh),
-                request.POST.get(f"text_en_{q.position}", q.text_en),
-            )
-            for q in questions
-        }
-        try:
-            new = revise_instrument(actor=request.user, instrument=instrument, texts=texts)
-        except ServiceError as failure:
-            error = failure
-        else:
-            messages.success(
-                request,
-                _("Saved as version %(n)s; waves already sent keep their version.")
-                % {"n": new.number},
-            )
-            return redirect("surveys:instrument", instrument_id=instrument.pk)
+    waves = list(version.waves.order_by("-opens_at")) if version else []
     return render(
         request,
         "surveys/instrument_detail.html",
@@ -111,12 +114,129 @@ def instrument_detail(request: HttpRequest, instrument_id: int) -> HttpResponse:
             "instrument": instrument,
             "version": version,
             "questions": questions,
-            "can_change": can_change,
+            "waves": waves,
+            "can_change": can(request.user, Action.CHANGE_SURVEYS, instrument),
             "error": error,
-            "kinds": dict(QuestionKind.choices),
+            "notice": notice,
+            "form": form or QuestionForm(initial={"is_required": True}),
+            "dimension_suggestions": DIMENSION_SUGGESTIONS,
         },
-        status=422 if error else 200,
+        status=status,
     )
+
+
+def _expected_version(request: HttpRequest) -> int | None:
+    try:
+        return int(request.POST["version"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _changed(change: InstrumentChange) -> str:
+    if change.is_new_version:
+        return _(
+            "Saved as version %(n)s; waves already created keep the version they were made with."
+        ) % {"n": change.version.number}
+    return _("Saved in version %(n)s (no wave uses it yet).") % {"n": change.version.number}
+
+
+def _after_change(
+    request: HttpRequest, instrument: Instrument, change: InstrumentChange
+) -> HttpResponse:
+    notice = _changed(change)
+    if request.htmx:
+        # htmx swaps the question list in place: render it now, with the notice inside it.
+        return _instrument_page(request, instrument, notice=notice)
+    messages.success(request, notice)
+    return redirect("surveys:instrument", instrument_id=instrument.pk)
+
+
+@login_required
+def instrument_detail(request: HttpRequest, instrument_id: int) -> HttpResponse:
+    instrument = _visible_instrument(request, instrument_id)
+    if request.method != "POST":
+        return _instrument_page(request, instrument)
+    require(request.user, Action.CHANGE_SURVEYS, instrument)
+    version = instrument.latest_version()
+    questions = list(version.questions.order_by("position")) if version else []
+    texts = {
+        q.position: (
+            request.POST.get(f"text_zh_{q.position}", q.text_zh),
+            request.POST.get(f"text_en_{q.position}", q.text_en),
+        )
+        for q in questions
+    }
+    try:
+        new = revise_instrument(
+            actor=request.user,
+            instrument=instrument,
+            texts=texts,
+            expected_version=_expected_version(request),
+        )
+    except ServiceError as failure:
+        return _instrument_page(request, instrument, error=failure, status=failure.status_code)
+    changed = version is not None and new.pk != version.pk
+    return _after_change(request, instrument, InstrumentChange(new, is_new_version=changed))
+
+
+@login_required
+@require_POST
+def instrument_question_add(request: HttpRequest, instrument_id: int) -> HttpResponse:
+    instrument = _visible_instrument(request, instrument_id)
+    require(request.user, Action.CHANGE_SURVEYS, instrument)
+    form = QuestionForm(request.POST)
+    if not form.is_valid():
+        return _instrument_page(request, instrument, form=form, status=422)
+    try:
+        change = add_question(
+            actor=request.user,
+            instrument=instrument,
+            data=form.cleaned_data,
+            expected_version=_expected_version(request),
+        )
+    except ServiceError as error:
+        _form_errors(form, error)
+        return _instrument_page(request, instrument, form=form, status=error.status_code)
+    return _after_change(request, instrument, change)
+
+
+@login_required
+@require_POST
+def instrument_question_move(
+    request: HttpRequest, instrument_id: int, attribute: str
+) -> HttpResponse:
+    instrument = _visible_instrument(request, instrument_id)
+    require(request.user, Action.CHANGE_SURVEYS, instrument)
+    try:
+        change = move_question(
+            actor=request.user,
+            instrument=instrument,
+            attribute=attribute,
+            direction=request.POST.get("direction", ""),
+            expected_version=_expected_version(request),
+        )
+    except ServiceError as error:
+        return _instrument_page(request, instrument, error=error, status=error.status_code)
+    return _after_change(request, instrument, change)
+
+
+@login_required
+@require_POST
+def instrument_question_remove(
+    request: HttpRequest, instrument_id: int, attribute: str
+) -> HttpResponse:
+    instrument = _visible_instrument(request, instrument_id)
+    require(request.user, Action.CHANGE_SURVEYS, instrument)
+    try:
+        change = remove_question(
+            actor=request.user,
+            instrument=instrument,
+            attribute=attribute,
+            expected_version=_expected_version(request),
+        )
+    except ServiceError as error:
+        return _instrument_page(request, instrument, error=error, status=error.status_code)
+    return _after_change(request, instrument, change)
 
 
 @login_required
