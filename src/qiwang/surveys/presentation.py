@@ -48,7 +48,55 @@ def scale_labels(kind: str) -> list[str]:
         return list(KANO_ANSWERS.labels_en if english else KANO_ANSWERS.labels_zh)
     if kind == QuestionKind.NPS:
         return [str(level) for level in range(11)]
+    if kind == QuestionKind.ALLOCATION:
+        # Points are typed, not picked; one label per possible value keeps callers uniform.
+        return [str(points) for points in range(101)]
     return [str(level) for level in range(1, 8)]
+
+
+def question_pages(questions: list[Any], size: int) -> list[list[Any]]:
+    """Split questions into answer pages of at most ``size``, keeping a run of 100-point
+    allocation questions together on one page of its own (its points must add up to 100 on
+    that page, so the block may not be cut; a block longer than ``size`` is one longer page)."""
+    pages: list[list[Any]] = []
+    current: list[Any] = []
+    for question in questions:
+        is_allocation = question.kind == QuestionKind.ALLOCATION
+        in_block = bool(current) and current[-1].kind == QuestionKind.ALLOCATION
+        if current and (is_allocation != in_block or (not is_allocation and len(current) >= size)):
+            pages.append(current)
+            current = []
+        current.append(question)
+    if current:
+        pages.append(current)
+    return pages or [[]]
+
+
+def allocation_context(weights: Any, weighted: Any) -> dict[str, Any]:
+    """The 100-point allocation section of the results page: mean points per dimension
+    (``results.weights``: :class:`qiwang.analysis.servqual.DimensionWeight`) and the weighted
+    SERVQUAL score (``results.weighted_servqual``: a ``GapStatistic`` or ``None``)."""
+    rows = [
+        {
+            "label": DIMENSION_LABELS.get(weight.dimension, weight.dimension),
+            "dimension": weight.dimension,
+            "n": weight.n,
+            "points": _round(weight.mean_points, 1),
+        }
+        for weight in weights or ()
+        if weight.segment is None
+    ]
+    context: dict[str, Any] = {"allocation_rows": rows}
+    if weighted is not None:
+        context["weighted_servqual"] = {
+            "n": weighted.n,
+            "e": _round(weighted.expectation_mean),
+            "p": _round(weighted.perception_mean),
+            "gap": _round(weighted.gap),
+            "low": _round(weighted.gap_low),
+            "high": _round(weighted.gap_high),
+        }
+    return context
 
 
 def _round(value: float | None, digits: int = 2) -> float | None:
@@ -186,6 +234,12 @@ def results_context(results: WaveResults) -> dict[str, Any]:
         ]
         charts["servqualDimensions"] = [[d["label"], d["gap"]] for d in dimensions]
         charts["servqualItems"] = [[i["code"], i["gap"]] for i in items]
+    # WaveResults.weights / .weighted_servqual (qiwang.surveys.weights.weighted_servqual)
+    context.update(
+        allocation_context(
+            getattr(results, "weights", ()), getattr(results, "weighted_servqual", None)
+        )
+    )
     distributions = []
     for kind, counts in results.levels.items():
         levels = scale_labels(kind)
