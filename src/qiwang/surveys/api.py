@@ -22,16 +22,11 @@ from qiwang.customers.choices import Tier
 from qiwang.errors import ServiceError
 from qiwang.project.api import ERRORS, WRITE_ERRORS
 from qiwang.surveys.choices import FollowUpRule, InvitationChannel, ResponseStatus, Template
-from qiwang.surveys.models import Instrument, InstrumentVersion, Question, Wave
-from qiwang.surveys.responding import (
-    TokenNotFound,
-    WaveClosed,
-    invitation_for_token,
-    save_answers,
-    start_response,
-)
+from qiwang.surveys.models import Instrument, InstrumentVersion, Question, Response, Wave
+from qiwang.surveys.responding import TokenNotFound, WaveClosed, save_answers, start_response
 from qiwang.surveys.results import wave_results
 from qiwang.surveys.services import create_instrument_from_template, create_wave, send_wave
+from qiwang.surveys.submission import TokenTarget, resolve_token, submit_at_once, version_questions
 
 router = Router(tags=["surveys"])
 PUBLIC_ERRORS: dict[int, Any] = {**WRITE_ERRORS, 410: ERRORS[404], 429: ERRORS[404]}
@@ -309,7 +304,7 @@ def list_responses(request: HttpRequest, wave_id: int):
 # --- answering by token (no account) ---------------------------------------------------------
 
 
-def _public(request: HttpRequest, token: str):  # type: ignore[no-untyped-def]
+def _public(request: HttpRequest, token: str) -> TokenTarget:
     if is_ratelimited(
         request,
         group="surveys.api.respond",
@@ -319,12 +314,12 @@ def _public(request: HttpRequest, token: str):  # type: ignore[no-untyped-def]
     ):
         raise HttpError(429, _("Too many requests from this address; try again in a minute."))
     try:
-        invitation = invitation_for_token(token)
+        target = resolve_token(token)
     except TokenNotFound as error:
         raise HttpError(404, _("This survey link is not valid")) from error
-    if not invitation.wave.accepts_answers():
+    if not target.wave.accepts_answers():
         raise HttpError(410, _("This survey has closed"))
-    return invitation
+    return target
 
 
 @router.get(
@@ -334,14 +329,15 @@ def _public(request: HttpRequest, token: str):  # type: ignore[no-untyped-def]
     summary="The questions behind an invitation token (for a mini-program)",
 )
 def get_respond(request: HttpRequest, token: str):
-    invitation = _public(request, token)
-    wave = invitation.wave
-    response = getattr(invitation, "response", None)
+    target = _public(request, token)
+    status = "new"
+    if target.response_id is not None:
+        status = Response.objects.values_list("status", flat=True).get(pk=target.response_id)
     return {
-        "wave": wave.name,
-        "closes_at": wave.closes_at,
-        "status": response.status if response else "new",
-        "questions": list(wave.version.questions.order_by("position")),
+        "wave": target.wave.name,
+        "closes_at": target.wave.closes_at,
+        "status": status,
+        "questions": version_questions(target.wave, target.version_created_at),
     }
 
 
@@ -352,11 +348,9 @@ def get_respond(request: HttpRequest, token: str):
     summary="Save or submit answers by invitation token (idempotent)",
 )
 def post_respond(request: HttpRequest, token: str, payload: SubmitIn):
-    invitation = _public(request, token)
-    wave = invitation.wave
-    response = start_response(wave=wave, invitation=invitation, submission_key=f"i{invitation.pk}")
-    response.source = "api"
-    questions = list(wave.version.questions.order_by("position"))
+    target = _public(request, token)
+    wave = target.wave
+    questions = version_questions(wave, target.version_created_at)
     known = {q.attribute for q in questions}
     unknown = sorted(set(payload.answers) - known)
     if unknown:
@@ -364,17 +358,25 @@ def post_respond(request: HttpRequest, token: str, payload: SubmitIn):
             {f"answers.{name}": [_("Not a question of this survey.")] for name in unknown}
         )
     raw = {name: answer.dict() for name, answer in payload.answers.items()}
-    try:
-        result = save_answers(
-            response=response,
-            questions=[q for q in questions if q.attribute in raw],
-            raw=raw,
-            submit=payload.submit,
-            require_page=False,
-            all_questions=questions,
+    result = submit_at_once(target, questions, raw) if payload.submit else None
+    if result is None:
+        # A retry, or a response saved page by page: lock it and merge (the general path).
+        invitation = target.invitation
+        response = start_response(
+            wave=wave, invitation=invitation, submission_key=f"i{invitation.pk}"
         )
-    except WaveClosed as error:
-        raise HttpError(410, _("This survey has closed")) from error
+        response.source = "api"
+        try:
+            result = save_answers(
+                response=response,
+                questions=[q for q in questions if q.attribute in raw],
+                raw=raw,
+                submit=payload.submit,
+                require_page=False,
+                all_questions=questions,
+            )
+        except WaveClosed as error:
+            raise HttpError(410, _("This survey has closed")) from error
     return {
         "status": ResponseStatus.COMPLETE if result.is_complete else ResponseStatus.PARTIAL,
         "already_submitted": result.already_submitted,
