@@ -35,6 +35,7 @@ class Action(enum.StrEnum):
     VIEW_INSIGHTS = "view_insights"
     VIEW_AUDIT_LOG = "view_audit_log"
     MANAGE_ORGANISATION = "manage_organisation"  # users, roles, branches, settings
+    MANAGE_WEBHOOKS = "manage_webhooks"  # outbound webhook endpoints of the user's branches
 
 
 _EVERYONE_READS = {
@@ -51,7 +52,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Action]] = {
         _EVERYONE_READS
         | {Action.CHANGE_SERVICES, Action.CHANGE_SURVEYS, Action.CHANGE_COMPLAINTS}
         | {Action.VIEW_AUDIT_LOG, Action.MANAGE_MAINTENANCE_PLANS, Action.ALLOCATE_SUPPLY}
-        | {Action.VIEW_CUSTOMER_REPORTS}
+        | {Action.VIEW_CUSTOMER_REPORTS, Action.MANAGE_WEBHOOKS}
     ),
     Role.ACCOUNT_MANAGER: frozenset(
         _EVERYONE_READS

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "qiwang.accounts",
     "qiwang.customers",
     "qiwang.surveys",
+    "qiwang.webhooks",
 ]
 
 MIDDLEWARE = [

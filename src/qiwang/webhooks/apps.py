@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WebhooksConfig(AppConfig):
+    name = "qiwang.webhooks"
+    label = "webhooks"
+    verbose_name = _("Webhooks")
+
+    def ready(self) -> None:
+        # Surveys never import this app: it hooks itself into the surveys' explicit registries.
+        from qiwang.surveys import loop
+        from qiwang.webhooks import hooks
+
+        if hooks.survey_response_completed not in loop.COMPLETION_HOOKS:
+            loop.COMPLETION_HOOKS.append(hooks.survey_response_completed)
+        if hooks.survey_follow_up_created not in loop.FOLLOW_UP_HOOKS:
+            loop.FOLLOW_UP_HOOKS.append(hooks.survey_follow_up_created)
