@@ -72,6 +72,7 @@ def _endpoint(actor, branch, url, events=BOTH):
 
 
 def _run_worker():
+    """The real ``db_worker`` of ``qiwang worker``, until the queue is empty."""
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
 
 
@@ -80,6 +81,7 @@ def test_the_app_hooks_itself_into_the_surveys_registries():
     assert hooks.survey_follow_up_created in loop.FOLLOW_UP_HOOKS
 
 
+@pytest.mark.django_db(transaction=True)  # the worker needs committed rows and autocommit
 def test_a_completed_response_reaches_the_endpoint_signed_through_the_worker(
     org, quality, pulse, receiver
 ):
@@ -334,6 +336,7 @@ def test_the_page_refuses_a_bad_address_with_422(org, quality, settings):
     assert not Endpoint.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)  # the worker needs committed rows and autocommit
 def test_test_event_and_redelivery_from_the_endpoint_page(org, quality, receiver):
     receiver.script = [500, 200]
     endpoint, _secret = _endpoint(quality, org.own, receiver.url)
