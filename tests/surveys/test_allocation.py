@@ -29,7 +29,7 @@ from qiwang.surveys.choices import QuestionKind, ResponseStatus
 from qiwang.surveys.models import Answer, Response
 from qiwang.surveys.presentation import allocation_context, question_pages, results_context
 from qiwang.surveys.responding import save_answers, start_response, validate_page
-from qiwang.surveys.results import servqual_sums, wave_results
+from qiwang.surveys.results import wave_results
 from qiwang.surveys.services import (
     add_question,
     create_instrument_from_template,
@@ -202,6 +202,34 @@ GAPS = {
 POINTS = {"r1": (10, 30, 30, 20, 10), "r2": (20, 20, 20, 20, 20)}
 
 
+def _answer_frame(wave) -> pd.DataFrame:
+    rows = [
+        {
+            "respondent": answer.response_id,
+            "kind": answer.question.kind,
+            "item": answer.question.attribute,
+            "dimension": answer.question.dimension,
+            "expectation": answer.value,
+            "perception": answer.second,
+        }
+        for answer in Answer.objects.filter(
+            response__wave=wave, response__status=ResponseStatus.COMPLETE
+        ).select_related("question")
+    ]
+    return pd.DataFrame(rows)
+
+
+def servqual_sums(wave) -> servqual.ServqualSums:
+    """The wave's unweighted SERVQUAL stage 1, by the pandas route of qiwang.analysis (the
+    results page computes the same in SQL; tests/surveys/test_survey_results.py compares)."""
+    items = wave.version.questions.filter(kind=QuestionKind.SERVQUAL).order_by("position")
+    instrument = servqual.Instrument(
+        tuple(servqual.ServqualItem(code=q.attribute, dimension=q.dimension) for q in items)
+    )
+    frame = _answer_frame(wave)
+    return servqual.summarize(frame[frame["kind"] == "servqual"], instrument=instrument)
+
+
 @pytest.fixture
 def weighted_wave(org, quality, community_customers):
     instrument, _block = _allocation_block(org, quality)
@@ -256,19 +284,7 @@ def test_weighted_servqual_by_hand(weighted_wave):
 
 def test_database_stage_one_equals_the_pandas_stage_one(weighted_wave):
     # the same answers through qiwang.analysis.servqual.summarize (long format, points columns)
-    rows = []
-    for answer in Answer.objects.filter(response__wave=weighted_wave).select_related("question"):
-        rows.append(
-            {
-                "respondent": answer.response_id,
-                "kind": answer.question.kind,
-                "item": answer.question.attribute,
-                "dimension": answer.question.dimension,
-                "expectation": answer.value,
-                "perception": answer.second,
-            }
-        )
-    frame = pd.DataFrame(rows)
+    frame = _answer_frame(weighted_wave)
     points = frame[frame["kind"] == "allocation"].pivot(
         index="respondent", columns="dimension", values="expectation"
     )
@@ -318,7 +334,7 @@ def test_no_allocation_answers_no_weights(org, quality, community_customers):
     wave = make_wave(quality, make_instrument(quality, org.own, "servqual"), org.own)
 
     assert allocation_sums(wave) is None
-    assert weighted_servqual(wave, servqual_sums(wave)) is None
+    assert weighted_servqual(wave, None) is None
 
 
 def test_results_section_shows_weights_and_the_weighted_score(weighted_wave, quality):
@@ -338,3 +354,24 @@ def test_results_section_shows_weights_and_the_weighted_score(weighted_wave, qua
     assert 'data-testid="allocation-section"' in html
     assert "<strong>-1.05</strong>" in html
     assert "<td>Reliability</td><td>2</td><td>25.0</td>" in html
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="public._pages cuts pages every 4 questions; it must call "
+    "presentation.question_pages(questions, PAGE_SIZE) to keep the 5-question block together "
+    "(integrator: change public.py, then remove this marker)",
+)
+def test_the_servqual_allocation_block_is_one_answer_page(org, quality, community_customers):
+    instrument, block = _allocation_block(org, quality)
+    wave = make_wave(quality, instrument, org.own, sample_size=1)
+    mail.outbox.clear()
+    send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    link = re.search(r"http://testserver(/s/[A-Za-z0-9_\-]+/)", mail.outbox[0].body).group(1)
+    cache.clear()
+
+    last = Client().get(link + "?page=7").content.decode()
+
+    assert last.count("data-allocation>") == 5
+    for question in block:
+        assert f'name="{question.attribute}.value"' in last
