@@ -31,10 +31,12 @@ from qiwang.surveys.querysets import (
 
 __all__ = [
     "Answer",
+    "AnswerTally",
     "Instrument",
     "InstrumentVersion",
     "Invitation",
     "Question",
+    "RespondentTally",
     "Response",
     "Wave",
 ]
@@ -290,13 +292,28 @@ class Response(models.Model):
     source = models.CharField(_("source"), max_length=20, default="web")
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    # Which fold of qiwang.surveys.tallies counted this complete response (NULL: not yet; the
+    # results add such responses live). ADR 0008.
+    tally_batch = models.BigIntegerField(null=True, blank=True, editable=False)
 
     objects = ResponseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("survey response")
         verbose_name_plural = _("survey responses")
-        indexes = [models.Index(fields=["wave", "status"])]
+        indexes = [
+            models.Index(fields=["wave", "status"]),
+            models.Index(
+                fields=["wave"],
+                condition=models.Q(status="complete", tally_batch__isnull=True),
+                name="survey_response_untallied",
+            ),
+            models.Index(
+                fields=["tally_batch"],
+                condition=models.Q(tally_batch__isnull=False),
+                name="survey_response_tally_batch",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.wave} #{self.pk}"
@@ -327,3 +344,60 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question_id}: {self.value}/{self.second}"
+
+
+class AnswerTally(models.Model):
+    """Stage-1 counts of folded complete responses (ADR 0008): one row per wave, question,
+    respondent segment (tier, branch) and answer cell (``value``, ``second``; -1 when empty), with
+    the self-stated importance's count, sum and sum of squares. Every count and sum the results
+    need (Kano pairs, scale levels, SERVQUAL item moments, IPA means) is a sum over these rows."""
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    tier = models.CharField(max_length=20, blank=True)
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+")
+    value = models.SmallIntegerField()
+    second = models.SmallIntegerField()
+    n = models.BigIntegerField(default=0)
+    importance_n = models.BigIntegerField(default=0)
+    importance_sum = models.BigIntegerField(default=0)
+    importance_square_sum = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wave", "question", "tier", "branch", "value", "second"],
+                name="survey_answer_tally_cell",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.wave_id}/{self.question_id} ({self.value}, {self.second}): {self.n}"
+
+
+class RespondentTally(models.Model):
+    """What answer cells cannot give, per wave and segment: the number of complete responses
+    (``scope`` "responses") and the moments of respondents' SERVQUAL dimension means ("dimension",
+    ``key`` = dimension) and overall means ("overall"). ADR 0008."""
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=20)
+    key = models.CharField(max_length=60, blank=True)
+    tier = models.CharField(max_length=20, blank=True)
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+")
+    n = models.BigIntegerField(default=0)
+    sum_e = models.FloatField(default=0)
+    sum_e2 = models.FloatField(default=0)
+    sum_p = models.FloatField(default=0)
+    sum_p2 = models.FloatField(default=0)
+    sum_ep = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wave", "scope", "key", "tier", "branch"], name="survey_respondent_tally"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.wave_id} {self.scope} {self.key}: {self.n}"

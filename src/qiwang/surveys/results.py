@@ -1,9 +1,13 @@
 """Results of a wave: stage 1 in the database, stage 2 in :mod:`qiwang.analysis`.
 
-Stage 1 is a handful of GROUP BY queries over complete responses (answer-pair counts for Kano,
-sums and cross-products for SERVQUAL, level counts for CSAT / NPS / CES, sums for IPA); their
-output is the small summary objects of :mod:`qiwang.analysis`, and every number shown comes from
-the analysis functions applied to them. Nothing here loops over responses in Python.
+Stage 1 is two queries (:func:`read_stage1`): the wave's answer cells — (question, tier, branch,
+value, second) → count and importance sums — and its respondent moments (response counts,
+SERVQUAL respondents' dimension and overall means), each read from the folded tallies plus the
+live tail of complete responses not folded yet (:mod:`qiwang.surveys.tallies`, ADR 0008). So a
+page costs the same for a wave of 1 million responses as for 100. The functions below turn those
+few hundred rows into the summary objects of :mod:`qiwang.analysis` (answer-pair counts for Kano,
+moments for SERVQUAL, level counts for CSAT / NPS / CES, sums for IPA), and every number shown
+comes from the analysis functions applied to them. Nothing here loops over responses.
 """
 
 from __future__ import annotations
@@ -13,73 +17,121 @@ from typing import Any
 
 import numpy as np
 from django.db import connection
-from django.db.models import Count, F, IntegerField, Sum
-from django.db.models.functions import Cast
 
+from qiwang.accounts.models import Branch
 from qiwang.analysis import ipa, kano, satisfaction, servqual
+from qiwang.surveys import tallies
 from qiwang.surveys.choices import InvitationStatus, QuestionKind, ResponseStatus
-from qiwang.surveys.models import Answer, Invitation, Question, Response, Wave
+from qiwang.surveys.models import Invitation, Question, Response, Wave
+from qiwang.surveys.tallies import EMPTY
 
-SEGMENTS = {"tier": "response__tier", "branch": "response__branch__name"}
-
-
-def _answers(wave: Wave, kinds: list[str]) -> Any:
-    # Filter by the version's question ids rather than joining the question table.
-    questions = list(
-        Question.objects.filter(version_id=wave.version_id, kind__in=kinds).values_list(
-            "pk", flat=True
-        )
-    )
-    return Answer.objects.filter(
-        response__wave=wave, response__status=ResponseStatus.COMPLETE, question_id__in=questions
-    )
+SEGMENTS = ("tier", "branch")
 
 
-def _names(wave: Wave) -> dict[int, str]:
-    """Question id → attribute key of the wave's version (grouping by the id avoids a join)."""
-    return dict(Question.objects.filter(version_id=wave.version_id).values_list("pk", "attribute"))
+@dataclass(frozen=True)
+class Cell:
+    question_id: int
+    tier: str
+    branch_id: int
+    value: int
+    second: int
+    n: int
+    importance_n: int
+    importance_sum: int
+    importance_square_sum: int
 
 
-def _square(name: str) -> Any:
-    return Cast(F(name), IntegerField()) * Cast(F(name), IntegerField())
+@dataclass
+class Stage1:
+    """A wave's stage-1 rows, read once per results computation: answer cells and respondent
+    moments from the tallies plus the live tail (see :mod:`qiwang.surveys.tallies`)."""
 
+    wave: Wave
+    names: dict[int, str]
+    kinds: dict[int, str]
+    cells: list[Cell]
+    respondents: list[tuple[Any, ...]]
+    branch_names: dict[int, str]
 
-# --- stage 1 ------------------------------------------------------------------------------------
-
-
-def kano_counts(wave: Wave, *, segment: str | None = None) -> kano.KanoCounts | None:
-    """Answer-pair counts per (segment, attribute): one GROUP BY."""
-    group = {"question_key": F("question_id"), "f": F("value"), "d": F("second")}
-    if segment is not None:
-        group["segment"] = F(SEGMENTS[segment])
-    rows = list(
-        _answers(wave, [QuestionKind.KANO])
-        .filter(value__isnull=False, second__isnull=False)
-        .values(**group)
-        .annotate(
-            n=Count("pk"),
-            importance_sum=Sum("importance"),
-            importance_square_sum=Sum(_square("importance")),
-            importance_count=Count("importance"),
-        )
-        .order_by()
-    )
-    if not rows:
+    def segment(self, cell: Cell, segment: str | None) -> str | None:
+        if segment == "tier":
+            return cell.tier
+        if segment == "branch":
+            return self.branch_names.get(cell.branch_id, str(cell.branch_id))
         return None
-    names = _names(wave)
-    for row in rows:
-        row["attribute"] = names[row["question_key"]]
-    keys = sorted({(row.get("segment"), row["attribute"]) for row in rows}, key=_key_order)
-    index = {key: i for i, key in enumerate(keys)}
+
+    def of_kind(self, *kinds: str) -> list[Cell]:
+        return [cell for cell in self.cells if self.kinds.get(cell.question_id) in kinds]
+
+
+def read_stage1(wave: Wave) -> Stage1:
+    """Two queries: every answer cell and every respondent row of the wave, tallies ∪ tail."""
+    questions = list(
+        Question.objects.filter(version_id=wave.version_id).values_list("pk", "attribute", "kind")
+    )
+    tail_cells, cell_params = tallies.cell_select(tallies.Scope.tail(wave.pk))
+    tail_respondents, respondent_params = tallies.respondent_select(tallies.Scope.tail(wave.pk))
+    sums = "SUM(n), SUM(importance_n), SUM(importance_sum), SUM(importance_square_sum)"
+    cell_sql = (
+        f"SELECT question_id, tier, branch_id, value, second, {sums} FROM ("  # noqa: S608
+        f" SELECT {', '.join(tallies.CELL_COLUMNS)} FROM {tallies.CELLS} WHERE wave_id = %s"
+        f" UNION ALL SELECT * FROM ({tail_cells}) t) c"
+        " GROUP BY question_id, tier, branch_id, value, second"
+    )
+    moments = ", ".join(f"SUM({name})" for name in tallies.MOMENTS)
+    respondent_sql = (
+        f"SELECT scope, key, tier, branch_id, {moments} FROM ("  # noqa: S608
+        f" SELECT {', '.join(tallies.RESPONDENT_COLUMNS)} FROM {tallies.RESPONDENTS}"
+        f" WHERE wave_id = %s UNION ALL SELECT * FROM ({tail_respondents}) t) m"
+        " GROUP BY scope, key, tier, branch_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(cell_sql, [wave.pk, *cell_params])
+        cells = [Cell(*(int(v) if i != 1 else v for i, v in enumerate(row))) for row in cursor]
+        cursor.execute(respondent_sql, [wave.pk, *respondent_params])
+        respondents = cursor.fetchall()
+    branch_ids = {cell.branch_id for cell in cells}
+    return Stage1(
+        wave=wave,
+        names={pk: attribute for pk, attribute, _kind in questions},
+        kinds={pk: kind for pk, _attribute, kind in questions},
+        cells=cells,
+        respondents=respondents,
+        branch_names=dict(Branch.objects.filter(pk__in=branch_ids).values_list("pk", "name")),
+    )
+
+
+def _key_order(key: tuple[str | None, str]) -> tuple[str, str]:
+    return (key[0] or "", key[1])
+
+
+def _index(keys: set[tuple[str | None, str]]) -> tuple[list[tuple[str | None, str]], dict]:  # type: ignore[type-arg]
+    ordered = sorted(keys, key=_key_order)
+    return ordered, {key: i for i, key in enumerate(ordered)}
+
+
+# --- stage 1: from cells to the summaries of qiwang.analysis -------------------------------------
+
+
+def kano_counts(stage: Stage1, *, segment: str | None = None) -> kano.KanoCounts | None:
+    """Answer-pair counts (and importance sums) per (segment, attribute)."""
+    cells = [c for c in stage.of_kind(QuestionKind.KANO) if c.value != EMPTY and c.second != EMPTY]
+    if not cells:
+        return None
+    keys, index = _index({(stage.segment(c, segment), stage.names[c.question_id]) for c in cells})
     shape = (len(keys), 5, 5)
     pairs = np.zeros(shape, dtype=np.int64)
     i_sum, i_square, i_count = np.zeros(shape), np.zeros(shape), np.zeros(shape, dtype=np.int64)
-    for row in rows:
-        at = (index[(row.get("segment"), row["attribute"])], row["f"] - 1, row["d"] - 1)
-        pairs[at] = row["n"]
-        i_sum[at] = row["importance_sum"] or 0
-        i_square[at] = row["importance_square_sum"] or 0
-        i_count[at] = row["importance_count"]
+    for c in cells:
+        at = (
+            index[(stage.segment(c, segment), stage.names[c.question_id])],
+            c.value - 1,
+            c.second - 1,
+        )
+        pairs[at] += c.n
+        i_sum[at] += c.importance_sum
+        i_square[at] += c.importance_square_sum
+        i_count[at] += c.importance_n
     has_importance = bool(i_count.any())
     return kano.KanoCounts(
         attributes=tuple(key[1] for key in keys),
@@ -92,89 +144,56 @@ def kano_counts(wave: Wave, *, segment: str | None = None) -> kano.KanoCounts | 
     )
 
 
-def collapse_segments(counts: kano.KanoCounts) -> kano.KanoCounts:
-    """The unsegmented counts from segmented ones: add the cells of each attribute over its
-    segments (exact; it saves running the GROUP BY a second time on a large wave)."""
-    attributes = sorted(set(counts.attributes))
-    index = {name: i for i, name in enumerate(attributes)}
-    rows = [index[name] for name in counts.attributes]
-
-    def total(array):  # type: ignore[no-untyped-def]
-        if array is None:
-            return None
-        out = np.zeros((len(attributes), 5, 5), dtype=array.dtype)
-        np.add.at(out, rows, array)
-        return out
-
-    return kano.KanoCounts(
-        attributes=tuple(attributes),
-        segments=(None,) * len(attributes),
-        pairs=total(counts.pairs),
-        importance_sum=total(counts.importance_sum),
-        importance_square_sum=total(counts.importance_square_sum),
-        importance_count=total(counts.importance_count),
-    )
-
-
-def _key_order(key: tuple[str | None, str]) -> tuple[str, str]:
-    return (key[0] or "", key[1])
-
-
 def level_counts(
-    wave: Wave, kind: str, low: int, high: int, *, segment: str | None = None
+    stage: Stage1, kind: str, low: int, high: int, *, segment: str | None = None
 ) -> satisfaction.LevelCounts | None:
-    """Answers per level for the questions of one kind: one GROUP BY."""
-    group = {"question_key": F("question_id"), "level": F("value")}
-    if segment is not None:
-        group["segment"] = F(SEGMENTS[segment])
-    rows = list(
-        _answers(wave, [kind])
-        .filter(value__isnull=False)
-        .values(**group)
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    if not rows:
+    """Answers per level for the questions of one kind."""
+    cells = [c for c in stage.of_kind(kind) if low <= c.value <= high]
+    if not cells:
         return None
-    names = _names(wave)
-    for row in rows:
-        row["attribute"] = names[row["question_key"]]
-    keys = sorted({(row.get("segment"), row["attribute"]) for row in rows}, key=_key_order)
-    index = {key: i for i, key in enumerate(keys)}
+    keys, index = _index({(stage.segment(c, segment), stage.names[c.question_id]) for c in cells})
     counts = np.zeros((len(keys), high - low + 1), dtype=np.int64)
-    for row in rows:
-        counts[index[(row.get("segment"), row["attribute"])], row["level"] - low] = row["n"]
+    for c in cells:
+        counts[index[(stage.segment(c, segment), stage.names[c.question_id])], c.value - low] += c.n
     return satisfaction.LevelCounts(tuple(keys), low, high, counts)
 
 
-def ipa_sums(wave: Wave) -> ipa.IpaSums | None:
-    """Stated importance and performance sums per attribute of the rating questions."""
-    rows = list(
-        _answers(wave, [QuestionKind.SCALE_5, QuestionKind.SCALE_7])
-        .filter(question__asks_importance=True)
-        .values(attribute=F("question__attribute"))
-        .annotate(
-            importance_n=Count("importance"),
-            importance_sum=Sum("importance"),
-            performance_n=Count("value"),
-            performance_sum=Sum("value"),
-        )
-        .order_by("attribute")
+def ipa_sums(stage: Stage1) -> ipa.IpaSums | None:
+    """Stated importance and performance sums per attribute of the rating questions that ask
+    importance."""
+    asking = set(
+        Question.objects.filter(
+            version_id=stage.wave.version_id,
+            kind__in=[QuestionKind.SCALE_5, QuestionKind.SCALE_7],
+            asks_importance=True,
+        ).values_list("pk", flat=True)
     )
-    rows = [row for row in rows if row["importance_n"] and row["performance_n"]]
+    totals: dict[str, list[float]] = {}
+    for c in stage.cells:
+        if c.question_id not in asking:
+            continue
+        row = totals.setdefault(stage.names[c.question_id], [0, 0, 0, 0])
+        row[0] += c.importance_n
+        row[1] += c.importance_sum
+        if c.value != EMPTY:
+            row[2] += c.n
+            row[3] += c.n * c.value
+    rows = [(name, *row) for name, row in sorted(totals.items()) if row[0] and row[2]]
     if len(rows) < 2:
         return None
     return ipa.IpaSums(
-        keys=tuple((None, row["attribute"]) for row in rows),
-        importance_n=np.array([row["importance_n"] for row in rows], dtype=np.int64),
-        importance_sum=np.array([row["importance_sum"] for row in rows], dtype=np.float64),
-        performance_n=np.array([row["performance_n"] for row in rows], dtype=np.int64),
-        performance_sum=np.array([row["performance_sum"] for row in rows], dtype=np.float64),
+        keys=tuple((None, row[0]) for row in rows),
+        importance_n=np.array([row[1] for row in rows], dtype=np.int64),
+        importance_sum=np.array([row[2] for row in rows], dtype=np.float64),
+        performance_n=np.array([row[3] for row in rows], dtype=np.int64),
+        performance_sum=np.array([row[4] for row in rows], dtype=np.float64),
     )
 
 
-def servqual_sums(wave: Wave) -> servqual.ServqualSums | None:
-    """Sums per item, per dimension (respondents' dimension means) and overall, in SQL."""
+def servqual_sums(stage: Stage1) -> servqual.ServqualSums | None:
+    """Item moments from the (expectation, perception) cells; dimension and overall moments of
+    respondents' means from the respondent rows."""
+    wave = stage.wave
     items = [
         servqual.ServqualItem(code=q.attribute, dimension=q.dimension or "other", text=q.text_en)
         for q in wave.version.questions.filter(kind=QuestionKind.SERVQUAL).order_by("position")
@@ -182,57 +201,47 @@ def servqual_sums(wave: Wave) -> servqual.ServqualSums | None:
     if not items:
         return None
     instrument = servqual.Instrument(tuple(items))
-    answer, question, response = (
-        Answer._meta.db_table,
-        Question._meta.db_table,
-        Response._meta.db_table,
-    )
-    # Table names come from the models' meta, values are bound parameters.
-    pairs = (
-        "SELECT r.id AS rid, q.attribute AS item, q.dimension AS dim,"  # noqa: S608
-        " a.value * 1.0 AS e, a.second * 1.0 AS p"
-        f" FROM {answer} a JOIN {question} q ON q.id = a.question_id"
-        f" JOIN {response} r ON r.id = a.response_id"
-        " WHERE r.wave_id = %s AND r.status = %s AND q.kind = %s"
-        " AND a.value IS NOT NULL AND a.second IS NOT NULL"
-    )
-    sums = "COUNT(*), SUM(e), SUM(e * e), SUM(p), SUM(p * p), SUM(e * p)"
-    means = "AVG(e) AS e, AVG(p) AS p"
-    by_dimension = f"SELECT rid, dim, {means} FROM ({pairs}) t GROUP BY rid, dim"  # noqa: S608
-    by_respondent = f"SELECT rid, {means} FROM ({by_dimension}) u GROUP BY rid"  # noqa: S608
-    item_sql = f"SELECT item, {sums} FROM ({pairs}) t GROUP BY item"  # noqa: S608
-    dimension_sql = f"SELECT dim, {sums} FROM ({by_dimension}) v GROUP BY dim"  # noqa: S608
-    overall_sql = f"SELECT 'overall', {sums} FROM ({by_respondent}) w"  # noqa: S608
-    params = [wave.pk, ResponseStatus.COMPLETE, QuestionKind.SERVQUAL]
-    with connection.cursor() as cursor:
-        cursor.execute(item_sql, params)
-        item_rows = cursor.fetchall()
-        cursor.execute(dimension_sql, params)
-        dimension_rows = cursor.fetchall()
-        cursor.execute(overall_sql, params)
-        overall_rows = [row for row in cursor.fetchall() if row[1]]
+    item_rows: dict[str, list[float]] = {}
+    for c in stage.of_kind(QuestionKind.SERVQUAL):
+        if c.value == EMPTY or c.second == EMPTY:
+            continue
+        e, p = c.value, c.second
+        row = item_rows.setdefault(stage.names[c.question_id], [0] * 6)
+        for i, term in enumerate((1, e, e * e, p, p * p, e * p)):
+            row[i] += c.n * term
     if not item_rows:
         return None
+    dimension_rows: dict[str, list[float]] = {}
+    overall_rows: dict[str, list[float]] = {}
+    for scope, key, _tier, _branch, *moments in stage.respondents:
+        if scope == "dimension":
+            target = dimension_rows.setdefault(key, [0] * 6)
+        elif scope == "overall":
+            target = overall_rows.setdefault("overall", [0] * 6)
+        else:
+            continue
+        for i, value in enumerate(moments):
+            target[i] += float(value or 0)
     order = {code: i for i, code in enumerate(instrument.codes + instrument.dimensions)}
     return servqual.ServqualSums(
         instrument=instrument,
         items=_gap_sums(item_rows, order),
         dimensions=_gap_sums(dimension_rows, order),
-        overall=_gap_sums(overall_rows, order),
+        overall=_gap_sums({k: v for k, v in overall_rows.items() if v[0]}, order),
     )
 
 
-def _gap_sums(rows: list[tuple[Any, ...]], order: dict[str, int]) -> servqual.GapSums:
-    rows = sorted(rows, key=lambda row: order.get(row[0], len(order)))
-    column = list(zip(*rows, strict=True)) if rows else [()] * 7
+def _gap_sums(rows: dict[str, list[float]], order: dict[str, int]) -> servqual.GapSums:
+    names = sorted(rows, key=lambda name: order.get(name, len(order)))
+    column = [[rows[name][i] for name in names] for i in range(6)]
     return servqual.GapSums(
-        keys=tuple((None, str(name)) for name in column[0]),
-        n=np.array(column[1], dtype=np.int64),
-        sum_e=np.array(column[2], dtype=np.float64),
-        sum_e2=np.array(column[3], dtype=np.float64),
-        sum_p=np.array(column[4], dtype=np.float64),
-        sum_p2=np.array(column[5], dtype=np.float64),
-        sum_ep=np.array(column[6], dtype=np.float64),
+        keys=tuple((None, str(name)) for name in names),
+        n=np.array(column[0], dtype=np.int64),
+        sum_e=np.array(column[1], dtype=np.float64),
+        sum_e2=np.array(column[2], dtype=np.float64),
+        sum_p=np.array(column[3], dtype=np.float64),
+        sum_p2=np.array(column[4], dtype=np.float64),
+        sum_ep=np.array(column[5], dtype=np.float64),
     )
 
 
@@ -281,31 +290,31 @@ SCALES = {
 }
 
 
-def response_rate(wave: Wave) -> ResponseRate:
-    by_status = dict(
-        Response.objects.filter(wave=wave)
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
-    )
+def response_rate(wave: Wave, stage: Stage1 | None = None) -> ResponseRate:
+    """Invited, complete, partial and opted out. With ``stage``, the complete count comes from its
+    respondent rows (tallies ∪ tail) instead of counting a million response rows."""
+    if stage is None:
+        stage = read_stage1(wave)
+    complete = sum(int(row[4]) for row in stage.respondents if row[0] == "responses")
     return ResponseRate(
         invited=Invitation.objects.filter(wave=wave).count(),
-        complete=by_status.get(ResponseStatus.COMPLETE, 0),
-        partial=by_status.get(ResponseStatus.PARTIAL, 0),
+        complete=complete,
+        partial=Response.objects.filter(wave=wave, status=ResponseStatus.PARTIAL).count(),
         opted_out=Invitation.objects.filter(wave=wave, status=InvitationStatus.OPTED_OUT).count(),
     )
 
 
 def wave_results(wave: Wave, *, previous: Wave | None = None) -> WaveResults:
     """Every analysis the wave's questions allow, from stage-1 summaries of complete responses."""
-    kinds = set(wave.version.questions.values_list("kind", flat=True))
-    data: dict[str, Any] = {"wave": wave, "rate": response_rate(wave)}
+    stage = read_stage1(wave)
+    kinds = set(stage.kinds.values())
+    data: dict[str, Any] = {"wave": wave, "rate": response_rate(wave, stage)}
     if QuestionKind.KANO in kinds:
-        by_tier = kano_counts(wave, segment="tier")
+        by_tier = kano_counts(stage, segment="tier")
         if by_tier is not None:
-            data["kano"] = kano.analyze_counts(collapse_segments(by_tier))
+            data["kano"] = kano.analyze_counts(kano_counts(stage))  # type: ignore[arg-type]
             data["kano_by_tier"] = kano.analyze_counts(by_tier)
-            before = kano_counts(previous) if previous is not None else None
+            before = kano_counts(read_stage1(previous)) if previous is not None else None
             if before is not None:
                 data["previous"] = previous
                 data["comparison"] = kano.compare_waves(
@@ -315,12 +324,12 @@ def wave_results(wave: Wave, *, previous: Wave | None = None) -> WaveResults:
                     after_label=wave.name,
                 )
     if QuestionKind.SERVQUAL in kinds:
-        sums = servqual_sums(wave)
+        sums = servqual_sums(stage)
         data["servqual"] = servqual.analyze_sums(sums) if sums is not None else None
     levels: dict[str, satisfaction.LevelCounts] = {}
     for kind, (low, high) in SCALES.items():
         if kind in kinds:
-            counts = level_counts(wave, kind, low, high)
+            counts = level_counts(stage, kind, low, high)
             if counts is not None:
                 levels[kind] = counts
     data["levels"] = levels
@@ -335,15 +344,15 @@ def wave_results(wave: Wave, *, previous: Wave | None = None) -> WaveResults:
     for segment in SEGMENTS:
         for kind in (QuestionKind.SCALE_5, QuestionKind.SCALE_7):
             if kind in levels:
-                counts = level_counts(wave, kind, *SCALES[kind], segment=segment)
+                counts = level_counts(stage, kind, *SCALES[kind], segment=segment)
                 if counts is not None:
                     csat_by[segment] = csat_by.get(segment, ()) + satisfaction.csat(counts)
         if QuestionKind.NPS in levels:
-            counts = level_counts(wave, QuestionKind.NPS, 0, 10, segment=segment)
+            counts = level_counts(stage, QuestionKind.NPS, 0, 10, segment=segment)
             if counts is not None:
                 nps_by[segment] = satisfaction.nps(counts)
     data["csat_by_segment"] = csat_by
     data["nps_by_segment"] = nps_by
-    sums = ipa_sums(wave)
+    sums = ipa_sums(stage)
     data["ipa"] = ipa.analyze_sums(sums) if sums is not None else None
     return WaveResults(**data)
