@@ -163,3 +163,41 @@ def test_servqual_and_scale_results_are_identical_folded_or_not(org, quality, co
         for name in ("n", "sum_e", "sum_e2", "sum_p", "sum_p2", "sum_ep"):
             assert getattr(a, name) == pytest.approx(getattr(b, name), rel=1e-12)
     assert level_counts(read_stage1(wave), QuestionKind.SCALE_5, 1, 5) is None
+
+
+def test_the_job_folds_and_queues_itself_again(kano_wave):
+    from django_tasks_db.models import DBTaskResult
+
+    from qiwang.surveys.tasks import fold_survey_tallies
+
+    wave, questions = kano_wave
+    _store(wave, questions, [{"tier": "vip", "answers": [(2, 4, None)] * 3}] * 2, 0)
+
+    outcome = fold_survey_tallies.call(reschedule=True)
+
+    assert outcome == {"waves": 1, "responses": 2}
+    assert tallies.tail_size(wave) == 0
+    queued = DBTaskResult.objects.get()
+    assert queued.args_kwargs["kwargs"] == {"reschedule": True}
+    assert queued.run_after > timezone.now()
+
+
+def test_cli_folds_rebuilds_and_refuses_an_unknown_wave(kano_wave):
+    from typer.testing import CliRunner
+
+    from qiwang.cli import app
+
+    wave, questions = kano_wave
+    _store(wave, questions, [{"tier": "vip", "answers": [(2, 4, None)] * 3}] * 3, 0)
+    runner = CliRunner()
+
+    first = runner.invoke(app, ["surveys", "fold"])
+    again = runner.invoke(app, ["surveys", "fold", "--rebuild", "--wave", str(wave.pk)])
+    bad = runner.invoke(app, ["surveys", "fold", "--wave", "987654"])
+
+    assert first.exit_code == 0, first.output
+    assert "3" in first.output
+    assert again.exit_code == 0, again.output
+    assert set(AnswerTally.objects.filter(wave=wave).values_list("n", flat=True)) == {3}
+    assert bad.exit_code == 2
+    assert "987654" in bad.output

@@ -131,6 +131,8 @@ RATELIMIT_VIEW = "qiwang.core.views.rate_limited"
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 # Public survey pages (answers by token / open link): requests per address.
 QIWANG_SURVEY_RATE = os.environ.get("QIWANG_SURVEY_RATE", "10000/m" if MODE == "test" else "120/m")
+# Seconds between two runs of the survey fold job (qiwang surveys fold --enqueue --reschedule).
+QIWANG_SURVEY_FOLD_SECONDS = int(os.environ.get("QIWANG_SURVEY_FOLD_SECONDS", "60"))
 QIWANG_LOGIN_RATE = os.environ.get("QIWANG_LOGIN_RATE", "10000/m" if MODE == "test" else "10/m")
 
 # Product defaults, all overridable from the environment.
