@@ -413,3 +413,18 @@ def test_template_form_offers_the_allocation_for_servqual_only(org, quality):
         ("weight-empathy", "empathy"),
     ]
     assert version.questions.count() == 27
+
+
+def test_htmx_refusal_answers_with_the_list_and_the_message(org, quality):
+    instrument = make_instrument(quality, org.own, "csat_pulse")
+
+    response = _client(quality).post(
+        reverse("surveys:question_move", args=[instrument.pk, "overall"]),
+        {"direction": "up", "version": "1"},
+        HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 422  # swapped in by the page's htmx-config
+    assert "“overall” is already the first question." in response.content.decode()
+    assert 'name="htmx-config"' in response.content.decode()
