@@ -26,4 +26,5 @@ NAVIGATION = (
     NavItem("surveys", _("Surveys"), "surveys:list", Action.VIEW_SURVEYS),
     NavItem("complaints", _("Complaints"), "core:complaints", Action.VIEW_COMPLAINTS),
     NavItem("insights", _("Insights"), "core:insights", Action.VIEW_INSIGHTS),
+    NavItem("webhooks", _("Webhooks"), "webhooks:list", Action.MANAGE_WEBHOOKS),
 )

@@ -133,6 +133,11 @@ SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 QIWANG_SURVEY_RATE = os.environ.get("QIWANG_SURVEY_RATE", "10000/m" if MODE == "test" else "120/m")
 # Seconds between two runs of the survey fold job (qiwang surveys fold --enqueue --reschedule).
 QIWANG_SURVEY_FOLD_SECONDS = int(os.environ.get("QIWANG_SURVEY_FOLD_SECONDS", "60"))
+# Outbound webhooks (ADR 0009): https to public addresses only, unless these are switched on
+# (a test bed, or a receiver inside the company network).
+QIWANG_WEBHOOK_ALLOW_HTTP = config.env_bool("QIWANG_WEBHOOK_ALLOW_HTTP", default=False)
+QIWANG_WEBHOOK_ALLOW_PRIVATE = config.env_bool("QIWANG_WEBHOOK_ALLOW_PRIVATE", default=False)
+QIWANG_WEBHOOK_TIMEOUT = float(os.environ.get("QIWANG_WEBHOOK_TIMEOUT", "5"))
 QIWANG_LOGIN_RATE = os.environ.get("QIWANG_LOGIN_RATE", "10000/m" if MODE == "test" else "10/m")
 
 # Product defaults, all overridable from the environment.

@@ -92,6 +92,22 @@ def close_the_loop(
 #: rolled back with the response.
 COMPLETION_HOOKS: list[CompletionHook] = []
 
+#: Cheap predicates, one per app with a completion hook: "may my hook write anything for a
+#: response of this branch?" (webhooks: does an endpoint cover the branch — a cached set, no
+#: query). The one-statement submission path (qiwang.surveys.submission) is taken only when
+#: every predicate says no and no follow-up is due; otherwise the response is stored in a
+#: transaction that runs the hooks.
+COMPLETION_INTEREST: list[Callable[[int], bool]] = []
+
+
+def needs_hooks(response: Response, wave: Wave, answers: Iterable[tuple[Question, Answer]]) -> bool:
+    """Whether completing ``response`` writes anything besides the response itself."""
+    if any(interested(response.branch_id) for interested in COMPLETION_INTEREST):
+        return True
+    if not wave.follow_up_rule or response.customer_id is None:
+        return False
+    return follow_up_reason(wave, answers) is not None
+
 
 def response_completed(
     response: Response, wave: Wave, answers: Iterable[tuple[Question, Answer]]

@@ -21,7 +21,7 @@ from django_ratelimit.decorators import ratelimit
 from qiwang.errors import ServiceError
 from qiwang.surveys.choices import QuestionKind, ResponseStatus
 from qiwang.surveys.models import Answer, Question, Response, Wave
-from qiwang.surveys.presentation import scale_labels
+from qiwang.surveys.presentation import question_pages, scale_labels
 from qiwang.surveys.responding import (
     IMPORTANCE_RANGE,
     PAIRED,
@@ -48,7 +48,8 @@ limited = ratelimit(key="ip", rate=_rate, method=ratelimit.ALL, block=True)
 
 
 def _pages(questions: list[Question]) -> list[list[Question]]:
-    return [questions[i : i + PAGE_SIZE] for i in range(0, len(questions), PAGE_SIZE)] or [[]]
+    # An allocation block stays on one page: its points must add up to 100 together.
+    return question_pages(questions, PAGE_SIZE)
 
 
 def _raw_from_post(request: HttpRequest, questions: list[Question]) -> dict[str, dict[str, Any]]:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from qiwang.errors import ServiceError
 from qiwang.surveys.choices import InvitationStatus, QuestionKind, ResponseStatus
-from qiwang.surveys.loop import close_the_loop
+from qiwang.surveys.loop import response_completed
 from qiwang.surveys.models import Answer, Invitation, Question, Response, Wave
 from qiwang.surveys.services import token_digest
 
@@ -285,7 +285,7 @@ def save_answers(
             locked.submitted_at = now
             locked.save(update_fields=["status", "submitted_at"])
             by_pk = {question.pk: question for question in all_questions}
-            close_the_loop(
+            response_completed(
                 locked,
                 wave,
                 [(by_pk[pk], answer) for pk, answer in answered.items() if pk in by_pk],

@@ -20,7 +20,7 @@ from django.db import connection
 
 from qiwang.accounts.models import Branch
 from qiwang.analysis import ipa, kano, satisfaction, servqual
-from qiwang.surveys import tallies
+from qiwang.surveys import tallies, weights
 from qiwang.surveys.choices import InvitationStatus, QuestionKind, ResponseStatus
 from qiwang.surveys.models import Invitation, Question, Response, Wave
 from qiwang.surveys.tallies import EMPTY
@@ -269,6 +269,8 @@ class WaveResults:
     comparison: kano.KanoComparison | None = None
     previous: Wave | None = None
     servqual: servqual.ServqualResult | None = None
+    weights: tuple[servqual.DimensionWeight, ...] = ()
+    weighted_servqual: servqual.GapStatistic | None = None
     levels: dict[str, satisfaction.LevelCounts] = field(default_factory=dict)
     csat: tuple[satisfaction.CsatResult, ...] = ()
     csat_by_segment: dict[str, tuple[satisfaction.CsatResult, ...]] = field(default_factory=dict)
@@ -323,9 +325,16 @@ def wave_results(wave: Wave, *, previous: Wave | None = None) -> WaveResults:
                     before_label=previous.name,  # type: ignore[union-attr]
                     after_label=wave.name,
                 )
-    if QuestionKind.SERVQUAL in kinds:
+    if QuestionKind.SERVQUAL in kinds or QuestionKind.ALLOCATION in kinds:
         sums = servqual_sums(stage)
         data["servqual"] = servqual.analyze_sums(sums) if sums is not None else None
+        # The 100-point allocation (weights.py): mean weights and the weighted SERVQUAL score.
+        allocation = weights.weighted_servqual(wave, sums)
+        if allocation is not None:
+            data["weights"] = allocation.weights
+            data["weighted_servqual"] = allocation.weighted_servqual
+            if allocation.servqual is not None:
+                data["servqual"] = allocation.servqual
     levels: dict[str, satisfaction.LevelCounts] = {}
     for kind, (low, high) in SCALES.items():
         if kind in kinds:

@@ -8,9 +8,13 @@ the usual case — this path stores it with:
 2. the version's questions from a per-process cache (versions are frozen once a wave uses them,
    ADR 0007, so a cached copy can never be stale; the key includes the version's creation time so
    a reused primary key in another database or test never hits an old entry);
-3. ``INSERT … ON CONFLICT (submission_key) DO NOTHING RETURNING id`` for the response, already
-   complete; one multi-row ``INSERT`` for its answers; one ``UPDATE`` of the invitation — in one
-   transaction, so a response is never stored without its answers.
+3. on PostgreSQL, when completing the response writes nothing else (no follow-up due, no
+   webhook endpoint covering the branch: :func:`qiwang.surveys.loop.needs_hooks`), ONE prepared
+   statement — data-modifying CTEs inserting the response ``ON CONFLICT (submission_key) DO
+   NOTHING``, its answers and the invitation's new status — one round trip, one implicit
+   transaction; otherwise the same three statements in one Django transaction that then runs
+   :func:`qiwang.surveys.loop.response_completed`. A response is never stored without its
+   answers.
 
 When the ``INSERT`` finds the submission key taken (a retry, or a partial response saved page by
 page), nothing was written and the caller takes the general path of
@@ -32,7 +36,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from qiwang.surveys.choices import InvitationStatus, ResponseStatus
-from qiwang.surveys.loop import close_the_loop, follow_up_reason
+from qiwang.surveys.loop import needs_hooks, response_completed
 from qiwang.surveys.models import Answer, Invitation, Question, Response, Wave
 from qiwang.surveys.responding import SaveResult, TokenNotFound, validate_page
 from qiwang.surveys.services import token_digest
@@ -156,13 +160,6 @@ def _one_statement() -> str:
     )
 
 
-def _needs_hooks(response: Response, wave: Wave, answers: list[tuple[Question, Answer]]) -> bool:
-    """Whether completing this response writes anything besides itself (a follow-up task)."""
-    if not wave.follow_up_rule or response.customer_id is None:
-        return False
-    return follow_up_reason(wave, answers) is not None
-
-
 def _as_json(answers: list[Answer]) -> str:
     return json.dumps(
         [
@@ -220,7 +217,7 @@ def submit_at_once(
         now,
         now,
     ]
-    if connection.vendor == "postgresql" and not _needs_hooks(response, wave, pairs):
+    if connection.vendor == "postgresql" and not needs_hooks(response, wave, pairs):
         row = _fetchone(
             _one_statement(),
             [*head, _as_json(answers), InvitationStatus.RESPONDED, now, invitation.pk],
@@ -259,5 +256,5 @@ def submit_at_once(
             " WHERE id = %s",
             [InvitationStatus.RESPONDED, now, invitation.pk],
         )
-        close_the_loop(response, wave, pairs)
+        response_completed(response, wave, pairs)
     return SaveResult(response, len(answers), True)

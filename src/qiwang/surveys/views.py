@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from qiwang.accounts.permissions import Action, can, require
 from qiwang.errors import ServiceError
-from qiwang.surveys import exports, imports
+from qiwang.surveys import exports
 from qiwang.surveys.choices import WaveStatus
 from qiwang.surveys.forms import DIMENSION_SUGGESTIONS, QuestionForm, TemplateForm, WaveForm
 from qiwang.surveys.models import Instrument, Wave
@@ -398,54 +398,3 @@ def wave_export(request: HttpRequest, wave_id: int) -> HttpResponse:
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="wave-{wave.pk}-{what}.{extension}"'
     return response
-
-
-def _mapping(text: str) -> dict[str, str]:
-    """``file column = wave column`` per line (either side may be quoted loosely)."""
-    pairs = {}
-    for line in text.splitlines():
-        if "=" in line:
-            left, right = line.split("=", 1)
-            pairs[left.strip().strip('"')] = right.strip().strip('"')
-    return pairs
-
-
-@login_required
-def wave_import(request: HttpRequest, wave_id: int) -> HttpResponse:
-    """Import responses from CSV / XLSX: dry run first, then import; all or nothing."""
-    wave = _visible_wave(request, wave_id)
-    require(request.user, Action.CHANGE_SURVEYS, wave)
-    report = error = None
-    mapping_text = request.POST.get("mapping", "")
-    status = 200
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            error = ServiceError(_("Choose a file to import."), field="file")
-        else:
-            try:
-                report = imports.import_responses(
-                    actor=request.user,
-                    wave=wave,
-                    content=upload.read(),
-                    filename=upload.name,
-                    mapping=_mapping(mapping_text),
-                    dry_run=request.POST.get("action") != "import",
-                )
-            except ServiceError as failure:
-                error = failure
-        if error is not None or (report is not None and report.errors):
-            status = 409 if error is not None and error.status_code == 409 else 422
-    columns = exports.question_columns(list(wave.version.questions.order_by("position")))
-    return render(
-        request,
-        "surveys/import.html",
-        {
-            "wave": wave,
-            "report": report,
-            "error": error,
-            "mapping": mapping_text,
-            "columns": columns,
-        },
-        status=status,
-    )

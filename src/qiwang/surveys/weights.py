@@ -27,7 +27,6 @@ from django.db import connection
 from django.db.models import Count, F, Sum
 
 from qiwang.analysis import servqual
-from qiwang.analysis._servqual import WeightSums
 from qiwang.surveys.choices import QuestionKind, ResponseStatus
 from qiwang.surveys.models import Answer, Question, Response, Wave
 from qiwang.surveys.responding import ALLOCATION_TOTAL
@@ -40,7 +39,7 @@ def _dimension_order(dimension: str) -> tuple[int, str]:
     return (order.get(dimension, len(order)), dimension)
 
 
-def allocation_sums(wave: Wave) -> WeightSums | None:
+def allocation_sums(wave: Wave) -> servqual.WeightSums | None:
     """Count and sum of the points per dimension over the complete responses: one GROUP BY.
 
     Returns ``None`` when the wave has no allocation answers.
@@ -62,7 +61,7 @@ def allocation_sums(wave: Wave) -> WeightSums | None:
     if not rows:
         return None
     rows.sort(key=lambda row: _dimension_order(row["dimension"]))
-    return WeightSums(
+    return servqual.WeightSums(
         keys=tuple((None, str(row["dimension"])) for row in rows),
         n=np.array([row["n"] for row in rows], dtype=np.int64),
         total=np.array([row["points"] for row in rows], dtype=np.float64),

@@ -11,8 +11,11 @@ class WebhooksConfig(AppConfig):
         # Surveys never import this app: it hooks itself into the surveys' explicit registries.
         from qiwang.surveys import loop
         from qiwang.webhooks import hooks
+        from qiwang.webhooks.services import covers
 
         if hooks.survey_response_completed not in loop.COMPLETION_HOOKS:
             loop.COMPLETION_HOOKS.append(hooks.survey_response_completed)
         if hooks.survey_follow_up_created not in loop.FOLLOW_UP_HOOKS:
             loop.FOLLOW_UP_HOOKS.append(hooks.survey_follow_up_created)
+        if covers not in loop.COMPLETION_INTEREST:
+            loop.COMPLETION_INTEREST.append(covers)

@@ -59,11 +59,11 @@ USER_AGENT = "Qiwang-Webhooks/1"
 
 
 def _flag(name: str) -> bool:
-    return bool(getattr(settings, name, False))
+    return bool(getattr(settings, name))
 
 
 def _timeout() -> float:
-    return float(getattr(settings, "QIWANG_WEBHOOK_TIMEOUT", 5.0))
+    return float(settings.QIWANG_WEBHOOK_TIMEOUT)
 
 
 # --- which branches have endpoints: a per-process cache -------------------------------------
@@ -114,6 +114,12 @@ def _current_coverage() -> _Coverage:
             if coverage is None or coverage.expires <= time.monotonic():
                 coverage = _coverage = _load_coverage()
     return coverage
+
+
+def covers(branch_id: int) -> bool:
+    """Whether an active endpoint may hear about events of ``branch_id`` (the cached set: no
+    query; the same staleness as :func:`emit`)."""
+    return branch_id in _current_coverage().covered
 
 
 def _ancestors(coverage: _Coverage, branch_id: int) -> list[int]:
