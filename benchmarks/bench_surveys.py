@@ -1,21 +1,24 @@
 """Benchmark: survey responses over HTTP, and the results page of a 1-million-response wave.
 
 Part 1 — **throughput**: a real server (gunicorn, several sync workers) on PostgreSQL; a separate
-load process (a bounded ``httpx`` asyncio client) submits complete answers by invitation token to
-``POST /api/surveys/respond/{token}`` (the same code path as the phone pages' final submit). Prints
-sustained responses/s, p50 / p99 latency, and the count stored vs sent (must be equal). Every token
-is submitted twice in a second round to show that retries change nothing.
+load process (a bounded asyncio client on raw streams, cheap per request) submits complete answers
+by invitation token to ``POST /api/surveys/respond/{token}`` (the one-request path of
+:mod:`qiwang.surveys.submission`). Prints sustained responses/s, p50 / p99 latency, and the count
+stored vs sent (must be equal); then every token again (retries change nothing). Baseline in the
+same run and server: ``GET /health/`` (Django, middleware, one ``SELECT 1``) — the ceiling any
+request of this server can reach on this machine.
 
 Part 2 — **results at scale**: inserts a wave of ``--million`` × 1,000,000 complete Kano responses
-(8 attributes, so 8 answers each) with ``INSERT … SELECT generate_series``, then times
-:func:`qiwang.surveys.results.wave_results` (stage 1 GROUP BY in PostgreSQL + stage 2 in numpy),
-against a baseline in the same process: reading the same answers into pandas and running
-``qiwang.analysis.kano.count_answers`` on them.
+(8 attributes, so 8 answers each) with ``INSERT … SELECT generate_series``, times
+:func:`qiwang.surveys.results.wave_results` with nothing folded, folds (ADR 0008), times it again,
+adds ``--tail`` unfolded responses and times it once more; baseline in the same process: reading
+the answers into pandas and running ``qiwang.analysis.kano.count_answers`` on them.
 
 Usage (PostgreSQL only; it creates and drops its own rows in the given database)::
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/qh4 .venv/bin/python benchmarks/bench_surveys.py \\
-        [--responses 5000] [--workers 4] [--concurrency 32] [--million 1]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/qbench .venv/bin/python \
+        benchmarks/bench_surveys.py [--responses 20000] [--workers 4] [--concurrency 16] \
+        [--million 1] [--tail 10000]
 
 Not a test: nothing is asserted; figures are printed and recorded in docs/benchmarks.md.
 """
@@ -48,32 +51,52 @@ ANSWERS = {
 
 LOAD_CLIENT = r"""
 import asyncio, json, sys, time
-import httpx
 
-async def main(base, tokens, concurrency, answers):
+# A bounded asyncio client on raw streams: HTTP/1.1 with Connection: close (gunicorn's sync
+# workers close after each response anyway). Much cheaper per request than an HTTP library, so
+# more of the 2 cores is left to the server being measured. Every request is sent exactly once
+# and awaited; a connection error counts as status 0.
+
+async def one(host, port, request):
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(request)
+    await writer.drain()
+    data = await reader.read()
+    writer.close()
+    return int(data[9:12]) if data.startswith(b"HTTP/1.") else 0
+
+async def main(spec):
+    host, port, concurrency = spec["host"], spec["port"], spec["concurrency"]
+    body = json.dumps(spec["body"]).encode() if spec["body"] is not None else b""
+    requests = []
+    for path in spec["paths"]:
+        head = (
+            f"{spec['method']} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        requests.append(head.encode() + body)
     latencies, statuses = [], {}
     queue = asyncio.Queue()
-    for token in tokens:
-        queue.put_nowait(token)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
-        async def worker():
-            while True:
-                try:
-                    token = queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
-                started = time.perf_counter()
-                response = await client.post(f"/api/surveys/respond/{token}", json={"answers": answers})
-                latencies.append(time.perf_counter() - started)
-                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
+    for request in requests:
+        queue.put_nowait(request)
+
+    async def worker():
+        while not queue.empty():
+            request = queue.get_nowait()
+            started = time.perf_counter()
+            try:
+                status = await one(host, port, request)
+            except OSError:
+                status = 0
+            latencies.append(time.perf_counter() - started)
+            statuses[status] = statuses.get(status, 0) + 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
     print(json.dumps({"elapsed": elapsed, "latencies": latencies, "statuses": statuses}))
 
-spec = json.load(sys.stdin)
-asyncio.run(main(spec["base"], spec["tokens"], spec["concurrency"], spec["answers"]))
+asyncio.run(main(json.load(sys.stdin)))
 """
 
 
@@ -168,8 +191,15 @@ def _cleanup(branch) -> None:  # type: ignore[no-untyped-def]
     branch.delete()
 
 
-def _load(base: str, tokens: list[str], concurrency: int) -> dict:
-    spec = {"base": base, "tokens": tokens, "concurrency": concurrency, "answers": ANSWERS}
+def _load(port: int, paths: list[str], concurrency: int, *, method="POST", body=ANSWERS) -> dict:
+    spec = {
+        "host": "127.0.0.1",
+        "port": port,
+        "paths": paths,
+        "concurrency": concurrency,
+        "method": method,
+        "body": {"answers": body, "submit": True} if body is not None else None,
+    }
     result = subprocess.run(
         [sys.executable, "-c", LOAD_CLIENT],
         input=json.dumps(spec),
@@ -183,6 +213,17 @@ def _load(base: str, tokens: list[str], concurrency: int) -> dict:
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def _report(name: str, run: dict) -> float:
+    latencies = run["latencies"]
+    rate = len(latencies) / run["elapsed"]
+    print(
+        f"{name}: {len(latencies)} requests in {run['elapsed']:.2f} s = {rate:.0f}/s; "
+        f"p50 {1000 * statistics.median(latencies):.1f} ms, "
+        f"p99 {1000 * _percentile(latencies, 0.99):.1f} ms; statuses {run['statuses']}"
+    )
+    return rate
 
 
 def throughput(args: argparse.Namespace) -> None:
@@ -210,32 +251,33 @@ def throughput(args: argparse.Namespace) -> None:
         cwd=ROOT,
         start_new_session=True,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
         import httpx
 
-        for _ in range(100):
+        for _ in range(150):
             try:
-                if httpx.get(base + "/health/", timeout=1).status_code == 200:
+                if httpx.get(f"http://127.0.0.1:{port}/health/", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        first = _load(base, tokens, args.concurrency)
-        retry = _load(base, tokens, args.concurrency)
+        paths = [f"/api/surveys/respond/{token}" for token in tokens]
+        # Warm every worker (imports, connections, prepared statements) on a few tokens that
+        # are then part of the retry round, not of the first.
+        warm, paths = paths[: 20 * args.workers], paths[20 * args.workers :]
+        _load(port, warm, args.concurrency)
+        health = _load(port, ["/health/"] * len(paths), args.concurrency, method="GET", body=None)
+        first = _load(port, paths, args.concurrency)
+        retry = _load(port, warm + paths, args.concurrency)
         stored = Response.objects.filter(wave=wave, status="complete").count()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    for name, run in (("first submission", first), ("retry of every token", retry)):
-        latencies = run["latencies"]
-        print(
-            f"{name}: {len(latencies)} requests in {run['elapsed']:.2f} s = "
-            f"{len(latencies) / run['elapsed']:.0f} responses/s; "
-            f"p50 {1000 * statistics.median(latencies):.1f} ms, "
-            f"p99 {1000 * _percentile(latencies, 0.99):.1f} ms; statuses {run['statuses']}"
-        )
-    print(f"sent {len(tokens)} distinct responses (twice each), stored {stored} complete responses")
+    baseline = _report("baseline: GET /health/ (one SELECT 1)", health)
+    rate = _report("first submission of each token", first)
+    _report("retry of every token", retry)
+    print(f"submissions / health checks in the same run: {rate / baseline:.2f}")
+    print(f"sent {len(tokens)} distinct responses (then each again), stored {stored} complete")
     _cleanup(branch)
 
 
@@ -244,6 +286,7 @@ def results_at_scale(args: argparse.Namespace) -> None:
     from django.db import connection, transaction
 
     from qiwang.analysis import kano
+    from qiwang.surveys import tallies
     from qiwang.surveys.models import Answer, Response
     from qiwang.surveys.results import wave_results
 
@@ -257,38 +300,58 @@ def results_at_scale(args: argparse.Namespace) -> None:
     wave.save(update_fields=["version"])
     questions = list(wave.version.questions.filter(kind="kano").values_list("pk", flat=True))
     n = int(args.million * 1_000_000)
+
+    def insert(count: int, first: int) -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"""INSERT INTO {Response._meta.db_table}
+                    (wave_id, branch_id, tier, submission_key, status, source, started_at,
+                     submitted_at)
+                    SELECT %s, %s, (ARRAY['vip','important','high_quality','general'])[1 + g %% 4],
+                           'bench-' || %s || '-' || g, 'complete', 'bench', now(), now()
+                    FROM generate_series(%s, %s) AS g""",  # noqa: S608 - table name from the model
+                [wave.pk, branch.pk, wave.pk, first, first + count - 1],
+            )
+            cursor.execute(
+                f"""INSERT INTO {Answer._meta.db_table}
+                    (response_id, question_id, value, second, importance, text)
+                    SELECT r.id, q.id, 1 + (r.id * 7 + q.id * 3) %% 5, 1 + (r.id * 11 + q.id) %% 5,
+                           1 + (r.id + q.id) %% 5, ''
+                    FROM {Response._meta.db_table} r CROSS JOIN unnest(%s::bigint[]) AS q(id)
+                    WHERE r.wave_id = %s AND r.tally_batch IS NULL""",  # noqa: S608
+                [questions, wave.pk],
+            )
+            cursor.execute(f"ANALYZE {Answer._meta.db_table}")
+            cursor.execute(f"ANALYZE {Response._meta.db_table}")
+
     started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"""INSERT INTO {Response._meta.db_table}
-                (wave_id, branch_id, tier, submission_key, status, source, started_at, submitted_at)
-                SELECT %s, %s, (ARRAY['vip','important','high_quality','general'])[1 + g %% 4],
-                       'bench-' || %s || '-' || g, 'complete', 'bench', now(), now()
-                FROM generate_series(1, %s) AS g""",  # noqa: S608 - table name from the model
-            [wave.pk, branch.pk, wave.pk, n],
-        )
-        cursor.execute(
-            f"""INSERT INTO {Answer._meta.db_table} (response_id, question_id, value, second, importance, text)
-                SELECT r.id, q.id, 1 + (r.id * 7 + q.id * 3) %% 5, 1 + (r.id * 11 + q.id) %% 5,
-                       1 + (r.id + q.id) %% 5, ''
-                FROM {Response._meta.db_table} r CROSS JOIN unnest(%s::bigint[]) AS q(id)
-                WHERE r.wave_id = %s""",  # noqa: S608 - table names from the models
-            [questions, wave.pk],
-        )
-        cursor.execute(f"ANALYZE {Answer._meta.db_table}")
-        cursor.execute(f"ANALYZE {Response._meta.db_table}")
+    insert(n, 1)
     print(
-        f"inserted {n:,} responses × {len(questions)} Kano answers in {time.perf_counter() - started:.1f} s"
+        f"inserted {n:,} responses × {len(questions)} Kano answers "
+        f"in {time.perf_counter() - started:.1f} s"
     )
-    times = []
-    for _ in range(args.repeat):
-        started = time.perf_counter()
-        result = wave_results(wave)
-        times.append(time.perf_counter() - started)
+
+    def timed() -> tuple[float, object]:
+        times = []
+        for _ in range(args.repeat):
+            begun = time.perf_counter()
+            result = wave_results(wave)
+            times.append(time.perf_counter() - begun)
+        return statistics.median(times), result
+
+    unfolded, result = timed()
+    print(f"wave_results, nothing folded (all {n:,} in the live tail): {unfolded * 1000:.0f} ms")
+    started = time.perf_counter()
+    folded_count = tallies.fold_wave(wave).responses
+    print(f"fold of {folded_count:,} responses: {time.perf_counter() - started:.1f} s")
+    folded, result = timed()
+    print(f"wave_results, all folded: median {folded * 1000:.1f} ms over {args.repeat} runs")
+    tail = args.tail
+    insert(tail, n + 1)
+    with_tail, result_tail = timed()
     print(
-        f"wave_results (stage 1 in PostgreSQL + stage 2): median {1000 * statistics.median(times):.0f} ms "
-        f"over {args.repeat} runs; {result.rate.complete:,} responses, "
-        f"{len(result.kano.attributes)} attributes"
+        f"wave_results, folded + a live tail of {tail:,} responses: "
+        f"median {with_tail * 1000:.1f} ms; {result_tail.rate.complete:,} responses"
     )
     started = time.perf_counter()
     rows = Answer.objects.filter(response__wave=wave, question__kind="kano").values_list(
@@ -300,11 +363,11 @@ def results_at_scale(args: argparse.Namespace) -> None:
     )
     baseline_time = time.perf_counter() - started
     same = [(a.attribute, a.counts) for a in baseline.attributes] == [
-        (a.attribute, a.counts) for a in result.kano.attributes
+        (a.attribute, a.counts) for a in result_tail.kano.attributes
     ]
     print(
-        f"baseline (rows into pandas, count_answers, analyze_counts): {baseline_time * 1000:.0f} ms "
-        f"= {baseline_time / statistics.median(times):.1f}× the database path; "
+        f"baseline (rows into pandas, count_answers, analyze_counts): {baseline_time * 1000:.0f} ms"
+        f" = {baseline_time / with_tail:.0f}× the folded page with its tail; "
         f"same counts and categories: {same}"
     )
     with connection.cursor() as cursor:
@@ -323,6 +386,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--million", type=float, default=1.0)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--tail", type=int, default=10_000, help="Unfolded responses on top.")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-results", action="store_true")
     args = parser.parse_args()

@@ -21,11 +21,24 @@ from qiwang.accounts.permissions import Action, require
 from qiwang.customers.choices import Tier
 from qiwang.errors import ServiceError
 from qiwang.project.api import ERRORS, WRITE_ERRORS
-from qiwang.surveys.choices import FollowUpRule, InvitationChannel, ResponseStatus, Template
+from qiwang.surveys.choices import (
+    FollowUpRule,
+    InvitationChannel,
+    QuestionKind,
+    ResponseStatus,
+    Template,
+)
 from qiwang.surveys.models import Instrument, InstrumentVersion, Question, Response, Wave
 from qiwang.surveys.responding import TokenNotFound, WaveClosed, save_answers, start_response
 from qiwang.surveys.results import wave_results
-from qiwang.surveys.services import create_instrument_from_template, create_wave, send_wave
+from qiwang.surveys.services import (
+    add_question,
+    create_instrument_from_template,
+    create_wave,
+    move_question,
+    remove_question,
+    send_wave,
+)
 from qiwang.surveys.submission import TokenTarget, resolve_token, submit_at_once, version_questions
 
 router = Router(tags=["surveys"])
@@ -72,6 +85,30 @@ class InstrumentIn(Schema):
     template: Template
     branch_id: int
     name: str = Field(default="", max_length=120)
+    allocation: bool = Field(
+        default=False, description="SERVQUAL template only: add the 100-point allocation block."
+    )
+
+
+class QuestionIn(Schema):
+    kind: QuestionKind
+    text_zh: str
+    text_en: str = ""
+    attribute: str = Field(default="", description="Analysis key; made from the wording if empty.")
+    dimension: str = ""
+    options: list[list[str]] = Field(
+        default_factory=list, description="Choice questions: [[value, 中文, English], …]"
+    )
+    is_required: bool = True
+    asks_importance: bool = False
+    expected_version: int | None = Field(
+        default=None, description="Refuse (409) if the instrument has moved past this version."
+    )
+
+
+class MoveIn(Schema):
+    direction: str = Field(description='"up" or "down"')
+    expected_version: int | None = None
 
 
 class WaveOut(Schema):
@@ -209,9 +246,66 @@ def post_instrument(request: HttpRequest, payload: InstrumentIn):
     require(request.user, Action.CHANGE_SURVEYS)
     branch = get_object_or_404(Branch.objects.for_user(request.user), pk=payload.branch_id)
     instrument = create_instrument_from_template(
-        actor=request.user, template=payload.template, branch=branch, name=payload.name
+        actor=request.user,
+        template=payload.template,
+        branch=branch,
+        name=payload.name,
+        allocation=payload.allocation,
     )
     return Status(201, instrument)
+
+
+def _changeable_instrument(request: HttpRequest, instrument_id: int) -> Instrument:
+    require(request.user, Action.CHANGE_SURVEYS)
+    return get_object_or_404(Instrument.objects.for_user(request.user), pk=instrument_id)
+
+
+@router.post(
+    "/instruments/{instrument_id}/questions",
+    response={201: InstrumentDetailOut, **WRITE_ERRORS},
+    summary="Add a question at the end (a new version if a wave uses the latest one)",
+)
+def post_question(request: HttpRequest, instrument_id: int, payload: QuestionIn):
+    instrument = _changeable_instrument(request, instrument_id)
+    data = payload.dict()
+    expected = data.pop("expected_version")
+    add_question(actor=request.user, instrument=instrument, data=data, expected_version=expected)
+    return Status(201, instrument)
+
+
+@router.post(
+    "/instruments/{instrument_id}/questions/{attribute}/move",
+    response={200: InstrumentDetailOut, **WRITE_ERRORS},
+    summary="Move a question up or down",
+)
+def post_question_move(request: HttpRequest, instrument_id: int, attribute: str, payload: MoveIn):
+    instrument = _changeable_instrument(request, instrument_id)
+    move_question(
+        actor=request.user,
+        instrument=instrument,
+        attribute=attribute,
+        direction=payload.direction,
+        expected_version=payload.expected_version,
+    )
+    return instrument
+
+
+@router.delete(
+    "/instruments/{instrument_id}/questions/{attribute}",
+    response={200: InstrumentDetailOut, **WRITE_ERRORS},
+    summary="Remove a question",
+)
+def delete_question(
+    request: HttpRequest, instrument_id: int, attribute: str, expected_version: int | None = None
+):
+    instrument = _changeable_instrument(request, instrument_id)
+    remove_question(
+        actor=request.user,
+        instrument=instrument,
+        attribute=attribute,
+        expected_version=expected_version,
+    )
+    return instrument
 
 
 def _waves(request: HttpRequest):  # type: ignore[no-untyped-def]

@@ -90,9 +90,11 @@ def _token_sql() -> str:
 
 
 def _fetchone(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
-    """Run a hot-path statement. On PostgreSQL through a server-side-binding psycopg cursor with
-    ``prepare=True``: the statement is parsed and planned once per connection, not per request
-    (Django's own cursors bind on the client and cannot prepare). Same transaction as Django's."""
+    """Run a hot-path statement. On PostgreSQL through a server-side-binding psycopg cursor, which
+    psycopg prepares after a few executions of the same text (``prepare_threshold``): the
+    statement is then parsed and planned once per connection, not per request. Django's own
+    cursors bind on the client and cannot prepare. Wrapped by Django, so the statement joins
+    Django's transaction and shows in query logs and tests' query counts."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -100,8 +102,14 @@ def _fetchone(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
     import psycopg
 
     connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
+    raw = psycopg.Cursor(connection.connection)
+    cursor = (
+        connection.make_debug_cursor(raw)
+        if connection.queries_logged
+        else connection.make_cursor(raw)
+    )
+    with cursor:
+        cursor.execute(sql, params)
         return cursor.fetchone()
 
 

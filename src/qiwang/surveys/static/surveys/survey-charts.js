@@ -8,6 +8,9 @@
   function pad(sign) {
     return function (v) { var span = Math.max(v.max - v.min, 0.2); return Math.round(10 * (sign < 0 ? v.min - span * 0.15 : v.max + span * 0.15)) / 10; };
   }
+  // Clustered attributes: move overlapping labels apart, hide what still collides (the tooltip
+  // and hovering show every name).
+  var LABEL_LAYOUT = { moveOverlap: "shiftY", hideOverlap: true };
   function scatter(id, points, xName, yName, colourOf, extra) {
     var chart = QiwangCharts.init(id);
     if (!chart) return;
@@ -18,7 +21,7 @@
       yAxis: { type: "value", name: yName, nameTextStyle: { align: "left" }, min: pad(-1), max: pad(1) },
       series: [{ type: "scatter", symbolSize: 12, data: points,
         itemStyle: { color: function (p) { return colourOf ? colourOf(p.data) : palette[0]; } },
-        label: { show: true, position: "right", formatter: function (p) { return p.data[2]; }, fontSize: 11 } }]
+        label: { show: true, position: "right", formatter: function (p) { return p.data[2]; }, fontSize: 11 }, labelLayout: LABEL_LAYOUT, emphasis: { label: { show: true } } }]
     }, extra || {}));
   }
   if (data.betterWorse) {
@@ -31,7 +34,7 @@
   }
   if (data.continuous) scatter("chart-continuous", data.continuous, L.dysfunctional, L.functional, null, {
     series: [{ type: "scatter", data: data.continuous, symbolSize: function (d) { return 6 + 3 * (d[3] || 3); },
-      itemStyle: { color: palette[2] }, label: { show: true, position: "right", formatter: function (p) { return p.data[2]; }, fontSize: 11 },
+      itemStyle: { color: palette[2] }, label: { show: true, position: "right", formatter: function (p) { return p.data[2]; }, fontSize: 11 }, labelLayout: LABEL_LAYOUT, emphasis: { label: { show: true } },
       markLine: { silent: true, symbol: "none", lineStyle: { color: "#94a3b8" }, data: [{ xAxis: 2 }, { yAxis: 2 }] } }]
   });
   function gapBar(id, pairs) {
@@ -70,7 +73,7 @@
   }
   if (data.ipa) scatter("chart-ipa", data.ipa.points, L.performance, L.importance, null, {
     series: [{ type: "scatter", symbolSize: 12, data: data.ipa.points, itemStyle: { color: palette[1] },
-      label: { show: true, position: "right", formatter: function (p) { return p.data[2]; }, fontSize: 11 },
+      label: { show: true, position: "right", formatter: function (p) { return p.data[2]; }, fontSize: 11 }, labelLayout: LABEL_LAYOUT, emphasis: { label: { show: true } },
       markLine: { silent: true, symbol: "none", lineStyle: { color: "#94a3b8" }, data: [{ xAxis: data.ipa.x }, { yAxis: data.ipa.y }] } }]
   });
 })();
