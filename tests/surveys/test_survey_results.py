@@ -216,6 +216,9 @@ def test_results_page_shows_every_analysis_of_the_demo(demo, client):
     assert 'data-testid="breakdown-table"' in pulse.content.decode()
     assert "chart-ipa" in pulse.content.decode()
     assert 'data-testid="servqual-table"' in gaps.content.decode()
+    # The demo's SERVQUAL wave asks the 100-point allocation: weights and the weighted score.
+    assert 'data-testid="weighted-servqual"' in gaps.content.decode()
+    assert 'data-testid="allocation-table"' in gaps.content.decode()
 
 
 def test_tier_segments_add_up_to_the_unsegmented_counts(demo):

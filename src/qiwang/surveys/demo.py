@@ -90,8 +90,10 @@ def _clip(value: float, low: int, high: int) -> int:
 def _answer_maker(
     questions: Sequence[Question], wave: DemoWave, rng: random.Random
 ) -> Callable[[Customer], list[Answer]]:
+    allocation = [q for q in questions if q.kind == QuestionKind.ALLOCATION]
+
     def make(customer: Customer) -> list[Answer]:
-        answers = []
+        answers = _allocation_answers(allocation, rng)
         mood = rng.gauss(0, 0.6) + (0.3 if customer.tier in ("vip", "important") else 0.0)
         for question in questions:
             kind = question.kind
@@ -135,6 +137,28 @@ def _answer_maker(
     return make
 
 
+#: Typical shares of 100 points (published SERVQUAL studies put reliability first; Zeithaml,
+#: Parasuraman & Berry 1990 report about 32 / 22 / 19 / 17 / 11 across their samples).
+ALLOCATION_SHARES = {
+    "reliability": 32,
+    "responsiveness": 22,
+    "assurance": 19,
+    "empathy": 16,
+    "tangibles": 11,
+}
+
+
+def _allocation_answers(questions: Sequence[Question], rng: random.Random) -> list[Answer]:
+    """Points per dimension around the typical shares, adding up to exactly 100."""
+    if not questions:
+        return []
+    raw = [max(0.0, ALLOCATION_SHARES.get(q.dimension, 20) + rng.gauss(0, 6)) for q in questions]
+    total = sum(raw) or 1.0
+    points = [int(5 * round(100 * value / total / 5)) for value in raw]
+    points[max(range(len(points)), key=points.__getitem__)] += 100 - sum(points)
+    return [Answer(question=q, value=p) for q, p in zip(questions, points, strict=True)]
+
+
 DEMO_COMMENTS = (
     "希望增加电动车充电桩",
     "报修电话晚上有时打不通",
@@ -152,7 +176,10 @@ def build_survey_demo(
     instruments: dict[str, Instrument] = {}
     for template in Template:
         instruments[template] = create_instrument_from_template(
-            actor=quality, template=template, branch=company
+            actor=quality,
+            template=template,
+            branch=company,
+            allocation=template == Template.SERVQUAL,
         )
     customers = list(
         Customer.objects.filter(branch__in=Branch.objects.with_descendants([company.pk]))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 
 from qiwang.accounts.models import Branch
 from qiwang.analysis import ipa, kano, satisfaction, servqual
@@ -85,7 +85,11 @@ def read_stage1(wave: Wave) -> Stage1:
         f" WHERE wave_id = %s UNION ALL SELECT * FROM ({tail_respondents}) t) m"
         " GROUP BY scope, key, tier, branch_id"
     )
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Small reads: compiling them to machine code (JIT) would cost more than it saves
+            # when the planner overestimates the tail from stale statistics.
+            cursor.execute("SET LOCAL jit = off")
         cursor.execute(cell_sql, [wave.pk, *cell_params])
         cells = [Cell(*(int(v) if i != 1 else v for i, v in enumerate(row))) for row in cursor]
         cursor.execute(respondent_sql, [wave.pk, *respondent_params])

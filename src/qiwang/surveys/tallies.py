@@ -67,6 +67,22 @@ class Scope:
 # Table names below come from the models' meta; every value is a bound parameter.
 
 
+def _answers_of_responses() -> str:
+    """``FROM`` the responses ``r`` and each one's answers ``a``, answers found by response.
+
+    On PostgreSQL a LATERAL subquery (``OFFSET 0`` keeps the planner from flattening it into a
+    plain join) pins the plan to one index probe per response in scope: a
+    live tail of a few thousand responses must never become a scan of all 8 million answers of
+    the wave, whatever the planner's (possibly stale) estimate of the tail's size. SQLite has no
+    LATERAL and always runs a nested loop over the index anyway."""
+    if connection.vendor == "postgresql":
+        return (
+            f"{RESPONSE} r CROSS JOIN LATERAL (SELECT question_id, value, second, importance"  # noqa: S608
+            f" FROM {ANSWER} WHERE response_id = r.id OFFSET 0) a"
+        )
+    return f"{RESPONSE} r JOIN {ANSWER} a ON a.response_id = r.id"
+
+
 def cell_select(scope: Scope) -> tuple[str, list[Any]]:
     """Answer cells of the responses in ``scope``: wave, question, tier, branch, value, second,
     n, importance n / sum / sum of squares."""
@@ -76,7 +92,7 @@ def cell_select(scope: Scope) -> tuple[str, list[Any]]:
         " COUNT(*) AS n, COUNT(a.importance) AS importance_n,"
         " COALESCE(SUM(a.importance), 0) AS importance_sum,"
         " COALESCE(SUM(a.importance * a.importance), 0) AS importance_square_sum"
-        f" FROM {ANSWER} a JOIN {RESPONSE} r ON r.id = a.response_id"
+        f" FROM {_answers_of_responses()}"
         f" WHERE {scope.where}"
         " AND (a.value IS NOT NULL OR a.second IS NOT NULL OR a.importance IS NOT NULL)"
         f" GROUP BY r.wave_id, a.question_id, r.tier, r.branch_id,"
@@ -91,8 +107,7 @@ def respondent_select(scope: Scope) -> tuple[str, list[Any]]:
     pairs = (
         "SELECT r.id AS rid, r.wave_id, r.tier, r.branch_id, q.dimension AS dim,"  # noqa: S608
         " a.value * 1.0 AS e, a.second * 1.0 AS p"
-        f" FROM {ANSWER} a JOIN {QUESTION} q ON q.id = a.question_id"
-        f" JOIN {RESPONSE} r ON r.id = a.response_id"
+        f" FROM {_answers_of_responses()} JOIN {QUESTION} q ON q.id = a.question_id"
         f" WHERE {scope.where} AND q.kind = %s AND a.value IS NOT NULL AND a.second IS NOT NULL"
     )
     keep = "wave_id, tier, branch_id"
