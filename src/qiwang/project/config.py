@@ -92,7 +92,15 @@ def database(url: str | None) -> dict[str, Any]:
         }
         config["CONN_MAX_AGE"] = 0
     else:
-        config.setdefault("OPTIONS", {})["connect_timeout"] = 5
+        options = config.setdefault("OPTIONS", {})
+        options["connect_timeout"] = 5
+        # Django disables psycopg's prepared statements unless this is set. Django's own cursors
+        # bind on the client and never prepare, so this only affects the hot paths that use a
+        # server-binding cursor (qiwang.surveys.submission): a statement run five times on a
+        # connection is then parsed and planned once. Behind PgBouncer in transaction mode, set
+        # QIWANG_DB_PREPARED_STATEMENTS=false (ADR 0008).
+        if env_bool("QIWANG_DB_PREPARED_STATEMENTS", default=True):
+            options.setdefault("prepare_threshold", 5)
     config["ATOMIC_REQUESTS"] = False
     return config
 

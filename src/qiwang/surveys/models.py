@@ -261,8 +261,13 @@ class Response(models.Model):
     exactly one response, an open-link respondent one per browser key, so retries never count
     twice."""
 
+    # Indexed by (wave, status) below; a separate wave index would only cost every submission.
     wave = models.ForeignKey(
-        Wave, verbose_name=_("wave"), related_name="responses", on_delete=models.CASCADE
+        Wave,
+        verbose_name=_("wave"),
+        related_name="responses",
+        on_delete=models.CASCADE,
+        db_index=False,
     )
     invitation = models.OneToOneField(
         Invitation,
@@ -282,7 +287,8 @@ class Response(models.Model):
     )
     branch = models.ForeignKey(Branch, verbose_name=_("branch"), on_delete=models.PROTECT)
     tier = models.CharField(_("tier"), max_length=20, blank=True)
-    submission_key = models.CharField(max_length=64, unique=True)
+    # Unique through Meta.constraints (one index; unique=True would add a LIKE index too).
+    submission_key = models.CharField(max_length=64)
     status = models.CharField(
         _("status"),
         max_length=20,
@@ -301,6 +307,9 @@ class Response(models.Model):
     class Meta:
         verbose_name = _("survey response")
         verbose_name_plural = _("survey responses")
+        constraints = [
+            models.UniqueConstraint(fields=["submission_key"], name="survey_response_submission")
+        ]
         indexes = [
             models.Index(fields=["wave", "status"]),
             models.Index(
@@ -324,8 +333,13 @@ class Answer(models.Model):
     (SERVQUAL) or the rating; ``second`` the dysfunctional answer or the perception;
     ``importance`` the self-stated importance; ``text`` free text or chosen options."""
 
+    # Indexed by the unique (response, question) constraint below.
     response = models.ForeignKey(
-        Response, verbose_name=_("response"), related_name="answers", on_delete=models.CASCADE
+        Response,
+        verbose_name=_("response"),
+        related_name="answers",
+        on_delete=models.CASCADE,
+        db_index=False,
     )
     question = models.ForeignKey(
         Question, verbose_name=_("question"), related_name="answers", on_delete=models.PROTECT
