@@ -236,3 +236,72 @@ def test_servqual_instrument_with_the_allocation_block_over_the_api(org, quality
     kinds = [q["kind"] for q in created.json()["questions"]]
     assert created.status_code == 201
     assert kinds.count("servqual") == 22 and kinds.count("allocation") == 5
+
+
+def _submit_by_api(token: str, answers: dict) -> dict:
+    return (
+        Client()
+        .post(
+            f"/api/surveys/respond/{token}", {"answers": answers}, content_type="application/json"
+        )
+        .json()
+    )
+
+
+def test_a_low_rating_by_api_gets_its_follow_up_in_the_same_write(
+    org, quality, community_customers
+):
+    """The one-request path hands over to the transaction that runs the hooks when the wave's rule
+    asks for a follow-up (loop.needs_hooks); a happy answer takes the one-statement path."""
+    from qiwang.customers.models import ContactTask
+
+    for customer in community_customers["own"]:
+        customer.account_manager = org.users["account_manager"]
+        customer.save()
+    wave = make_wave(
+        quality,
+        make_instrument(quality, org.own, "csat_pulse"),
+        org.own,
+        follow_up_rule="low_rating",
+        follow_up_threshold=2,
+    )
+    send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    tokens = [re.search(r"/s/([A-Za-z0-9_\-]+)/", m.body).group(1) for m in mail.outbox]
+
+    content = FULL | {"repair-speed": {"value": 4, "importance": 5}}
+    unhappy = _submit_by_api(tokens[0], content | {"overall": {"value": 1}})
+    happy = _submit_by_api(tokens[1], content)
+
+    assert unhappy["status"] == happy["status"] == "complete"
+    task = ContactTask.objects.get()
+    assert task.assignee == org.users["account_manager"]
+    assert (
+        task.key == f"survey-response:{Response.objects.get(invitation__customer=task.customer).pk}"
+    )
+    assert Response.objects.filter(wave=wave, status="complete").count() == 2
+
+
+def test_a_webhook_endpoint_hears_of_responses_submitted_by_api(org, quality, pulse, settings):
+    """With an endpoint covering the branch, completing a response writes a delivery too, so the
+    one-request path takes the transaction that runs the hooks (COMPLETION_INTEREST)."""
+    from qiwang.webhooks.models import Delivery
+    from qiwang.webhooks.services import create_endpoint, invalidate_cache
+
+    settings.QIWANG_WEBHOOK_ALLOW_HTTP = True
+    settings.QIWANG_WEBHOOK_ALLOW_PRIVATE = True
+    create_endpoint(
+        actor=quality,
+        branch=org.own,
+        name="CRM",
+        url="http://127.0.0.1:9/hook",
+        events=["survey.response.completed"],
+    )
+    invalidate_cache()
+    _wave, token = pulse
+
+    result = _submit_by_api(token, FULL)
+
+    delivery = Delivery.objects.get()
+    assert result["status"] == "complete"
+    assert delivery.event == "survey.response.completed"
+    assert delivery.payload["data"]["answers"]["overall"]["value"] == FULL["overall"]["value"]

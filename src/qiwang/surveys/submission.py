@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -38,7 +38,7 @@ from django.utils import timezone
 from qiwang.surveys.choices import InvitationStatus, ResponseStatus
 from qiwang.surveys.loop import needs_hooks, response_completed
 from qiwang.surveys.models import Answer, Invitation, Question, Response, Wave
-from qiwang.surveys.responding import SaveResult, TokenNotFound, validate_page
+from qiwang.surveys.responding import AnswerValues, SaveResult, TokenNotFound, validate_page
 from qiwang.surveys.services import token_digest
 
 _WAVE_FIELDS = (
@@ -168,12 +168,9 @@ def _one_statement() -> str:
     )
 
 
-def _as_json(answers: list[Answer]) -> str:
+def _as_json(kept: list[tuple[int, AnswerValues]]) -> str:
     return json.dumps(
-        [
-            {"q": a.question_id, "v": a.value, "s": a.second, "i": a.importance, "t": a.text}
-            for a in answers
-        ],
+        [{"q": pk, "v": v.value, "s": v.second, "i": v.importance, "t": v.text} for pk, v in kept],
         ensure_ascii=False,
     )
 
@@ -195,12 +192,12 @@ def submit_at_once(
     parsed = validate_page(questions, raw, require=True)
     invitation, wave = target.invitation, target.wave
     by_pk = {question.pk: question for question in questions}
-    answers = [
-        Answer(question_id=pk, **values.__dict__)
-        for pk, values in parsed.items()
-        if not values.is_empty
-    ]
-    pairs = [(by_pk[answer.question_id], answer) for answer in answers]
+    kept = [(pk, values) for pk, values in parsed.items() if not values.is_empty]
+
+    def pairs() -> Iterator[tuple[Question, Answer]]:
+        # Model objects only where a hook reads them: building them costs more than the write.
+        return ((by_pk[pk], Answer(question_id=pk, **values.__dict__)) for pk, values in kept)
+
     response = Response(
         wave=wave,
         invitation_id=invitation.pk,
@@ -225,15 +222,17 @@ def submit_at_once(
         now,
         now,
     ]
-    if connection.vendor == "postgresql" and not needs_hooks(response, wave, pairs):
+    if connection.vendor == "postgresql" and not needs_hooks(response, wave, pairs()):
         row = _fetchone(
             _one_statement(),
-            [*head, _as_json(answers), InvitationStatus.RESPONDED, now, invitation.pk],
+            [*head, _as_json(kept), InvitationStatus.RESPONDED, now, invitation.pk],
         )
         if row is None:  # the submission key is taken: a retry or a concurrent first submission
             return None
         response.pk = row[0]
-        return SaveResult(response, len(answers), True)
+        return SaveResult(response, len(kept), True)
+    answered = list(pairs())
+    answers = [answer for _question, answer in answered]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Response._meta.db_table} (wave_id, invitation_id, customer_id,"  # noqa: S608
@@ -264,5 +263,5 @@ def submit_at_once(
             " WHERE id = %s",
             [InvitationStatus.RESPONDED, now, invitation.pk],
         )
-        response_completed(response, wave, pairs)
+        response_completed(response, wave, answered)
     return SaveResult(response, len(answers), True)
