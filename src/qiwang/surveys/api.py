@@ -28,7 +28,7 @@ from qiwang.surveys.choices import (
     ResponseStatus,
     Template,
 )
-from qiwang.surveys.models import Instrument, InstrumentVersion, Question, Response, Wave
+from qiwang.surveys.models import Instrument, InstrumentVersion, Question, Wave
 from qiwang.surveys.responding import TokenNotFound, WaveClosed, save_answers, start_response
 from qiwang.surveys.results import wave_results
 from qiwang.surveys.services import (
@@ -424,9 +424,7 @@ def _public(request: HttpRequest, token: str) -> TokenTarget:
 )
 def get_respond(request: HttpRequest, token: str):
     target = _public(request, token)
-    status = "new"
-    if target.response_id is not None:
-        status = Response.objects.values_list("status", flat=True).get(pk=target.response_id)
+    status = target.response_status or "new"
     return {
         "wave": target.wave.name,
         "closes_at": target.wave.closes_at,
@@ -452,6 +450,10 @@ def post_respond(request: HttpRequest, token: str, payload: SubmitIn):
             {f"answers.{name}": [_("Not a question of this survey.")] for name in unknown}
         )
     raw = {name: answer.dict() for name, answer in payload.answers.items()}
+    if target.is_complete:
+        # A retry of a submitted response: complete responses never change, so no lock is needed
+        # to say so (the token query already read the status).
+        return {"status": ResponseStatus.COMPLETE, "already_submitted": True, "saved": 0}
     result = submit_at_once(target, questions, raw) if payload.submit else None
     if result is None:
         # A retry, or a response saved page by page: lock it and merge (the general path).

@@ -66,6 +66,12 @@ class TokenTarget:
     customer_tier: str
     version_created_at: datetime.datetime
     response_id: int | None
+    response_status: str | None = None
+
+    @property
+    def is_complete(self) -> bool:
+        """The invitation's response is complete: it never changes again (a retry is a no-op)."""
+        return self.response_status == ResponseStatus.COMPLETE
 
 
 @cache
@@ -80,7 +86,7 @@ def _token_sql() -> str:
     columns = [f"i.{name}" for name in _INVITATION_FIELDS] + [f"w.{name}" for name in _WAVE_FIELDS]
     # Table names come from the models' meta; the token digest is a bound parameter.
     return (
-        f"SELECT {', '.join(columns)}, c.branch_id, c.tier, v.created_at, r.id"  # noqa: S608
+        f"SELECT {', '.join(columns)}, c.branch_id, c.tier, v.created_at, r.id, r.status"  # noqa: S608
         f" FROM {invitation} i JOIN {wave} w ON w.id = i.wave_id"
         f" JOIN {version} v ON v.id = w.version_id"
         f" JOIN {customer} c ON c.id = i.customer_id"
@@ -123,8 +129,8 @@ def resolve_token(token: str) -> TokenTarget:
     invitation = Invitation.from_db(connection.alias, _INVITATION_FIELDS, row[:n_inv])
     wave = Wave.from_db(connection.alias, _WAVE_FIELDS, row[n_inv : n_inv + n_wave])
     invitation.wave = wave
-    branch_id, tier, created_at, response_id = row[n_inv + n_wave :]
-    return TokenTarget(invitation, wave, branch_id, tier, created_at, response_id)
+    branch_id, tier, created_at, response_id, response_status = row[n_inv + n_wave :]
+    return TokenTarget(invitation, wave, branch_id, tier, created_at, response_id, response_status)
 
 
 def _aware(value: Any) -> Any:
