@@ -54,6 +54,13 @@ def _store(wave, questions, people, offset: int) -> None:
         )
 
 
+@pytest.fixture(params=[0, tallies.PROBE_LIMIT], ids=["join", "probes"])
+def probe_limit(request):
+    default = tallies.PROBE_LIMIT
+    yield request.param
+    tallies.PROBE_LIMIT = default
+
+
 @settings(
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -61,8 +68,11 @@ def _store(wave, questions, people, offset: int) -> None:
     batches=st.lists(st.lists(respondent, max_size=6), min_size=1, max_size=4),
     folds=st.lists(st.booleans(), min_size=4, max_size=4),
 )
-def test_results_equal_direct_counts_for_any_pattern_of_folds(kano_wave, batches, folds):
+def test_results_equal_direct_counts_for_any_pattern_of_folds(
+    kano_wave, probe_limit, batches, folds
+):
     wave, questions = kano_wave
+    tallies.PROBE_LIMIT = probe_limit  # 0: every scope read with the join plan of large tails
     with transaction.atomic():
         offset = 0
         for batch, fold in zip(batches, folds, strict=False):

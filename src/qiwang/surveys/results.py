@@ -65,12 +65,16 @@ class Stage1:
 
 
 def read_stage1(wave: Wave) -> Stage1:
-    """Two queries: every answer cell and every respondent row of the wave, tallies ∪ tail."""
+    """Three small queries: the size of the live tail, then every answer cell and every
+    respondent row of the wave, tallies ∪ tail."""
     questions = list(
         Question.objects.filter(version_id=wave.version_id).values_list("pk", "attribute", "kind")
     )
-    tail_cells, cell_params = tallies.cell_select(tallies.Scope.tail(wave.pk))
-    tail_respondents, respondent_params = tallies.respondent_select(tallies.Scope.tail(wave.pk))
+    # The tail's size picks the plan (index probes or a hash join); the partial index counts it.
+    tail = tallies.Scope.tail(wave.pk, tallies.tail_size(wave))
+    tail_cells, cell_params = tallies.cell_select(tail)
+    servqual_items = any(kind == QuestionKind.SERVQUAL for _pk, _attribute, kind in questions)
+    tail_respondents, respondent_params = tallies.respondent_select(tail, servqual=servqual_items)
     sums = "SUM(n), SUM(importance_n), SUM(importance_sum), SUM(importance_square_sum)"
     cell_sql = (
         f"SELECT question_id, tier, branch_id, value, second, {sums} FROM ("  # noqa: S608

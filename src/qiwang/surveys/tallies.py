@@ -51,31 +51,44 @@ class Scope:
 
     where: str
     params: tuple[Any, ...]
+    #: Roughly how many responses are in scope: a few thousand are read one index probe per
+    #: response, hundreds of thousands with a hash join over the answers.
+    size: int = 0
 
     @classmethod
-    def batch(cls, number: int) -> Scope:
-        return cls("r.tally_batch = %s", (number,))
+    def batch(cls, number: int, size: int) -> Scope:
+        return cls("r.tally_batch = %s", (number,), size)
 
     @classmethod
-    def tail(cls, wave_id: int) -> Scope:
+    def tail(cls, wave_id: int, size: int) -> Scope:
         return cls(
             "r.wave_id = %s AND r.status = %s AND r.tally_batch IS NULL",
             (wave_id, ResponseStatus.COMPLETE),
+            size,
         )
+
+    @property
+    def probes(self) -> bool:
+        return self.size <= PROBE_LIMIT
 
 
 # Table names below come from the models' meta; every value is a bound parameter.
 
 
-def _answers_of_responses() -> str:
+#: Up to this many responses in scope, their answers are read by one index probe each.
+PROBE_LIMIT = 50_000
+
+
+def _answers_of_responses(scope: Scope) -> str:
     """``FROM`` the responses ``r`` and each one's answers ``a``, answers found by response.
 
     On PostgreSQL a LATERAL subquery (``OFFSET 0`` keeps the planner from flattening it into a
     plain join) pins the plan to one index probe per response in scope: a
     live tail of a few thousand responses must never become a scan of all 8 million answers of
     the wave, whatever the planner's (possibly stale) estimate of the tail's size. SQLite has no
-    LATERAL and always runs a nested loop over the index anyway."""
-    if connection.vendor == "postgresql":
+    LATERAL and always runs a nested loop over the index anyway. A large scope (a wave never
+    folded, a big fold) is read with a plain join, which PostgreSQL hashes."""
+    if connection.vendor == "postgresql" and scope.probes:
         return (
             f"{RESPONSE} r CROSS JOIN LATERAL (SELECT question_id, value, second, importance"  # noqa: S608
             f" FROM {ANSWER} WHERE response_id = r.id OFFSET 0) a"
@@ -92,7 +105,7 @@ def cell_select(scope: Scope) -> tuple[str, list[Any]]:
         " COUNT(*) AS n, COUNT(a.importance) AS importance_n,"
         " COALESCE(SUM(a.importance), 0) AS importance_sum,"
         " COALESCE(SUM(a.importance * a.importance), 0) AS importance_square_sum"
-        f" FROM {_answers_of_responses()}"
+        f" FROM {_answers_of_responses(scope)}"
         f" WHERE {scope.where}"
         " AND (a.value IS NOT NULL OR a.second IS NOT NULL OR a.importance IS NOT NULL)"
         f" GROUP BY r.wave_id, a.question_id, r.tier, r.branch_id,"
@@ -101,13 +114,14 @@ def cell_select(scope: Scope) -> tuple[str, list[Any]]:
     return sql, list(scope.params)
 
 
-def respondent_select(scope: Scope) -> tuple[str, list[Any]]:
+def respondent_select(scope: Scope, *, servqual: bool = True) -> tuple[str, list[Any]]:
     """Respondent statistics of the responses in ``scope``: wave, scope, key, tier, branch and the
-    moments (n, Σe, Σe², Σp, Σp², Σep) of respondents' SERVQUAL dimension and overall means."""
+    moments (n, Σe, Σe², Σp, Σp², Σep) of respondents' SERVQUAL dimension and overall means
+    (only the response counts when ``servqual`` is false: the wave has no SERVQUAL item)."""
     pairs = (
         "SELECT r.id AS rid, r.wave_id, r.tier, r.branch_id, q.dimension AS dim,"  # noqa: S608
         " a.value * 1.0 AS e, a.second * 1.0 AS p"
-        f" FROM {_answers_of_responses()} JOIN {QUESTION} q ON q.id = a.question_id"
+        f" FROM {_answers_of_responses(scope)} JOIN {QUESTION} q ON q.id = a.question_id"
         f" WHERE {scope.where} AND q.kind = %s AND a.value IS NOT NULL AND a.second IS NOT NULL"
     )
     keep = "wave_id, tier, branch_id"
@@ -120,9 +134,14 @@ def respondent_select(scope: Scope) -> tuple[str, list[Any]]:
         f" GROUP BY rid, {keep}"
     )
     sums = "COUNT(*), SUM(e), SUM(e * e), SUM(p), SUM(p * p), SUM(e * p)"
-    sql = (
+    responses = (
         f"SELECT wave_id, 'responses', '', tier, branch_id, COUNT(*), 0.0, 0.0, 0.0, 0.0, 0.0"  # noqa: S608
         f" FROM {RESPONSE} r WHERE {scope.where} GROUP BY wave_id, tier, branch_id"
+    )
+    if not servqual:
+        return responses, list(scope.params)
+    sql = (
+        f"{responses}"  # noqa: S608
         f" UNION ALL SELECT wave_id, 'dimension', dim, tier, branch_id, {sums}"
         f" FROM ({by_dimension}) v GROUP BY wave_id, dim, tier, branch_id"
         f" UNION ALL SELECT wave_id, 'overall', '', tier, branch_id, {sums}"
@@ -154,6 +173,16 @@ class FoldResult:
     batch: int
 
 
+#: After a fold this large, refresh the planner's statistics of the response table in the same
+#: transaction: with the old ones (every response unfolded) PostgreSQL would scan every response
+#: of the wave to find an empty tail, until autovacuum's next ANALYZE.
+ANALYZE_AFTER = 10_000
+
+
+def has_servqual(wave_id: int) -> bool:
+    return Question.objects.filter(version__waves__pk=wave_id, kind=QuestionKind.SERVQUAL).exists()
+
+
 def fold_wave(wave: Wave | int) -> FoldResult:
     """Fold the wave's complete responses that no fold has counted yet; one transaction."""
     wave_id = wave if isinstance(wave, int) else wave.pk
@@ -166,15 +195,17 @@ def fold_wave(wave: Wave | int) -> FoldResult:
         )
         marked = cursor.rowcount
         if marked:
-            scope = Scope.batch(batch)
+            scope = Scope.batch(batch, marked)
             select, params = cell_select(scope)
             cursor.execute(_upsert(CELLS, CELL_COLUMNS, CELL_KEY, select), params)
-            select, params = respondent_select(scope)
+            select, params = respondent_select(scope, servqual=has_servqual(wave_id))
             # SQLite reads "INSERT … SELECT … ON CONFLICT" as a join unless the SELECT is wrapped.
             wrapped = f"SELECT * FROM ({select}) s WHERE true"  # noqa: S608
             cursor.execute(
                 _upsert(RESPONDENTS, RESPONDENT_COLUMNS, RESPONDENT_KEY, wrapped), params
             )
+            if marked >= ANALYZE_AFTER and connection.vendor == "postgresql":
+                cursor.execute(f"ANALYZE {RESPONSE}")
     return FoldResult(wave_id, marked, batch)
 
 
