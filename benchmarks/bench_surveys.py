@@ -353,6 +353,22 @@ def results_at_scale(args: argparse.Namespace) -> None:
         f"wave_results, folded + a live tail of {tail:,} responses: "
         f"median {with_tail * 1000:.1f} ms; {result_tail.rate.complete:,} responses"
     )
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(wave.created_by)
+    url = reverse("surveys:results", args=[wave.pk])
+    client.get(url)
+    pages = []
+    for _ in range(args.repeat):
+        begun = time.perf_counter()
+        status = client.get(url).status_code
+        pages.append(time.perf_counter() - begun)
+    print(
+        f"results page (HTTP {status}, rendered with its charts' data) with that tail: "
+        f"median {statistics.median(pages) * 1000:.1f} ms"
+    )
     started = time.perf_counter()
     rows = Answer.objects.filter(response__wave=wave, question__kind="kano").values_list(
         "question__attribute", "value", "second"
