@@ -8,20 +8,41 @@
   function pad(sign) {
     return function (v) { var span = Math.max(v.max - v.min, 0.2); return Math.round(10 * (sign < 0 ? v.min - span * 0.15 : v.max + span * 0.15)) / 10; };
   }
-  // Clustered attributes: move overlapping labels apart, hide what still collides (the tooltip
-  // and hovering show every name).
-  var LABEL_LAYOUT = { moveOverlap: "shiftY", hideOverlap: true };
+  // Clustered attributes: each label goes right, left, above or below its point, whichever
+  // first clears the labels already placed (nominal 480 × 300 px plot); what still collides is
+  // hidden by ECharts, and the tooltip and hovering show every name.
+  var LABEL_LAYOUT = { hideOverlap: true };
+  function spread(points) {
+    var xs = points.map(function (d) { return d[0]; }), ys = points.map(function (d) { return d[1]; });
+    var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs) || 1;
+    var y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys) || 1;
+    var W = 480, H = 300, placed = [];
+    return points.map(function (d) {
+      var w = String(d[2]).length * 11 + 6, h = 14;
+      var x = (d[0] - x0) / ((x1 - x0) || 1) * W, y = (1 - (d[1] - y0) / ((y1 - y0) || 1)) * H;
+      var tries = [["right", x + 8, y - h / 2], ["left", x - 8 - w, y - h / 2],
+                   ["top", x - w / 2, y - 8 - h], ["bottom", x - w / 2, y + 8]];
+      var choice = tries[0];
+      for (var i = 0; i < tries.length; i++) {
+        var t = tries[i];
+        var clash = placed.some(function (b) { return t[1] < b[0] + b[2] && t[1] + w > b[0] && t[2] < b[1] + b[3] && t[2] + h > b[1]; });
+        if (!clash) { choice = t; break; }
+      }
+      placed.push([choice[1], choice[2], w, h]);
+      return { value: d, label: { position: choice[0] } };
+    });
+  }
   function scatter(id, points, xName, yName, colourOf, extra) {
     var chart = QiwangCharts.init(id);
     if (!chart) return;
     chart.setOption(Object.assign({
       grid: { left: 8, right: 96, top: 32, bottom: 28, containLabel: true },
-      tooltip: { formatter: function (p) { return p.data[2] + "<br>" + xName + ": " + p.data[0] + "<br>" + yName + ": " + p.data[1]; } },
+      tooltip: { formatter: function (p) { return p.value[2] + "<br>" + xName + ": " + p.value[0] + "<br>" + yName + ": " + p.value[1]; } },
       xAxis: { type: "value", name: xName, nameLocation: "middle", nameGap: 28, min: pad(-1), max: pad(1) },
       yAxis: { type: "value", name: yName, nameTextStyle: { align: "left" }, min: pad(-1), max: pad(1) },
-      series: [{ type: "scatter", symbolSize: 12, data: points,
-        itemStyle: { color: function (p) { return colourOf ? colourOf(p.data) : palette[0]; } },
-        label: { show: true, position: "right", formatter: function (p) { return p.data[2]; }, fontSize: 11 }, labelLayout: LABEL_LAYOUT, emphasis: { label: { show: true } } }]
+      series: [{ type: "scatter", symbolSize: 12, data: spread(points),
+        itemStyle: { color: function (p) { return colourOf ? colourOf(p.value) : palette[0]; } },
+        label: { show: true, position: "right", formatter: function (p) { return p.value[2]; }, fontSize: 11 }, labelLayout: LABEL_LAYOUT, emphasis: { label: { show: true } } }]
     }, extra || {}));
   }
   if (data.betterWorse) {
@@ -33,8 +54,8 @@
     if (bw) bw.setOption({ series: [{ markLine: { silent: true, symbol: "none", lineStyle: { color: "#94a3b8" }, data: [{ xAxis: 0.5 }, { yAxis: 0.5 }] } }] });
   }
   if (data.continuous) scatter("chart-continuous", data.continuous, L.dysfunctional, L.functional, null, {
-    series: [{ type: "scatter", data: data.continuous, symbolSize: function (d) { return 6 + 3 * (d[3] || 3); },
-      itemStyle: { color: palette[2] }, label: { show: true, position: "right", formatter: function (p) { return p.data[2]; }, fontSize: 11 }, labelLayout: LABEL_LAYOUT, emphasis: { label: { show: true } },
+    series: [{ type: "scatter", data: spread(data.continuous), symbolSize: function (d) { return 6 + 3 * (d[3] || 3); },
+      itemStyle: { color: palette[2] }, label: { show: true, position: "right", formatter: function (p) { return p.value[2]; }, fontSize: 11 }, labelLayout: LABEL_LAYOUT, emphasis: { label: { show: true } },
       markLine: { silent: true, symbol: "none", lineStyle: { color: "#94a3b8" }, data: [{ xAxis: 2 }, { yAxis: 2 }] } }]
   });
   function gapBar(id, pairs) {
@@ -72,8 +93,8 @@
     }
   }
   if (data.ipa) scatter("chart-ipa", data.ipa.points, L.performance, L.importance, null, {
-    series: [{ type: "scatter", symbolSize: 12, data: data.ipa.points, itemStyle: { color: palette[1] },
-      label: { show: true, position: "right", formatter: function (p) { return p.data[2]; }, fontSize: 11 }, labelLayout: LABEL_LAYOUT, emphasis: { label: { show: true } },
+    series: [{ type: "scatter", symbolSize: 12, data: spread(data.ipa.points), itemStyle: { color: palette[1] },
+      label: { show: true, position: "right", formatter: function (p) { return p.value[2]; }, fontSize: 11 }, labelLayout: LABEL_LAYOUT, emphasis: { label: { show: true } },
       markLine: { silent: true, symbol: "none", lineStyle: { color: "#94a3b8" }, data: [{ xAxis: data.ipa.x }, { yAxis: data.ipa.y }] } }]
   });
 })();
