@@ -65,3 +65,12 @@ def test_manager_sends_a_kano_wave_and_a_phone_answers_it(demo_org, new_page):
     assert manager.locator("[data-testid=kano-table] .kano-A").count() == 8
     manager.wait_for_selector("#chart-better-worse svg")
     assert manager.locator("#chart-better-worse svg").count() == 1
+
+    # On a phone the results table stacks into cards, and every number keeps its column's name.
+    small = new_page(width=375, height=740)
+    log_in(small, "quality")
+    small.goto(manager.url)
+    assert _no_horizontal_overflow(small)
+    first_row = small.locator("[data-testid=kano-table] tbody tr").first
+    labels = first_row.locator("td").evaluate_all("cells => cells.map(c => c.dataset.label)")
+    assert labels[:3] == ["属性", "n", "A"]
