@@ -72,7 +72,8 @@ def test_manager_adds_and_reorders_a_question_and_sees_the_new_version(demo_org,
 
 @pytest.fixture
 def allocation_link(demo_org):
-    """An open-link wave whose one page is a rating and a three-dimension allocation."""
+    """An open-link wave whose one page is a three-dimension allocation (a block always gets a
+    page of its own, so the pulse's rating is removed)."""
     quality = User.objects.get(username="quality")
     company = Instrument.objects.get(name="满意度快速调查").branch
     instrument = create_instrument_from_template(
@@ -90,6 +91,7 @@ def allocation_link(demo_org):
             instrument=instrument,
             data={"kind": "allocation", "dimension": dimension, "text_zh": zh, "text_en": en},
         )
+    remove_question(actor=quality, instrument=instrument, attribute="overall")
     now = timezone.now()
     wave = create_wave(
         actor=quality,
@@ -115,7 +117,6 @@ def test_phone_answers_an_allocation_page_with_a_running_total(allocation_link, 
     assert phone.is_visible("[data-testid=allocation-total]")  # the script showed the total
     assert _no_horizontal_overflow(phone)
 
-    phone.locator("fieldset.question").first.locator("input[type=radio]").nth(3).check()
     phone.fill("[name='weight-reliability.value']", "50")
     phone.fill("[name='weight-responsiveness.value']", "30")
     phone.fill("[name='weight-empathy.value']", "30")
@@ -130,5 +131,5 @@ def test_phone_answers_an_allocation_page_with_a_running_total(allocation_link, 
     phone.click("[data-testid=submit]")
     phone.wait_for_selector("[data-testid=thanks]")
     response = Response.objects.get(wave=wave)
-    assert sorted(response.answers.values_list("value", flat=True)) == [4, 20, 30, 50]
+    assert sorted(response.answers.values_list("value", flat=True)) == [20, 30, 50]
     assert Wave.objects.get(pk=wave.pk).responses.filter(status="complete").count() == 1
