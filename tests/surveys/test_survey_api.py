@@ -305,3 +305,17 @@ def test_a_webhook_endpoint_hears_of_responses_submitted_by_api(org, quality, pu
     assert result["status"] == "complete"
     assert delivery.event == "survey.response.completed"
     assert delivery.payload["data"]["answers"]["overall"]["value"] == FULL["overall"]["value"]
+
+
+def test_the_token_query_lists_fields_in_model_order():
+    """Model.from_db assigns values in the model's field order: the token query's column lists
+    must follow it, or a reordered model would fill the wrong attributes without an error."""
+    from qiwang.surveys import submission
+    from qiwang.surveys.models import Invitation, Wave
+
+    for model, names in (
+        (Wave, submission._WAVE_FIELDS),
+        (Invitation, submission._INVITATION_FIELDS),
+    ):
+        ordered = [f.attname for f in model._meta.concrete_fields if f.attname in names]
+        assert ordered == list(names)
