@@ -19,6 +19,11 @@ class ServiceError(Exception):
             "; ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
         )
 
+    @property
+    def text(self) -> str:
+        """Every message, without field names: what a page shows in one notice."""
+        return " ".join(message for messages in self.errors.values() for message in messages)
+
 
 class ConflictError(ServiceError):
     """The request clashes with the current state (a duplicate, a stale version)."""

@@ -87,7 +87,7 @@ def customer_import(request: HttpRequest) -> HttpResponse:
         try:
             preview = preview_import(actor=request.user, content=content, filename=upload.name)
         except ServiceError as error:
-            context["error"] = " ".join(m for ms in error.errors.values() for m in ms)
+            context["error"] = error.text
             return render(request, "customers/import.html", context, status=400)
         directory = _upload_dir()
         _forget_old_uploads(directory)

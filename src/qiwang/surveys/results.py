@@ -47,11 +47,16 @@ class Stage1:
     moments from the tallies plus the live tail (see :mod:`qiwang.surveys.tallies`)."""
 
     wave: Wave
-    names: dict[int, str]
-    kinds: dict[int, str]
+    questions: list[Question]  # of the wave's version, in order
     cells: list[Cell]
     respondents: list[tuple[Any, ...]]
     branch_names: dict[int, str]
+    names: dict[int, str] = field(init=False)  # question id → attribute key
+    kinds: dict[int, str] = field(init=False)  # question id → kind
+
+    def __post_init__(self) -> None:
+        self.names = {q.pk: q.attribute for q in self.questions}
+        self.kinds = {q.pk: q.kind for q in self.questions}
 
     def segment(self, cell: Cell, segment: str | None) -> str | None:
         if segment == "tier":
@@ -65,15 +70,13 @@ class Stage1:
 
 
 def read_stage1(wave: Wave) -> Stage1:
-    """Three small queries: the size of the live tail, then every answer cell and every
-    respondent row of the wave, tallies ∪ tail."""
-    questions = list(
-        Question.objects.filter(version_id=wave.version_id).values_list("pk", "attribute", "kind")
-    )
+    """The version's questions, the size of the live tail, then every answer cell and every
+    respondent row of the wave (tallies ∪ tail): four small queries."""
+    questions = list(Question.objects.filter(version_id=wave.version_id).order_by("position"))
     # The tail's size picks the plan (index probes or a hash join); the partial index counts it.
     tail = tallies.Scope.tail(wave.pk, tallies.tail_size(wave))
     tail_cells, cell_params = tallies.cell_select(tail)
-    servqual_items = any(kind == QuestionKind.SERVQUAL for _pk, _attribute, kind in questions)
+    servqual_items = any(q.kind == QuestionKind.SERVQUAL for q in questions)
     tail_respondents, respondent_params = tallies.respondent_select(tail, servqual=servqual_items)
     sums = "SUM(n), SUM(importance_n), SUM(importance_sum), SUM(importance_square_sum)"
     cell_sql = (
@@ -101,8 +104,7 @@ def read_stage1(wave: Wave) -> Stage1:
     branch_ids = {cell.branch_id for cell in cells}
     return Stage1(
         wave=wave,
-        names={pk: attribute for pk, attribute, _kind in questions},
-        kinds={pk: kind for pk, _attribute, kind in questions},
+        questions=questions,
         cells=cells,
         respondents=respondents,
         branch_names=dict(Branch.objects.filter(pk__in=branch_ids).values_list("pk", "name")),
@@ -169,13 +171,11 @@ def level_counts(
 def ipa_sums(stage: Stage1) -> ipa.IpaSums | None:
     """Stated importance and performance sums per attribute of the rating questions that ask
     importance."""
-    asking = set(
-        Question.objects.filter(
-            version_id=stage.wave.version_id,
-            kind__in=[QuestionKind.SCALE_5, QuestionKind.SCALE_7],
-            asks_importance=True,
-        ).values_list("pk", flat=True)
-    )
+    asking = {
+        q.pk
+        for q in stage.questions
+        if q.asks_importance and q.kind in (QuestionKind.SCALE_5, QuestionKind.SCALE_7)
+    }
     totals: dict[str, list[float]] = {}
     for c in stage.cells:
         if c.question_id not in asking:
@@ -201,10 +201,10 @@ def ipa_sums(stage: Stage1) -> ipa.IpaSums | None:
 def servqual_sums(stage: Stage1) -> servqual.ServqualSums | None:
     """Item moments from the (expectation, perception) cells; dimension and overall moments of
     respondents' means from the respondent rows."""
-    wave = stage.wave
     items = [
         servqual.ServqualItem(code=q.attribute, dimension=q.dimension or "other", text=q.text_en)
-        for q in wave.version.questions.filter(kind=QuestionKind.SERVQUAL).order_by("position")
+        for q in stage.questions
+        if q.kind == QuestionKind.SERVQUAL
     ]
     if not items:
         return None
@@ -300,11 +300,9 @@ SCALES = {
 }
 
 
-def response_rate(wave: Wave, stage: Stage1 | None = None) -> ResponseRate:
-    """Invited, complete, partial and opted out. With ``stage``, the complete count comes from its
+def response_rate(wave: Wave, stage: Stage1) -> ResponseRate:
+    """Invited, complete, partial and opted out; the complete count comes from the stage's
     respondent rows (tallies ∪ tail) instead of counting a million response rows."""
-    if stage is None:
-        stage = read_stage1(wave)
     complete = sum(int(row[4]) for row in stage.respondents if row[0] == "responses")
     return ResponseRate(
         invited=Invitation.objects.filter(wave=wave).count(),

@@ -303,7 +303,7 @@ def wave_send(request: HttpRequest, wave_id: int) -> HttpResponse:
     try:
         result = send_wave(actor=request.user, wave=wave, base_url=request.build_absolute_uri("/"))
     except ServiceError as error:
-        messages.error(request, " ".join(m for ms in error.errors.values() for m in ms))
+        messages.error(request, error.text)
     else:
         messages.success(
             request,
@@ -323,7 +323,7 @@ def wave_remind(request: HttpRequest, wave_id: int) -> HttpResponse:
             actor=request.user, wave=wave, base_url=request.build_absolute_uri("/")
         )
     except ServiceError as error:
-        messages.error(request, " ".join(m for ms in error.errors.values() for m in ms))
+        messages.error(request, error.text)
     else:
         messages.success(
             request,
@@ -341,7 +341,7 @@ def wave_close(request: HttpRequest, wave_id: int) -> HttpResponse:
     try:
         close_wave(actor=request.user, wave=wave)
     except ServiceError as error:
-        messages.error(request, " ".join(m for ms in error.errors.values() for m in ms))
+        messages.error(request, error.text)
     else:
         messages.success(request, _("Wave closed."))
     return redirect("surveys:wave", wave_id=wave.pk)

@@ -382,7 +382,7 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, s
     try:
         check_url(url)
     except ServiceError as error:
-        return None, " ".join(m for ms in error.errors.values() for m in ms)[:300]
+        return None, error.text[:300]
     # check_url allowed only https (or http when configured): no file: or custom schemes.
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
     try:
