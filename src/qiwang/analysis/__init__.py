@@ -7,7 +7,7 @@ dataclasses.
 
 The methods live in public submodules, imported on first use::
 
-    from qiwang.analysis import kano, servqual, satisfaction, ipa, drivers
+    from qiwang.analysis import kano, servqual, satisfaction, ipa, drivers, text
 """
 
 from __future__ import annotations
@@ -29,9 +29,10 @@ __all__ = [
     "kano",
     "satisfaction",
     "servqual",
+    "text",
 ]
 
-_SUBMODULES = frozenset({"csi", "drivers", "ipa", "kano", "satisfaction", "servqual"})
+_SUBMODULES = frozenset({"csi", "drivers", "ipa", "kano", "satisfaction", "servqual", "text"})
 
 
 def __getattr__(name: str) -> ModuleType:
