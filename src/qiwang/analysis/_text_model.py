@@ -13,6 +13,7 @@ words that occur in at least two training reviews): no review text is shipped.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -24,7 +25,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["FEATURE_VERSION", "LinearTextModel", "features", "load_model", "model_path"]
+__all__ = [
+    "FEATURE_VERSION",
+    "LinearTextModel",
+    "features",
+    "load_model",
+    "model_path",
+    "model_version",
+]
 
 FEATURE_VERSION = 1
 """Version of :func:`features`; a model trained with another version is refused."""
@@ -178,3 +186,14 @@ def load_model() -> LinearTextModel | None:
         return None
     with resources.as_file(path) as file:
         return LinearTextModel.load(file)
+
+
+@cache
+def model_version() -> str:
+    """Identifier of the shipped model: ``linear-`` and the first 12 hex digits of its file's
+    SHA-256, or ``lexicon`` when the package ships no model. Stored with every label so that
+    labels of an older model can be found and recomputed."""
+    path = model_path()
+    if not path.is_file():
+        return "lexicon"
+    return "linear-" + hashlib.sha256(path.read_bytes()).hexdigest()[:12]

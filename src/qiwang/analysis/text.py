@@ -43,9 +43,10 @@ from qiwang.analysis._text_emotion import (
     EmotionResult,
     emotion_level,
 )
+from qiwang.analysis._text_evaluation import ClassScore, LabelReport, label_report
 from qiwang.analysis._text_lexicon import DIMENSIONS, lexicon_score
 from qiwang.analysis._text_lexicon import tokens as _tokens
-from qiwang.analysis._text_model import LinearTextModel, load_model
+from qiwang.analysis._text_model import LinearTextModel, load_model, model_version
 from qiwang.analysis._text_normalize import MAX_CHARACTERS, NormalizedText
 from qiwang.analysis._text_normalize import normalize as _normalize
 from qiwang.analysis._text_themes import Theme, ThemesResult, themes
@@ -59,6 +60,8 @@ __all__ = [
     "UPSET_FROM",
     "AnalysisInputError",
     "Aspect",
+    "ClassScore",
+    "LabelReport",
     "CommentAnalysis",
     "EmotionLevel",
     "EmotionResult",
@@ -72,9 +75,12 @@ __all__ = [
     "ThemesResult",
     "analyze",
     "analyze_many",
+    "default_analyzer",
     "emotion_level",
+    "label_report",
     "lexicon_score",
     "load_model",
+    "model_version",
     "normalize",
     "segment",
     "sentiment",
