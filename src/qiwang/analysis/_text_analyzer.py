@@ -44,6 +44,12 @@ only symbols, no known word)."""
 _BREAK_TOKENS = frozenset(",，。.!?;:、\n…~")
 _CONTRASTIVE = frozenset({"但是", "但", "可是", "然而", "不过", "只是", "却", "but", "however"})
 _LEXICON_ONLY_SCALE = 1.2  # logit per lexicon point when no model is shipped
+# A negated negative word ("没有不满意") reads as its opposite to the n-gram model: the lexicon,
+# which sees the negator's scope, then adds this many logits per lexicon point.
+_DOUBLE_NEGATION_WEIGHT = 2.0
+_REQUEST_SHRINK = 0.3  # share of the evidence a question or request without sentiment word keeps
+_CLEAR_WEIGHT = 0.8  # a sentiment word at least this strong is a judgement, also in a question
+_PUNCTUATION = re.compile(r"[\s,，。.!?;；:、~…'\"()（）]+")
 
 
 @dataclass(frozen=True)
@@ -165,6 +171,22 @@ class CommentAnalysis:
     def services(self) -> tuple[str, ...]:
         """Service keys named, in order of first mention, without repeats."""
         return tuple(dict.fromkeys(a.name for a in self.aspects if a.kind == "service"))
+
+    def aspect_labels(self, kind: Literal["service", "dimension"] = "dimension") -> dict[str, str]:
+        """One label per dimension (or service) named: when several clauses speak of it, a
+        negative clause decides, then a positive one (a comment counts once per aspect)."""
+        labels: dict[str, str] = {}
+        for aspect in self.aspects:
+            if aspect.kind != kind:
+                continue
+            before = labels.get(aspect.name)
+            if (
+                before is None
+                or aspect.label == "negative"
+                or (aspect.label == "positive" and before == "neutral")
+            ):
+                labels[aspect.name] = aspect.label
+        return labels
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary: ``label``, ``score``, ``aspects`` (list of dicts) …"""
@@ -311,10 +333,43 @@ class TextAnalyzer:
         known = bool(lex.positive or lex.negative) or any(
             n in self.model.vocabulary for n in names if n.startswith("w:")
         )
-        return self.model.probability(names, lex.score), known
+        extra = _DOUBLE_NEGATION_WEIGHT * lex.score if lex.double_negated else 0.0
+        return self.model.probability(names, lex.score, extra), known
+
+    def _is_request(self, text: str, words: list[str]) -> bool:
+        """A question or request holding no clear sentiment word."""
+        lex = self._lexicon
+        if any(abs(lex.sentiment.get(w, 0.0)) >= _CLEAR_WEIGHT for w in words):
+            return False
+        if "?" in text:
+            return True
+        return any(
+            (term in text) if not term.isascii() else text.startswith(term) for term in lex.request
+        )
+
+    def _overall(self, text: str, words: list[str]) -> Sentiment:
+        """Sentiment of a whole comment. In "A, 但是 B" the point is B: the probability is the
+        mean of the whole comment's and of the part after the last contrastive word's."""
+        whole = self._sentiment(text, words)
+        last = max((i for i, w in enumerate(words) if w in _CONTRASTIVE and i > 0), default=0)
+        if not last:
+            return whole
+        tail_words = words[last:]
+        tail = self._sentiment(_join(tail_words), tail_words)
+        probability = round((whole.score + tail.score) / 2, 4)
+        if whole.label == "neutral" and tail.label == "neutral":
+            return Sentiment("neutral", probability)
+        return Sentiment(_label(probability), probability)
 
     def _sentiment(self, text: str, words: list[str]) -> Sentiment:
+        if (
+            _PUNCTUATION.sub("", text) in self._lexicon.no_opinion
+            or text.strip(" .!?,") in self._lexicon.no_opinion
+        ):
+            return Sentiment("neutral", 0.5)
         probability, known = self._probability(text, words)
+        if self._is_request(text, words):
+            probability = 0.5 + (probability - 0.5) * _REQUEST_SHRINK
         probability = round(probability, 4)
         if not known:
             return Sentiment("neutral", probability)
@@ -345,7 +400,7 @@ class TextAnalyzer:
             return CommentAnalysis(
                 prepared.text, "neutral", 0.5, (), True, prepared.truncated, language
             )
-        overall = self._sentiment(prepared.text, words)
+        overall = self._overall(prepared.text, words)
         aspects: list[Aspect] = []
         if self._pattern is not None:
             for clause_words in _clauses(words):
@@ -384,7 +439,7 @@ class TextAnalyzer:
         words = tokens(prepared.text) if prepared.text else []
         if not any(w not in _BREAK_TOKENS for w in words):
             return Sentiment("neutral", 0.5)
-        return self._sentiment(prepared.text, words)
+        return self._overall(prepared.text, words)
 
     # --- many comments ----------------------------------------------------------------------
 
@@ -403,17 +458,17 @@ class TextAnalyzer:
         """Emotion level of one comment (see :func:`qiwang.analysis.text.emotion_level`)."""
         prepared = self._prepared(text, None)
         words = tokens(prepared.text) if prepared.text else []
+        negative = score = 0.0
         if any(w not in _BREAK_TOKENS for w in words):
-            probability, known = self._probability(prepared.text, words)
-            negative = (1.0 - probability) if known else 0.0
-        else:
-            negative = 0.0
+            negative = 1.0 - self._overall(prepared.text, words).score
+            score = lexicon_score(words).score
         found = emotion_signals(
             text,
             prepared.text,
             words,
             negative_probability=negative,
             repeated_contacts=repeated_contacts,
+            lexicon_score=score,
         )
         level, score, signals = combine(found)
         return EmotionResult(level, score, signals)

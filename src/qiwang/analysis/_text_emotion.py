@@ -31,17 +31,18 @@ ANGRY_FROM = 0.65
 
 SIGNALS: dict[str, float] = {
     "negative_sentiment": 0.25,  # times the probability that the comment is negative
+    "strong_negative": 0.2,  # the lexicon's verdict is −2 or below: strong or many complaint words
     "frustration": 0.25,
-    "anger": 0.5,
-    "profanity": 0.65,
-    "escalation": 0.45,
+    "anger": 0.6,
+    "profanity": 0.7,
+    "escalation": 0.6,
     "repetition": 0.25,
     "long_wait": 0.2,
-    "rhetorical_question": 0.2,
+    "rhetorical_question": 0.3,
     "exclamation": 0.15,  # one mark; repeated marks count 0.3
     "intensifier": 0.15,
     "shouting": 0.2,
-    "repeated_contact": 0.25,  # one earlier contact; two 0.4; three or more 0.55
+    "repeated_contact": 0.25,  # one earlier contact; two 0.4; three or more 0.5
 }
 """Strength of each signal (its code → weight in the noisy-or)."""
 
@@ -74,7 +75,7 @@ class EmotionResult:
     score : float
         0–1; the level's thresholds are :data:`UPSET_FROM` and :data:`ANGRY_FROM`.
     signals : tuple of str
-        Codes of the signals found, strongest first: ``negative_sentiment``, ``frustration``,
+        Codes of the signals found, strongest first: ``negative_sentiment``, ``strong_negative``, ``frustration``,
         ``anger``, ``profanity``, ``escalation``, ``repetition``, ``long_wait``, ``rhetorical_question``,
         ``exclamation``, ``intensifier``, ``shouting``, ``repeated_contact``.
     """
@@ -122,6 +123,7 @@ def emotion_signals(
     *,
     negative_probability: float,
     repeated_contacts: int,
+    lexicon_score: float = 0.0,
 ) -> dict[str, float]:
     """The signals found and the strength each contributes (before the noisy-or)."""
     from qiwang.analysis._text_lexicon import lexicon
@@ -132,6 +134,8 @@ def emotion_signals(
     not_positive = negative_probability >= 0.35
     if negative:
         found["negative_sentiment"] = SIGNALS["negative_sentiment"] * negative_probability
+        if lexicon_score <= -2.0:
+            found["strong_negative"] = SIGNALS["strong_negative"]
     for code in ("profanity", "escalation", "repetition"):
         if _contains(text, words, terms[code]):
             found[code] = SIGNALS[code]
@@ -156,7 +160,7 @@ def emotion_signals(
         if _SHOUT.search(original):
             found["shouting"] = SIGNALS["shouting"]
     if repeated_contacts > 0:
-        steps = (0.0, 0.25, 0.4, 0.55)
+        steps = (0.0, 0.25, 0.4, 0.5)
         found["repeated_contact"] = steps[min(repeated_contacts, 3)]
     return found
 
@@ -185,7 +189,7 @@ def emotion_level(text: str, *, repeated_contacts: int = 0) -> EmotionResult:
     repeated_contacts : int, default 0
         How many times the customer contacted the organisation about the same matter before
         this contact (the caller knows; the text cannot). One earlier contact adds 0.25 to the
-        noisy-or, two 0.4, three or more 0.55.
+        noisy-or, two 0.4, three or more 0.5.
 
     Returns
     -------

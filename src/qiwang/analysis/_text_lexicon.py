@@ -70,6 +70,8 @@ class Lexicon:
     emotion: dict[str, tuple[str, ...]]
     dimensions: dict[str, tuple[str, ...]]
     stopwords: frozenset[str]
+    no_opinion: frozenset[str]
+    request: tuple[str, ...]
     chinese_words: frozenset[str] = field(repr=False)
 
 
@@ -97,7 +99,19 @@ def lexicon() -> Lexicon:
         if not w.isascii() and len(w) > 1
     }
     stopwords = frozenset(str(w).lower() for w in data["stopwords"])
-    return Lexicon(negators, degree, sentiment, emotion, dimensions, stopwords, frozenset(words))
+    no_opinion = frozenset(str(w).lower() for w in data["no_opinion"])
+    request = tuple(str(w).lower() for w in data["request"])
+    return Lexicon(
+        negators,
+        degree,
+        sentiment,
+        emotion,
+        dimensions,
+        stopwords,
+        no_opinion,
+        request,
+        frozenset(words),
+    )
 
 
 class Segmenter:
@@ -166,12 +180,16 @@ class LexiconScore:
         How many words counted for and against.
     negated : int
         How many sentiment words were flipped by a negator.
+    double_negated : int
+        How many negative words were turned positive by a negator ("没有不满意"): the case that
+        n-gram features read backwards.
     """
 
     score: float
     positive: int
     negative: int
     negated: int
+    double_negated: int = 0
 
 
 def lexicon_score(words: list[str]) -> LexiconScore:
@@ -184,7 +202,7 @@ def lexicon_score(words: list[str]) -> LexiconScore:
     """
     lex = lexicon()
     total = 0.0
-    positive = negative = negated = 0
+    positive = negative = negated = double_negated = 0
     for i, word in enumerate(words):
         weight = lex.sentiment.get(word)
         if weight is None:
@@ -207,9 +225,11 @@ def lexicon_score(words: list[str]) -> LexiconScore:
         if flips % 2:
             value = -value * keep * 0.8
             negated += 1
+        if (flips % 2 and weight < 0) or flips >= 2:
+            double_negated += 1
         total += value
         if value > 0:
             positive += 1
         elif value < 0:
             negative += 1
-    return LexiconScore(total, positive, negative, negated)
+    return LexiconScore(total, positive, negative, negated, double_negated)

@@ -118,9 +118,9 @@ class LinearTextModel:
             return self.bias
         return self.bias + float(self.weights[columns].sum()) / math.sqrt(len(columns))
 
-    def probability(self, names: Iterable[str], lexicon_score: float) -> float:
-        """Calibrated probability that the text is positive."""
-        logit = self.raw_logit(names) + self.lexicon_weight * lexicon_score
+    def probability(self, names: Iterable[str], lexicon_score: float, extra: float = 0.0) -> float:
+        """Calibrated probability that the text is positive (``extra`` is added to the logit)."""
+        logit = self.raw_logit(names) + self.lexicon_weight * lexicon_score + extra
         a, b = self.calibration
         z = a * logit + b
         return 1.0 / (1.0 + math.exp(-z)) if z > -500 else 0.0

@@ -67,18 +67,7 @@ def _row(
     result: text.CommentAnalysis,
     version: str,
 ) -> AnswerTextLabel:
-    per_dimension: dict[str, str] = {}
-    for aspect in result.aspects:
-        if aspect.kind != "dimension":
-            continue
-        before = per_dimension.get(aspect.name)
-        # Several clauses on one dimension: a negative one decides, then a positive one.
-        if (
-            before is None
-            or aspect.label == "negative"
-            or (aspect.label == "positive" and before == "neutral")
-        ):
-            per_dimension[aspect.name] = aspect.label
+    per_dimension = result.aspect_labels("dimension")
     return AnswerTextLabel(
         answer_id=answer_id,
         wave_id=wave_id,

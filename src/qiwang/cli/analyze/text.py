@@ -111,14 +111,15 @@ def _share(part: int, whole: int) -> float | None:
 
 
 def sentiment_summary(results: list[CommentAnalysis]) -> dict[str, Any]:
-    """Counts and shares of labels, and per dimension / service the mentions and the share of
-    them that are negative."""
+    """Counts and shares of labels, and per dimension / service the comments that name it
+    ("mentions", each comment once) and the share of them that are negative."""
     analysed = [r for r in results if not r.is_empty]
     labels = Counter(r.label for r in analysed)
     aspects: dict[str, dict[str, Counter[str]]] = {"dimension": {}, "service": {}}
     for result in analysed:
-        for aspect in result.aspects:
-            aspects[aspect.kind].setdefault(aspect.name, Counter())[aspect.label] += 1
+        for kind in ("dimension", "service"):
+            for name, label in result.aspect_labels(kind).items():  # type: ignore[arg-type]
+                aspects[kind].setdefault(name, Counter())[label] += 1
 
     def block(counts: dict[str, Counter[str]]) -> dict[str, Any]:
         return {
