@@ -330,9 +330,8 @@ class TextAnalyzer:
             known = bool(lex.positive or lex.negative)
             return 1.0 / (1.0 + math.exp(-_LEXICON_ONLY_SCALE * lex.score)), known
         names = features(text, words, (lex.score, lex.positive, lex.negative))
-        known = bool(lex.positive or lex.negative) or any(
-            n in self.model.vocabulary for n in names if n.startswith("w:")
-        )
+        weight_of = self.model.weight_of
+        known = bool(lex.positive or lex.negative) or any("w:" + w in weight_of for w in words)
         extra = _DOUBLE_NEGATION_WEIGHT * lex.score if lex.double_negated else 0.0
         return self.model.probability(names, lex.score, extra), known
 

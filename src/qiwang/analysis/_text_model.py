@@ -18,7 +18,7 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -110,13 +110,25 @@ class LinearTextModel:
     calibration: tuple[float, float]
     metadata: dict[str, Any] = field(default_factory=dict)
 
+    @cached_property
+    def weight_of(self) -> dict[str, float]:
+        """Feature name → weight (one dictionary lookup per feature when scoring)."""
+        names = [""] * len(self.vocabulary)
+        for name, column in self.vocabulary.items():
+            names[column] = name
+        return dict(zip(names, self.weights.tolist(), strict=True))
+
     def raw_logit(self, names: Iterable[str]) -> float:
         """``bias + Σ w / √k`` over the known features among ``names``."""
-        vocabulary = self.vocabulary
-        columns = [vocabulary[name] for name in names if name in vocabulary]
-        if not columns:
-            return self.bias
-        return self.bias + float(self.weights[columns].sum()) / math.sqrt(len(columns))
+        get = self.weight_of.get
+        total = 0.0
+        known = 0
+        for name in names:
+            weight = get(name)
+            if weight is not None:
+                total += weight
+                known += 1
+        return self.bias + total / math.sqrt(known) if known else self.bias
 
     def probability(self, names: Iterable[str], lexicon_score: float, extra: float = 0.0) -> float:
         """Calibrated probability that the text is positive (``extra`` is added to the logit)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
 __all__ = ["MAX_CHARACTERS", "NormalizedText", "normalize", "split_clauses", "split_sentences"]
 
@@ -78,8 +79,20 @@ class NormalizedText:
     has_latin: bool
 
 
+@cache
+def _convertible() -> frozenset[str]:
+    """First characters of every entry of zhconv's zh-cn table: a text with none of them is
+    already simplified (checked in a microsecond instead of converted in tens)."""
+    from zhconv import zhconv as tables
+
+    return frozenset(key[0] for key in tables.getdict("zh-cn"))
+
+
 def _to_simplified(text: str) -> str:
     if not _HAS_HAN.search(text):
+        return text
+    convertible = _convertible()
+    if not any(c in convertible for c in text):
         return text
     import zhconv
 

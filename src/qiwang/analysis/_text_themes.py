@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Theme", "ThemesResult", "themes"]
 
+_DEGREE_PREFIX = frozenset("很太挺超最更真")  # "很脏", "太慢": a judgement, not a topic
+
 
 @dataclass(frozen=True)
 class Theme:
@@ -106,7 +108,7 @@ def _idf() -> tuple[dict[str, float], float]:
 
 
 def _candidate(word: str, excluded: frozenset[str]) -> bool:
-    if word in excluded or word.isspace():
+    if word in excluded or word.isspace() or word[:1] in _DEGREE_PREFIX:
         return False
     if word.isascii():
         return word.isalpha() and len(word) >= 3
@@ -114,10 +116,12 @@ def _candidate(word: str, excluded: frozenset[str]) -> bool:
 
 
 def _excluded() -> frozenset[str]:
+    """Words that are never a theme: stop words, negators, degree words and sentiment words (a
+    theme is a topic; how people feel about it is its negative share)."""
     from qiwang.analysis._text_lexicon import lexicon
 
     lex = lexicon()
-    return frozenset({*lex.negators, *lex.degree, *lex.stopwords})
+    return frozenset({*lex.negators, *lex.degree, *lex.stopwords, *lex.sentiment})
 
 
 def themes(
@@ -179,6 +183,7 @@ def themes(
         analyses = (analyzer or default_analyzer()).stream(texts or ())
     excluded = _excluded()
     document_counts: Counter[str] = Counter()
+    members: dict[str, list[int]] = {}
     negative_counts: Counter[str] = Counter()
     samples: dict[str, list[str]] = {}
     total = negative_total = 0
@@ -204,6 +209,7 @@ def themes(
                     bucket.append(clause)
             seen |= found
         for phrase in seen:
+            members.setdefault(phrase, []).append(total)
             document_counts[phrase] += 1
             negative_counts[phrase] += negative
     idf, median = _idf()
@@ -224,7 +230,17 @@ def themes(
                 and document_counts[phrase] >= 0.8 * document_counts[other]
             ):
                 weights.pop(other, None)
-    ranked = sorted(weights, key=lambda p: (-weights[p], -document_counts[p], p))[:top]
+    # Phrases used by exactly the same comments say the same thing: keep the strongest.
+    ranked: list[str] = []
+    taken: set[tuple[int, ...]] = set()
+    for phrase in sorted(weights, key=lambda p: (-weights[p], -document_counts[p], p)):
+        signature = tuple(members[phrase])
+        if signature in taken:
+            continue
+        taken.add(signature)
+        ranked.append(phrase)
+        if len(ranked) == top:
+            break
     return ThemesResult(
         themes=tuple(
             Theme(

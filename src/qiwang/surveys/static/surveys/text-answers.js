@@ -14,9 +14,9 @@
     var kinds = ["negative", "neutral", "positive"];
     chart.setOption({
       legend: { top: 0, data: kinds.map(function (k) { return L[k]; }) },
-      grid: { left: 8, right: 24, top: 32, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 16, top: 32, bottom: 28, containLabel: true },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText" },
-      xAxis: { type: "value", minInterval: 1, name: L.unit, nameLocation: "end" },
+      xAxis: { type: "value", minInterval: 1, name: L.unit, nameLocation: "middle", nameGap: 24 },
       yAxis: { type: "category", inverse: true, data: rows.map(function (r) { return r[0]; }) },
       series: kinds.map(function (kind, i) {
         return { name: L[kind], type: "bar", stack: "all", barMaxWidth: 28, itemStyle: { color: colours[kind] },
