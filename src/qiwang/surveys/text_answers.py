@@ -157,32 +157,33 @@ def gap_by_dimension(results: Any) -> dict[str, float | None]:
     return {stat.name: round(stat.gap, 2) for stat in results.servqual.dimensions}
 
 
+def comment_row(label: AnswerTextLabel, question: str) -> dict[str, Any]:
+    """One comment as the list shows it (``label.answer`` should be selected with it)."""
+    return {
+        "answer_id": label.answer_id,
+        "text": label.answer.text,
+        "question": question,
+        "sentiment": label.sentiment,
+        "sentiment_label": Sentiment(label.sentiment).label,
+        "score": round(label.score, 2),
+        "dimensions": [
+            {"code": d, "label": DIMENSION_LABELS[d], "sentiment": getattr(label, d)}
+            for d in label.dimensions
+        ],
+        "services": sorted(
+            {str(a.get("name")) for a in label.aspects or [] if a.get("kind") == "service"}
+        ),
+        "is_corrected": label.is_corrected,
+    }
+
+
 def comment_rows(
     rows: QuerySet[AnswerTextLabel], filters: Filters, question_labels: dict[int, str]
 ) -> tuple[list[dict[str, Any]], int]:
     total = rows.count()
     start = (filters.page - 1) * PAGE_SIZE
     page = rows.select_related("answer").order_by("-answer_id")[start : start + PAGE_SIZE]
-    items = []
-    for label in page:
-        items.append(
-            {
-                "answer_id": label.answer_id,
-                "text": label.answer.text,
-                "question": question_labels.get(label.question_id, ""),
-                "sentiment": label.sentiment,
-                "sentiment_label": Sentiment(label.sentiment).label,
-                "score": round(label.score, 2),
-                "dimensions": [
-                    {"code": d, "label": DIMENSION_LABELS[d], "sentiment": getattr(label, d)}
-                    for d in label.dimensions
-                ],
-                "services": sorted(
-                    {str(a.get("name")) for a in label.aspects or [] if a.get("kind") == "service"}
-                ),
-                "is_corrected": label.is_corrected,
-            }
-        )
+    items = [comment_row(label, question_labels.get(label.question_id, "")) for label in page]
     return items, total
 
 

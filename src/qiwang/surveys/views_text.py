@@ -10,18 +10,11 @@ from django.views.decorators.http import require_POST
 from qiwang.accounts.permissions import Action, can, require
 from qiwang.errors import ServiceError
 from qiwang.surveys import text_answers, text_services
-from qiwang.surveys.models import Answer, Wave
+from qiwang.surveys.models import Answer
 from qiwang.surveys.presentation import DIMENSION_LABELS
 from qiwang.surveys.results import wave_results
 from qiwang.surveys.text_models import AnswerTextLabel, Sentiment
-
-
-def _visible_wave(request: HttpRequest, wave_id: int) -> Wave:
-    require(request.user, Action.VIEW_SURVEYS)
-    return get_object_or_404(
-        Wave.objects.for_user(request.user).select_related("version__instrument", "branch"),
-        pk=wave_id,
-    )
+from qiwang.surveys.views import _visible_wave
 
 
 @login_required
@@ -61,33 +54,15 @@ def text_label_correct(request: HttpRequest, wave_id: int, answer_id: int) -> Ht
         )
     except ServiceError as failure:
         error = failure
-    label = AnswerTextLabel.objects.filter(answer=answer).first()
-    row = {
-        "answer_id": answer.pk,
-        "text": answer.text,
-        "question": answer.question.text,
-        "sentiment": label.sentiment if label else "neutral",
-        "sentiment_label": Sentiment(label.sentiment).label if label else "",
-        "score": round(label.score, 2) if label else None,
-        "dimensions": [
-            {"code": d, "label": DIMENSION_LABELS[d], "sentiment": getattr(label, d)}
-            for d in (label.dimensions if label else [])
-        ],
-        "services": sorted(
-            {
-                str(a.get("name"))
-                for a in (label.aspects if label else [])
-                if a.get("kind") == "service"
-            }
-        ),
-        "is_corrected": bool(label and label.is_corrected),
-    }
+    label = AnswerTextLabel.objects.filter(answer=answer).select_related("answer").first()
+    row = text_answers.comment_row(label, answer.question.text) if label else None
     return render(
         request,
         "surveys/_text_answer_row.html",
         {
             "wave": wave,
-            "comment": row,
+            "comment": row
+            or {"answer_id": answer.pk, "text": answer.text, "dimensions": [], "services": []},
             "can_correct": True,
             "error": error,
             "sentiment_choices": [(s, Sentiment(s).label) for s in text_answers.SENTIMENTS],
