@@ -25,8 +25,16 @@ MODULES = [
     "qiwang.analysis.satisfaction",
     "qiwang.analysis.ipa",
     "qiwang.analysis.drivers",
+    "qiwang.analysis._text_normalize",
+    "qiwang.analysis._text_lexicon",
+    "qiwang.analysis._text_model",
+    "qiwang.analysis._text_evaluation",
+    "qiwang.analysis._text_themes",
+    "qiwang.analysis._text_emotion",
+    "qiwang.analysis._text_analyzer",
+    "qiwang.analysis.text",
 ]
-PUBLIC = ["kano", "servqual", "satisfaction", "ipa", "drivers"]
+PUBLIC = ["kano", "servqual", "satisfaction", "ipa", "drivers", "text"]
 
 
 @pytest.mark.parametrize("name", MODULES)

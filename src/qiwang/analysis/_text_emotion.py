@@ -204,7 +204,7 @@ def emotion_level(text: str, *, repeated_contacts: int = 0) -> EmotionResult:
     --------
     >>> emotion_level("请问下周几点停水？").level
     'calm'
-    >>> emotion_level("暖气一直不热，太失望了！").level
+    >>> emotion_level("暖气一直不热，太失望了").level
     'upset'
     >>> result = emotion_level("第三次打电话了还没人管，再不解决我就打12345投诉！！")
     >>> result.level, "escalation" in result.signals
