@@ -25,8 +25,11 @@ MODULES = [
     "qiwang.analysis.satisfaction",
     "qiwang.analysis.ipa",
     "qiwang.analysis.drivers",
+    "qiwang.analysis._io",
+    "qiwang.analysis._promise",
+    "qiwang.analysis.promise",
 ]
-PUBLIC = ["kano", "servqual", "satisfaction", "ipa", "drivers"]
+PUBLIC = ["kano", "servqual", "satisfaction", "ipa", "drivers", "promise"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -8,6 +8,7 @@ dataclasses.
 The methods live in public submodules, imported on first use::
 
     from qiwang.analysis import kano, servqual, satisfaction, ipa, drivers
+    from qiwang.analysis import promise
 """
 
 from __future__ import annotations
@@ -27,11 +28,22 @@ __all__ = [
     "drivers",
     "ipa",
     "kano",
+    "promise",
     "satisfaction",
     "servqual",
 ]
 
-_SUBMODULES = frozenset({"csi", "drivers", "ipa", "kano", "satisfaction", "servqual"})
+_SUBMODULES = frozenset(
+    {
+        "csi",
+        "drivers",
+        "ipa",
+        "kano",
+        "promise",
+        "satisfaction",
+        "servqual",
+    }
+)
 
 
 def __getattr__(name: str) -> ModuleType:
