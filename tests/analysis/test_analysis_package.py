@@ -28,8 +28,11 @@ MODULES = [
     "qiwang.analysis._io",
     "qiwang.analysis._promise",
     "qiwang.analysis.promise",
+    "qiwang.analysis._habituation",
+    "qiwang.analysis._surprise",
+    "qiwang.analysis.surprise",
 ]
-PUBLIC = ["kano", "servqual", "satisfaction", "ipa", "drivers", "promise"]
+PUBLIC = ["kano", "servqual", "satisfaction", "ipa", "drivers", "promise", "surprise"]
 
 
 @pytest.mark.parametrize("name", MODULES)

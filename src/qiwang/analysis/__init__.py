@@ -8,7 +8,7 @@ dataclasses.
 The methods live in public submodules, imported on first use::
 
     from qiwang.analysis import kano, servqual, satisfaction, ipa, drivers
-    from qiwang.analysis import promise
+    from qiwang.analysis import promise, surprise
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ __all__ = [
     "promise",
     "satisfaction",
     "servqual",
+    "surprise",
 ]
 
 _SUBMODULES = frozenset(
@@ -42,6 +43,7 @@ _SUBMODULES = frozenset(
         "promise",
         "satisfaction",
         "servqual",
+        "surprise",
     }
 )
 
