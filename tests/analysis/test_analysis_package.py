@@ -31,8 +31,20 @@ MODULES = [
     "qiwang.analysis._habituation",
     "qiwang.analysis._surprise",
     "qiwang.analysis.surprise",
+    "qiwang.analysis._expectation_model",
+    "qiwang.analysis._expectations",
+    "qiwang.analysis.expectations",
 ]
-PUBLIC = ["kano", "servqual", "satisfaction", "ipa", "drivers", "promise", "surprise"]
+PUBLIC = [
+    "kano",
+    "servqual",
+    "satisfaction",
+    "ipa",
+    "drivers",
+    "promise",
+    "surprise",
+    "expectations",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -8,7 +8,7 @@ dataclasses.
 The methods live in public submodules, imported on first use::
 
     from qiwang.analysis import kano, servqual, satisfaction, ipa, drivers
-    from qiwang.analysis import promise, surprise
+    from qiwang.analysis import promise, surprise, expectations
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ __all__ = [
     "AnalysisInputError",
     "LabelledScale",
     "drivers",
+    "expectations",
     "ipa",
     "kano",
     "promise",
@@ -38,6 +39,7 @@ _SUBMODULES = frozenset(
     {
         "csi",
         "drivers",
+        "expectations",
         "ipa",
         "kano",
         "promise",

@@ -23,6 +23,7 @@ __all__ = [
     "numeric_column",
     "read_table",
     "require_columns",
+    "text_codes",
     "text_column",
 ]
 
@@ -152,33 +153,58 @@ def numeric_column(
     return numbers
 
 
-def text_column(frame: pd.DataFrame, column: str) -> npt.NDArray[np.object_]:
-    """Column ``column`` as stripped strings, as the values appear in the file.
+def text_codes(
+    frame: pd.DataFrame, column: str
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
+    """Column ``column`` as codes into its sorted distinct text values.
 
-    Text stays as it is (``"007"`` stays ``"007"`` when the file was read with ``text_columns``);
-    whole numbers stored as numbers (Parquet, XLSX number cells) print without a decimal point.
+    Text stays as it is, stripped (``"007"`` stays ``"007"`` when the file was read with
+    ``text_columns``); whole numbers stored as numbers (Parquet, XLSX number cells) print
+    without a decimal point. The conversion runs once per distinct value, so millions of rows
+    with few distinct ids cost one ``factorize``.
+
+    Returns
+    -------
+    codes : numpy.ndarray of int64
+        ``values[codes]`` is the column as text.
+    values : numpy.ndarray of object
+        Sorted distinct values.
 
     Raises
     ------
     AnalysisInputError
         At the first empty cell, naming its row and column.
     """
-    values: pd.Series[Any] = frame[column]
-    missing = values.isna().to_numpy()
-    out = np.empty(len(values), dtype=object)
-    for position, value in enumerate(values.tolist()):
-        if missing[position]:
-            continue
+    raw_codes, raw_values = pd.factorize(frame[column], use_na_sentinel=True)
+    texts = []
+    for value in raw_values.tolist():
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        text = str(value).strip()
-        if not text:
-            missing[position] = True
-        out[position] = text
+        texts.append(str(value).strip())
+    text_array = np.array(texts, dtype=object)
+    blank = np.flatnonzero(text_array == "") if len(text_array) else np.array([], dtype=np.intp)
+    missing = raw_codes < 0
+    if blank.size:
+        missing |= np.isin(raw_codes, blank)
     if missing.any():
         at = int(np.flatnonzero(missing)[0])
         raise AnalysisInputError("an empty cell", column=column, row=at + 1)
-    return out
+    values, inverse = np.unique(text_array.astype(str), return_inverse=True)
+    return inverse[raw_codes].astype(np.int64), values.astype(object)
+
+
+def text_column(frame: pd.DataFrame, column: str) -> npt.NDArray[np.object_]:
+    """Column ``column`` as stripped strings, as the values appear in the file.
+
+    See :func:`text_codes` for the conversion.
+
+    Raises
+    ------
+    AnalysisInputError
+        At the first empty cell, naming its row and column.
+    """
+    codes, values = text_codes(frame, column)
+    return np.asarray(values[codes], dtype=object)
 
 
 def date_column(frame: pd.DataFrame, column: str) -> npt.NDArray[np.datetime64]:

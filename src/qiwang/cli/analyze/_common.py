@@ -15,7 +15,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
-__all__ = ["console", "fail", "guard", "print_json"]
+__all__ = ["console", "fail", "guard", "print_json", "working"]
 
 
 def console() -> Console:
@@ -54,3 +54,14 @@ def guard() -> Iterator[None]:
 def print_json(payload: Any) -> None:
     """Indented UTF-8 JSON (no NaN: missing numbers are ``null``)."""
     typer.echo(json.dumps(payload, ensure_ascii=False, allow_nan=False, indent=2))
+
+
+@contextmanager
+def working(description: str) -> Iterator[None]:
+    """A spinner on standard error while long work runs (only on a terminal)."""
+    err = Console(stderr=True)
+    if not err.is_terminal:
+        yield
+        return
+    with err.status(description):
+        yield
