@@ -350,13 +350,20 @@ def scan_expectations(
     last_gap = np.full(size, np.nan)
     ratchet = np.zeros(size, dtype=bool)
     trajectory = _empty_trajectory(codes.size) if record else None
-    # rank of each row within its pair, then rows ordered by (rank, pair)
-    order = np.argsort(codes, kind="stable")
-    starts = np.searchsorted(codes[order], np.arange(size), side="left")
-    rank = np.empty(codes.size, dtype=np.int64)
-    rank[order] = np.arange(codes.size) - starts[codes[order]]
-    by_rank = np.lexsort((codes, rank))
-    bounds = np.searchsorted(rank[by_rank], np.arange(int(rank.max(initial=-1)) + 2))
+    # rank of each row within its pair, then rows grouped by rank (stable radix sort on a
+    # small integer); a pair appears once per rank, so the order inside a rank is free
+    if codes.size and bool(np.all(codes[1:] >= codes[:-1])):
+        starts = np.searchsorted(codes, np.arange(size), side="left")
+        rank = np.arange(codes.size) - starts[codes]
+    else:
+        order = np.argsort(codes, kind="stable")
+        starts = np.searchsorted(codes[order], np.arange(size), side="left")
+        rank = np.empty(codes.size, dtype=np.int64)
+        rank[order] = np.arange(codes.size) - starts[codes[order]]
+    longest = int(rank.max(initial=-1)) + 1
+    small = rank.astype(np.int16) if longest < np.iinfo(np.int16).max else rank
+    by_rank = np.argsort(small, kind="stable")
+    bounds = np.searchsorted(small[by_rank], np.arange(longest + 1))
     for step in range(len(bounds) - 1):
         rows = by_rank[bounds[step] : bounds[step + 1]]
         if measured is not None:

@@ -63,8 +63,14 @@ def _prepare(observations: pd.DataFrame, *, expectation: str | None = "expectati
     if expectation is not None and expectation in observations.columns:
         measured = numeric_column(observations, expectation)
     key = customer_codes.astype(np.int64) * len(service_values) + service_codes
-    unique_keys, pair = np.unique(key, return_inverse=True)
-    order = np.lexsort((np.arange(len(pair)), time_key, pair))
+    # pair codes in (customer, service) order: hash the keys, then sort the distinct ones
+    found, distinct = pd.factorize(key)
+    ranking = np.argsort(distinct, kind="stable")
+    position = np.empty(len(distinct), dtype=np.int64)
+    position[ranking] = np.arange(len(distinct))
+    unique_keys = np.asarray(distinct)[ranking]
+    pair = position[found]
+    order = np.lexsort((time_key, pair))  # stable: ties in time keep the file's order
     dropped = int(np.isnan(perception).sum())
     return _Prepared(
         customers=np.asarray(customer_values, dtype=object)[unique_keys // len(service_values)],
