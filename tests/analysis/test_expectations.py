@@ -330,6 +330,7 @@ def test_estimate_recovers_the_weights_from_noise_free_waves():
     assert estimate.gains + estimate.losses == estimate.transitions
     assert estimate.shows_ratchet is True
     assert estimate.reason is None
+    assert estimate.summary().startswith("gain weight 0.800 ± 0.000, loss weight 0.300 ± 0.000")
 
 
 def test_estimate_with_measurement_noise_is_close():
@@ -419,7 +420,7 @@ def test_expectations_command_trajectory_and_estimate(run_cli, run_cli_json, exa
         "analyze", "expectations", examples / "expectation_waves.csv", "--estimate"
     )
     assert code == 0
-    assert "gain_weight, loss_weight" in out and "ratchet" in out
+    assert "Estimated: gain weight" in out and "ratchet" in out
 
 
 @pytest.mark.parametrize(

@@ -145,7 +145,7 @@ def _step(
     gain = variance / predictive
     weight = np.where(gap > 0, parameters.gain_weight, parameters.loss_weight)
     updated = expectation + weight * gain * gap
-    posterior = variance * noise_variance / predictive
+    posterior = np.minimum(variance * noise_variance / predictive, variance)  # ≤ v, also in floats
     spread = np.sqrt(predictive)
     surprise = np.abs(gap) > parameters.surprise_z * spread
     inflation = np.where(

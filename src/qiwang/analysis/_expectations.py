@@ -19,6 +19,7 @@ import pandas as pd
 from qiwang.analysis._errors import AnalysisInputError
 from qiwang.analysis._expectation_model import (
     ExpectationParameters,
+    Scan,
     predict_satisfaction,
     scan_expectations,
 )
@@ -256,14 +257,7 @@ def track_expectations(
     resolved = _resolve(prepared, parameters or ExpectationParameters())
     one_off = {str(service) for service in one_off_services}
     repeated = np.array([service not in one_off for service in prepared.services], dtype=bool)
-    scan = scan_expectations(
-        prepared.pair,
-        prepared.perception,
-        parameters=resolved,
-        n_pairs=len(prepared.customers),
-        expectation=prepared.expectation,
-        repeated=repeated,
-    )
+    scan = _scan(prepared, resolved, repeated=repeated)
     level = (
         scan.last_perception
         if planned_level is None
@@ -288,6 +282,24 @@ def track_expectations(
         }
     )
     return ExpectationStates(frame=frame, parameters=resolved, dropped=prepared.dropped)
+
+
+def _scan(
+    prepared: _Prepared,
+    parameters: ExpectationParameters,
+    *,
+    repeated: npt.NDArray[np.bool_] | None = None,
+    record: bool = False,
+) -> Scan:
+    return scan_expectations(
+        prepared.pair,
+        prepared.perception,
+        parameters=parameters,
+        n_pairs=len(prepared.customers),
+        expectation=prepared.expectation,
+        repeated=repeated,
+        record=record,
+    )
 
 
 def _prediction(
@@ -457,6 +469,21 @@ class ParameterEstimate:
             "shows_ratchet": self.shows_ratchet,
         }
 
+    def summary(self) -> str:
+        """One line: the weights, their standard errors and the data behind them."""
+
+        def weight(value: float, error: float | None) -> str:
+            return f"{value:.3f}" + ("" if error is None else f" ± {error:.3f}")
+
+        text = (
+            f"gain weight {weight(self.parameters.gain_weight, self.gain_weight_se)}, "
+            f"loss weight {weight(self.parameters.loss_weight, self.loss_weight_se)} from "
+            f"{self.transitions} transitions ({self.gains} gains, {self.losses} losses)"
+        )
+        if self.reason is not None:
+            text += f"; defaults kept: {self.reason.replace('_', ' ')}"
+        return text + ("; the data show a ratchet" if self.shows_ratchet else "")
+
 
 def estimate_parameters(
     observations: pd.DataFrame,
@@ -484,14 +511,7 @@ def estimate_parameters(
     resolved = _resolve(prepared, parameters or ExpectationParameters())
     if prepared.expectation is None or np.isnan(prepared.expectation).all():
         return ParameterEstimate(resolved, 0, 0, 0, None, None, (), "no_measured_expectations")
-    scan = scan_expectations(
-        prepared.pair,
-        prepared.perception,
-        parameters=resolved,
-        n_pairs=len(prepared.customers),
-        expectation=prepared.expectation,
-        record=True,
-    )
+    scan = _scan(prepared, resolved, record=True)
     assert scan.trajectory is not None
     measured = prepared.expectation
     same_pair = prepared.pair[1:] == prepared.pair[:-1]

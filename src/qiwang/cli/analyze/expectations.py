@@ -101,14 +101,7 @@ def expectations_command(
         return
     out = console()
     if estimate_result is not None:
-        out.print(
-            f"Estimated from {estimate_result.transitions} transitions "
-            f"({estimate_result.gains} gains, {estimate_result.losses} losses): "
-            f"{', '.join(estimate_result.estimated) or 'nothing'}"
-            + (f" ({estimate_result.reason})" if estimate_result.reason else ""),
-            highlight=False,
-            markup=False,
-        )
+        out.print(f"Estimated: {estimate_result.summary()}", highlight=False, markup=False)
     used = states.parameters
     out.print(
         f"Parameters: prior {used.prior_mean:.3g} ± {used.prior_sd:.3g}, noise {used.noise_sd:.3g}, "
