@@ -25,8 +25,26 @@ MODULES = [
     "qiwang.analysis.satisfaction",
     "qiwang.analysis.ipa",
     "qiwang.analysis.drivers",
+    "qiwang.analysis._io",
+    "qiwang.analysis._promise",
+    "qiwang.analysis.promise",
+    "qiwang.analysis._habituation",
+    "qiwang.analysis._surprise",
+    "qiwang.analysis.surprise",
+    "qiwang.analysis._expectation_model",
+    "qiwang.analysis._expectations",
+    "qiwang.analysis.expectations",
 ]
-PUBLIC = ["kano", "servqual", "satisfaction", "ipa", "drivers"]
+PUBLIC = [
+    "kano",
+    "servqual",
+    "satisfaction",
+    "ipa",
+    "drivers",
+    "promise",
+    "surprise",
+    "expectations",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -8,6 +8,7 @@ dataclasses.
 The methods live in public submodules, imported on first use::
 
     from qiwang.analysis import kano, servqual, satisfaction, ipa, drivers
+    from qiwang.analysis import promise, surprise, expectations
 """
 
 from __future__ import annotations
@@ -25,13 +26,28 @@ __all__ = [
     "AnalysisInputError",
     "LabelledScale",
     "drivers",
+    "expectations",
     "ipa",
     "kano",
+    "promise",
     "satisfaction",
     "servqual",
+    "surprise",
 ]
 
-_SUBMODULES = frozenset({"csi", "drivers", "ipa", "kano", "satisfaction", "servqual"})
+_SUBMODULES = frozenset(
+    {
+        "csi",
+        "drivers",
+        "expectations",
+        "ipa",
+        "kano",
+        "promise",
+        "satisfaction",
+        "servqual",
+        "surprise",
+    }
+)
 
 
 def __getattr__(name: str) -> ModuleType:
