@@ -33,8 +33,27 @@ MODULES = [
     "qiwang.analysis._text_emotion",
     "qiwang.analysis._text_analyzer",
     "qiwang.analysis.text",
+    "qiwang.analysis._io",
+    "qiwang.analysis._promise",
+    "qiwang.analysis.promise",
+    "qiwang.analysis._habituation",
+    "qiwang.analysis._surprise",
+    "qiwang.analysis.surprise",
+    "qiwang.analysis._expectation_model",
+    "qiwang.analysis._expectations",
+    "qiwang.analysis.expectations",
 ]
-PUBLIC = ["kano", "servqual", "satisfaction", "ipa", "drivers", "text"]
+PUBLIC = [
+    "kano",
+    "servqual",
+    "satisfaction",
+    "ipa",
+    "drivers",
+    "promise",
+    "surprise",
+    "expectations",
+    "text",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

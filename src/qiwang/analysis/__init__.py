@@ -7,7 +7,8 @@ dataclasses.
 
 The methods live in public submodules, imported on first use::
 
-    from qiwang.analysis import kano, servqual, satisfaction, ipa, drivers, text
+    from qiwang.analysis import kano, servqual, satisfaction, ipa, drivers
+    from qiwang.analysis import promise, surprise, expectations, text
 """
 
 from __future__ import annotations
@@ -25,14 +26,30 @@ __all__ = [
     "AnalysisInputError",
     "LabelledScale",
     "drivers",
+    "expectations",
     "ipa",
     "kano",
+    "promise",
     "satisfaction",
     "servqual",
+    "surprise",
     "text",
 ]
 
-_SUBMODULES = frozenset({"csi", "drivers", "ipa", "kano", "satisfaction", "servqual", "text"})
+_SUBMODULES = frozenset(
+    {
+        "csi",
+        "drivers",
+        "expectations",
+        "ipa",
+        "kano",
+        "promise",
+        "satisfaction",
+        "servqual",
+        "surprise",
+        "text",
+    }
+)
 
 
 def __getattr__(name: str) -> ModuleType:

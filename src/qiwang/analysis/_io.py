@@ -7,6 +7,7 @@ each method's stage 1 also runs inside DuckDB directly on the file.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,15 @@ import pandas as pd
 
 from qiwang.analysis._errors import AnalysisInputError
 
-__all__ = ["SUFFIXES", "numeric_column", "read_table", "require_columns"]
+__all__ = [
+    "SUFFIXES",
+    "date_column",
+    "numeric_column",
+    "read_table",
+    "require_columns",
+    "text_codes",
+    "text_column",
+]
 
 SUFFIXES = {
     ".csv": "csv",
@@ -30,7 +39,9 @@ SUFFIXES = {
 """File suffixes understood by :func:`read_table` and the format each means."""
 
 
-def read_table(path: str | Path, *, sheet: str | int = 0) -> pd.DataFrame:
+def read_table(
+    path: str | Path, *, sheet: str | int = 0, text_columns: Sequence[str] = ()
+) -> pd.DataFrame:
     """Read a CSV (UTF-8, UTF-8 with BOM or GB18030), XLSX or Parquet file.
 
     Parameters
@@ -39,6 +50,9 @@ def read_table(path: str | Path, *, sheet: str | int = 0) -> pd.DataFrame:
         The file; its suffix selects the format (see :data:`SUFFIXES`).
     sheet : str or int, default 0
         Worksheet of an XLSX file.
+    text_columns : sequence of str, optional
+        Columns read as text from CSV and XLSX (identifiers such as ``007`` keep their leading
+        zeros); see :func:`text_column` for the other formats.
 
     Returns
     -------
@@ -64,9 +78,14 @@ def read_table(path: str | Path, *, sheet: str | int = 0) -> pd.DataFrame:
         raise AnalysisInputError(f"the file is empty: {file.name}")
     try:
         if kind == "csv":
-            frame = _read_csv(file)
+            frame = _read_csv(file, text_columns)
         elif kind == "xlsx":
-            frame = pd.read_excel(file, sheet_name=sheet, engine="openpyxl")
+            frame = pd.read_excel(
+                file,
+                sheet_name=sheet,
+                engine="openpyxl",
+                dtype=dict.fromkeys(text_columns, str) or None,
+            )
         else:
             frame = pd.read_parquet(file)
     except AnalysisInputError:
@@ -81,11 +100,17 @@ def read_table(path: str | Path, *, sheet: str | int = 0) -> pd.DataFrame:
     return frame
 
 
-def _read_csv(file: Path) -> pd.DataFrame:
+def _read_csv(file: Path, text_columns: Sequence[str] = ()) -> pd.DataFrame:
     separator = "\t" if file.suffix.lower() == ".tsv" else ","
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return pd.read_csv(file, sep=separator, encoding=encoding, skipinitialspace=True)
+            return pd.read_csv(
+                file,
+                sep=separator,
+                encoding=encoding,
+                skipinitialspace=True,
+                dtype=dict.fromkeys(text_columns, str) or None,
+            )
         except UnicodeDecodeError:
             continue
     raise AnalysisInputError(f"cannot read {file.name}: neither UTF-8 nor GB18030 text")
@@ -126,3 +151,85 @@ def numeric_column(
         what = "an empty cell" if pd.isna(value) else repr(value)
         raise AnalysisInputError(f"{what} is not a number", column=column, row=at + 1)
     return numbers
+
+
+def text_codes(
+    frame: pd.DataFrame, column: str
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
+    """Column ``column`` as codes into its sorted distinct text values.
+
+    Text stays as it is, stripped (``"007"`` stays ``"007"`` when the file was read with
+    ``text_columns``); whole numbers stored as numbers (Parquet, XLSX number cells) print
+    without a decimal point. The conversion runs once per distinct value, so millions of rows
+    with few distinct ids cost one ``factorize``.
+
+    Returns
+    -------
+    codes : numpy.ndarray of int64
+        ``values[codes]`` is the column as text.
+    values : numpy.ndarray of object
+        Sorted distinct values.
+
+    Raises
+    ------
+    AnalysisInputError
+        At the first empty cell, naming its row and column.
+    """
+    raw_codes, raw_values = pd.factorize(frame[column], use_na_sentinel=True)
+    texts = []
+    for value in raw_values.tolist():
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        texts.append(str(value).strip())
+    text_array = np.array(texts, dtype=object)
+    blank = np.flatnonzero(text_array == "") if len(text_array) else np.array([], dtype=np.intp)
+    missing = raw_codes < 0
+    if blank.size:
+        missing |= np.isin(raw_codes, blank)
+    if missing.any():
+        at = int(np.flatnonzero(missing)[0])
+        raise AnalysisInputError("an empty cell", column=column, row=at + 1)
+    values, inverse = np.unique(text_array.astype(str), return_inverse=True)
+    return inverse[raw_codes].astype(np.int64), values.astype(object)
+
+
+def text_column(frame: pd.DataFrame, column: str) -> npt.NDArray[np.object_]:
+    """Column ``column`` as stripped strings, as the values appear in the file.
+
+    See :func:`text_codes` for the conversion.
+
+    Raises
+    ------
+    AnalysisInputError
+        At the first empty cell, naming its row and column.
+    """
+    codes, values = text_codes(frame, column)
+    return np.asarray(values[codes], dtype=object)
+
+
+def date_column(frame: pd.DataFrame, column: str) -> npt.NDArray[np.datetime64]:
+    """Column ``column`` as ``datetime64[D]``: ISO dates ``YYYY-MM-DD`` or date cells.
+
+    Raises
+    ------
+    AnalysisInputError
+        At the first empty cell or value that is not a date, naming its row, column and value.
+    """
+    values: pd.Series[Any] = frame[column]
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed = pd.to_datetime(values)
+    else:
+        is_date = values.map(lambda value: isinstance(value, date | np.datetime64))
+        text = values.where(~is_date).astype("string").str.strip()
+        parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        if is_date.any():
+            parsed = parsed.where(~is_date, pd.to_datetime(values.where(is_date)))
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        at = int(np.flatnonzero(bad)[0])
+        value = values.iloc[at]
+        what = "an empty cell" if pd.isna(value) else repr(value)
+        raise AnalysisInputError(
+            f"{what} is not a date; write dates as YYYY-MM-DD", column=column, row=at + 1
+        )
+    return np.asarray(parsed.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]"))

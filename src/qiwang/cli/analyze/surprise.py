@@ -1,0 +1,123 @@
+"""``qiwang analyze surprise-plan``: plan a surprise campaign that stays a surprise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from qiwang.cli.analyze import analyze_app
+from qiwang.cli.analyze._common import console, guard, print_json
+
+EXAMPLES = Path(__file__).resolve().parents[4] / "examples"
+
+SURPRISE_HELP = f"""Plan who receives a surprise service, and when, so that it stays a surprise.
+
+CUSTOMERS (CSV, XLSX or Parquet) lists the eligible customers: columns customer, segment.
+DELIVERIES (--history) lists past deliveries of the surprise: columns customer, date
+(YYYY-MM-DD). Customer ids are kept as written ("007" stays "007").
+
+\b
+Rules: at most floor(budget / cost) deliveries, split among segments by size; dates drawn at
+random (irregular intervals) with at least --min-gap-days between a customer's surprises, at
+most --max-per-year per calendar year, never within --same-date-window days of the same
+calendar date as a delivery a year before or after, and never a date that would make a
+customer's recent intervals regular (coefficient of variation <= --cv-threshold). History
+counts for every rule. The same inputs and --seed give the same plan. With --history the
+output also lists the customers whose past surprises have become predictable (habituated).
+Rules, defaults and sources: docs/analysis/surprise.md.
+
+\b
+Examples (files in {EXAMPLES}):
+  qiwang analyze surprise-plan examples/surprise_customers.csv --budget 6000 --cost 150 \\
+      --start 2026-01-01 --end 2026-12-31 --min-gap-days 90 --max-per-year 2 --seed 7 \\
+      --history examples/surprise_history.csv --json
+"""
+
+
+@analyze_app.command("surprise-plan", help=SURPRISE_HELP)
+def surprise_plan_command(
+    customers_file: Annotated[
+        Path, typer.Argument(help="Eligible customers: columns customer, segment.")
+    ],
+    budget: Annotated[str, typer.Option("--budget", help="Money available for the campaign.")],
+    cost: Annotated[str, typer.Option("--cost", help="Cost of one delivery.")],
+    start: Annotated[str, typer.Option("--start", help="First day, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--end", help="Last day, YYYY-MM-DD.")],
+    min_gap_days: Annotated[
+        int, typer.Option("--min-gap-days", help="Fewest days between two surprises of a customer.")
+    ],
+    max_per_year: Annotated[
+        int, typer.Option("--max-per-year", help="Most surprises per customer per calendar year.")
+    ],
+    seed: Annotated[int, typer.Option("--seed", help="Seed: the same seed gives the same plan.")],
+    history: Annotated[
+        Path | None,
+        typer.Option("--history", help="Past deliveries: columns customer, date (YYYY-MM-DD)."),
+    ] = None,
+    same_date_window: Annotated[
+        int,
+        typer.Option("--same-date-window", help="Days around last year's calendar date to avoid."),
+    ] = 14,
+    cv_threshold: Annotated[
+        float,
+        typer.Option("--cv-threshold", help="Intervals this regular (CV) count as predictable."),
+    ] = 0.2,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    from qiwang.analysis import surprise
+    from qiwang.analysis._io import read_table, require_columns
+
+    with guard():
+        customers = read_table(customers_file, text_columns=["customer", "segment"])
+        require_columns(customers, ["customer", "segment"])
+        past = None
+        if history is not None:
+            past = read_table(history, text_columns=["customer"])
+            require_columns(past, ["customer", "date"])
+        plan = surprise.plan_surprises(
+            customers,
+            budget=budget,
+            cost=cost,
+            start=start,
+            end=end,
+            min_gap_days=min_gap_days,
+            max_per_year=max_per_year,
+            seed=seed,
+            history=past,
+            same_date_window_days=same_date_window,
+            cv_threshold=cv_threshold,
+        )
+        habits = None
+        if past is not None:
+            habits = surprise.habituation(
+                past, cv_threshold=cv_threshold, same_date_window_days=same_date_window
+            )
+    payload = plan.to_dict()
+    if habits is not None:
+        payload["habituated"] = list(habits.habituated)
+    if as_json:
+        print_json(payload)
+        return
+    out = console()
+    for line in plan.summary().splitlines():
+        out.print(line, highlight=False, markup=False)
+    months = plan.to_frame()
+    if not months.empty:
+        segment_of = dict(zip(customers["customer"], customers["segment"], strict=False))
+        months["month"] = [date.strftime("%Y-%m") for date in months["date"]]
+        months["segment"] = months["customer"].map(segment_of)
+        counts = months.pivot_table(
+            index="month", columns="segment", values="customer", aggfunc="count", fill_value=0
+        )
+        table = Table(title="Surprises per month and segment", title_justify="left")
+        table.add_column("month")
+        for name in counts.columns:
+            table.add_column(str(name), justify="right")
+        for month, row in counts.iterrows():
+            table.add_row(str(month), *(str(int(value)) for value in row))
+        out.print(table)
+    if habits is not None:
+        out.print(habits.summary(), highlight=False, markup=False)
