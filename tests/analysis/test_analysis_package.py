@@ -25,6 +25,14 @@ MODULES = [
     "qiwang.analysis.satisfaction",
     "qiwang.analysis.ipa",
     "qiwang.analysis.drivers",
+    "qiwang.analysis._text_normalize",
+    "qiwang.analysis._text_lexicon",
+    "qiwang.analysis._text_model",
+    "qiwang.analysis._text_evaluation",
+    "qiwang.analysis._text_themes",
+    "qiwang.analysis._text_emotion",
+    "qiwang.analysis._text_analyzer",
+    "qiwang.analysis.text",
     "qiwang.analysis._io",
     "qiwang.analysis._promise",
     "qiwang.analysis.promise",
@@ -44,6 +52,7 @@ PUBLIC = [
     "promise",
     "surprise",
     "expectations",
+    "text",
 ]
 
 

@@ -8,7 +8,7 @@ dataclasses.
 The methods live in public submodules, imported on first use::
 
     from qiwang.analysis import kano, servqual, satisfaction, ipa, drivers
-    from qiwang.analysis import promise, surprise, expectations
+    from qiwang.analysis import promise, surprise, expectations, text
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ __all__ = [
     "satisfaction",
     "servqual",
     "surprise",
+    "text",
 ]
 
 _SUBMODULES = frozenset(
@@ -46,6 +47,7 @@ _SUBMODULES = frozenset(
         "satisfaction",
         "servqual",
         "surprise",
+        "text",
     }
 )
 

@@ -67,3 +67,7 @@ def fold(
         _("%(responses)d responses of %(waves)d waves counted into the tallies.")
         % {"responses": counted, "waves": len([r for r in results if r.responses])}
     )
+
+
+# Free-text label commands register on surveys_app when imported.
+from qiwang.cli import surveys_text  # noqa: E402,F401

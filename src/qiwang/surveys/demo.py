@@ -25,6 +25,12 @@ from qiwang.surveys.choices import (
     Template,
     WaveStatus,
 )
+from qiwang.surveys.demo_text import (
+    OPEN_QUESTIONS,
+    add_open_questions,
+    label_demo_text,
+    open_comment,
+)
 from qiwang.surveys.models import Answer, Instrument, Invitation, Question, Response, Wave
 from qiwang.surveys.services import create_instrument_from_template
 from qiwang.surveys.tallies import fold_all
@@ -59,6 +65,9 @@ SERVQUAL_MEANS = {
     "empathy": (5.7, 5.0),
 }
 
+
+#: Attributes of the open questions added to the SERVQUAL and pulse instruments (demo_text.py).
+OPEN_ATTRIBUTES = frozenset(attribute for attribute, _zh, _en in OPEN_QUESTIONS.values())
 
 #: Most invitations per demo wave.
 MAX_INVITED = 2000
@@ -130,6 +139,10 @@ def _answer_maker(
                 answers.append(
                     Answer(question=question, value=_clip(5.0 + mood + rng.gauss(0, 1.1), 1, 7))
                 )
+            elif kind == QuestionKind.TEXT and question.attribute in OPEN_ATTRIBUTES:
+                comment = open_comment(rng, mood)
+                if comment:
+                    answers.append(Answer(question=question, text=comment))
             elif kind == QuestionKind.TEXT and rng.random() < 0.15:
                 answers.append(Answer(question=question, text=rng.choice(DEMO_COMMENTS)))
         return answers
@@ -161,10 +174,14 @@ def _allocation_answers(questions: Sequence[Question], rng: random.Random) -> li
 
 DEMO_COMMENTS = (
     "希望增加电动车充电桩",
-    "报修电话晚上有时打不通",
+    "报修热线晚上有时打不通",
     "快递柜不够用，经常满",
-    "希望多组织亲子活动",
-    "保安巡逻很认真，点赞",
+    "希望多组织亲子活动，社区活动太少了",
+    "夜间巡逻很认真，点赞",
+    "希望能用手机缴纳物业费，现在还要跑物业办公室",
+    "楼道保洁很干净，希望保持",
+    "充电桩太少了，晚上经常排队",
+    "社区活动办得很好，孩子很喜欢",
 )
 
 
@@ -181,16 +198,20 @@ def build_survey_demo(
             branch=company,
             allocation=template == Template.SERVQUAL,
         )
+    add_open_questions(quality=quality, instruments=instruments)
     customers = list(
         Customer.objects.filter(branch__in=Branch.objects.with_descendants([company.pk]))
         .only("pk", "branch_id", "tier", "email", "phone")
         .order_by("pk")
     )
-    for spec in DEMO_WAVES:
+    waves = [
         _build_wave(spec, instruments[spec.template], company, quality, customers, rng, now)
+        for spec in DEMO_WAVES
+    ]
     # Count the seeded responses into the tallies, as the worker would (ADR 0008); answers given
     # in the demo later stay in the live tail until the next fold.
     fold_all()
+    label_demo_text(waves)
 
 
 def _build_wave(
@@ -201,7 +222,7 @@ def _build_wave(
     customers: list[Customer],
     rng: random.Random,
     now: datetime.datetime,
-) -> None:
+) -> Wave:
     opens = now - datetime.timedelta(days=spec.opens_days_ago)
     closes = opens + datetime.timedelta(days=spec.length_days)
     version = instrument.latest_version()
@@ -270,3 +291,4 @@ def _build_wave(
             answer.response = response
             answers.append(answer)
     Answer.objects.bulk_create(answers, batch_size=5000)
+    return wave

@@ -17,6 +17,7 @@ from qiwang.analysis import FIVE_LEVEL, KANO_ANSWERS, SEVEN_LEVEL
 from qiwang.surveys.choices import QuestionKind, ResponseStatus
 from qiwang.surveys.models import Answer, Question, Response, Wave
 from qiwang.surveys.results import WaveResults
+from qiwang.surveys.text_answers import add_text_labels
 
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
@@ -92,6 +93,7 @@ def response_frame(wave: Wave) -> tuple[pd.DataFrame, list[Column]]:
         if column.part != "text":
             series = series.astype("Int64")
         frame[column.name] = series.reindex(frame.index)
+    frame = add_text_labels(frame, columns, wave)
     frame = frame.reset_index()
     if len(frame):
         frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True).dt.tz_localize(None)

@@ -415,3 +415,9 @@ class RespondentTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.wave_id} {self.scope} {self.key}: {self.n}"
+
+
+# Labels of free-text answers and their corrections live in their own module (text_models.py).
+from qiwang.surveys.text_models import AnswerTextLabel, TextLabelCorrection  # noqa: E402
+
+__all__ += ["AnswerTextLabel", "TextLabelCorrection"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qiwang.surveys import views, views_import
+from qiwang.surveys import views, views_import, views_text
 
 app_name = "surveys"
 
@@ -33,4 +33,10 @@ urlpatterns = [
     path("waves/<int:wave_id>/results/", views.wave_results_page, name="results"),
     path("waves/<int:wave_id>/export/", views.wave_export, name="export"),
     path("waves/<int:wave_id>/import/", views_import.wave_import, name="import"),
+    path("waves/<int:wave_id>/text/", views_text.wave_text_answers, name="text_answers"),
+    path(
+        "waves/<int:wave_id>/text/<int:answer_id>/correct/",
+        views_text.text_label_correct,
+        name="text_label_correct",
+    ),
 ]

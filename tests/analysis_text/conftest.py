@@ -1,0 +1,18 @@
+"""Fixtures of the free-text tests: a command-line runner."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+
+@pytest.fixture
+def run_cli():
+    """Run ``qiwang ARGS…``; return (exit code, stdout, stderr)."""
+    from qiwang.cli import app
+
+    def run(*args: object) -> tuple[int, str, str]:
+        result = CliRunner().invoke(app, [str(arg) for arg in args])
+        return result.exit_code, result.stdout, result.stderr
+
+    return run
