@@ -135,15 +135,46 @@ def register_server_commands(app: typer.Typer) -> None:
 
     @app.command()
     def worker(
-        queue: Annotated[str, typer.Option(help="Queue to work on.")] = "default",
-        interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 1.0,
+        queue: Annotated[
+            str, typer.Option(help="Queue(s) to work on, comma-separated.")
+        ] = "default",
+        interval: Annotated[
+            float, typer.Option(help="Seconds between polls of an empty queue.")
+        ] = 1.0,
+        beat: Annotated[
+            bool,
+            typer.Option(
+                help="Run the scheduler's beat in this worker (periodic jobs). Several workers "
+                "may all run it: each job slot runs once."
+            ),
+        ] = True,
+        batch: Annotated[
+            bool, typer.Option("--batch", help="Run what is queued now, then exit (no beat).")
+        ] = False,
     ) -> None:
-        """Run background tasks from the database queue (no extra server needed)."""
+        """Run background tasks and periodic jobs from the database (no extra server needed).
+
+        Keeps running across database restarts and outages; supervise it with the systemd unit
+        or the compose file of docs/deploy.md so that it is restarted if it ever exits."""
         setup_django()
         check_database()
-        from django.core.management import call_command
+        if not 0 <= interval <= 3600:
+            _fail(f"--interval={interval} is not between 0 and 3600 seconds.")
+        from django.conf import settings
 
-        call_command("db_worker", queue_name=queue, interval=interval)
+        from qiwang.operations.worker import run_worker
+
+        console.print(
+            f"qiwang worker: queues {queue}, beat {'on' if beat and not batch else 'off'}"
+        )
+        run_worker(
+            queue=queue,
+            interval=interval,
+            schedule=beat and not batch,
+            beat_seconds=settings.QIWANG_BEAT_SECONDS,
+            dead_seconds=settings.QIWANG_WORKER_DEAD_SECONDS,
+            batch=batch,
+        )
 
     @app.command(
         context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
