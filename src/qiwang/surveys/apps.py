@@ -8,6 +8,8 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Surveys")
 
     def ready(self) -> None:
+        from qiwang.surveys import monitoring
         from qiwang.surveys.tasks import register_jobs
 
         register_jobs()
+        monitoring.register()
