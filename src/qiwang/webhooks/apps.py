@@ -19,3 +19,7 @@ class WebhooksConfig(AppConfig):
             loop.FOLLOW_UP_HOOKS.append(hooks.survey_follow_up_created)
         if covers not in loop.COMPLETION_INTEREST:
             loop.COMPLETION_INTEREST.append(covers)
+
+        from qiwang.webhooks.tasks import register_jobs
+
+        register_jobs()
