@@ -119,3 +119,36 @@ def test_a_database_outage_gives_503_pages_and_the_api_its_json_error(database_d
     assert api["Retry-After"] == "60"
     assert ready.status_code == 503
     assert ready.json()["checks"]["database"]["ok"] is False
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("administrator", 200),
+        ("quality_manager", 403),
+        ("account_manager", 403),
+        ("agent", 403),
+        ("analyst", 403),
+    ],
+)
+def test_the_operations_page_is_for_administrators(role, expected, org):
+    from qiwang.operations import scheduler
+
+    scheduler.tick()  # queue the current slots so that the page shows real runs
+    client = Client()
+    client.force_login(org.users[role])
+
+    response = client.get("/operations/jobs/")
+
+    assert response.status_code == expected
+    if expected == 200:
+        html = response.content.decode()
+        for key in (
+            "customers.daily_tasks",
+            "surveys.fold",
+            "webhooks.retries",
+            "operations.prune",
+        ):
+            assert f'data-job="{key}"' in html
+        assert 'data-status="queued"' in html
+        assert 'data-testid="check-table"' in html
