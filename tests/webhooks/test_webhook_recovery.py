@@ -17,7 +17,9 @@ from qiwang.webhooks.models import Delivery
 from qiwang.webhooks.services import create_endpoint, emit
 from qiwang.webhooks.tasks import requeue_overdue
 
-pytestmark = pytest.mark.django_db
+# transaction=True: the real worker loop checks its connection between tasks, which it may
+# not do inside the atomic block of a plain database test.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_delivery_whose_task_was_lost_is_requeued_once_and_delivered(org, receiver):
