@@ -62,6 +62,8 @@ def test_metrics_are_prefixed_aggregated_and_closed_to_other_addresses(db, setti
         "qiwang_task_queue_depth",
         "qiwang_survey_responses",
         "qiwang_workers_alive",
+        "qiwang_webhook_deliveries",
+        "qiwang_job_next_slot_timestamp_seconds",
     ):
         assert expected in names
     assert 'qiwang_http_requests_total{method="GET",route="/accounts/login/",status="200"}' in text

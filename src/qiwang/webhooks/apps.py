@@ -20,6 +20,7 @@ class WebhooksConfig(AppConfig):
         if covers not in loop.COMPLETION_INTEREST:
             loop.COMPLETION_INTEREST.append(covers)
 
-        from qiwang.webhooks.tasks import register_jobs
+        from qiwang.webhooks.tasks import register_jobs, register_metrics
 
         register_jobs()
+        register_metrics()

@@ -42,6 +42,27 @@ def register_jobs() -> None:
     )
 
 
+def _deliveries() -> list[tuple[tuple[str, ...], float]]:
+    from django.db.models import Count
+
+    from qiwang.webhooks.choices import DeliveryStatus
+    from qiwang.webhooks.models import Delivery
+
+    counts = dict(Delivery.objects.values_list("status").annotate(n=Count("pk")))
+    return [((status,), counts.get(status, 0)) for status in DeliveryStatus.values]
+
+
+def register_metrics() -> None:
+    from qiwang.operations.metrics import register_database_metric
+
+    register_database_metric(
+        "qiwang_webhook_deliveries",
+        "Webhook deliveries kept, by status (pending, delivered, failed).",
+        ("status",),
+        _deliveries,
+    )
+
+
 def requeue_overdue(*, slot: object = None, limit: int = 1000) -> dict[str, int]:
     """Queue a task for every pending delivery that is overdue and has no task waiting or
     running (its task failed while the database was away, or was lost with a worker): the outbox
