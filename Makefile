@@ -4,11 +4,23 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+CHECK_PYTHON = @$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Qiwang needs Python 3.11 (found %d.%d); set PYTHON=/path/to/python3.11" % sys.version_info[:2])'
 
-.PHONY: install demo serve test lint lock messages clean
+.PHONY: install install-runtime demo serve test lint lock messages clean
 
-$(STAMP): pyproject.toml requirements.lock
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Qiwang needs Python 3.11 (found %d.%d); set PYTHON=/path/to/python3.11" % sys.version_info[:2])'
+# Two locks by purpose: requirements.lock is what runs Qiwang (make serve, the container);
+# requirements-dev.lock adds the test, lint and benchmark tools (make demo, make test).
+$(STAMP): pyproject.toml requirements-dev.lock
+	$(CHECK_PYTHON)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-dev.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $@ $(RUNTIME_STAMP)
+
+$(RUNTIME_STAMP): pyproject.toml requirements.lock
+	$(CHECK_PYTHON)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip uv
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
@@ -18,10 +30,13 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP)
 	@$(BIN)/qiwang compilemessages > /dev/null
 
+install-runtime: $(RUNTIME_STAMP)
+	@$(BIN)/qiwang compilemessages > /dev/null
+
 demo: install
 	$(BIN)/qiwang demo --port $(PORT)
 
-serve: install
+serve: install-runtime
 	$(BIN)/qiwang serve --port $(PORT)
 
 test: install
@@ -34,7 +49,8 @@ lint: install
 
 # Re-resolve the locked dependencies after editing pyproject.toml.
 lock:
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -c requirements.lock -o requirements-dev.lock
 
 # Refresh the translation catalogues from the source (needs GNU gettext).
 messages: install

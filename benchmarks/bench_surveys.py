@@ -1,6 +1,6 @@
 """Benchmark: survey responses over HTTP, and the results page of a 1-million-response wave.
 
-Part 1 — **throughput**: a real server (gunicorn, several sync workers) on PostgreSQL; a separate
+Part 1 — **throughput**: the server as shipped (`qiwang serve`: gunicorn, processes × threads) on PostgreSQL; a separate
 load process (a bounded asyncio client on raw streams, cheap per request) submits complete answers
 by invitation token to ``POST /api/surveys/respond/{token}`` (the one-request path of
 :mod:`qiwang.surveys.submission`). Prints sustained responses/s, p50 / p99 latency, and the count
@@ -238,14 +238,17 @@ def throughput(args: argparse.Namespace) -> None:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "QIWANG_SURVEY_RATE": "100000000/m",
         "QIWANG_SECURE_COOKIES": "false",
+        "QIWANG_ACCESS_LOG": "false",
     }
+    # The server as shipped: `qiwang serve` (gunicorn, ADR 0090), without migrating again.
     server = subprocess.Popen(
         [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "qiwang.project.wsgi:application",
+            str(Path(sys.executable).with_name("qiwang")),
+            "serve",
+            f"--port={port}",
             f"--workers={args.workers}",
-            f"--bind=127.0.0.1:{port}",
-            "--log-level=warning",
+            f"--threads={args.threads}",
+            "--no-migrate",
         ],
         env=env,
         cwd=ROOT,
@@ -398,6 +401,7 @@ def results_at_scale(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--responses", type=int, default=5000)
+    parser.add_argument("--threads", type=int, default=1, help="Threads per server process.")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--million", type=float, default=1.0)

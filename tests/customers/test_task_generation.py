@@ -152,13 +152,13 @@ def test_enqueue_puts_the_job_on_the_database_queue(book):
     assert job.args_kwargs["args"][0] == THURSDAY.isoformat()
 
 
-def test_the_job_generates_and_reschedules_itself_for_the_next_day(book):
+def test_the_job_generates_and_no_longer_queues_itself(book):
+    # The self-re-queuing chain is replaced by the scheduler (customers.daily_tasks);
+    # reschedule=True is deprecated and queues nothing.
     from django_tasks_db.models import DBTaskResult
 
     from qiwang.customers.tasks import generate_daily_contact_tasks
 
     outcome = generate_daily_contact_tasks.call(THURSDAY.isoformat(), reschedule=True)
     assert outcome["created"] >= 5
-    queued = DBTaskResult.objects.get()
-    assert queued.args_kwargs["args"][0] == (THURSDAY + datetime.timedelta(days=1)).isoformat()
-    assert queued.run_after is not None
+    assert DBTaskResult.objects.count() == 0

@@ -12,6 +12,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "qiwang"
 # DESIGN.md: an app may import only apps above it in this list.
 APP_ORDER = [
     "accounts",
+    "operations",
     "customers",
     "catalogue",
     "surveys",

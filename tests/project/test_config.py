@@ -33,6 +33,21 @@ def _run(args, tmp_path: Path, **env):
         ({"QIWANG_ENV": "staging"}, "QIWANG_ENV='staging'"),
         ({"DEBUG": "maybe"}, "DEBUG='maybe'"),
         ({"SECRET_KEY": ""}, "SECRET_KEY is not set"),
+        (
+            {"QIWANG_SURVEY_FOLD_SECONDS": "sixty"},
+            "QIWANG_SURVEY_FOLD_SECONDS='sixty' is not a whole number",
+        ),
+        ({"QIWANG_SURVEY_FOLD_SECONDS": "1"}, "QIWANG_SURVEY_FOLD_SECONDS='1' is below"),
+        ({"QIWANG_SURVEY_RATE": "lots"}, "QIWANG_SURVEY_RATE='lots' is not a rate"),
+        ({"QIWANG_WEBHOOK_TIMEOUT": "nan"}, "QIWANG_WEBHOOK_TIMEOUT='nan' is not a number"),
+        ({"QIWANG_WEB_WORKERS": "0"}, "QIWANG_WEB_WORKERS='0' is below"),
+        ({"QIWANG_LOG_FORMAT": "xml"}, "QIWANG_LOG_FORMAT='xml' is not one of text, json"),
+        ({"LOG_LEVEL": "loud"}, "LOG_LEVEL='loud' is not one of"),
+        ({"TIME_ZONE": "Mars/Olympus"}, "TIME_ZONE='Mars/Olympus' is not a time zone"),
+        ({"EMAIL_PORT": "smtp"}, "EMAIL_PORT='smtp' is not a whole number"),
+        ({"QIWANG_SMS_BACKEND": "not a path"}, "QIWANG_SMS_BACKEND='not a path' is not a dotted"),
+        ({"QIWANG_METRICS_ALLOW": "10.0.0.300"}, "QIWANG_METRICS_ALLOW: '10.0.0.300' is not an IP"),
+        ({"SECRET_KEY_FALLBACKS": "short"}, "SECRET_KEY_FALLBACKS holds a key shorter"),
     ],
 )
 def test_bad_configuration_is_one_sentence_and_exit_code_2(env, expected, tmp_path):
@@ -98,3 +113,39 @@ def test_postgres_url_is_parsed(tmp_path):
 
     assert database["ENGINE"] == "django.db.backends.postgresql"
     assert (database["HOST"], database["PORT"], database["NAME"]) == ("db.internal", 6432, "qiwang")
+
+
+def test_settings_read_the_environment_only_through_the_typed_helpers():
+    # Every variable is typed and checked once, in qiwang.project.config: settings.py itself
+    # reads os.environ only for DATABASE_URL (parsed by config.database) and the e-mail password.
+    import ast
+
+    source = (Path(__file__).resolve().parents[2] / "src/qiwang/project/settings.py").read_text()
+    raw = [
+        node.args[0].value
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get"
+        and isinstance(node.func.value, ast.Attribute)
+        and node.func.value.attr == "environ"
+    ]
+    assert sorted(raw) == ["DATABASE_URL", "EMAIL_HOST_PASSWORD"]
+
+
+def test_old_secret_keys_keep_open_links_valid_during_a_rotation(db, settings):
+    import datetime
+
+    from qiwang.surveys.models import Wave
+    from qiwang.surveys.services import check_open_link_token, open_link_token
+
+    wave = Wave(pk=7, created_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
+    wave.allows_open_link = True
+    old = "old-key-" + "o" * 40
+    printed = open_link_token(wave, secret=old)
+    settings.SECRET_KEY = "new-key-" + "n" * 40
+
+    settings.SECRET_KEY_FALLBACKS = []
+    assert not check_open_link_token(wave, printed)
+    settings.SECRET_KEY_FALLBACKS = [old]
+    assert check_open_link_token(wave, printed)

@@ -175,7 +175,8 @@ def test_servqual_and_scale_results_are_identical_folded_or_not(org, quality, co
     assert level_counts(read_stage1(wave), QuestionKind.SCALE_5, 1, 5) is None
 
 
-def test_the_job_folds_and_queues_itself_again(kano_wave):
+def test_the_job_folds_and_no_longer_queues_itself(kano_wave):
+    # The scheduler runs surveys.fold; reschedule=True is deprecated and queues nothing.
     from django_tasks_db.models import DBTaskResult
 
     from qiwang.surveys.tasks import fold_survey_tallies
@@ -187,9 +188,7 @@ def test_the_job_folds_and_queues_itself_again(kano_wave):
 
     assert outcome == {"waves": 1, "responses": 2}
     assert tallies.tail_size(wave) == 0
-    queued = DBTaskResult.objects.get()
-    assert queued.args_kwargs["kwargs"] == {"reschedule": True}
-    assert queued.run_after > timezone.now()
+    assert DBTaskResult.objects.count() == 0
 
 
 def test_cli_folds_rebuilds_and_refuses_an_unknown_wave(kano_wave):

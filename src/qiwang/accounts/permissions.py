@@ -36,6 +36,9 @@ class Action(enum.StrEnum):
     VIEW_AUDIT_LOG = "view_audit_log"
     MANAGE_ORGANISATION = "manage_organisation"  # users, roles, branches, settings
     MANAGE_WEBHOOKS = "manage_webhooks"  # outbound webhook endpoints of the user's branches
+    VIEW_OPERATIONS = "view_operations"  # jobs, workers, readiness (administrators)
+    EXPORT_PERSONAL_DATA = "export_personal_data"  # a customer's copy of their data (PIPL)
+    ERASE_PERSONAL_DATA = "erase_personal_data"  # anonymise a customer everywhere (PIPL)
 
 
 _EVERYONE_READS = {
@@ -57,7 +60,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.ACCOUNT_MANAGER: frozenset(
         _EVERYONE_READS
         | {Action.CHANGE_CUSTOMERS, Action.VIEW_PERSONAL_DATA, Action.LOG_INTERACTIONS}
-        | {Action.ALLOCATE_SUPPLY, Action.VIEW_CUSTOMER_REPORTS}
+        | {Action.ALLOCATE_SUPPLY, Action.VIEW_CUSTOMER_REPORTS, Action.EXPORT_PERSONAL_DATA}
     ),
     Role.AGENT: frozenset(_EVERYONE_READS | {Action.CHANGE_COMPLAINTS, Action.VIEW_PERSONAL_DATA}),
     Role.ANALYST: frozenset(_EVERYONE_READS | {Action.VIEW_CUSTOMER_REPORTS}),

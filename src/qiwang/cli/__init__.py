@@ -11,7 +11,9 @@ import sys
 import typer
 
 from qiwang.cli.analyze import analyze_app
+from qiwang.cli.backup import register_backup_commands
 from qiwang.cli.customers import customers_app
+from qiwang.cli.jobs import jobs_app
 from qiwang.cli.server import register_server_commands
 from qiwang.cli.surveys import surveys_app
 
@@ -24,7 +26,9 @@ app = typer.Typer(
 app.add_typer(analyze_app, name="analyze")
 app.add_typer(customers_app, name="customers")
 app.add_typer(surveys_app, name="surveys")
+app.add_typer(jobs_app, name="jobs")
 register_server_commands(app)
+register_backup_commands(app)
 
 
 def main() -> None:

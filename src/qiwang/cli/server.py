@@ -55,6 +55,21 @@ def check_database() -> None:
         _fail(f"cannot connect to the database at {where} (from DATABASE_URL): {reason}")
 
 
+def prepare_metrics_dir() -> str | None:
+    """A fresh directory for prometheus-client's multi-process mode, set before anything imports
+    prometheus-client (it chooses its storage at import). ``None`` outside POSIX."""
+    if os.name != "posix":  # pragma: no cover
+        return None
+    import tempfile
+
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="qiwang-metrics-")
+    os.makedirs(path, exist_ok=True)
+    for leftover in Path(path).glob("*.db"):
+        leftover.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    return path
+
+
 def _migrate(*, verbosity: int = 0) -> None:
     from django.core.management import call_command
 
@@ -115,35 +130,99 @@ def register_server_commands(app: typer.Typer) -> None:
     @app.command()
     def serve(
         port: Annotated[int, typer.Option(help="Port to serve on.", envvar="QIWANG_PORT")] = 8000,
-        host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
-        threads: Annotated[int, typer.Option(help="Worker threads.")] = 8,
+        host: Annotated[
+            str,
+            typer.Option(help="Interface to bind (0.0.0.0 in a container).", envvar="QIWANG_HOST"),
+        ] = "127.0.0.1",
+        workers: Annotated[
+            int | None,
+            typer.Option(help="Processes (default QIWANG_WEB_WORKERS, 2).", min=1, max=64),
+        ] = None,
+        threads: Annotated[
+            int | None,
+            typer.Option(
+                help="Threads per process (default QIWANG_WEB_THREADS, 4).", min=1, max=64
+            ),
+        ] = None,
         migrate: Annotated[bool, typer.Option(help="Apply migrations first.")] = True,
     ) -> None:
-        """Serve the web application in production mode (SECRET_KEY required)."""
+        """Serve the web application in production mode (SECRET_KEY required).
+
+        On Linux and other POSIX systems this is gunicorn (processes × threads, ADR 0090), the
+        server every published figure was measured on; elsewhere waitress."""
         os.environ.setdefault("QIWANG_ENV", "production")
+        metrics_dir = prepare_metrics_dir()
         setup_django()
         check_database()
         if migrate:
             _migrate()
+        from django.conf import settings
+        from django.db import connections
         from django.utils.translation import gettext as _
 
+        workers = workers or settings.QIWANG_WEB_WORKERS
+        threads = threads or settings.QIWANG_WEB_THREADS
         console.print(
             _("Qiwang is running at %(url)s — press Ctrl+C to stop.")
             % {"url": f"http://{host}:{port}/"}
         )
-        _serve(host, port, threads=threads)
+        connections.close_all()  # never share a connection with the forked processes
+        if os.name != "posix":  # pragma: no cover - gunicorn needs fork
+            _serve(host, port, threads=workers * threads)
+            return
+        from qiwang.operations.server import run_gunicorn
+
+        run_gunicorn(
+            host=host,
+            port=port,
+            workers=workers,
+            threads=threads,
+            timeout=settings.QIWANG_WEB_TIMEOUT,
+            metrics_dir=metrics_dir,
+        )
 
     @app.command()
     def worker(
-        queue: Annotated[str, typer.Option(help="Queue to work on.")] = "default",
-        interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 1.0,
+        queue: Annotated[
+            str, typer.Option(help="Queue(s) to work on, comma-separated.")
+        ] = "default",
+        interval: Annotated[
+            float, typer.Option(help="Seconds between polls of an empty queue.")
+        ] = 1.0,
+        beat: Annotated[
+            bool,
+            typer.Option(
+                help="Run the scheduler's beat in this worker (periodic jobs). Several workers "
+                "may all run it: each job slot runs once."
+            ),
+        ] = True,
+        batch: Annotated[
+            bool, typer.Option("--batch", help="Run what is queued now, then exit (no beat).")
+        ] = False,
     ) -> None:
-        """Run background tasks from the database queue (no extra server needed)."""
+        """Run background tasks and periodic jobs from the database (no extra server needed).
+
+        Keeps running across database restarts and outages; supervise it with the systemd unit
+        or the compose file of docs/deploy.md so that it is restarted if it ever exits."""
         setup_django()
         check_database()
-        from django.core.management import call_command
+        if not 0 <= interval <= 3600:
+            _fail(f"--interval={interval} is not between 0 and 3600 seconds.")
+        from django.conf import settings
 
-        call_command("db_worker", queue_name=queue, interval=interval)
+        from qiwang.operations.worker import run_worker
+
+        console.print(
+            f"qiwang worker: queues {queue}, beat {'on' if beat and not batch else 'off'}"
+        )
+        run_worker(
+            queue=queue,
+            interval=interval,
+            schedule=beat and not batch,
+            beat_seconds=settings.QIWANG_BEAT_SECONDS,
+            dead_seconds=settings.QIWANG_WORKER_DEAD_SECONDS,
+            batch=batch,
+        )
 
     @app.command(
         context_settings={"allow_extra_args": True, "ignore_unknown_options": True},

@@ -27,4 +27,5 @@ NAVIGATION = (
     NavItem("complaints", _("Complaints"), "core:complaints", Action.VIEW_COMPLAINTS),
     NavItem("insights", _("Insights"), "core:insights", Action.VIEW_INSIGHTS),
     NavItem("webhooks", _("Webhooks"), "webhooks:list", Action.MANAGE_WEBHOOKS),
+    NavItem("operations", _("Operations"), "operations:jobs", Action.VIEW_OPERATIONS),
 )

@@ -9,5 +9,4 @@ urlpatterns = [
     path("services/", views.services, name="services"),
     path("complaints/", views.complaints, name="complaints"),
     path("insights/", views.insights, name="insights"),
-    path("health/", views.health, name="health"),
 ]

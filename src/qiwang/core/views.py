@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from qiwang.accounts.models import Branch
@@ -66,16 +66,6 @@ def insights(request: HttpRequest) -> HttpResponse:
     return _module_page(request, Action.VIEW_INSIGHTS, "core/insights.html")
 
 
-def health(request: HttpRequest) -> JsonResponse:
-    """Liveness and database check for load balancers: 200 when the database answers."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception:  # noqa: BLE001 - any database failure means "not ready"
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": connection.vendor})
-
-
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "core/403.html", status=403)
 
@@ -85,7 +75,14 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/500.html", status=500)
+    """500, or 503 with Retry-After while the database is unavailable (public survey pages say
+    the answers are kept); the API answers its JSON error either way (qiwang.operations.outage)."""
+    from qiwang.operations.outage import error_response
+
+    response = error_response(request)
+    if response is not None:
+        return response
+    return HttpResponse(render_to_string("core/500.html"), status=500)
 
 
 def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

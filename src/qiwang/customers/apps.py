@@ -6,3 +6,8 @@ class CustomersConfig(AppConfig):
     name = "qiwang.customers"
     label = "customers"
     verbose_name = _("Customers")
+
+    def ready(self) -> None:
+        from qiwang.customers.tasks import register_jobs
+
+        register_jobs()

@@ -1,9 +1,14 @@
-"""Background jobs (Django's Tasks API on the database queue; ``qiwang worker`` runs them).
+"""The daily contact and greeting tasks as a periodic job (``qiwang worker`` runs it).
 
-``qiwang customers generate-tasks --enqueue --reschedule`` queues the daily job once; with
-``reschedule`` the job queues itself again for shortly after the next midnight, so a running
-``qiwang worker`` keeps the daily cycle going without cron or any other server. Cron calling
-``qiwang customers generate-tasks`` each morning works as well. Running a day twice is harmless.
+The job ``customers.daily_tasks`` runs every day at 00:05 local time, for that day: it refreshes
+lifecycles, generates the day's contact and greeting tasks and escalates overdue ones. Running a
+day twice is harmless (tasks already generated are not duplicated), so a failed run is retried
+every 15 minutes within its day (:mod:`qiwang.operations.scheduler`). Cron calling
+``qiwang customers generate-tasks`` each morning works as well.
+
+``generate_daily_contact_tasks`` stays for ``qiwang customers generate-tasks --enqueue``; its
+``reschedule`` argument is deprecated: the job no longer queues itself again (a chain that one
+exception ended for good, and that doubled when started twice), the scheduler runs it.
 """
 
 from __future__ import annotations
@@ -12,18 +17,58 @@ import datetime
 import logging
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from qiwang.customers.services import generate_contact_tasks, refresh_lifecycles
+from qiwang.operations.scheduler import Job, register
 
 logger = logging.getLogger(__name__)
 
-#: Minutes after midnight at which the rescheduled job runs.
+#: Minutes after midnight at which the daily job runs.
 RUN_AT_MINUTES = 5
 
 
+def register_jobs() -> None:
+    register(
+        Job(
+            key="customers.daily_tasks",
+            function="qiwang.customers.tasks.daily_contact_tasks",
+            label=_("Daily contact and greeting tasks, escalations and lifecycles"),
+            at=datetime.time(0, RUN_AT_MINUTES),
+            retry_seconds=15 * 60,
+            max_attempts=20,
+        )
+    )
+
+
+def _generate(target: datetime.date) -> dict[str, int | str]:
+    lifecycles = refresh_lifecycles(target)
+    result = generate_contact_tasks(target)
+    logger.info(
+        "tasks for %s: %d contact, %d greeting, %d escalated, %d lifecycle changes",
+        target,
+        result.created,
+        result.greetings,
+        result.escalated,
+        lifecycles,
+    )
+    return {
+        "day": target.isoformat(),
+        "created": result.created,
+        "greetings": result.greetings,
+        "escalated": result.escalated,
+        "lifecycle_changes": lifecycles,
+    }
+
+
+def daily_contact_tasks(*, slot: datetime.datetime) -> dict[str, int | str]:
+    """The scheduled job: the tasks of the slot's local day."""
+    return _generate(timezone.localdate(slot))
+
+
 def next_run(day: datetime.date) -> datetime.datetime:
-    """The moment the job for the day after ``day`` should run (local time)."""
+    """The moment the job for the day after ``day`` runs (local time)."""
     following = day + datetime.timedelta(days=1)
     naive = datetime.datetime.combine(following, datetime.time(0, RUN_AT_MINUTES))
     return timezone.make_aware(naive)
@@ -32,27 +77,11 @@ def next_run(day: datetime.date) -> datetime.datetime:
 @task()
 def generate_daily_contact_tasks(day: str, reschedule: bool = False) -> dict[str, int | str]:
     """Refresh lifecycles, generate the contact and greeting tasks of ``day`` (ISO date) and
-    escalate overdue ones; with ``reschedule``, queue the same job for the next day."""
-    target = datetime.date.fromisoformat(day)
-    lifecycles = refresh_lifecycles(target)
-    result = generate_contact_tasks(target)
-    logger.info(
-        "tasks for %s: %d contact, %d greeting, %d escalated, %d lifecycle changes",
-        day,
-        result.created,
-        result.greetings,
-        result.escalated,
-        lifecycles,
-    )
+    escalate overdue ones. ``reschedule`` is deprecated and ignored: the scheduler in
+    ``qiwang worker`` runs the job every day."""
     if reschedule:
-        following = target + datetime.timedelta(days=1)
-        generate_daily_contact_tasks.using(run_after=next_run(target)).enqueue(
-            following.isoformat(), reschedule=True
+        logger.warning(
+            "generate_daily_contact_tasks(reschedule=True) is deprecated: the job no longer "
+            "queues itself; the scheduler in qiwang worker runs customers.daily_tasks daily"
         )
-    return {
-        "day": day,
-        "created": result.created,
-        "greetings": result.greetings,
-        "escalated": result.escalated,
-        "lifecycle_changes": lifecycles,
-    }
+    return _generate(datetime.date.fromisoformat(day))

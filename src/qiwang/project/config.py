@@ -47,6 +47,139 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_str(name: str, default: str) -> str:
+    """A text variable (stripped); NUL bytes and other control characters are an error."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip()
+    if any(ord(char) < 32 for char in value):
+        raise ImproperlyConfigured(f"{name}={raw!r} contains control characters.")
+    return value
+
+
+def _bounds(
+    name: str, raw: str, number: float, minimum: float | None, maximum: float | None
+) -> None:
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} is below the smallest allowed value {minimum}.")
+    if maximum is not None and number > maximum:
+        raise ImproperlyConfigured(f"{name}={raw!r} is above the largest allowed value {maximum}.")
+
+
+def env_int(
+    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """A whole number within ``[minimum, maximum]``; anything else names the variable."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        number = int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+    _bounds(name, raw, number, minimum, maximum)
+    return number
+
+
+def env_float(
+    name: str, default: float, *, minimum: float | None = None, maximum: float | None = None
+) -> float:
+    """A finite number within ``[minimum, maximum]``."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        number = float(raw.strip())
+    except ValueError:
+        number = float("nan")
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number.")
+    _bounds(name, raw, number, minimum, maximum)
+    return number
+
+
+RATE_UNITS = {"s", "m", "h", "d"}
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate limit as ``<count>/<unit>`` (unit s, m, h or d), e.g. ``120/m``."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip()
+    count, _, unit = value.partition("/")
+    if not (count.isdigit() and int(count) > 0 and unit in RATE_UNITS):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a rate; write a count per unit such as 120/m (s, m, h or d)."
+        )
+    return value
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (case-insensitive)."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not one of {', '.join(choices)}.")
+    return value
+
+
+def env_dotted_path(name: str, default: str) -> str:
+    """A dotted Python path (``package.module.Class``); checked for shape here, imported on use."""
+    value = env_str(name, default)
+    parts = value.split(".")
+    if len(parts) < 2 or not all(part.isidentifier() for part in parts):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a dotted Python path.")
+    return value
+
+
+def env_networks(name: str, default: list[str]) -> list[str]:
+    """Comma-separated IP addresses or networks (``10.0.0.0/8``); ``*`` allows every address."""
+    import ipaddress
+
+    items = env_list(name, default)
+    for item in items:
+        if item == "*":
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not an IP address or network such as 10.0.0.0/8."
+            ) from None
+    return items
+
+
+def time_zone() -> str:
+    """``TIME_ZONE``: an IANA zone name such as Asia/Shanghai."""
+    import zoneinfo
+
+    value = env_str("TIME_ZONE", "Asia/Shanghai")
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(
+            f"TIME_ZONE={value!r} is not a time zone name such as Asia/Shanghai."
+        ) from None
+    return value
+
+
+def secret_key_fallbacks() -> list[str]:
+    """``SECRET_KEY_FALLBACKS``: earlier keys, comma-separated, still accepted while rotating
+    (sessions, password-reset links, survey open links and their printed QR codes)."""
+    keys = env_list("SECRET_KEY_FALLBACKS", [])
+    for key in keys:
+        if len(key) < 8:
+            raise ImproperlyConfigured(
+                "SECRET_KEY_FALLBACKS holds a key shorter than 8 characters; list whole keys, "
+                "separated by commas."
+            )
+    return keys
+
+
 def data_dir() -> Path:
     """The data directory (SQLite file, generated secret key, SMS outbox…), created on demand."""
     path = Path(os.environ.get("QIWANG_DATA_DIR", Path.cwd() / "var")).expanduser().resolve()
@@ -94,6 +227,9 @@ def database(url: str | None) -> dict[str, Any]:
     else:
         options = config.setdefault("OPTIONS", {})
         options["connect_timeout"] = 5
+        # A connection kept between requests (CONN_MAX_AGE) is tested before a request uses it,
+        # so the first request after a database restart does not fail on a dead connection.
+        config["CONN_HEALTH_CHECKS"] = True
         # Django disables psycopg's prepared statements unless this is set. Django's own cursors
         # bind on the client and never prepare, so this only affects the hot paths that use a
         # server-binding cursor (qiwang.surveys.submission): a statement run five times on a

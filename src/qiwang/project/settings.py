@@ -7,12 +7,15 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
+from qiwang.operations.logs import logging_config
 from qiwang.project import config
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 MODE = config.mode()
 
 SECRET_KEY = config.secret_key(MODE)
+# Earlier keys still accepted during a rotation (sessions, survey open links / QR codes).
+SECRET_KEY_FALLBACKS = config.secret_key_fallbacks()
 DEBUG = config.env_bool("DEBUG", default=False)
 ALLOWED_HOSTS = config.env_list(
     "ALLOWED_HOSTS",
@@ -35,12 +38,15 @@ INSTALLED_APPS = [
     "django_ratelimit",
     "qiwang.core",
     "qiwang.accounts",
+    "qiwang.operations",
     "qiwang.customers",
     "qiwang.surveys",
     "qiwang.webhooks",
 ]
 
 MIDDLEWARE = [
+    # First: health and metrics answer without the host check; request id, access log, metrics.
+    "qiwang.operations.middleware.OperationsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -93,7 +99,7 @@ if MODE == "test":
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
-TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
+TIME_ZONE = config.time_zone()
 USE_I18N = True
 USE_TZ = True
 
@@ -116,60 +122,89 @@ if MODE == "production":
     SESSION_COOKIE_SECURE = config.env_bool("QIWANG_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The database queue (django-tasks-db), carrying the request id into tasks (qiwang.operations).
+TASKS = {"default": {"BACKEND": "qiwang.operations.queue.DatabaseBackend"}}
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-}
+# Logs (qiwang.operations.logs): text or JSON lines with the request id; an access log.
+LOGGING = logging_config(
+    fmt=config.env_choice("QIWANG_LOG_FORMAT", "text", ("text", "json")),
+    level=config.env_choice(
+        "LOG_LEVEL", "WARNING", ("debug", "info", "warning", "error", "critical")
+    ).upper(),
+    access_log=config.env_bool("QIWANG_ACCESS_LOG", default=MODE in ("production", "demo")),
+)
 
 # Rate limits on public endpoints (django-ratelimit). One cache per process by default; set
 # QIWANG_CACHE_URL-style shared caches when running several processes (see docs).
 RATELIMIT_VIEW = "qiwang.core.views.rate_limited"
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 # Public survey pages (answers by token / open link): requests per address.
-QIWANG_SURVEY_RATE = os.environ.get("QIWANG_SURVEY_RATE", "10000/m" if MODE == "test" else "120/m")
+QIWANG_SURVEY_RATE = config.env_rate("QIWANG_SURVEY_RATE", "10000/m" if MODE == "test" else "120/m")
 # Seconds between two runs of the survey fold job (qiwang surveys fold --enqueue --reschedule).
-QIWANG_SURVEY_FOLD_SECONDS = int(os.environ.get("QIWANG_SURVEY_FOLD_SECONDS", "60"))
+QIWANG_SURVEY_FOLD_SECONDS = config.env_int(
+    "QIWANG_SURVEY_FOLD_SECONDS", 60, minimum=5, maximum=86400
+)
 # Outbound webhooks (ADR 0009): https to public addresses only, unless these are switched on
 # (a test bed, or a receiver inside the company network).
 QIWANG_WEBHOOK_ALLOW_HTTP = config.env_bool("QIWANG_WEBHOOK_ALLOW_HTTP", default=False)
 QIWANG_WEBHOOK_ALLOW_PRIVATE = config.env_bool("QIWANG_WEBHOOK_ALLOW_PRIVATE", default=False)
-QIWANG_WEBHOOK_TIMEOUT = float(os.environ.get("QIWANG_WEBHOOK_TIMEOUT", "5"))
-QIWANG_LOGIN_RATE = os.environ.get("QIWANG_LOGIN_RATE", "10000/m" if MODE == "test" else "10/m")
+QIWANG_WEBHOOK_TIMEOUT = config.env_float("QIWANG_WEBHOOK_TIMEOUT", 5.0, minimum=0.5, maximum=60)
+QIWANG_LOGIN_RATE = config.env_rate("QIWANG_LOGIN_RATE", "10000/m" if MODE == "test" else "10/m")
 
 # Product defaults, all overridable from the environment.
-QIWANG_API_PAGE_SIZE = int(os.environ.get("QIWANG_API_PAGE_SIZE", "50"))
+QIWANG_API_PAGE_SIZE = config.env_int("QIWANG_API_PAGE_SIZE", 50, minimum=1, maximum=1000)
 QIWANG_DEMO = MODE == "demo"
 # Customers (issue 5): escalate open contact tasks this many days after they were due; an
 # interaction whose inspection pass rate is below this percentage is an anomaly.
-QIWANG_ESCALATE_AFTER_DAYS = int(os.environ.get("QIWANG_ESCALATE_AFTER_DAYS", "1"))
-QIWANG_PASS_RATE_ALERT = float(os.environ.get("QIWANG_PASS_RATE_ALERT", "95"))
+QIWANG_ESCALATE_AFTER_DAYS = config.env_int("QIWANG_ESCALATE_AFTER_DAYS", 1, minimum=0, maximum=365)
+QIWANG_PASS_RATE_ALERT = config.env_float("QIWANG_PASS_RATE_ALERT", 95.0, minimum=0, maximum=100)
 # Greetings (issue 5): company-wide occasions are greeted this many days ahead; a month's revenue
 # this many percent above the month before counts as a sales rise.
-QIWANG_GREETING_LEAD_DAYS = int(os.environ.get("QIWANG_GREETING_LEAD_DAYS", "1"))
-QIWANG_SALES_RISE_PERCENT = float(os.environ.get("QIWANG_SALES_RISE_PERCENT", "20"))
-QIWANG_COMPANY_NAME = os.environ.get("QIWANG_COMPANY_NAME", "")
+QIWANG_GREETING_LEAD_DAYS = config.env_int("QIWANG_GREETING_LEAD_DAYS", 1, minimum=0, maximum=60)
+QIWANG_SALES_RISE_PERCENT = config.env_float(
+    "QIWANG_SALES_RISE_PERCENT", 20.0, minimum=0, maximum=10000
+)
+QIWANG_COMPANY_NAME = config.env_str("QIWANG_COMPANY_NAME", "")
 
 # Outgoing messages (customers.messaging, reused by surveys): e-mail through Django's mail
 # framework — the console in demo and development, SMTP (EMAIL_HOST…) in production; SMS through
 # a pluggable backend, by default one writing JSON lines to QIWANG_SMS_DIR.
-EMAIL_BACKEND = os.environ.get(
+EMAIL_BACKEND = config.env_dotted_path(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if MODE == "production"
     else "django.core.mail.backends.console.EmailBackend",
 )
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_HOST = config.env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = config.env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = config.env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")  # any characters
 EMAIL_USE_TLS = config.env_bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = config.env_bool("EMAIL_USE_SSL", default=False)
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "qiwang@localhost")
-QIWANG_SMS_BACKEND = os.environ.get(
+DEFAULT_FROM_EMAIL = config.env_str("DEFAULT_FROM_EMAIL", "qiwang@localhost")
+QIWANG_SMS_BACKEND = config.env_dotted_path(
     "QIWANG_SMS_BACKEND", "qiwang.customers.messaging.FileSmsBackend"
 )
-QIWANG_SMS_DIR = os.environ.get("QIWANG_SMS_DIR", str(config.data_dir() / "sms"))
+QIWANG_SMS_DIR = config.env_str("QIWANG_SMS_DIR", str(config.data_dir() / "sms"))
+
+# Running it (qiwang.operations, docs/deploy.md): the web server's processes and threads, the
+# worker's beat, what /health/ready checks and who may read /metrics.
+QIWANG_WEB_WORKERS = config.env_int("QIWANG_WEB_WORKERS", 2, minimum=1, maximum=64)
+QIWANG_WEB_THREADS = config.env_int("QIWANG_WEB_THREADS", 4, minimum=1, maximum=64)
+QIWANG_WEB_TIMEOUT = config.env_int("QIWANG_WEB_TIMEOUT", 60, minimum=5, maximum=3600)
+QIWANG_BEAT_SECONDS = config.env_float("QIWANG_BEAT_SECONDS", 5.0, minimum=0.2, maximum=300)
+QIWANG_WORKER_DEAD_SECONDS = config.env_int(
+    "QIWANG_WORKER_DEAD_SECONDS", 60, minimum=5, maximum=86400
+)
+QIWANG_READY_REQUIRE_WORKER = config.env_bool(
+    "QIWANG_READY_REQUIRE_WORKER", default=MODE == "production"
+)
+QIWANG_READY_QUEUE_LAG_SECONDS = config.env_int(
+    "QIWANG_READY_QUEUE_LAG_SECONDS", 300, minimum=1, maximum=86400
+)
+QIWANG_READY_FOLD_LAG_SECONDS = config.env_int(
+    "QIWANG_READY_FOLD_LAG_SECONDS", 900, minimum=1, maximum=7 * 86400
+)
+QIWANG_METRICS_ALLOW = config.env_networks("QIWANG_METRICS_ALLOW", ["127.0.0.1/32", "::1/128"])
+QIWANG_METRICS_TOKEN = config.env_str("QIWANG_METRICS_TOKEN", "")
+QIWANG_BACKUP_DIR = config.env_str("QIWANG_BACKUP_DIR", "")

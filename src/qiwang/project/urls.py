@@ -12,6 +12,7 @@ urlpatterns = [
     path("surveys/", include("qiwang.surveys.urls")),
     path("s/", include("qiwang.surveys.public_urls")),
     path("webhooks/", include("qiwang.webhooks.urls")),
+    path("operations/", include("qiwang.operations.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -20,6 +20,7 @@ from qiwang.accounts.models import Branch
 from qiwang.accounts.permissions import Action, require
 from qiwang.customers.choices import Tier
 from qiwang.errors import ServiceError
+from qiwang.operations.metrics import count_submission
 from qiwang.project.api import ERRORS, WRITE_ERRORS
 from qiwang.surveys.choices import (
     FollowUpRule,
@@ -451,6 +452,7 @@ def post_respond(request: HttpRequest, token: str, payload: SubmitIn):
         )
     raw = {name: answer.dict() for name, answer in payload.answers.items()}
     if target.is_complete:
+        count_submission("already_submitted")
         # A retry of a submitted response: complete responses never change, so no lock is needed
         # to say so (the token query already read the status).
         return {"status": ResponseStatus.COMPLETE, "already_submitted": True, "saved": 0}
@@ -473,6 +475,11 @@ def post_respond(request: HttpRequest, token: str, payload: SubmitIn):
             )
         except WaveClosed as error:
             raise HttpError(410, _("This survey has closed")) from error
+    count_submission(
+        "already_submitted"
+        if result.already_submitted
+        else ("stored" if result.is_complete else "saved")
+    )
     return {
         "status": ResponseStatus.COMPLETE if result.is_complete else ResponseStatus.PARTIAL,
         "already_submitted": result.already_submitted,

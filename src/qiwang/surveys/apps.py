@@ -6,3 +6,10 @@ class SurveysConfig(AppConfig):
     name = "qiwang.surveys"
     label = "surveys"
     verbose_name = _("Surveys")
+
+    def ready(self) -> None:
+        from qiwang.surveys import monitoring
+        from qiwang.surveys.tasks import register_jobs
+
+        register_jobs()
+        monitoring.register()

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from qiwang.errors import ServiceError
+from qiwang.operations.metrics import count_submission
 from qiwang.surveys.choices import QuestionKind, ResponseStatus
 from qiwang.surveys.models import Answer, Question, Response, Wave
 from qiwang.surveys.presentation import question_pages, scale_labels
@@ -147,6 +148,7 @@ def _answer_page(
             status = 422
         else:
             if result.is_complete:
+                count_submission("already_submitted" if result.already_submitted else "stored")
                 return redirect(f"{base}done/")
             if action == "later":
                 return render(request, "surveys/public/saved.html", {"wave": wave, "link": base})

@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -61,15 +62,20 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def open_link_token(wave: Wave) -> str:
+def open_link_token(wave: Wave, *, secret: str | None = None) -> str:
     """The anonymous open link's token: an HMAC of the wave under SECRET_KEY, so it can be printed
     again (QR code) without being stored, and cannot be guessed from the wave number."""
     value = f"{wave.pk}:{wave.created_at.isoformat()}"
-    return salted_hmac("qiwang.surveys.open-link", value).hexdigest()[:32]
+    return salted_hmac("qiwang.surveys.open-link", value, secret=secret).hexdigest()[:32]
 
 
 def check_open_link_token(wave: Wave, token: str) -> bool:
-    return wave.allows_open_link and constant_time_compare(open_link_token(wave), token)
+    """Whether ``token`` is the wave's open-link token under SECRET_KEY or one of
+    SECRET_KEY_FALLBACKS, so that QR codes printed before a key rotation keep working."""
+    if not wave.allows_open_link:
+        return False
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return any(constant_time_compare(open_link_token(wave, secret=key), token) for key in keys)
 
 
 # --- instruments ---------------------------------------------------------------------------------

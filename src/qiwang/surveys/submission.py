@@ -10,8 +10,9 @@ the usual case — this path stores it with:
    a reused primary key in another database or test never hits an old entry);
 3. on PostgreSQL, when completing the response writes nothing else (no follow-up due, no
    webhook endpoint covering the branch: :func:`qiwang.surveys.loop.needs_hooks`), ONE prepared
-   statement — data-modifying CTEs inserting the response ``ON CONFLICT (submission_key) DO
-   NOTHING``, its answers and the invitation's new status — one round trip, one implicit
+   statement — data-modifying CTEs inserting the response ``ON CONFLICT DO NOTHING`` (any
+   unique key: the submission key or the invitation, so a concurrent double tap never raises),
+   its answers and the invitation's new status — one round trip, one implicit
    transaction; otherwise the same three statements in one Django transaction that then runs
    :func:`qiwang.surveys.loop.response_completed`. A response is never stored without its
    answers.
@@ -164,7 +165,7 @@ def _one_statement() -> str:
         f"WITH ins AS (INSERT INTO {response} (wave_id, invitation_id, customer_id, branch_id,"  # noqa: S608
         " tier, submission_key, status, source, started_at, submitted_at)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-        " ON CONFLICT (submission_key) DO NOTHING RETURNING id),"
+        " ON CONFLICT DO NOTHING RETURNING id),"
         f" ans AS (INSERT INTO {answer} (response_id, question_id, value, second, importance, text)"
         " SELECT ins.id, a.q, a.v, a.s, a.i, a.t FROM ins,"
         " json_to_recordset(%s::json) AS a(q bigint, v smallint, s smallint, i smallint, t text)),"
@@ -244,7 +245,7 @@ def submit_at_once(
             f"INSERT INTO {Response._meta.db_table} (wave_id, invitation_id, customer_id,"  # noqa: S608
             " branch_id, tier, submission_key, status, source, started_at, submitted_at)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (submission_key) DO NOTHING RETURNING id",
+            " ON CONFLICT DO NOTHING RETURNING id",
             head,
         )
         row = cursor.fetchone()

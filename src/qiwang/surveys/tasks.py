@@ -1,9 +1,12 @@
-"""Background job: fold complete survey responses into the tallies (ADR 0008).
+"""Folding complete survey responses into the tallies (ADR 0008) as a periodic job.
 
-``qiwang surveys fold --enqueue --reschedule`` queues the job once; with ``reschedule`` it queues
-itself again ``QIWANG_SURVEY_FOLD_SECONDS`` later (default 60), so a running ``qiwang worker``
-keeps the tail of unfolded responses short. Results are exact without it (they add the tail
-live); folding keeps the results page fast on large waves.
+The job ``surveys.fold`` runs every ``QIWANG_SURVEY_FOLD_SECONDS`` (default 60) under
+``qiwang worker`` (:mod:`qiwang.operations.scheduler`), keeping the tail of unfolded responses
+short. Results are exact without it (they add the tail live); folding keeps the results page
+fast on large waves. A failed fold is retried by the next slot.
+
+``fold_survey_tallies`` stays for ``qiwang surveys fold --enqueue``; its ``reschedule`` argument is
+deprecated: the task no longer queues itself again, the scheduler runs the job.
 """
 
 from __future__ import annotations
@@ -12,22 +15,42 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
+from qiwang.operations.scheduler import Job, register
 from qiwang.surveys.tallies import fold_all
 
 logger = logging.getLogger(__name__)
 
 
-@task()
-def fold_survey_tallies(reschedule: bool = False) -> dict[str, int]:
-    """Fold every wave with unfolded complete responses; with ``reschedule``, queue again."""
+def register_jobs() -> None:
+    register(
+        Job(
+            key="surveys.fold",
+            function="qiwang.surveys.tasks.fold",
+            label=_("Fold survey responses into the results tallies"),
+            every=lambda: settings.QIWANG_SURVEY_FOLD_SECONDS,
+        )
+    )
+
+
+def fold(*, slot: datetime.datetime | None = None) -> dict[str, int]:
+    """Fold every wave with unfolded complete responses."""
     results = fold_all()
     folded = sum(result.responses for result in results)
     if folded:
         logger.info("folded %d responses of %d waves", folded, len(results))
-    if reschedule:
-        delay = datetime.timedelta(seconds=settings.QIWANG_SURVEY_FOLD_SECONDS)
-        fold_survey_tallies.using(run_after=timezone.now() + delay).enqueue(reschedule=True)
     return {"waves": len(results), "responses": folded}
+
+
+@task()
+def fold_survey_tallies(reschedule: bool = False) -> dict[str, int]:
+    """Fold every wave with unfolded complete responses. ``reschedule`` is deprecated and
+    ignored: the scheduler in ``qiwang worker`` runs ``surveys.fold`` periodically."""
+    if reschedule:
+        logger.warning(
+            "fold_survey_tallies(reschedule=True) is deprecated: the task no longer queues "
+            "itself; the scheduler in qiwang worker runs surveys.fold"
+        )
+    return fold()

@@ -19,3 +19,8 @@ class WebhooksConfig(AppConfig):
             loop.FOLLOW_UP_HOOKS.append(hooks.survey_follow_up_created)
         if covers not in loop.COMPLETION_INTEREST:
             loop.COMPLETION_INTEREST.append(covers)
+
+        from qiwang.webhooks.tasks import register_jobs, register_metrics
+
+        register_jobs()
+        register_metrics()
