@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "qiwang.core.context_processors.navigation",
+                "qiwang.accounts.context_processors.working_calendar",
             ],
         },
     },
