@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "qiwang.accounts",
     "qiwang.operations",
     "qiwang.customers",
+    "qiwang.catalogue",
     "qiwang.surveys",
     "qiwang.webhooks",
 ]
