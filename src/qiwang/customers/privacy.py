@@ -236,7 +236,7 @@ def write_copy_xlsx(copy: dict[str, Any]) -> bytes:
     every text through the formula guard."""
     from openpyxl import Workbook
 
-    from qiwang.customers.services.io import guard_formula
+    from qiwang.exports import guard_formula
 
     book = Workbook()
     book.remove(book.active)
