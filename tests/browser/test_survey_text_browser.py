@@ -30,8 +30,8 @@ def test_quality_manager_filters_and_corrects_comments_on_a_phone(demo_org, new_
 
     total = int(page.inner_text("[data-testid=text-total]"))
     page.select_option("[data-testid=filter-dimension]", "tangibles")
-    page.wait_for_function(
-        f"document.querySelector('[data-testid=text-total]').textContent.trim() !== '{total}'"
+    page.wait_for_function(  # a function, not a string: the CSP forbids eval
+        f"() => document.querySelector('[data-testid=text-total]').textContent.trim() !== '{total}'"
         " || document.querySelectorAll('[data-testid=text-comment]').length === "
         f"{total} && false"
     )

@@ -160,6 +160,9 @@ QIWANG_WEBHOOK_ALLOW_PRIVATE = config.env_bool("QIWANG_WEBHOOK_ALLOW_PRIVATE", d
 QIWANG_WEBHOOK_TIMEOUT = config.env_float("QIWANG_WEBHOOK_TIMEOUT", 5.0, minimum=0.5, maximum=60)
 QIWANG_LOGIN_RATE = config.env_rate("QIWANG_LOGIN_RATE", "10000/m" if MODE == "test" else "10/m")
 
+# Imports (customers, survey answers): the longest a file may take to read (ADR 0011).
+QIWANG_IMPORT_SECONDS = config.env_int("QIWANG_IMPORT_SECONDS", 60, minimum=1, maximum=3600)
+
 # Product defaults, all overridable from the environment.
 QIWANG_API_PAGE_SIZE = config.env_int("QIWANG_API_PAGE_SIZE", 50, minimum=1, maximum=1000)
 QIWANG_DEMO = MODE == "demo"

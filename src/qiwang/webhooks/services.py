@@ -12,15 +12,10 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
-import ipaddress
 import json
 import secrets
-import socket
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +29,7 @@ from qiwang.accounts.models import Branch, User
 from qiwang.accounts.permissions import Action, can
 from qiwang.accounts.services import record_event
 from qiwang.errors import ServiceError
+from qiwang.webhooks import transport
 from qiwang.webhooks.choices import SUBSCRIBABLE, DeliveryStatus, Event
 from qiwang.webhooks.models import Delivery, Endpoint
 
@@ -213,45 +209,14 @@ def emit(
 # --- endpoints -------------------------------------------------------------------------------
 
 
-def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
-
-
 def check_url(url: str) -> str:
     """The URL if Qiwang may POST to it: https (http only with ``QIWANG_WEBHOOK_ALLOW_HTTP``),
     no credentials in it, and a host that resolves only to public addresses (private, loopback,
-    link-local and reserved ones only with ``QIWANG_WEBHOOK_ALLOW_PRIVATE``: a webhook must not
-    become a way to reach the internal network). Checked on creation and before every POST."""
-    url = str(url or "").strip()
-    parts = urllib.parse.urlsplit(url)
-    allowed = ("https", "http") if _flag("QIWANG_WEBHOOK_ALLOW_HTTP") else ("https",)
-    if parts.scheme not in allowed or not parts.hostname:
-        raise ServiceError(_("Enter an https:// address."), field="url")
-    if parts.username or parts.password:
-        raise ServiceError(_("Put no user name or password in the address."), field="url")
-    if len(url) > 500:
-        raise ServiceError(_("The address is at most 500 characters."), field="url")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, port)}
-    except (OSError, ValueError, UnicodeError):
-        raise ServiceError(
-            _("The host %(host)s cannot be found.") % {"host": parts.hostname}, field="url"
-        ) from None
-    if not _flag("QIWANG_WEBHOOK_ALLOW_PRIVATE"):
-        private = sorted(address for address in addresses if not _is_public(str(address)))
-        if private:
-            raise ServiceError(
-                _(
-                    "%(host)s is a private or local address (%(address)s); webhooks go to public addresses."
-                )
-                % {"host": parts.hostname, "address": private[0]},
-                field="url",
-            )
-    return url
+    link-local, reserved and IPv4-in-IPv6 ones only with ``QIWANG_WEBHOOK_ALLOW_PRIVATE``: a
+    webhook must not become a way to reach the internal network). Checked on creation and again
+    by every POST, which connects to the very address it checked (``webhooks.transport``)."""
+    transport.resolve(url)
+    return str(url or "").strip()
 
 
 def _check_events(events: Iterable[str]) -> list[str]:
@@ -375,36 +340,9 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect could lead past :func:`check_url` to an internal address: not followed."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-#: No proxies from the environment (the address check must see the real destination), no
-#: redirects.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _RefuseRedirects)
-
-
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
     """POST and return (status code, error). Never raises for network trouble."""
-    try:
-        check_url(url)
-    except ServiceError as error:
-        return None, error.text[:300]
-    # check_url allowed only https (or http when configured): no file: or custom schemes.
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
-    try:
-        with _OPENER.open(request, timeout=_timeout()) as response:
-            response.read(1024)
-            return response.status, ""
-    except urllib.error.HTTPError as error:
-        return error.code, f"HTTP {error.code} {error.reason}"[:300]
-    except urllib.error.URLError as error:
-        return None, str(error.reason)[:300]
-    except (TimeoutError, OSError, ValueError) as error:
-        return None, (str(error) or type(error).__name__)[:300]
+    return transport.post(url, body, headers, _timeout())
 
 
 def body_of(delivery: Delivery) -> bytes:

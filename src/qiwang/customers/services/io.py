@@ -33,6 +33,7 @@ from qiwang.accounts.permissions import Action, has_permission
 from qiwang.customers.choices import CustomerKind, Tier
 from qiwang.customers.models import Customer
 from qiwang.customers.presentation import MASK
+from qiwang.customers.services import reading
 from qiwang.errors import ConflictError, ServiceError
 
 __all__ = [
@@ -200,7 +201,7 @@ def _decode_csv(content: bytes) -> tuple[str, str]:
     except UnicodeDecodeError as utf8_error:
         try:
             # Excel in China saves "CSV" in the ANSI code page 936 (GBK); GB18030 is its superset.
-            return content.decode("gb18030"), "GBK"
+            text = content.decode("gb18030")
         except UnicodeDecodeError:
             raise ServiceError(
                 _(
@@ -210,6 +211,18 @@ def _decode_csv(content: bytes) -> tuple[str, str]:
                 % {"position": utf8_error.start + 1},
                 field="file",
             ) from None
+        foreign = reading.foreign_encoding(content, text)
+        if foreign is not None:
+            # Shift_JIS and Big5 bytes decode as GBK without an error, into nonsense characters.
+            raise ServiceError(
+                _(
+                    "The file seems to be %(encoding)s text, which would import as garbled "
+                    "characters. Save it as “CSV UTF-8” or as an Excel workbook (.xlsx)."
+                )
+                % {"encoding": foreign},
+                field="file",
+            ) from None
+        return text, "GBK"
 
 
 def _cell_text(value: Any) -> str:
@@ -243,18 +256,25 @@ def read_table(content: bytes, filename: str) -> tuple[str, str, list[list[str]]
     if name.endswith(".xlsx") or content.startswith(b"PK\x03\x04"):
         from openpyxl import load_workbook
 
+        reading.check_xlsx_archive(content, filename)
         try:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError):
             raise ServiceError(
                 _("%s is not a readable Excel workbook (.xlsx).") % filename, field="file"
             ) from None
-        sheet = workbook.worksheets[0]
-        rows = [
-            [unguard_formula(_cell_text(value)) for value in row]
-            for row in sheet.iter_rows(values_only=True)
-        ]
-        workbook.close()
+        try:
+            sheet = workbook.worksheets[0]
+            sheet.reset_dimensions()  # pad rows to their own last cell, not a declared A1:XFD…
+            rows = list(
+                reading.bounded_rows(
+                    sheet.iter_rows(values_only=True),
+                    max_rows=MAX_ROWS,
+                    cell=lambda value: unguard_formula(_cell_text(value)),
+                )
+            )
+        finally:
+            workbook.close()
         return "xlsx", "", rows
     if name.endswith(".xls"):
         raise ServiceError(
@@ -264,10 +284,13 @@ def read_table(content: bytes, filename: str) -> tuple[str, str, list[list[str]]
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     try:
-        rows = [
-            [unguard_formula(cell.strip()) for cell in row]
-            for row in csv.reader(io.StringIO(text), delimiter=delimiter)
-        ]
+        rows = list(
+            reading.bounded_rows(
+                csv.reader(io.StringIO(text), delimiter=delimiter),
+                max_rows=MAX_ROWS,
+                cell=lambda value: unguard_formula(value.strip()),
+            )
+        )
     except csv.Error as error:
         raise ServiceError(_("The CSV file cannot be read: %s.") % error, field="file") from None
     return "csv", encoding, rows
