@@ -312,7 +312,7 @@ def record_deliveries(
     with transaction.atomic():
         Delivery.objects.bulk_create(pending, batch_size=2000)
         broken = [d for d in pending if d.kept is False]
-        _follow_up(broken)
+        follow_up_broken(broken)
         if actor is not None:
             services = sorted({d.service_id for d in pending})
             record_event(
@@ -356,7 +356,7 @@ def _refuse_stored_references(results: list[ItemResult]) -> None:
             }
 
 
-def _follow_up(broken: list[Delivery]) -> None:
+def follow_up_broken(broken: list[Delivery]) -> None:
     """A follow-up for each customer, service and day with a recent broken promise."""
     since = timezone.localdate() - datetime.timedelta(days=FOLLOW_UP_WINDOW_DAYS)
     done: set[tuple[int, int, datetime.date]] = set()
