@@ -6,11 +6,11 @@ app_name = "catalogue"
 
 urlpatterns = [
     path("", views.catalogue, name="list"),
-    path("services/<int:service_id>/", views.service_detail, name="service"),
-    path("services/<int:service_id>/promise/", views.promise_calculator, name="promise"),
-    path("services/<int:service_id>/commitments/", views.commitment_add, name="commitment_add"),
-    path("services/<int:service_id>/deliveries/", views.delivery_add, name="delivery_add"),
-    path("services/<int:service_id>/publications/", views.publication_add, name="publication_add"),
+    path("<int:service_id>/", views.service_detail, name="service"),
+    path("<int:service_id>/promise/", views.promise_calculator, name="promise"),
+    path("<int:service_id>/commitments/", views.commitment_add, name="commitment_add"),
+    path("<int:service_id>/deliveries/", views.delivery_add, name="delivery_add"),
+    path("<int:service_id>/publications/", views.publication_add, name="publication_add"),
     path("publications/", views_plans.publications, name="publications"),
     path("surprises/", views_plans.surprises, name="surprises"),
     path("surprises/new/", views_plans.plan_add, name="plan_add"),
