@@ -36,7 +36,7 @@ from qiwang.errors import ServiceError
 
 
 def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.1f} %"
+    return "—" if value is None else f"{100 * value:.1f}\u00a0%"
 
 
 def _row(f: ServiceFacts) -> dict[str, Any]:

@@ -17,7 +17,7 @@
       var rate = { name: L.rate, type: "line", data: keeping.rate, symbolSize: 6, lineStyle: { width: 3 }, itemStyle: { color: C.teal } };
       if (keeping.promised !== null) {
         rate.markLine = { silent: true, symbol: "none", lineStyle: { color: C.red, type: "dashed" },
-          label: { formatter: L.promised + " " + keeping.promised + " %" }, data: [{ yAxis: keeping.promised }] };
+          label: { position: "insideStartTop", formatter: L.promised + " " + keeping.promised + " %" }, data: [{ yAxis: keeping.promised }] };
       }
       chart.setOption({
         grid: { left: 8, right: 8, top: 48, bottom: 8, containLabel: true },
@@ -25,8 +25,8 @@
         tooltip: { trigger: "axis" },
         xAxis: { type: "category", data: keeping.months },
         yAxis: [
-          { type: "value", name: L.axis, min: function (v) { return Math.max(0, Math.floor(v.min / 10) * 10); }, max: 100 },
-          { type: "value", name: L.count, minInterval: 1, splitLine: { show: false } }
+          { type: "value", name: L.axis, nameTextStyle: { align: "left" }, min: function (v) { return Math.max(0, Math.floor(v.min / 10) * 10); }, max: 100 },
+          { type: "value", name: L.count, nameTextStyle: { align: "right" }, minInterval: 1, splitLine: { show: false } }
         ],
         series: [
           { name: L.n, type: "bar", yAxisIndex: 1, data: keeping.n, itemStyle: { color: "#e2e8f0" }, barMaxWidth: 24 },
@@ -48,14 +48,14 @@
         tooltip: { trigger: "axis" },
         xAxis: { type: "category", data: plan.months },
         yAxis: [
-          { type: "value", name: P.countAxis, minInterval: 1 },
-          { type: "value", name: P.moneyAxis, max: function (v) { return Math.max(v.max, plan.budget); }, splitLine: { show: false } }
+          { type: "value", name: P.countAxis, nameTextStyle: { align: "left" }, minInterval: 1 },
+          { type: "value", name: P.moneyAxis, nameTextStyle: { align: "right" }, max: function (v) { return Math.max(v.max, plan.budget); }, splitLine: { show: false } }
         ],
         series: [
           { name: P.count, type: "bar", data: plan.count, itemStyle: { color: C.teal }, barMaxWidth: 28 },
           { name: P.spent, type: "line", yAxisIndex: 1, data: plan.spent, itemStyle: { color: C.amber },
             markLine: { silent: true, symbol: "none", lineStyle: { color: C.red, type: "dashed" },
-              label: { formatter: P.budget + " " + plan.budget }, data: [{ yAxis: plan.budget }] } }
+              label: { position: "insideStartTop", formatter: P.budget + " " + plan.budget }, data: [{ yAxis: plan.budget }] } }
         ]
       });
     }
@@ -72,7 +72,7 @@
         legend: { top: 0, type: "scroll" },
         tooltip: { trigger: "axis" },
         xAxis: { type: "category", data: c.times },
-        yAxis: { type: "value", name: E.axis, min: 1, max: 7 },
+        yAxis: { type: "value", name: E.axis, nameTextStyle: { align: "left" }, min: 1, max: 7 },
         series: [
           { name: E.expectation, type: "line", step: "end", data: c.expectation, itemStyle: { color: C.blue }, lineStyle: { type: "dashed" } },
           { name: E.perception, type: "line", data: c.perception, symbolSize: 9, itemStyle: { color: C.teal } },
