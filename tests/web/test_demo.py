@@ -6,6 +6,7 @@ import pytest
 
 from qiwang.accounts.choices import Role
 from qiwang.accounts.models import Branch, User
+from qiwang.catalogue.models import Delivery, Service
 from qiwang.customers.models import Allocation, Customer
 from qiwang.demo.services import build_demo, demo_account_rows, has_demo
 from qiwang.surveys.models import Instrument, Wave
@@ -42,6 +43,8 @@ def test_demo_is_deterministic_for_a_seed(db):
     Allocation.objects.all().delete()  # decisions protect their branch and customers
     Wave.objects.all().delete()  # survey waves (with their responses) protect their branch
     Instrument.objects.all().delete()
+    Delivery.objects.all().delete()  # deliveries protect their service; services their branch
+    Service.objects.all().delete()
     Customer.objects.all().delete()
     User.objects.all().delete()
     Branch.objects.filter(parent__isnull=False).delete()

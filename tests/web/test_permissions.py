@@ -103,7 +103,7 @@ def test_page_personal_data_only_for_roles_that_need_it(role, org, customers):
     "page",
     [
         "core:home",
-        "core:services",
+        "catalogue:list",
         "surveys:list",
         "core:complaints",
         "core:insights",

@@ -6,3 +6,12 @@ class CatalogueConfig(AppConfig):
     name = "qiwang.catalogue"
     label = "catalogue"
     verbose_name = _("Service catalogue")
+
+    def ready(self) -> None:
+        from qiwang.catalogue.panel import expectation_panel
+        from qiwang.catalogue.timeline import delivery_entries
+        from qiwang.customers.panels import register as register_panel
+        from qiwang.customers.timeline import register as register_timeline
+
+        register_panel("catalogue", expectation_panel)
+        register_timeline("catalogue", delivery_entries)

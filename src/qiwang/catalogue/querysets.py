@@ -99,9 +99,19 @@ class CustomerScopedQuerySet(BranchScopedQuerySet):
         return scoped
 
 
-class PublicationQuerySet(BranchScopedQuerySet):
+class _LikeServices(BranchScopedQuerySet):
+    """Seen like services: from the branch, the branches below it and above it."""
+
+    def for_user(self, user: User) -> _LikeServices:
+        ids = service_branch_ids(user)
+        if ids is None:
+            return self
+        return self.filter(**{f"{self.branch_field}__in": ids})
+
+
+class PublicationQuerySet(_LikeServices):
     pass
 
 
-class SurprisePlanQuerySet(BranchScopedQuerySet):
+class SurprisePlanQuerySet(_LikeServices):
     pass

@@ -22,7 +22,7 @@ NAVIGATION = (
     NavItem("home", _("Home"), "core:home", Action.VIEW_CUSTOMERS),
     NavItem("customers", _("Customers"), "customers:list", Action.VIEW_CUSTOMERS),
     NavItem("my_day", _("My day"), "customers:my_day", Action.LOG_INTERACTIONS),
-    NavItem("services", _("Services"), "core:services", Action.VIEW_SERVICES),
+    NavItem("services", _("Services"), "catalogue:list", Action.VIEW_SERVICES),
     NavItem("surveys", _("Surveys"), "surveys:list", Action.VIEW_SURVEYS),
     NavItem("complaints", _("Complaints"), "core:complaints", Action.VIEW_COMPLAINTS),
     NavItem("insights", _("Insights"), "core:insights", Action.VIEW_INSIGHTS),

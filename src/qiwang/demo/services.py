@@ -22,11 +22,15 @@ from rich.table import Table
 
 from qiwang.accounts.choices import BranchKind, Role
 from qiwang.accounts.models import Branch, User
+from qiwang.catalogue.demo import build_catalogue_demo
 from qiwang.customers.choices import Channel, CustomerKind, TaskStatus, Tier, Topic
 from qiwang.customers.demo import build_customer_demo
 from qiwang.customers.models import ContactTask, Customer, Interaction
 from qiwang.customers.services import generate_contact_tasks
+from qiwang.surveys.catalogue_push import push_wave
+from qiwang.surveys.choices import WaveStatus
 from qiwang.surveys.demo import build_survey_demo
+from qiwang.surveys.models import Wave
 
 DEMO_PASSWORD = "qiwang-demo"  # noqa: S105 - published demo password, demo mode only
 COMPANY_CODE = "jiangcheng"
@@ -254,9 +258,15 @@ def build_demo(
             quality=created["quality"],
             first_branch=communities[0],
         )
+    build_catalogue_demo(
+        company=company, quality=created["quality"], rng=random.Random(seed + 7), now=now
+    )
     build_survey_demo(
         company=company, quality=created["quality"], rng=random.Random(seed + 6), now=now
     )
+    # Closed waves report Kano classes, gaps and perceptions to the catalogue, as closing does.
+    for wave in Wave.objects.filter(branch=company, status=WaveStatus.CLOSED).order_by("closes_at"):
+        push_wave(wave)
 
 
 @contextmanager

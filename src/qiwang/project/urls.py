@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("qiwang.accounts.urls")),
     path("customers/", include("qiwang.customers.urls")),
     path("customers/", include("qiwang.customers.urls_io")),
+    path("services/", include("qiwang.catalogue.urls")),
     path("surveys/", include("qiwang.surveys.urls")),
     path("s/", include("qiwang.surveys.public_urls")),
     path("webhooks/", include("qiwang.webhooks.urls")),

@@ -50,6 +50,7 @@ class ItemResult:
     ok: bool
     delivery: Delivery | None = None
     errors: dict[str, list[str]] = field(default_factory=dict)
+    withheld: bool = False  # valid, but not stored because another item failed (all or nothing)
 
 
 @dataclass
@@ -63,8 +64,18 @@ class DeliveryBatch:
         ]
 
     @property
+    def valid(self) -> list[Delivery]:
+        """Items that passed (stored, or would be on a dry run), judged."""
+        return [r.delivery for r in self.results if r.ok and r.delivery is not None]
+
+    @property
     def failed(self) -> list[ItemResult]:
         return [r for r in self.results if not r.ok]
+
+    @property
+    def invalid(self) -> list[ItemResult]:
+        """Items that failed for their own reason (not merely withheld)."""
+        return [r for r in self.results if not r.ok and not r.withheld]
 
 
 def _moment(value: Any) -> datetime.datetime | None:
@@ -229,10 +240,12 @@ def record_deliveries(
     items: Iterable[Mapping[str, Any]],
     source: str = DeliverySource.MANUAL,
     all_or_nothing: bool = False,
+    dry_run: bool = False,
 ) -> DeliveryBatch:
     """Validate, judge and store deliveries. ``actor`` None is the system (imports by a job,
     the demo): no scope. Raises :class:`ServiceError` for a batch that is too large or an
-    actor without the right; item errors are in the result."""
+    actor without the right; item errors are in the result. ``dry_run`` validates and judges
+    without storing anything."""
     items = list(items)
     if actor is not None and not has_permission(actor, Action.RECORD_DELIVERIES):
         from django.core.exceptions import PermissionDenied
@@ -255,7 +268,6 @@ def record_deliveries(
         )
     resolver = _Resolver(actor, items)
     results: list[ItemResult] = []
-    pending: list[Delivery] = []
     seen_refs: dict[tuple[int, str], int] = {}
     for index, item in enumerate(items):
         cleaned = _clean_item(resolver, item, source, actor)
@@ -280,13 +292,12 @@ def record_deliveries(
                 continue
             seen_refs[key] = index
         results.append(ItemResult(index=index, ok=True, delivery=cleaned))
-        pending.append(cleaned)
     _refuse_stored_references(results)
     pending = [r.delivery for r in results if r.ok and r.delivery is not None]
     if all_or_nothing and any(not r.ok for r in results):
         for result in results:
             if result.ok:
-                result.ok, result.delivery = False, None
+                result.ok, result.delivery, result.withheld = False, None, True
                 result.errors = {
                     "__all__": [
                         _("Not stored: another item failed and the batch is all or nothing.")
@@ -296,10 +307,12 @@ def record_deliveries(
     if not pending:
         return DeliveryBatch(results=results)
     judge(pending, commitments=resolver.commitments)
+    if dry_run:
+        return DeliveryBatch(results=results)
     with transaction.atomic():
         Delivery.objects.bulk_create(pending, batch_size=2000)
         broken = [d for d in pending if d.kept is False]
-        _follow_up(broken)
+        follow_up_broken(broken)
         if actor is not None:
             services = sorted({d.service_id for d in pending})
             record_event(
@@ -343,7 +356,7 @@ def _refuse_stored_references(results: list[ItemResult]) -> None:
             }
 
 
-def _follow_up(broken: list[Delivery]) -> None:
+def follow_up_broken(broken: list[Delivery]) -> None:
     """A follow-up for each customer, service and day with a recent broken promise."""
     since = timezone.localdate() - datetime.timedelta(days=FOLLOW_UP_WINDOW_DAYS)
     done: set[tuple[int, int, datetime.date]] = set()

@@ -92,12 +92,12 @@ class ServiceFacts:
 def _latest_two(
     measurements: list[ServiceMeasurement], keys: list[str]
 ) -> list[ServiceMeasurement]:
-    """The two latest measurements of the service's first measured attribute."""
+    """The two latest Kano classes of the service's first attribute classed by a wave."""
     by_attribute: dict[str, list[ServiceMeasurement]] = defaultdict(list)
     for m in measurements:
         by_attribute[m.attribute].append(m)
     for key in list(keys) + sorted(by_attribute):
-        rows = [m for m in by_attribute.get(key, []) if m.kano_class or m.satisfaction is not None]
+        rows = [m for m in by_attribute.get(key, []) if m.kano_class]
         if rows:
             return sorted(rows, key=lambda m: (m.measured_on, m.wave_id), reverse=True)[:2]
     return []
@@ -135,9 +135,12 @@ def service_facts(
         latest = _latest_two(grouped.get(service.pk, []), list(service.survey_attributes or []))
         if latest:
             f.kano_class, f.wave_name = latest[0].kano_class, latest[0].wave_name
-            f.satisfaction, f.servqual_gap = latest[0].satisfaction, latest[0].servqual_gap
             if len(latest) > 1:
                 f.kano_previous = latest[1].kano_class
+        gaps = [m for m in grouped.get(service.pk, []) if m.satisfaction is not None]
+        if gaps:
+            newest = max(gaps, key=lambda m: (m.measured_on, m.wave_id))
+            f.satisfaction, f.servqual_gap = newest.satisfaction, newest.servqual_gap
         f.warnings = _kano_warnings(f, latest) + _commitment_warnings(f)
         if f.publications:
             f.warnings += _publication_warnings(f)
