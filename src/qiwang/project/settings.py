@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "qiwang.customers",
     "qiwang.surveys",
     "qiwang.webhooks",
+    "qiwang.complaints",
 ]
 
 MIDDLEWARE = [
