@@ -7,6 +7,5 @@ app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("services/", views.services, name="services"),
-    path("complaints/", views.complaints, name="complaints"),
     path("insights/", views.insights, name="insights"),
 ]

@@ -57,11 +57,6 @@ def services(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def complaints(request: HttpRequest) -> HttpResponse:
-    return _module_page(request, Action.VIEW_COMPLAINTS, "core/complaints.html")
-
-
-@login_required
 def insights(request: HttpRequest) -> HttpResponse:
     return _module_page(request, Action.VIEW_INSIGHTS, "core/insights.html")
 

@@ -251,8 +251,11 @@ def ledger(queryset: Any, *, by: str) -> list[dict[str, Any]]:
         group = keys[by]
     else:
         raise ServiceError(_("Group by customer, branch or month."), field="by")
-    return list(
+    result = list(
         rows.annotate(
             count=Count("pk"), total=Sum(F("value") * F("recipients")), recipients=Sum("recipients")
         ).order_by(*group)
     )
+    for row in result:
+        row["total"] = Decimal(row["total"] or 0).quantize(Decimal("0.01"))
+    return result
