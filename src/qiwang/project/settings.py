@@ -191,7 +191,9 @@ QIWANG_SMS_DIR = config.env_str("QIWANG_SMS_DIR", str(config.data_dir() / "sms")
 
 # Complaints (docs/complaints.md): submissions per address per minute on the public complaint
 # page, and where complaint photos are kept (outside the web root, inside the backed-up data).
-QIWANG_COMPLAINT_RATE = config.env_rate("QIWANG_COMPLAINT_RATE", "1000/m" if MODE == "test" else "10/m")
+QIWANG_COMPLAINT_RATE = config.env_rate(
+    "QIWANG_COMPLAINT_RATE", "1000/m" if MODE == "test" else "10/m"
+)
 QIWANG_COMPLAINT_FILES_DIR = config.env_str(
     "QIWANG_COMPLAINT_FILES_DIR", str(config.data_dir() / "complaint-files")
 )
