@@ -4,7 +4,6 @@ Same rules as the pages: branch scope (out-of-scope objects 404), role (forbidde
 personal data masked for roles without it; writes go through the services.
 """
 
-
 import datetime
 from decimal import Decimal
 
