@@ -322,3 +322,33 @@ def test_a_failing_sms_channel_keeps_the_complaint_and_retries(
     settings.QIWANG_SMS_BACKEND = "qiwang.customers.messaging.FileSmsBackend"
     assert deliver_pending(now=row.next_attempt_at) == {"sent": 1, "failed": 0}
     assert Complaint.objects.count() == 1
+
+
+def test_outcomes_are_decided_after_the_window(make_complaint, org):
+    from qiwang.complaints.services.outcomes import evaluate_outcomes
+
+    stayed = make_customer(org.own, "A9101")
+    left = make_customer(org.own, "A9102", lifecycle="lost")
+    closed_at = FRIDAY_17 + datetime.timedelta(days=1)
+    for customer in (stayed, left):
+        complaint = make_complaint(customer=customer)
+        Complaint.objects.filter(pk=complaint.pk).update(status="closed", closed_at=closed_at)
+    type(stayed).objects.filter(pk=stayed.pk).update(
+        last_activity_at=closed_at + datetime.timedelta(days=30)
+    )
+
+    early = evaluate_outcomes(now=closed_at + datetime.timedelta(days=60))
+    late = evaluate_outcomes(now=closed_at + datetime.timedelta(days=91))
+
+    assert early == {"recovered": 0, "lost": 0}
+    assert late == {"recovered": 1, "lost": 1}
+    assert set(Complaint.objects.values_list("customer__code", "outcome")) == {
+        ("A9101", "recovered"),
+        ("A9102", "lost"),
+    }
+
+
+def test_the_periodic_jobs_are_registered(db):
+    from qiwang.operations.scheduler import JOBS
+
+    assert {"complaints.sla_scan", "complaints.notifications", "complaints.outcomes"} <= set(JOBS)

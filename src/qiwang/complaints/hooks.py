@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import importlib.util
 
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,14 @@ def register() -> None:
             function="qiwang.complaints.services.sla.sla_scan_job",
             label=_("Record SLA breaches of complaints and warn supervisors before them"),
             every=60,
+        )
+    )
+    register_job(
+        Job(
+            key="complaints.outcomes",
+            function="qiwang.complaints.services.outcomes.outcomes_job",
+            label=_("Decide the outcome of complaints closed long enough ago"),
+            at=datetime.time(4, 40),
         )
     )
     register_job(

@@ -22,6 +22,7 @@ from rich.table import Table
 
 from qiwang.accounts.choices import BranchKind, Role
 from qiwang.accounts.models import Branch, User
+from qiwang.complaints.demo import build_complaint_demo
 from qiwang.customers.choices import Channel, CustomerKind, TaskStatus, Tier, Topic
 from qiwang.customers.demo import build_customer_demo
 from qiwang.customers.models import ContactTask, Customer, Interaction
@@ -257,6 +258,14 @@ def build_demo(
     build_survey_demo(
         company=company, quality=created["quality"], rng=random.Random(seed + 6), now=now
     )
+    if history:
+        build_complaint_demo(
+            company=company,
+            communities=communities,
+            quality=created["quality"],
+            rng=random.Random(seed + 7),
+            now=now,
+        )
 
 
 @contextmanager
