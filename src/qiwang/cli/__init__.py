@@ -14,6 +14,7 @@ from qiwang.cli.analyze import analyze_app
 from qiwang.cli.backup import register_backup_commands
 from qiwang.cli.customers import customers_app
 from qiwang.cli.jobs import jobs_app
+from qiwang.cli.privacy import personal_data as _personal_data  # noqa: F401 (registers commands)
 from qiwang.cli.server import register_server_commands
 from qiwang.cli.sla import sla_app
 from qiwang.cli.surveys import surveys_app
