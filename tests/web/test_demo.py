@@ -38,6 +38,8 @@ def test_demo_has_three_communities_a_user_per_role_and_300_customers(db):
 
 
 def test_demo_is_deterministic_for_a_seed(db):
+    from qiwang.complaints.models import Compensation, Complaint, Incident
+
     build_demo(customers=50, seed=11)
     first = _snapshot()
     Allocation.objects.all().delete()  # decisions protect their branch and customers
@@ -45,6 +47,9 @@ def test_demo_is_deterministic_for_a_seed(db):
     Instrument.objects.all().delete()
     Delivery.objects.all().delete()  # deliveries protect their service; services their branch
     Service.objects.all().delete()
+    Complaint.objects.all().delete()  # complaints, incidents and compensations protect branches
+    Incident.objects.all().delete()
+    Compensation.objects.all().delete()
     Customer.objects.all().delete()
     User.objects.all().delete()
     Branch.objects.filter(parent__isnull=False).delete()

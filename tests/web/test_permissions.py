@@ -105,7 +105,7 @@ def test_page_personal_data_only_for_roles_that_need_it(role, org, customers):
         "core:home",
         "catalogue:list",
         "surveys:list",
-        "core:complaints",
+        "complaints:queue",
         "core:insights",
         "accounts:tokens",
     ],

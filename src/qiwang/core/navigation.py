@@ -24,7 +24,7 @@ NAVIGATION = (
     NavItem("my_day", _("My day"), "customers:my_day", Action.LOG_INTERACTIONS),
     NavItem("services", _("Services"), "catalogue:list", Action.VIEW_SERVICES),
     NavItem("surveys", _("Surveys"), "surveys:list", Action.VIEW_SURVEYS),
-    NavItem("complaints", _("Complaints"), "core:complaints", Action.VIEW_COMPLAINTS),
+    NavItem("complaints", _("Complaints"), "complaints:queue", Action.VIEW_COMPLAINTS),
     NavItem("insights", _("Insights"), "core:insights", Action.VIEW_INSIGHTS),
     NavItem("webhooks", _("Webhooks"), "webhooks:list", Action.MANAGE_WEBHOOKS),
     NavItem("operations", _("Operations"), "operations:jobs", Action.VIEW_OPERATIONS),

@@ -6,6 +6,5 @@ app_name = "core"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("complaints/", views.complaints, name="complaints"),
     path("insights/", views.insights, name="insights"),
 ]

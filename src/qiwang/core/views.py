@@ -52,11 +52,6 @@ def _module_page(request: HttpRequest, action: Action, template: str) -> HttpRes
 
 
 @login_required
-def complaints(request: HttpRequest) -> HttpResponse:
-    return _module_page(request, Action.VIEW_COMPLAINTS, "core/complaints.html")
-
-
-@login_required
 def insights(request: HttpRequest) -> HttpResponse:
     return _module_page(request, Action.VIEW_INSIGHTS, "core/insights.html")
 

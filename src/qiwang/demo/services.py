@@ -23,6 +23,7 @@ from rich.table import Table
 from qiwang.accounts.choices import BranchKind, Role
 from qiwang.accounts.models import Branch, User
 from qiwang.catalogue.demo import build_catalogue_demo
+from qiwang.complaints.demo import build_complaint_demo
 from qiwang.customers.choices import Channel, CustomerKind, TaskStatus, Tier, Topic
 from qiwang.customers.demo import build_customer_demo
 from qiwang.customers.models import ContactTask, Customer, Interaction
@@ -267,6 +268,14 @@ def build_demo(
     # Closed waves report Kano classes, gaps and perceptions to the catalogue, as closing does.
     for wave in Wave.objects.filter(branch=company, status=WaveStatus.CLOSED).order_by("closes_at"):
         push_wave(wave)
+    if history:
+        build_complaint_demo(
+            company=company,
+            communities=communities,
+            quality=created["quality"],
+            rng=random.Random(seed + 7),
+            now=now,
+        )
 
 
 @contextmanager

@@ -131,6 +131,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def register_routers() -> None:
     from qiwang.accounts.api import router as accounts_router
     from qiwang.catalogue.api import router as catalogue_router
+    from qiwang.complaints.api import router as complaints_router
     from qiwang.customers.api import router as customers_router
     from qiwang.customers.api_io import router as customers_io_router
     from qiwang.customers.api_maintenance import router as maintenance_router
@@ -144,6 +145,7 @@ def register_routers() -> None:
     api.add_router("/surveys", surveys_router)
     api.add_router("/customers-io", customers_io_router)
     api.add_router("/catalogue", catalogue_router)
+    api.add_router("/", complaints_router)
 
 
 register_routers()

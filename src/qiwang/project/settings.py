@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "qiwang.catalogue",
     "qiwang.surveys",
     "qiwang.webhooks",
+    "qiwang.complaints",
 ]
 
 MIDDLEWARE = [
@@ -198,6 +199,15 @@ QIWANG_SMS_BACKEND = config.env_dotted_path(
     "QIWANG_SMS_BACKEND", "qiwang.customers.messaging.FileSmsBackend"
 )
 QIWANG_SMS_DIR = config.env_str("QIWANG_SMS_DIR", str(config.data_dir() / "sms"))
+
+# Complaints (docs/complaints.md): submissions per address per minute on the public complaint
+# page, and where complaint photos are kept (outside the web root, inside the backed-up data).
+QIWANG_COMPLAINT_RATE = config.env_rate(
+    "QIWANG_COMPLAINT_RATE", "1000/m" if MODE == "test" else "10/m"
+)
+QIWANG_COMPLAINT_FILES_DIR = config.env_str(
+    "QIWANG_COMPLAINT_FILES_DIR", str(config.data_dir() / "complaint-files")
+)
 
 # Running it (qiwang.operations, docs/deploy.md): the web server's processes and threads, the
 # worker's beat, what /health/ready checks and who may read /metrics.

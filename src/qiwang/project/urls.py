@@ -13,6 +13,8 @@ urlpatterns = [
     path("surveys/", include("qiwang.surveys.urls")),
     path("s/", include("qiwang.surveys.public_urls")),
     path("webhooks/", include("qiwang.webhooks.urls")),
+    path("complaints/", include("qiwang.complaints.urls")),
+    path("c/", include("qiwang.complaints.public_urls")),
     path("operations/", include("qiwang.operations.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

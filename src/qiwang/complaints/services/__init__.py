@@ -1,0 +1,1 @@
+"""Writes of the complaints app: intake, handling, SLA, compensation, notifications."""

@@ -1,0 +1,217 @@
+"""SLA in business time: targets by tier and severity, deadlines on the working-day calendar,
+pauses, the set-based breach scan and the pre-breach warning.
+
+Deadlines are ``due(received_at, target + paused)`` on the branch's calendar and business hours
+(24/7 for round-the-clock categories). The accumulated pause is stored apart from the target, so
+it survives a change of SLA (a new severity recomputes the deadlines with the same pause). A year
+the calendar does not know leaves the deadline empty and names the problem (``sla_problem``):
+never a guessed date.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from qiwang.accounts.business_time import BusinessHours, due, elapsed
+from qiwang.accounts.calendar_services import load_working_calendar
+from qiwang.accounts.working_calendar import UnknownCalendarYear, WorkingCalendar
+from qiwang.complaints.choices import MoveKind, Severity
+from qiwang.complaints.models import BranchSetup, Complaint, Move, SlaTarget
+
+#: Used when no SlaTarget row matches: (first response, resolution) business hours by severity.
+DEFAULT_TARGETS: dict[str, tuple[int, int]] = {
+    Severity.CRITICAL: (1, 8),
+    Severity.HIGH: (2, 16),
+    Severity.MEDIUM: (4, 27),
+    Severity.LOW: (8, 45),
+}
+#: The supervisor is warned when a resolution deadline is this close (wall-clock time).
+WARN_BEFORE = datetime.timedelta(hours=4)
+
+
+def targets_for(tier: str, severity: str) -> tuple[Decimal, Decimal]:
+    """(first-response hours, resolution hours) for a customer tier and severity."""
+    rows = {
+        row.tier: row
+        for row in SlaTarget.objects.filter(severity=severity, tier__in=[tier or "", ""])
+    }
+    row = rows.get(tier or "") or rows.get("")
+    if row is not None:
+        return row.first_response_hours, row.resolution_hours
+    first, resolution = DEFAULT_TARGETS[severity]
+    return Decimal(first), Decimal(resolution)
+
+
+def hours_for(complaint: Complaint) -> BusinessHours:
+    if complaint.category.round_the_clock:
+        return BusinessHours.always()
+    setting = BranchSetup.objects.filter(branch_id=complaint.branch_id).first()
+    if setting is None:
+        return BusinessHours.parse("09:00-18:00")
+    return BusinessHours.parse(setting.hours, time_zone=setting.time_zone)
+
+
+def calendar_for(complaint: Complaint) -> WorkingCalendar:
+    return load_working_calendar(complaint.branch_id)
+
+
+def apply_targets(complaint: Complaint, *, calendar: WorkingCalendar | None = None) -> None:
+    """Set targets and deadlines on ``complaint`` (not saved)."""
+    tier = complaint.customer.tier if complaint.customer_id else ""
+    first, resolution = targets_for(tier, complaint.severity)
+    complaint.first_response_hours, complaint.resolution_hours = first, resolution
+    recompute_deadlines(complaint, calendar=calendar)
+
+
+def recompute_deadlines(complaint: Complaint, *, calendar: WorkingCalendar | None = None) -> None:
+    hours = hours_for(complaint)
+    calendar = calendar or calendar_for(complaint)
+    paused = datetime.timedelta(seconds=complaint.paused_seconds)
+    try:
+        complaint.first_response_due = due(
+            complaint.received_at,
+            datetime.timedelta(hours=float(complaint.first_response_hours or 0)),
+            calendar,
+            hours,
+        )
+        complaint.resolution_due = due(
+            complaint.received_at,
+            datetime.timedelta(hours=float(complaint.resolution_hours or 0)) + paused,
+            calendar,
+            hours,
+        )
+        complaint.sla_problem = ""
+    except UnknownCalendarYear as error:
+        complaint.first_response_due = complaint.resolution_due = None
+        complaint.sla_problem = f"calendar_unknown:{error.year}"
+
+
+def business_elapsed(
+    complaint: Complaint, start: datetime.datetime, end: datetime.datetime
+) -> datetime.timedelta | None:
+    try:
+        return elapsed(start, end, calendar_for(complaint), hours_for(complaint))
+    except UnknownCalendarYear:
+        return None
+
+
+def pause_clock(complaint: Complaint, *, actor: Any, reason: str, now: datetime.datetime) -> None:
+    """Stop the resolution clock while waiting for the customer (inside the caller's
+    transaction)."""
+    complaint.paused_since = now
+    complaint.status = "waiting"
+    Move.objects.create(
+        complaint=complaint,
+        kind=MoveKind.PAUSED,
+        reason=reason,
+        actor=actor,
+        at=now,
+        from_step=complaint.step,
+        to_step=complaint.step,
+    )
+
+
+def resume_clock(complaint: Complaint, *, actor: Any, now: datetime.datetime) -> None:
+    if complaint.paused_since is None:
+        return
+    paused = business_elapsed(complaint, complaint.paused_since, now)
+    seconds = int(paused.total_seconds()) if paused is not None else 0
+    complaint.paused_seconds += max(seconds, 0)
+    complaint.paused_since = None
+    complaint.status = "open"
+    recompute_deadlines(complaint)
+    Move.objects.create(
+        complaint=complaint,
+        kind=MoveKind.RESUMED,
+        actor=actor,
+        at=now,
+        from_step=complaint.step,
+        to_step=complaint.step,
+        code="sla.paused_for",
+        params={"seconds": seconds},
+    )
+
+
+def scan_breaches(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Record breaches and warn before them, set-based (a few statements whatever the count).
+
+    Returns how many first-response breaches, resolution breaches and warnings were recorded.
+    """
+    from qiwang.complaints.services.notify import queue_supervisor_notifications
+
+    now = now or timezone.now()
+    open_rows = Complaint.objects.open()
+    with transaction.atomic():
+        first_ids = list(
+            open_rows.filter(
+                first_response_at__isnull=True,
+                first_response_due__lt=now,
+                first_response_breached_at__isnull=True,
+            ).values_list("pk", flat=True)
+        )
+        resolution_ids = list(
+            open_rows.filter(
+                paused_since__isnull=True,
+                resolution_due__lt=now,
+                resolution_breached_at__isnull=True,
+            ).values_list("pk", flat=True)
+        )
+        warn_ids = list(
+            open_rows.filter(
+                paused_since__isnull=True,
+                warned_at__isnull=True,
+                resolution_breached_at__isnull=True,
+                resolution_due__gte=now,
+                resolution_due__lt=now + WARN_BEFORE,
+            ).values_list("pk", flat=True)
+        )
+        Complaint.objects.filter(pk__in=first_ids).update(first_response_breached_at=now)
+        Complaint.objects.filter(pk__in=resolution_ids).update(resolution_breached_at=now)
+        Complaint.objects.filter(pk__in=warn_ids).update(warned_at=now)
+        Move.objects.bulk_create(
+            [
+                Move(complaint_id=pk, kind=MoveKind.BREACH, code="sla.first_response", at=now)
+                for pk in first_ids
+            ]
+            + [
+                Move(complaint_id=pk, kind=MoveKind.BREACH, code="sla.resolution", at=now)
+                for pk in resolution_ids
+            ]
+            + [
+                Move(complaint_id=pk, kind=MoveKind.WARNING, code="sla.warning", at=now)
+                for pk in warn_ids
+            ],
+            batch_size=1000,
+        )
+        queue_supervisor_notifications(
+            [(pk, "sla.breach") for pk in {*first_ids, *resolution_ids}]
+            + [(pk, "sla.warning") for pk in warn_ids]
+        )
+    return {
+        "first_response_breaches": len(first_ids),
+        "resolution_breaches": len(resolution_ids),
+        "warnings": len(warn_ids),
+    }
+
+
+def sla_scan_job(*, slot: datetime.datetime) -> dict[str, int]:
+    """The ``complaints.sla_scan`` periodic job."""
+    return scan_breaches()
+
+
+__all__ = [
+    "DEFAULT_TARGETS",
+    "apply_targets",
+    "business_elapsed",
+    "pause_clock",
+    "recompute_deadlines",
+    "resume_clock",
+    "scan_breaches",
+    "sla_scan_job",
+    "targets_for",
+]

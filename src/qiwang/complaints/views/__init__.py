@@ -1,0 +1,1 @@
+"""Pages of the complaints app (one module per page family)."""
