@@ -91,6 +91,9 @@ def generate_contact_tasks(
     from qiwang.customers.services.greetings import generate_greeting_tasks
 
     greetings = generate_greeting_tasks(day, now=now)
+    # Tasks are generated ahead for a future day (planning), but nothing is overdue yet on a
+    # day that has not come: escalation only ever runs for today or a day gone by.
+    escalate = escalate and day <= timezone.localdate(now)
     escalated = escalate_overdue_tasks(day, now=now) if escalate else 0
     return GenerationResult(day=day, created=created, escalated=escalated, greetings=greetings)
 
