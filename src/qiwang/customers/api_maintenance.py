@@ -28,6 +28,7 @@ from qiwang.customers.models import (
 )
 from qiwang.customers.querysets import tier_rank
 from qiwang.customers.services import allocate_shortage, log_interaction, update_plan
+from qiwang.customers.services.allocation import explanation_lines
 from qiwang.errors import ServiceError
 from qiwang.project.api import ERRORS, WRITE_ERRORS
 
@@ -43,7 +44,7 @@ class TaskOut(Schema):
     status: TaskStatus
     due_date: datetime.date
     channel: str
-    note: str
+    note: str = Field(alias="note_text", description="Why the task exists, in your language")
     assignee_id: int | None
     escalated_at: datetime.datetime | None
     escalated_to_id: int | None
@@ -140,7 +141,7 @@ class AllocationOut(Schema):
     product: str
     available: int
     is_cash_tight: bool
-    explanation: str
+    explanation: str = Field(description="Why each group got what it got, in your language")
     created_by_id: int | None
     created_at: datetime.datetime
     lines: list[AllocationLineOut]
@@ -148,6 +149,10 @@ class AllocationOut(Schema):
     @staticmethod
     def resolve_lines(obj: Allocation) -> list:
         return list(obj.lines.all())
+
+    @staticmethod
+    def resolve_explanation(obj: Allocation) -> str:
+        return "\n".join(explanation_lines(obj))
 
 
 # --- tasks ------------------------------------------------------------------------------------

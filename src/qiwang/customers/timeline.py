@@ -113,7 +113,7 @@ def _tier_changes(customer: Customer, user: User, limit: int) -> Iterable[Timeli
             at=row.decided_at or row.suggested_at,
             kind="tier",
             title=title,
-            detail=row.reason,
+            detail=row.reason_text,
             url=reverse("customers:tiers"),
         )
 
@@ -135,7 +135,7 @@ def _tasks(customer: Customer, user: User, limit: int) -> Iterable[TimelineEntry
                 "date": row.due_date.isoformat(),
                 "status": row.get_status_display(),
             },
-            detail=row.note,
+            detail=row.note_text,
             is_alert=row.escalated_at is not None,
         )
 

@@ -58,6 +58,17 @@ class Occasion(models.Model):
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
 
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (the holiday table's names are translated)."""
+        from qiwang.customers.texts import occasion_name
+
+        return occasion_name(self.name)
+
+    @property
+    def tier_labels(self) -> list[str]:
+        return [str(Tier(tier).label) for tier in self.tiers if tier in Tier.values]
+
 
 class MessageTemplate(models.Model):
     """The text of a greeting for one tier, channel and kind of occasion.

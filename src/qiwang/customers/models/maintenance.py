@@ -151,6 +151,10 @@ class ContactTask(models.Model):
     )
     message = models.TextField(_("message"), blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # A generated reason: its code and parameters, rendered in the reader's language
+    # (``customers.texts``); ``note`` keeps free text and the rows written before codes.
+    note_code = models.CharField(_("reason code"), max_length=40, blank=True)
+    note_params = models.JSONField(_("reason parameters"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     done_at = models.DateTimeField(_("completed"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
@@ -182,6 +186,13 @@ class ContactTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer} {self.due_date}"
+
+    @property
+    def note_text(self) -> str:
+        """Why the task exists, in the reader's language."""
+        from qiwang.customers.texts import render_text
+
+        return render_text(self.note_code, self.note_params, self.note)
 
 
 class Interaction(models.Model):

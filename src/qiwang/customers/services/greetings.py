@@ -174,8 +174,9 @@ def _greeting_channels(industry: str) -> dict[str, str]:
 
 _INSERT_GREETINGS = """
 INSERT INTO {task} (customer_id, branch_id, assignee_id, plan_id, kind, due_date, status, key,
-                    channel, greeting_kind, occasion_id, message, note, created_at)
-SELECT s.c_id, s.b_id, s.m_id, NULL, %s, %s, %s, %s, {channel}, %s, %s, '', %s, %s
+                    channel, greeting_kind, occasion_id, message, note, note_code,
+                    note_params, created_at)
+SELECT s.c_id, s.b_id, s.m_id, NULL, %s, %s, %s, %s, {channel}, %s, %s, '', %s, %s, %s, %s
 FROM ({source}) s WHERE 1 = 1
 ON CONFLICT (customer_id, kind, due_date, key) DO NOTHING
 """
@@ -190,6 +191,8 @@ def _insert_greetings(
     occasion_id: int | None,
     note: str,
     now: datetime.datetime,
+    code: str = "",
+    params: dict[str, Any] | None = None,
 ) -> int:
     """INSERT … SELECT the rows of ``source`` (annotated ``c_id``, ``b_id``, ``m_id``,
     ``c_tier``) as greeting tasks due on ``day``, on the greeting channel of each customer's
@@ -209,6 +212,8 @@ def _insert_greetings(
             occasion_id=occasion_id,
             note=note,
             now=now,
+            code=code,
+            params=params or {},
         )
     return created
 
@@ -223,6 +228,8 @@ def _insert_greetings_of(
     occasion_id: int | None,
     note: str,
     now: datetime.datetime,
+    code: str,
+    params: dict[str, Any],
 ) -> int:
     select_sql, select_params = (
         source.order_by().values("c_id", "b_id", "m_id", "c_tier").query.sql_with_params()
@@ -246,6 +253,8 @@ def _insert_greetings_of(
         greeting_kind,
         occasion_id,
         note[:300],
+        code,
+        ContactTask._meta.get_field("note_params").get_db_prep_value(params, connection),
         ops.adapt_datetimefield_value(now),
         *select_params,
     ]
@@ -288,9 +297,9 @@ def generate_greeting_tasks(day: datetime.date, *, now: datetime.datetime | None
             now=now,
         )
     leap_day = day.month == 2 and day.day == 28 and not calendar.isleap(day.year)
-    for field, kind, note in (
-        ("birthday", OccasionKind.BIRTHDAY, _("Birthday")),
-        ("founded_on", OccasionKind.ANNIVERSARY, _("Company anniversary")),
+    for field, kind, note, code in (
+        ("birthday", OccasionKind.BIRTHDAY, _("Birthday"), "birthday"),
+        ("founded_on", OccasionKind.ANNIVERSARY, _("Company anniversary"), "anniversary"),
     ):
         same_day = Q(**{f"{field}__month": day.month, f"{field}__day": day.day})
         if leap_day:
@@ -303,6 +312,7 @@ def generate_greeting_tasks(day: datetime.date, *, now: datetime.datetime | None
             occasion_id=None,
             note=str(note),
             now=now,
+            code=code,
         )
     if day.day == 1:
         created += _insert_sales_rises(day, now=now)
@@ -335,8 +345,10 @@ def _insert_sales_rises(day: datetime.date, *, now: datetime.datetime) -> int:
         key=f"sales-rise:{last_month:%Y-%m}",
         greeting_kind=OccasionKind.SALES_RISE,
         occasion_id=None,
-        note=_("Sales rose in %s") % f"{last_month:%Y-%m}",
+        note=_("Sales rose in %(month)s") % {"month": f"{last_month:%Y-%m}"},
         now=now,
+        code="sales_rise",
+        params={"month": f"{last_month:%Y-%m}"},
     )
 
 

@@ -39,8 +39,8 @@ class GenerationResult:
 
 _INSERT_TASKS = """
 INSERT INTO {task} (customer_id, branch_id, assignee_id, plan_id, kind, due_date, status, key,
-                    channel, greeting_kind, message, note, created_at)
-SELECT c.id, c.branch_id, c.account_manager_id, %s, %s, %s, %s, '', %s, '', '', '', %s
+                    channel, greeting_kind, message, note, note_code, note_params, created_at)
+SELECT c.id, c.branch_id, c.account_manager_id, %s, %s, %s, %s, '', %s, '', '', '', '', '{{}}', %s
 FROM {customer} c
 WHERE c.tier = %s AND c.account_manager_id IS NOT NULL AND c.branch_id IN ({branches}) {rotation}
 ON CONFLICT (customer_id, kind, due_date, key) DO NOTHING
@@ -288,14 +288,18 @@ def create_follow_up(
     source: str,
     actor: User | None = None,
     kind: str = TaskKind.FOLLOW_UP,
+    reason_code: str = "",
+    reason_params: dict[str, Any] | None = None,
 ) -> ContactTask:
     """Give the customer's account manager a task to follow up ``customer`` by ``due``.
 
     For other modules (a low survey score, a resolved complaint, a referral): ``source`` names
     what asked for it (e.g. ``"survey-response:42"``) and makes the call idempotent — calling
     twice with the same customer, kind, day and source returns the existing task. ``reason`` is
-    shown on the task. A customer without an account manager gets an unassigned task that the
-    branch sees. Audited when an ``actor`` is given.
+    shown on the task; a generated reason should also pass ``reason_code`` (registered with
+    ``customers.texts.register_text``) and ``reason_params`` so each reader sees it in their
+    language (``reason`` is then the fallback). A customer without an account manager gets an
+    unassigned task that the branch sees. Audited when an ``actor`` is given.
     """
     reason = str(reason or "").strip()
     source = str(source or "").strip()
@@ -319,6 +323,8 @@ def create_follow_up(
             "branch_id": customer.branch_id,
             "assignee_id": customer.account_manager_id,
             "note": reason[:300],
+            "note_code": reason_code,
+            "note_params": dict(reason_params or {}),
         },
     )
     if created and actor is not None:
