@@ -9,7 +9,9 @@ class SurveysConfig(AppConfig):
 
     def ready(self) -> None:
         from qiwang.surveys import monitoring
+        from qiwang.surveys.privacy import register_source
         from qiwang.surveys.tasks import register_jobs
 
         register_jobs()
         monitoring.register()
+        register_source()
