@@ -28,13 +28,15 @@ def test_account_manager_logs_a_vip_contact_from_my_day(demo_org, new_page, widt
     assert _no_horizontal_overflow(page)
     first.locator("[data-testid=log-button]").click()
     form = first.locator("[data-testid=interaction-form]")
-    # an impossible pass rate first: the error appears in place, nothing is saved
-    form.locator("input[name=pass_rate]").fill("120")
+    # the property profile's questions; an impossible score first: the error appears in
+    # place, nothing is saved
+    assert "供货" not in form.inner_text()
+    form.locator("input[name=answer_satisfaction]").fill("12")
     form.locator("[data-testid=save-interaction]").click()
     page.locator("[data-testid=interaction-form] .errorlist").first.wait_for()
     assert Interaction.objects.filter(notes="浏览器测试").count() == 0
     form = page.locator("[data-testid=interaction-form]").first
-    form.locator("input[name=pass_rate]").fill("99")
+    form.locator("input[name=answer_satisfaction]").fill("9")
     form.locator("textarea[name=notes]").fill("浏览器测试")
     form.locator("[data-testid=save-interaction]").click()
     page.locator("[data-testid=task-done]").first.wait_for()
@@ -47,12 +49,13 @@ def test_account_manager_sends_an_sms_greeting(demo_org, new_page, settings, tmp
     log_in(page, "manager_jinxiu")
     page.goto(page.base_url + "/customers/my-day/")
     greeting = page.locator("[data-testid=task][data-kind=greeting]").first
-    text = greeting.locator("[data-testid=greeting-text]").inner_text()
-    greeting.locator("[data-testid=send-sms]").click()
+    preview = greeting.locator("[data-testid=preview-sms]")
+    text = preview.locator(".preview-body").inner_text()
+    preview.locator("[data-testid=send-sms]").click()
     page.locator("[data-testid=task-done]").first.wait_for()
     (outbox,) = tmp_path.glob("outbox-*.jsonl")
     sent = json.loads(outbox.read_text(encoding="utf-8").splitlines()[0])
-    assert sent["text"] in text
+    assert sent["text"] == text.strip()  # exactly the preview
 
 
 def test_shortage_allocation_in_english(demo_org, new_page):

@@ -113,7 +113,7 @@ def test_logging_through_the_api_completes_the_task_and_validates(org, team, day
     [("quality_manager", 200), ("account_manager", 403), ("analyst", 403), ("administrator", 200)],
 )
 def test_plan_changes_by_role(org, role, status):
-    plan = MaintenancePlan.objects.get(tier="vip")
+    plan = MaintenancePlan.objects.get(industry="b2b_supplier", tier="vip")
     response = _client(org.users[role]).patch(
         f"/api/maintenance/plans/{plan.pk}",
         json.dumps({"channel": "visit"}),
@@ -125,7 +125,7 @@ def test_plan_changes_by_role(org, role, status):
 
 
 def test_plan_change_rejects_a_weekly_plan_without_weekdays(org):
-    plan = MaintenancePlan.objects.get(tier="important")
+    plan = MaintenancePlan.objects.get(industry="b2b_supplier", tier="important")
     response = _client(org.users["quality_manager"]).patch(
         f"/api/maintenance/plans/{plan.pk}",
         json.dumps({"weekdays": []}),

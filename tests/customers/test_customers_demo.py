@@ -38,3 +38,19 @@ def test_demo_gives_each_account_manager_todays_vip_contacts_and_greetings(db):
     assert TierChange.objects.filter(status="suggested").exists()
     assert not LifecycleChange.objects.exists()  # the demo's starting point is no change
     assert Customer.objects.exclude(lifecycle="new").exists()
+
+
+def test_the_demo_property_company_reads_as_a_property_company(db):
+    """Issue 15: homeowners got supply-timeliness calls, smart water meters and heating valves."""
+    from qiwang.customers.models import Occasion
+
+    build_demo(customers=120, seed=11)
+    b2b_words = ("供货", "合格率", "供应商", "阀门", "水表", "到货")
+    plans = {task.plan.industry for task in ContactTask.objects.exclude(plan=None)}
+    assert plans == {"property"}
+    for interaction in Interaction.objects.all():
+        assert not {"supply_timeliness", "pass_rate"} & set(interaction.answers)
+        assert not any(word in interaction.notes for word in b2b_words)
+    assert not any(word in Allocation.objects.get().product for word in b2b_words)
+    tomorrow = Occasion.objects.filter(kind="product_launch").values_list("name", flat=True)
+    assert not any(word in name for name in tomorrow for word in b2b_words)

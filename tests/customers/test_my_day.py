@@ -80,8 +80,8 @@ def test_logging_an_interaction_through_htmx_completes_the_task(client, team, to
             "task": task.pk,
             "channel": "phone",
             "topics": ["supply_timeliness", "pass_rate"],
-            "supply_on_time": "yes",
-            "pass_rate": "99.5",
+            "answer_supply_timeliness": "yes",
+            "answer_pass_rate": "99.5",
             "notes": "一切正常",
             "next_step": "下周送样",
         },
@@ -106,7 +106,7 @@ def test_a_low_pass_rate_is_an_anomaly_escalated_to_the_supervisor(client, team,
     task = ContactTask.objects.get(customer=vip, due_date=timezone.localdate())
     _client(client, team["manager"]).post(
         f"/customers/{vip.pk}/interactions/new/",
-        {"task": task.pk, "channel": "phone", "pass_rate": "80"},
+        {"task": task.pk, "channel": "phone", "answer_pass_rate": "80"},
         HTTP_HX_REQUEST="true",
     )
     task.refresh_from_db()
@@ -118,12 +118,12 @@ def test_bad_input_answers_422_naming_the_field_and_writes_nothing(client, team,
     vip = today_tasks["vip"]
     response = _client(client, team["manager"]).post(
         f"/customers/{vip.pk}/interactions/new/",
-        {"channel": "pigeon", "pass_rate": "120"},
+        {"channel": "pigeon", "answer_pass_rate": "120"},
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 422
     form = response.context["form"]
-    assert set(form.errors) == {"channel", "pass_rate"}
+    assert set(form.errors) == {"channel", "answer_pass_rate"}
     assert not Interaction.objects.exists()
 
 

@@ -162,3 +162,17 @@ def test_the_job_generates_and_no_longer_queues_itself(book):
     outcome = generate_daily_contact_tasks.call(THURSDAY.isoformat(), reschedule=True)
     assert outcome["created"] >= 5
     assert DBTaskResult.objects.count() == 0
+
+
+def test_generating_a_future_day_escalates_nothing(book):
+    """Issue 15: ``generate-tasks --day <future date>`` escalated tasks that were not overdue."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    generate_contact_tasks(today, escalate=False)
+    # planning a day a month ahead: today's open tasks are not overdue, nothing is escalated
+    ahead = generate_contact_tasks(today + datetime.timedelta(days=30))
+    assert ahead.escalated == 0
+    assert not ContactTask.objects.filter(escalated_at__isnull=False).exists()
+    # a future day still gets its tasks (planning ahead)
+    assert ahead.created > 0

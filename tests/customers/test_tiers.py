@@ -16,7 +16,7 @@ from qiwang.errors import ConflictError
 
 def test_default_plans_follow_domain_section_4(db):
     # DOMAIN.md §4: VIP phone daily; important and high-quality twice a week; general monthly
-    plans = {plan.tier: plan for plan in MaintenancePlan.objects.all()}
+    plans = {plan.tier: plan for plan in MaintenancePlan.objects.filter(industry="b2b_supplier")}
     assert (plans["vip"].frequency, plans["vip"].channel) == ("daily", "phone")
     assert (plans["important"].frequency, len(plans["important"].weekdays)) == ("weekly", 2)
     assert (plans["high_quality"].frequency, len(plans["high_quality"].weekdays)) == ("weekly", 2)
@@ -112,7 +112,7 @@ def test_a_tier_set_by_hand_is_history_too(org, customers):
 
 
 def test_quality_manager_edits_a_plan_on_the_page(client, org):
-    plan = MaintenancePlan.objects.get(tier="important")
+    plan = MaintenancePlan.objects.get(industry="b2b_supplier", tier="important")
     client.login(username=org.users["quality_manager"].username, password=PASSWORD)
     response = client.post(
         f"/customers/plans/{plan.pk}/",
@@ -130,7 +130,7 @@ def test_quality_manager_edits_a_plan_on_the_page(client, org):
 
 
 def test_a_weekly_plan_needs_a_weekday(client, org):
-    plan = MaintenancePlan.objects.get(tier="important")
+    plan = MaintenancePlan.objects.get(industry="b2b_supplier", tier="important")
     client.login(username=org.users["quality_manager"].username, password=PASSWORD)
     response = client.post(
         f"/customers/plans/{plan.pk}/",
@@ -141,7 +141,7 @@ def test_a_weekly_plan_needs_a_weekday(client, org):
 
 
 def test_account_managers_see_plans_but_cannot_edit(client, org):
-    plan = MaintenancePlan.objects.get(tier="vip")
+    plan = MaintenancePlan.objects.get(industry="b2b_supplier", tier="vip")
     client.login(username=org.users["account_manager"].username, password=PASSWORD)
     assert client.get("/customers/plans/").status_code == 200
     assert client.get(f"/customers/plans/{plan.pk}/").status_code == 403

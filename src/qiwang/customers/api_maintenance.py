@@ -17,16 +17,18 @@ from pydantic import Field
 
 from qiwang.accounts.models import Branch
 from qiwang.accounts.permissions import Action, require
-from qiwang.customers.choices import Channel, Frequency, TaskKind, TaskStatus, Tier, Topic
+from qiwang.customers.choices import Channel, Frequency, Industry, TaskKind, TaskStatus, Tier
 from qiwang.customers.models import (
     Allocation,
     ContactTask,
+    ContactTopic,
     Customer,
     Interaction,
     MaintenancePlan,
 )
 from qiwang.customers.querysets import tier_rank
 from qiwang.customers.services import allocate_shortage, log_interaction, update_plan
+from qiwang.customers.services.allocation import explanation_lines
 from qiwang.errors import ServiceError
 from qiwang.project.api import ERRORS, WRITE_ERRORS
 
@@ -42,7 +44,7 @@ class TaskOut(Schema):
     status: TaskStatus
     due_date: datetime.date
     channel: str
-    note: str
+    note: str = Field(alias="note_text", description="Why the task exists, in your language")
     assignee_id: int | None
     escalated_at: datetime.datetime | None
     escalated_to_id: int | None
@@ -57,9 +59,19 @@ class TaskFilter(Schema):
 
 class InteractionIn(Schema):
     channel: Channel
-    topics: list[Topic] = []
-    supply_on_time: bool | None = None
-    pass_rate: Decimal | None = Field(default=None, ge=0, le=100)
+    topics: list[str] = Field(
+        default=[], description="Topic codes of the customer's industry profile (GET /topics)"
+    )
+    answers: dict[str, bool | Decimal | None] = Field(
+        default={},
+        description="Measured topics' answers by topic code: true / false, or a number",
+    )
+    supply_on_time: bool | None = Field(
+        default=None, description="B2B profile: the same as answers.supply_timeliness"
+    )
+    pass_rate: Decimal | None = Field(
+        default=None, ge=0, le=100, description="B2B profile: the same as answers.pass_rate"
+    )
     is_anomaly: bool = False
     notes: str = Field(default="", max_length=5000)
     next_step: str = Field(default="", max_length=300)
@@ -75,6 +87,7 @@ class InteractionOut(Schema):
     channel: Channel
     occurred_at: datetime.datetime
     topics: list[str]
+    answers: dict[str, bool | str]
     supply_on_time: bool | None
     pass_rate: Decimal | None
     is_anomaly: bool
@@ -84,6 +97,7 @@ class InteractionOut(Schema):
 
 class PlanOut(Schema):
     id: int
+    industry: Industry
     tier: Tier
     frequency: Frequency
     weekdays: list[int]
@@ -97,7 +111,7 @@ class PlanPatch(Schema):
     frequency: Frequency | None = None
     weekdays: list[int] | None = None
     channel: Channel | None = None
-    topics: list[Topic] | None = None
+    topics: list[str] | None = None
     is_active: bool | None = None
 
 
@@ -127,7 +141,7 @@ class AllocationOut(Schema):
     product: str
     available: int
     is_cash_tight: bool
-    explanation: str
+    explanation: str = Field(description="Why each group got what it got, in your language")
     created_by_id: int | None
     created_at: datetime.datetime
     lines: list[AllocationLineOut]
@@ -135,6 +149,10 @@ class AllocationOut(Schema):
     @staticmethod
     def resolve_lines(obj: Allocation) -> list:
         return list(obj.lines.all())
+
+    @staticmethod
+    def resolve_explanation(obj: Allocation) -> str:
+        return "\n".join(explanation_lines(obj))
 
 
 # --- tasks ------------------------------------------------------------------------------------
@@ -204,7 +222,31 @@ def post_interaction(request: HttpRequest, customer_id: int, payload: Interactio
     return Status(201, interaction)
 
 
-# --- plans ------------------------------------------------------------------------------------
+# --- plans and topics -------------------------------------------------------------------------
+
+
+class TopicOut(Schema):
+    id: int
+    industry: Industry
+    code: str
+    name: str
+    question: str = Field(alias="prompt")
+    measure: str
+    unit: str
+    alert_below: Decimal | None
+    alert_above: Decimal | None
+    alert_on_no: bool
+    is_active: bool
+
+
+@router.get("/topics", response={200: list[TopicOut], **ERRORS}, summary="Contact topics")
+def list_topics(request: HttpRequest, industry: Industry | None = None):
+    """Every profile's contact topics (names and questions in the reader's language)."""
+    require(request.user, Action.VIEW_CUSTOMERS)
+    topics = ContactTopic.objects.all()
+    if industry:
+        topics = topics.filter(industry=industry)
+    return list(topics)
 
 
 @router.get("/plans", response={200: list[PlanOut], **ERRORS}, summary="Maintenance plans")

@@ -31,15 +31,22 @@ class Frequency(models.TextChoices):
     MONTHLY = "monthly", _("Once a month")
 
 
-class Topic(models.TextChoices):
-    """What to learn on a contact (DOMAIN.md §4)."""
+class Industry(models.TextChoices):
+    """The business an organisation (or one of its branches) is in: it chooses the profile that
+    seeds care plans, contact topics, greeting texts and allocation goods (all editable data)."""
 
-    SUPPLY_TIMELINESS = "supply_timeliness", _("Supply timeliness")
-    PASS_RATE = "pass_rate", _("Inspection pass rate")
-    COMPANY_NEWS = "company_news", _("Company news")
-    OTHER_SUPPLIERS = "other_suppliers", _("Other suppliers")
-    POTENTIAL = "potential", _("Potential to grow")
-    DELIVERY_CHECK = "delivery_check", _("Delivery count and appearance")
+    B2B_SUPPLIER = "b2b_supplier", _("B2B supplier")
+    PROPERTY = "property", _("Property management")
+    HEATING = "heating", _("Heating utility")
+    DEVELOPER = "developer", _("Real-estate developer")
+
+
+class Measure(models.TextChoices):
+    """What a contact topic records besides "covered": nothing, a yes / no, or a number."""
+
+    NONE = "none", _("Nothing to record")
+    YES_NO = "yes_no", _("Yes / no")
+    NUMBER = "number", _("A number")
 
 
 class Channel(models.TextChoices):
@@ -83,7 +90,7 @@ class OccasionKind(models.TextChoices):
     FESTIVAL = "festival", _("Traditional festival")
     BIRTHDAY = "birthday", _("Birthday")
     ANNIVERSARY = "anniversary", _("Company anniversary")
-    PRODUCT_LAUNCH = "product_launch", _("Product launch")
+    PRODUCT_LAUNCH = "product_launch", _("Launch or event")
     SALES_RISE = "sales_rise", _("Sales rise")
 
 

@@ -9,14 +9,25 @@ Deterministic for a seed; bulk writes only, so it stays fast at 100,000 customer
 from __future__ import annotations
 
 import datetime
+import importlib
 import random
 from decimal import Decimal
+from typing import Any
 
 from qiwang.accounts.models import Branch, User
-from qiwang.customers.choices import CustomerKind, OccasionKind, Tier
-from qiwang.customers.models import Contact, Customer, MonthlySales, Occasion
+from qiwang.customers.choices import CustomerKind, Industry, Measure, OccasionKind, Tier
+from qiwang.customers.models import (
+    AllocationGood,
+    BranchIndustry,
+    Contact,
+    ContactTopic,
+    Customer,
+    MonthlySales,
+    Occasion,
+)
 from qiwang.customers.services import allocate_shortage, refresh_lifecycles
 from qiwang.customers.services.greetings import generate_greeting_tasks, load_year
+from qiwang.customers.services.profiles import industry_of_branch
 from qiwang.customers.services.relationship import (
     REFERRAL_FOLLOW_UP_DAYS,
     complete_referral_follow_up,
@@ -28,6 +39,87 @@ TITLES = ("店长", "老板", "采购主管", "财务", "园长")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 #: Customers per account manager whose birthday (or founding day) the demo puts on today.
 TODAY_DATES_PER_MANAGER = 2
+#: What account managers of each profile write after a contact.
+NOTES = {
+    Industry.B2B_SUPPLIER: (
+        "按时到货，无异常。",
+        "客户反映包装有破损，已登记。",
+        "询问新品上市时间。",
+        "",
+    ),
+    Industry.PROPERTY: (
+        "业主反映楼道灯已修好，表示满意。",
+        "提醒电梯年检时间，业主无异议。",
+        "业主询问车位租赁，已转管家跟进。",
+        "",
+    ),
+    Industry.HEATING: (
+        "室温正常，用户满意。",
+        "用户反映卧室偏冷，已派维修。",
+        "提醒缴纳采暖费。",
+        "",
+    ),
+    Industry.DEVELOPER: ("通报工程进度，客户无异议。", "客户询问交房时间。", "保修单已受理。", ""),
+}
+#: Tomorrow's company occasion of each profile (a launch for a supplier, an event elsewhere).
+EVENTS = {
+    Industry.B2B_SUPPLIER: "节能型智慧水表",
+    Industry.PROPERTY: "邻里节·社区文化周",
+    Industry.HEATING: "供暖季开栓服务日",
+    Industry.DEVELOPER: "业主开放日",
+}
+_topics: dict[str, dict[str, ContactTopic]] = {}
+
+
+def ensure_profile_defaults() -> None:
+    """The profiles' starting data (migration 0008), put back where it is missing — a test
+    database flushed between tests has lost what the migrations wrote."""
+    from django.apps import apps
+
+    seed = importlib.import_module("qiwang.customers.migrations.0008_profile_data")
+    seed.forwards(apps, None)
+
+
+def set_demo_industry(branch: Branch, industry: str) -> None:
+    """The demo organisation's profile (before any task is generated)."""
+    ensure_profile_defaults()
+    BranchIndustry.objects.update_or_create(branch=branch, defaults={"industry": industry})
+    _topics.clear()
+
+
+def demo_notes(industry: str) -> tuple[str, ...]:
+    return NOTES.get(industry, NOTES[Industry.B2B_SUPPLIER])
+
+
+def demo_answers(
+    rng: random.Random, industry: str, codes: list[str], *, anomaly: bool
+) -> dict[str, Any]:
+    """Plausible answers to a plan's measured topics; one crosses its alert when ``anomaly``."""
+    if industry not in _topics:
+        _topics[industry] = {t.code: t for t in ContactTopic.objects.filter(industry=industry)}
+    answers: dict[str, Any] = {}
+    alarmed = False
+    for code in codes:
+        topic = _topics[industry].get(code)
+        if topic is None or topic.measure == Measure.NONE:
+            continue
+        alarm = anomaly and not alarmed
+        if topic.measure == Measure.YES_NO:
+            alarmed |= alarm and topic.alert_on_no
+            answers[code] = not (alarm and topic.alert_on_no)
+            continue
+        low = float(topic.min_value if topic.min_value is not None else 0)
+        high = float(topic.max_value if topic.max_value is not None else 100)
+        if topic.alert_below is not None:
+            edge = float(topic.alert_below)
+            low, high = (low, edge - 0.5) if alarm else (edge, min(high, edge + (high - edge)))
+            alarmed |= alarm
+        elif topic.alert_above is not None:
+            edge = float(topic.alert_above)
+            low, high = (edge + 1, high) if alarm else (low, edge)
+            alarmed |= alarm
+        answers[code] = str(round(rng.uniform(low, high) * 2) / 2).removesuffix(".0")
+    return answers
 
 
 def build_customer_demo(
@@ -44,17 +136,18 @@ def build_customer_demo(
     _monthly_sales(rng, today)
     load_year(today.year)
     load_year((today + datetime.timedelta(days=1)).year)
+    industry = industry_of_branch(first_branch.pk)
     Occasion.objects.get_or_create(  # company-wide rows outlive a rebuilt organisation
         kind=OccasionKind.PRODUCT_LAUNCH,
         date=today + datetime.timedelta(days=1),
-        name="节能型智慧水表",
+        name=EVENTS.get(industry, EVENTS[Industry.B2B_SUPPLIER]),
         branch=None,
         customer=None,
         defaults={"tiers": [Tier.VIP, Tier.IMPORTANT]},
     )
     generate_greeting_tasks(today, now=now)
     _referrals(rng, today)
-    _allocation(first_branch)
+    _allocation(first_branch, industry)
     suggest_tiers(branch_ids=[first_branch.pk])
     refresh_lifecycles(today, now=now, record=False)  # the starting point, not a change
 
@@ -165,8 +258,9 @@ def _referrals(rng: random.Random, today: datetime.date) -> None:
         )
 
 
-def _allocation(branch: Branch) -> None:
-    """A shortage allocation in the first community: VIPs first, one VIP left short."""
+def _allocation(branch: Branch, industry: str) -> None:
+    """A shortage allocation in the first community, of the profile's first good: VIPs first,
+    one VIP left short."""
     customers = list(
         Customer.objects.filter(branch=branch).exclude(account_manager=None).order_by("code")
     )
@@ -179,7 +273,10 @@ def _allocation(branch: Branch) -> None:
     allocate_shortage(
         actor=customers[0].account_manager,
         branch=branch,
-        product="冬季供暖用阀门 DN25",
+        product=AllocationGood.objects.filter(industry=industry)
+        .values_list("name", flat=True)
+        .first()
+        or "冬季供暖用阀门 DN25",
         available=available,
         requests=requests,
     )

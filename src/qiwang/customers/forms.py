@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qiwang.customers.choices import Channel, Frequency, Tier, Topic
+from qiwang.customers.choices import Channel, Frequency, Industry, Measure, Tier
 
 
 class CustomerEditForm(forms.Form):
@@ -18,27 +18,16 @@ class CustomerEditForm(forms.Form):
 
 
 class InteractionForm(forms.Form):
-    """Logging a contact: how, which topics, the answers on timeliness and pass rate, notes."""
+    """Logging a contact: how, which of the profile's topics, their measured answers, notes.
+
+    ``topics`` are the customer's profile topics: each measured one adds a field
+    ``answer_<code>`` (a yes / no, or a number with its unit) labelled with its question.
+    """
 
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     topics = forms.MultipleChoiceField(
         label=_("Topics covered"),
-        choices=Topic.choices,
         widget=forms.CheckboxSelectMultiple,
-        required=False,
-    )
-    supply_on_time = forms.TypedChoiceField(
-        label=_("Was our supply on time?"),
-        choices=[("", _("Not asked")), ("yes", _("Yes")), ("no", _("No"))],
-        coerce=lambda value: {"yes": True, "no": False}.get(value),
-        empty_value=None,
-        required=False,
-    )
-    pass_rate = forms.DecimalField(
-        label=_("Inspection pass rate (%)"),
-        min_value=0,
-        max_value=100,
-        decimal_places=1,
         required=False,
     )
     is_anomaly = forms.BooleanField(label=_("Anomaly: escalate to my supervisor"), required=False)
@@ -46,6 +35,49 @@ class InteractionForm(forms.Form):
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     next_step = forms.CharField(label=_("Next step"), max_length=300, required=False)
+
+    def __init__(self, *args, topics=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.profile_topics = list(topics)
+        self.fields["topics"].choices = [(topic.code, topic.name) for topic in self.profile_topics]
+        self.answer_fields = []
+        for topic in self.profile_topics:
+            name = f"answer_{topic.code}"
+            if topic.measure == Measure.YES_NO:
+                self.fields[name] = forms.TypedChoiceField(
+                    label=topic.prompt,
+                    choices=[("", _("Not asked")), ("yes", _("Yes")), ("no", _("No"))],
+                    coerce=lambda value: {"yes": True, "no": False}.get(value),
+                    empty_value=None,
+                    required=False,
+                )
+            elif topic.measure == Measure.NUMBER:
+                label = f"{topic.prompt}（{topic.unit}）" if topic.unit else topic.prompt
+                self.fields[name] = forms.DecimalField(
+                    label=label,
+                    min_value=topic.min_value,
+                    max_value=topic.max_value,
+                    decimal_places=2,
+                    required=False,
+                )
+            else:
+                continue
+            self.answer_fields.append(name)
+        # the free fields after the measurements
+        for name in ("is_anomaly", "notes", "next_step"):
+            self.fields[name] = self.fields.pop(name)
+
+    def service_data(self) -> dict:
+        """The cleaned form in the shape ``log_interaction`` takes."""
+        data = {
+            key: value for key, value in self.cleaned_data.items() if not key.startswith("answer_")
+        }
+        data["answers"] = {
+            name.removeprefix("answer_"): self.cleaned_data.get(name)
+            for name in self.answer_fields
+            if self.cleaned_data.get(name) is not None
+        }
+        return data
 
 
 WEEKDAYS = [
@@ -73,8 +105,48 @@ class PlanForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     topics = forms.MultipleChoiceField(
         label=_("Topics to cover"),
-        choices=Topic.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     is_active = forms.BooleanField(label=_("Active"), required=False)
+
+    def __init__(self, *args, topics=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].choices = [(topic.code, topic.name) for topic in topics]
+
+
+class TopicForm(forms.Form):
+    """A contact topic of one profile (shape only; the rules are in ``save_topic``)."""
+
+    code = forms.SlugField(
+        label=_("Code"),
+        max_length=40,
+        help_text=_("Letters, digits, _ and -; fixed once the topic exists."),
+    )
+    label = forms.CharField(label=_("Name (Chinese)"), max_length=80)
+    label_en = forms.CharField(label=_("Name (English)"), max_length=80, required=False)
+    question = forms.CharField(label=_("Question (Chinese)"), max_length=200, required=False)
+    question_en = forms.CharField(label=_("Question (English)"), max_length=200, required=False)
+    measure = forms.ChoiceField(label=_("What to record"), choices=Measure.choices)
+    unit = forms.CharField(label=_("Unit"), max_length=20, required=False)
+    min_value = forms.DecimalField(label=_("Smallest value"), required=False, decimal_places=2)
+    max_value = forms.DecimalField(label=_("Largest value"), required=False, decimal_places=2)
+    alert_below = forms.DecimalField(
+        label=_("Anomaly below"),
+        required=False,
+        decimal_places=2,
+        help_text=_("A number below this escalates the contact to the supervisor at once."),
+    )
+    alert_above = forms.DecimalField(label=_("Anomaly above"), required=False, decimal_places=2)
+    alert_on_no = forms.BooleanField(label=_("Anomaly when the answer is no"), required=False)
+    position = forms.IntegerField(label=_("Order"), min_value=0, max_value=999, initial=10)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+
+class BranchIndustryForm(forms.Form):
+    branch = forms.TypedChoiceField(label=_("Branch"), coerce=int)
+    industry = forms.ChoiceField(label=_("Industry"), choices=Industry.choices)
+
+    def __init__(self, *args, branches=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].choices = [(branch.pk, branch.name) for branch in branches]

@@ -73,13 +73,16 @@ def _midnight(day: datetime.date) -> datetime.datetime:
 
 
 def _interactions(customer: Customer, user: User, limit: int) -> Iterable[TimelineEntry]:
+    from qiwang.customers.models import ContactTopic
+    from qiwang.customers.services.profiles import answer_text, industry_of_branch
+
     rows = Interaction.objects.for_user(user).filter(customer=customer).select_related("author")
+    topics = {
+        topic.code: topic
+        for topic in ContactTopic.objects.filter(industry=industry_of_branch(customer.branch_id))
+    }
     for row in rows[:limit]:
-        facts = []
-        if row.supply_on_time is not None:
-            facts.append(_("supply on time") if row.supply_on_time else _("supply late"))
-        if row.pass_rate is not None:
-            facts.append(_("pass rate %s %%") % row.pass_rate)
+        facts = [answer_text(topics.get(code), code, value) for code, value in row.answers.items()]
         if row.next_step:
             facts.append(_("next: %s") % row.next_step)
         yield TimelineEntry(
@@ -110,7 +113,7 @@ def _tier_changes(customer: Customer, user: User, limit: int) -> Iterable[Timeli
             at=row.decided_at or row.suggested_at,
             kind="tier",
             title=title,
-            detail=row.reason,
+            detail=row.reason_text,
             url=reverse("customers:tiers"),
         )
 
@@ -132,7 +135,7 @@ def _tasks(customer: Customer, user: User, limit: int) -> Iterable[TimelineEntry
                 "date": row.due_date.isoformat(),
                 "status": row.get_status_display(),
             },
-            detail=row.note,
+            detail=row.note_text,
             is_alert=row.escalated_at is not None,
         )
 

@@ -6,6 +6,7 @@ from qiwang.customers import (
     views_day,
     views_greetings,
     views_privacy,
+    views_profiles,
     views_relationship,
     views_tiers,
 )
@@ -43,6 +44,9 @@ urlpatterns = [
     path("allocations/", views_allocation.allocation_list, name="allocations"),
     path("plans/", views_tiers.plan_list, name="plans"),
     path("plans/<int:plan_id>/", views_tiers.plan_edit, name="plan_edit"),
+    path("topics/new/", views_profiles.topic_edit, name="topic_add"),
+    path("topics/<int:topic_id>/", views_profiles.topic_edit, name="topic_edit"),
+    path("plans/industry/", views_profiles.branch_industry, name="branch_industry"),
     path("tiers/", views_tiers.tier_suggestions, name="tiers"),
     path("tiers/run/", views_tiers.run_tier_rule, name="run_tier_rule"),
     path("tiers/<int:change_id>/decide/", views_tiers.decide_tier, name="decide_tier"),

@@ -14,6 +14,7 @@ from qiwang.customers.choices import Tier
 from qiwang.customers.forms_allocation import AllocationForm
 from qiwang.customers.models import Allocation, Customer
 from qiwang.customers.services import allocate_shortage
+from qiwang.customers.services.allocation import explanation_lines
 from qiwang.errors import ServiceError
 
 
@@ -92,7 +93,7 @@ def allocation_detail(request: HttpRequest, allocation_id: int) -> HttpResponse:
         {
             "allocation": allocation,
             "lines": lines,
-            "explanation": allocation.explanation.splitlines(),
+            "explanation": explanation_lines(allocation),
             "chart": chart,
         },
     )

@@ -19,7 +19,14 @@ from qiwang.customers.choices import Channel, TaskKind
 from qiwang.customers.forms import InteractionForm
 from qiwang.customers.models import ContactTask, Customer
 from qiwang.customers.services import log_interaction
-from qiwang.customers.services.greetings import render_greeting, send_greeting, templates_by_key
+from qiwang.customers.services.greetings import (
+    greeting_previews,
+    organisation_name,
+    render_greeting,
+    send_greeting,
+    templates_by_key,
+)
+from qiwang.customers.services.profiles import branch_industries, topic_names, topics_for
 from qiwang.errors import ServiceError
 
 #: Tasks per page of "my day" (VIP first); "show more" loads the next ones in place.
@@ -36,6 +43,30 @@ def _day_from(request: HttpRequest) -> datetime.date:
     return timezone.localdate()
 
 
+def _prepare(tasks: list[ContactTask]) -> None:
+    """Topic names and greeting texts of a page of tasks (a few queries for the whole page):
+    the phone talking points for a phone greeting, and a preview of exactly the SMS / e-mail
+    the customer would receive on each channel they can be reached on."""
+    industries = branch_industries()
+    names: dict[tuple[str, str], str] = {}
+    greetings = [task for task in tasks if task.kind == TaskKind.GREETING]
+    templates = templates_by_key() if greetings else {}
+    companies: dict[int, str] = {}
+    for task in tasks:
+        industry = industries.get(task.customer.branch_id, "")
+        if task.plan_id:
+            task.topic_names = topic_names(industry, task.plan.topics, names)
+        if task.kind != TaskKind.GREETING:
+            continue
+        branch = task.customer.branch
+        if branch.pk not in companies:
+            companies[branch.pk] = organisation_name(branch)
+        options = {"templates": templates, "industry": industry, "company": companies[branch.pk]}
+        if task.channel == Channel.PHONE:
+            task.talking_points = render_greeting(task, Channel.PHONE, **options)
+        task.previews = greeting_previews(task, **options)
+
+
 @login_required
 def my_day(request: HttpRequest) -> HttpResponse:
     """Open tasks due by the day, VIP first; overdue ones flagged; escalations to me below
@@ -47,10 +78,7 @@ def my_day(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     tasks = list(page.object_list)
-    templates = templates_by_key() if any(t.kind == TaskKind.GREETING for t in tasks) else {}
-    for task in tasks:
-        if task.kind == TaskKind.GREETING:
-            task.greeting = render_greeting(task, templates=templates)
+    _prepare(tasks)
     if request.htmx and request.GET.get("page"):
         return render(
             request,
@@ -99,13 +127,14 @@ def log_interaction_view(request: HttpRequest, customer_id: int) -> HttpResponse
     initial = {"channel": (task.channel if task and task.channel else "phone")}
     if task and task.plan_id:
         initial["topics"] = task.plan.topics
-    form = InteractionForm(request.POST or None, initial=initial)
+    topics = topics_for(branch_industries().get(customer.branch_id, ""))
+    form = InteractionForm(request.POST or None, initial=initial, topics=topics)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
                 log_interaction(
-                    actor=request.user, customer=customer, data=form.cleaned_data, task=task
+                    actor=request.user, customer=customer, data=form.service_data(), task=task
                 )
             except ServiceError as error:
                 for field, field_messages in error.errors.items():
@@ -144,14 +173,16 @@ def send_greeting_view(request: HttpRequest, task_id: int) -> HttpResponse:
     )
     channel = request.POST.get("channel", "")
     try:
-        send_greeting(actor=request.user, task=task, channel=channel)
+        send_greeting(
+            actor=request.user, task=task, channel=channel, seen=request.POST.get("seen") or None
+        )
     except ServiceError as error:
         if request.htmx:
             response = render(request, "customers/_send_error.html", {"error": error}, status=422)
             response["HX-Retarget"] = f"#task-{task.pk}-form"
             response["HX-Reswap"] = "innerHTML"
             return response
-        messages.error(request, str(error))
+        messages.error(request, error.text)
         return redirect("customers:my_day")
     sent = _("E-mail sent.") if channel == Channel.EMAIL else _("SMS sent.")
     if request.htmx:

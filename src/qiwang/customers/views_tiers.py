@@ -7,27 +7,65 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from qiwang.accounts.models import Branch
 from qiwang.accounts.permissions import Action, can, require
-from qiwang.customers.choices import TierChangeStatus
-from qiwang.customers.forms import PlanForm
+from qiwang.customers.choices import Industry, TierChangeStatus
+from qiwang.customers.forms import BranchIndustryForm, PlanForm
 from qiwang.customers.models import MaintenancePlan, TierChange
+from qiwang.customers.models.profiles import DEFAULT_INDUSTRY
 from qiwang.customers.querysets import tier_rank
 from qiwang.customers.services import update_plan
+from qiwang.customers.services.profiles import (
+    branch_industries,
+    industries_in_use,
+    topic_names,
+    topics_for,
+)
 from qiwang.customers.services.tiers import decide_tier_change, suggest_tiers
 from qiwang.errors import ServiceError
 
 
 @login_required
 def plan_list(request: HttpRequest) -> HttpResponse:
+    """One industry profile's care plans and contact topics (``?industry=``; default: the
+    profile of the user's branches), and which profile each of the user's branches uses."""
     require(request.user, Action.VIEW_CUSTOMERS)
-    plans = MaintenancePlan.objects.annotate(rank=tier_rank()).order_by("rank")
+    visible = Branch.objects.for_user(request.user).order_by("code")
+    mapping = branch_industries()
+    in_use = industries_in_use([branch.pk for branch in visible])
+    industry = request.GET.get("industry", "")
+    if industry not in Industry.values:
+        industry = in_use[0]
+    plans = list(
+        MaintenancePlan.objects.filter(industry=industry)
+        .annotate(rank=tier_rank())
+        .order_by("rank")
+    )
+    names: dict[tuple[str, str], str] = {}
+    for plan in plans:
+        plan.topic_names = topic_names(industry, plan.topics, names)
+    can_edit = can(request.user, Action.MANAGE_MAINTENANCE_PLANS)
+    branches = [
+        {"branch": branch, "industry": Industry(mapping.get(branch.pk, DEFAULT_INDUSTRY)).label}
+        for branch in visible
+    ]
     return render(
         request,
         "customers/plans.html",
-        {"plans": plans, "can_edit": can(request.user, Action.MANAGE_MAINTENANCE_PLANS)},
+        {
+            "industry": industry,
+            "industry_label": Industry(industry).label,
+            "industries": [(value, label, value in in_use) for value, label in Industry.choices],
+            "plans": plans,
+            "topics": topics_for(industry, active_only=False),
+            "branches": branches,
+            "industry_form": BranchIndustryForm(branches=visible) if can_edit else None,
+            "can_edit": can_edit,
+        },
     )
 
 
@@ -42,7 +80,11 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
         "topics": plan.topics,
         "is_active": plan.is_active,
     }
-    form = PlanForm(request.POST or None, initial=initial)
+    form = PlanForm(
+        request.POST or None,
+        initial=initial,
+        topics=topics_for(plan.industry, active_only=False),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             update_plan(actor=request.user, plan=plan, data=form.cleaned_data)
@@ -52,7 +94,7 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
                     form.add_error(field if field in form.fields else None, message)
         else:
             messages.success(request, _("Maintenance plan saved."))
-            return redirect("customers:plans")
+            return redirect(f"{reverse('customers:plans')}?industry={plan.industry}")
     status = 422 if request.method == "POST" else 200
     return render(request, "customers/plan_edit.html", {"plan": plan, "form": form}, status=status)
 

@@ -24,8 +24,8 @@ from qiwang.accounts.choices import BranchKind, Role
 from qiwang.accounts.models import Branch, User
 from qiwang.catalogue.demo import build_catalogue_demo
 from qiwang.complaints.demo import build_complaint_demo
-from qiwang.customers.choices import Channel, CustomerKind, TaskStatus, Tier, Topic
-from qiwang.customers.demo import build_customer_demo
+from qiwang.customers.choices import Channel, CustomerKind, Industry, TaskStatus, Tier
+from qiwang.customers.demo import build_customer_demo, demo_answers, demo_notes, set_demo_industry
 from qiwang.customers.models import ContactTask, Customer, Interaction
 from qiwang.customers.services import generate_contact_tasks
 from qiwang.surveys.catalogue_push import push_wave
@@ -208,6 +208,7 @@ def build_demo(
         kind=BranchKind.COMPANY,
         address="杭州市上城区解放路 100 号",
     )
+    set_demo_industry(company, Industry.PROPERTY)  # a property company's plans and topics
     communities = [
         Branch.objects.create(
             code=code, name=name, kind=BranchKind.COMMUNITY, parent=company, address=address
@@ -298,13 +299,20 @@ def build_contact_history(rng: random.Random, today: datetime.date, now: datetim
         ContactTask.objects.filter(due_date__lt=today)
         .select_related("plan")
         .order_by("due_date", "pk")
-        .values_list("pk", "customer_id", "branch_id", "assignee_id", "due_date", "plan__topics")
+        .values_list(
+            "pk",
+            "customer_id",
+            "branch_id",
+            "assignee_id",
+            "due_date",
+            "plan__topics",
+            "plan__industry",
+        )
     )
     done: list[int] = []
     interactions: list[Interaction] = []
-    notes = ("按时到货，无异常。", "客户反映包装有破损，已登记。", "询问新品上市时间。", "")
     tz = timezone.get_current_timezone()
-    for task_id, customer_id, branch_id, assignee_id, due_date, topics in past:
+    for task_id, customer_id, branch_id, assignee_id, due_date, topics, industry in past:
         if rng.random() < 0.12 and (today - due_date).days <= 3:
             continue  # missed recently: stays open and is escalated today
         if rng.random() < 0.05:
@@ -314,6 +322,7 @@ def build_contact_history(rng: random.Random, today: datetime.date, now: datetim
         occurred = datetime.datetime.combine(
             due_date, datetime.time(rng.randint(9, 17), rng.randint(0, 59)), tz
         )
+        answers = demo_answers(rng, industry, topics or [], anomaly=anomaly)
         interactions.append(
             Interaction(
                 customer_id=customer_id,
@@ -322,13 +331,12 @@ def build_contact_history(rng: random.Random, today: datetime.date, now: datetim
                 task_id=task_id,
                 channel=rng.choice((Channel.PHONE, Channel.PHONE, Channel.WECHAT, Channel.VISIT)),
                 occurred_at=occurred,
-                topics=topics or [Topic.DELIVERY_CHECK.value],
-                supply_on_time=not anomaly,
-                pass_rate=Decimal(rng.choice(("100", "99.5", "98", "97.5")))
-                if not anomaly
-                else Decimal("91.0"),
+                topics=topics or [],
+                answers=answers,
+                supply_on_time=answers.get("supply_timeliness"),
+                pass_rate=Decimal(answers["pass_rate"]) if "pass_rate" in answers else None,
                 is_anomaly=anomaly,
-                notes=rng.choice(notes),
+                notes=rng.choice(demo_notes(industry)),
             )
         )
     Interaction.objects.bulk_create(interactions, batch_size=2000)

@@ -5,6 +5,7 @@ from qiwang.customers.models.allocation import Allocation, AllocationLine
 from qiwang.customers.models.customer import Customer
 from qiwang.customers.models.greetings import MessageTemplate, Occasion, OutboundMessage
 from qiwang.customers.models.maintenance import ContactTask, Interaction, MaintenancePlan
+from qiwang.customers.models.profiles import AllocationGood, BranchIndustry, ContactTopic
 from qiwang.customers.models.relationship import (
     Contact,
     CustomerTag,
@@ -16,9 +17,12 @@ from qiwang.customers.models.relationship import (
 
 __all__ = [
     "Allocation",
+    "AllocationGood",
     "AllocationLine",
+    "BranchIndustry",
     "Contact",
     "ContactTask",
+    "ContactTopic",
     "Customer",
     "CustomerTag",
     "Interaction",

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qiwang.accounts.models import Branch
-from qiwang.customers.choices import Channel, MessageStatus, OccasionKind, Tier
+from qiwang.customers.choices import Channel, Industry, MessageStatus, OccasionKind, Tier
 from qiwang.customers.querysets import CustomerChildQuerySet
 
 __all__ = ["MessageTemplate", "Occasion", "OutboundMessage"]
@@ -58,6 +58,17 @@ class Occasion(models.Model):
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
 
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (the holiday table's names are translated)."""
+        from qiwang.customers.texts import occasion_name
+
+        return occasion_name(self.name)
+
+    @property
+    def tier_labels(self) -> list[str]:
+        return [str(Tier(tier).label) for tier in self.tiers if tier in Tier.values]
+
 
 class MessageTemplate(models.Model):
     """The text of a greeting for one tier, channel and kind of occasion.
@@ -65,6 +76,9 @@ class MessageTemplate(models.Model):
     Placeholders: ``{customer}``, ``{occasion}``, ``{manager}``, ``{company}``.
     """
 
+    industry = models.CharField(
+        _("industry"), max_length=20, choices=Industry.choices, default=Industry.B2B_SUPPLIER
+    )
     tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     occasion_kind = models.CharField(_("occasion"), max_length=20, choices=OccasionKind.choices)
@@ -78,7 +92,8 @@ class MessageTemplate(models.Model):
         ordering = ["occasion_kind", "tier", "channel"]
         constraints = [
             models.UniqueConstraint(
-                fields=["tier", "channel", "occasion_kind"], name="message_template_once"
+                fields=["industry", "tier", "channel", "occasion_kind"],
+                name="message_template_once_per_industry",
             )
         ]
 

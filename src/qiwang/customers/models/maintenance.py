@@ -12,11 +12,11 @@ from qiwang.accounts.models import Branch
 from qiwang.customers.choices import (
     Channel,
     Frequency,
+    Industry,
     OccasionKind,
     TaskKind,
     TaskStatus,
     Tier,
-    Topic,
 )
 from qiwang.customers.querysets import ContactTaskQuerySet, InteractionQuerySet
 
@@ -27,9 +27,13 @@ MONTH_ROTATION = 28
 
 
 class MaintenancePlan(models.Model):
-    """How often and about what an account manager contacts the customers of one tier (维护计划)."""
+    """How often and about what an account manager contacts the customers of one tier in the
+    branches of one industry profile (维护计划)."""
 
-    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, unique=True)
+    industry = models.CharField(
+        _("industry"), max_length=20, choices=Industry.choices, default=Industry.B2B_SUPPLIER
+    )
+    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices)
     frequency = models.CharField(_("frequency"), max_length=20, choices=Frequency.choices)
     weekdays = models.JSONField(
         _("weekdays"), default=list, blank=True, help_text=_("0 = Monday … 6 = Sunday.")
@@ -52,9 +56,12 @@ class MaintenancePlan(models.Model):
         verbose_name = _("maintenance plan")
         verbose_name_plural = _("maintenance plans")
         ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["industry", "tier"], name="maintenance_plan_once")
+        ]
 
     def __str__(self) -> str:
-        return str(self.get_tier_display())
+        return f"{self.get_industry_display()} · {self.get_tier_display()}"
 
     @property
     def weekday_labels(self) -> list[str]:
@@ -66,8 +73,15 @@ class MaintenancePlan(models.Model):
 
     @property
     def topic_labels(self) -> list[str]:
-        labels = dict(Topic.choices)
-        return [str(labels.get(topic, topic)) for topic in self.topics]
+        """The plan's topics by name in the reader's language (one query; pages listing many
+        plans use ``services.profiles.topic_names`` with one lookup for all)."""
+        from qiwang.customers.models.profiles import ContactTopic
+
+        names = {
+            topic.code: topic.name
+            for topic in ContactTopic.objects.filter(industry=self.industry, code__in=self.topics)
+        }
+        return [names.get(code, code) for code in self.topics]
 
     def is_due_on(self, day: datetime.date) -> bool:
         """Whether the plan contacts (some of) its customers on ``day``."""
@@ -137,8 +151,12 @@ class ContactTask(models.Model):
     )
     message = models.TextField(_("message"), blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # A generated reason: its code and parameters, rendered in the reader's language
+    # (``customers.texts``); ``note`` keeps free text and the rows written before codes.
+    note_code = models.CharField(_("reason code"), max_length=40, blank=True)
+    note_params = models.JSONField(_("reason parameters"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_at = models.DateTimeField(_("completed"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
     escalated_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -168,6 +186,13 @@ class ContactTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer} {self.due_date}"
+
+    @property
+    def note_text(self) -> str:
+        """Why the task exists, in the reader's language."""
+        from qiwang.customers.texts import render_text
+
+        return render_text(self.note_code, self.note_params, self.note)
 
 
 class Interaction(models.Model):
@@ -204,6 +229,8 @@ class Interaction(models.Model):
     pass_rate = models.DecimalField(
         _("inspection pass rate (%)"), max_digits=5, decimal_places=1, null=True, blank=True
     )
+    # The measured topics' answers by topic code: true / false, or a number as a string.
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
     is_anomaly = models.BooleanField(_("anomaly"), default=False)
     notes = models.TextField(_("notes"), blank=True)
     next_step = models.CharField(_("next step"), max_length=300, blank=True)

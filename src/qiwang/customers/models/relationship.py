@@ -167,6 +167,13 @@ class TierChange(models.Model):
     def __str__(self) -> str:
         return f"{self.customer}: {self.old_tier} → {self.new_tier}"
 
+    @property
+    def reason_text(self) -> str:
+        """The reason in the reader's language (``customers.texts.tier_change_reason``)."""
+        from qiwang.customers.texts import tier_change_reason
+
+        return tier_change_reason(self.source, self.new_tier, self.basis or {}, self.reason)
+
 
 class LifecycleChange(models.Model):
     """A customer moved between new / active / dormant / lost (rules in docs/customers.md).

@@ -54,6 +54,24 @@ def explain(shares: Sequence[Share], available: int, *, is_cash_tight: bool) -> 
     return "\n".join(lines)
 
 
+def explanation_lines(allocation: Allocation) -> list[str]:
+    """The allocation's explanation in the reader's language, rebuilt from its lines (the
+    decision is a pure function of the lines, the supply and the cash-flow flag)."""
+    groups = priority_groups(is_cash_tight=allocation.is_cash_tight)
+    group_of = {tier: index for index, tiers in enumerate(groups) for tier in tiers}
+    shares = [
+        Share(
+            key=line.customer_id,
+            tier=line.tier,
+            requested=line.requested,
+            allocated=line.allocated,
+            group=group_of.get(line.tier, len(groups) - 1),
+        )
+        for line in allocation.lines.all()
+    ]
+    return explain(shares, allocation.available, is_cash_tight=allocation.is_cash_tight).split("\n")
+
+
 @transaction.atomic
 def allocate_shortage(
     *,
@@ -132,6 +150,8 @@ def allocate_shortage(
             due_date=today,
             note=_("Short by %(units)d of %(product)s: help them source elsewhere.")
             % {"units": share.shortfall, "product": product},
+            note_code="sourcing",
+            note_params={"units": share.shortfall, "product": product},
         )
         for share in shares
         if share.tier == Tier.VIP and share.shortfall > 0

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,15 +165,18 @@ def add_occasion(
 # --- generation -----------------------------------------------------------------------------
 
 
-def _greeting_channels() -> dict[str, str]:
-    channels = dict(MaintenancePlan.objects.values_list("tier", "greeting_channel"))
+def _greeting_channels(industry: str) -> dict[str, str]:
+    channels = dict(
+        MaintenancePlan.objects.filter(industry=industry).values_list("tier", "greeting_channel")
+    )
     return {tier: channels.get(tier, Channel.SMS) for tier in Tier.values}
 
 
 _INSERT_GREETINGS = """
 INSERT INTO {task} (customer_id, branch_id, assignee_id, plan_id, kind, due_date, status, key,
-                    channel, greeting_kind, occasion_id, message, note, created_at)
-SELECT s.c_id, s.b_id, s.m_id, NULL, %s, %s, %s, %s, {channel}, %s, %s, '', %s, %s
+                    channel, greeting_kind, occasion_id, message, note, note_code,
+                    note_params, created_at)
+SELECT s.c_id, s.b_id, s.m_id, NULL, %s, %s, %s, %s, {channel}, %s, %s, '', %s, %s, %s, %s
 FROM ({source}) s WHERE 1 = 1
 ON CONFLICT (customer_id, kind, due_date, key) DO NOTHING
 """
@@ -187,13 +191,49 @@ def _insert_greetings(
     occasion_id: int | None,
     note: str,
     now: datetime.datetime,
+    code: str = "",
+    params: dict[str, Any] | None = None,
 ) -> int:
     """INSERT … SELECT the rows of ``source`` (annotated ``c_id``, ``b_id``, ``m_id``,
-    ``c_tier``) as greeting tasks due on ``day``."""
+    ``c_tier``) as greeting tasks due on ``day``, on the greeting channel of each customer's
+    profile and tier (one statement per profile in use)."""
+    from qiwang.customers.services.profiles import branch_industries, branches_in_industry
+
+    mapping = branch_industries()
+    created = 0
+    for industry in sorted(set(mapping.values())):
+        branch_ids = branches_in_industry(industry, mapping)
+        created += _insert_greetings_of(
+            source.filter(b_id__in=branch_ids),
+            channels=_greeting_channels(industry),
+            day=day,
+            key=key,
+            greeting_kind=greeting_kind,
+            occasion_id=occasion_id,
+            note=note,
+            now=now,
+            code=code,
+            params=params or {},
+        )
+    return created
+
+
+def _insert_greetings_of(
+    source: QuerySet,
+    *,
+    channels: dict[str, str],
+    day: datetime.date,
+    key: str,
+    greeting_kind: str,
+    occasion_id: int | None,
+    note: str,
+    now: datetime.datetime,
+    code: str,
+    params: dict[str, Any],
+) -> int:
     select_sql, select_params = (
         source.order_by().values("c_id", "b_id", "m_id", "c_tier").query.sql_with_params()
     )
-    channels = _greeting_channels()
     channel_case = "CASE s.c_tier " + " ".join("WHEN %s THEN %s" for _tier in channels)
     channel_case += " ELSE %s END"
     channel_params: list[Any] = []
@@ -213,6 +253,8 @@ def _insert_greetings(
         greeting_kind,
         occasion_id,
         note[:300],
+        code,
+        ContactTask._meta.get_field("note_params").get_db_prep_value(params, connection),
         ops.adapt_datetimefield_value(now),
         *select_params,
     ]
@@ -255,9 +297,9 @@ def generate_greeting_tasks(day: datetime.date, *, now: datetime.datetime | None
             now=now,
         )
     leap_day = day.month == 2 and day.day == 28 and not calendar.isleap(day.year)
-    for field, kind, note in (
-        ("birthday", OccasionKind.BIRTHDAY, _("Birthday")),
-        ("founded_on", OccasionKind.ANNIVERSARY, _("Company anniversary")),
+    for field, kind, note, code in (
+        ("birthday", OccasionKind.BIRTHDAY, _("Birthday"), "birthday"),
+        ("founded_on", OccasionKind.ANNIVERSARY, _("Company anniversary"), "anniversary"),
     ):
         same_day = Q(**{f"{field}__month": day.month, f"{field}__day": day.day})
         if leap_day:
@@ -270,6 +312,7 @@ def generate_greeting_tasks(day: datetime.date, *, now: datetime.datetime | None
             occasion_id=None,
             note=str(note),
             now=now,
+            code=code,
         )
     if day.day == 1:
         created += _insert_sales_rises(day, now=now)
@@ -302,8 +345,10 @@ def _insert_sales_rises(day: datetime.date, *, now: datetime.datetime) -> int:
         key=f"sales-rise:{last_month:%Y-%m}",
         greeting_kind=OccasionKind.SALES_RISE,
         occasion_id=None,
-        note=_("Sales rose in %s") % f"{last_month:%Y-%m}",
+        note=_("Sales rose in %(month)s") % {"month": f"{last_month:%Y-%m}"},
         now=now,
+        code="sales_rise",
+        params={"month": f"{last_month:%Y-%m}"},
     )
 
 
@@ -316,52 +361,138 @@ class RenderedGreeting:
     subject: str
     body: str
 
+    @property
+    def length(self) -> int:
+        return len(self.body)
+
+    @property
+    def segments(self) -> int:
+        return sms_segments(self.body)
+
+    @property
+    def digest(self) -> str:
+        """What the sender saw (a preview's fingerprint): a send whose text has changed since
+        (a template edited in between) is refused instead of sending something unseen."""
+        return hashlib.sha256(f"{self.subject}\n{self.body}".encode()).hexdigest()[:16]
+
+
+#: Characters of the GSM 03.38 default alphabet: an SMS made only of these fits 160 a segment.
+_GSM7 = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+
+
+def sms_segments(text: str) -> int:
+    """How many SMS a text is sent as: 160 / 153 characters a segment in the GSM alphabet,
+    70 / 67 otherwise (UCS-2, every Chinese text). 3GPP TS 23.038 and 23.040."""
+    if not text:
+        return 0
+    single, multi = (160, 153) if set(text) <= _GSM7 else (70, 67)
+    length = len(text)
+    return 1 if length <= single else -(-length // multi)
+
 
 class _Blank(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
 
 
-def templates_by_key() -> dict[tuple[str, str, str], MessageTemplate]:
-    """Every message template by (tier, channel, occasion kind): one query for a page."""
+TemplateKey = tuple[str, str, str, str]
+
+
+def templates_by_key() -> dict[TemplateKey, MessageTemplate]:
+    """Every message template by (industry, tier, channel, occasion kind): one query a page."""
     return {
-        (template.tier, template.channel, template.occasion_kind): template
+        (template.industry, template.tier, template.channel, template.occasion_kind): template
         for template in MessageTemplate.objects.all()
     }
+
+
+def organisation_name(branch: Branch) -> str:
+    """The company the customer deals with: the root of the branch tree (the setting
+    ``QIWANG_COMPANY_NAME`` wins)."""
+    if settings.QIWANG_COMPANY_NAME:
+        return str(settings.QIWANG_COMPANY_NAME)
+    parents = dict(Branch.objects.values_list("pk", "parent_id"))
+    current: int = branch.pk
+    seen = {current}
+    while parents.get(current) is not None and parents[current] not in seen:
+        current = parents[current]
+        seen.add(current)
+    if current == branch.pk:
+        return branch.name
+    return Branch.objects.filter(pk=current).values_list("name", flat=True).first() or branch.name
 
 
 def render_greeting(
     task: ContactTask,
     channel: str | None = None,
     *,
-    templates: dict[tuple[str, str, str], MessageTemplate] | None = None,
+    templates: dict[TemplateKey, MessageTemplate] | None = None,
+    industry: str | None = None,
+    company: str | None = None,
 ) -> RenderedGreeting:
-    """The task's greeting in the template for the customer's tier, the channel and occasion."""
+    """The task's greeting on ``channel`` (default: the task's) from the template of the
+    customer's profile, tier, the channel and the occasion. The one function behind both the
+    preview and the message sent."""
+    from qiwang.customers.services.profiles import industry_of_branch
+
     channel = channel or task.channel or Channel.SMS
     kind = task.greeting_kind or OccasionKind.PUBLIC_HOLIDAY
     if templates is None:
         templates = templates_by_key()
-    template = templates.get((task.customer.tier, channel, kind))
+    if industry is None:
+        industry = industry_of_branch(task.customer.branch_id)
+    template = templates.get((industry, task.customer.tier, channel, kind))
     if template is None:
         return RenderedGreeting(channel=channel, subject="", body=task.message or task.note)
     manager = task.assignee or task.customer.account_manager
     values = _Blank(
         customer=task.customer.name,
         occasion=task.occasion.name if task.occasion_id else task.note,
-        manager=str(manager) if manager else "",
-        company=settings.QIWANG_COMPANY_NAME or task.customer.branch.name,
+        manager=manager.display_name or manager.get_full_name() or manager.username
+        if manager
+        else "",
+        company=company or organisation_name(task.customer.branch),
     )
     return RenderedGreeting(
         channel=channel,
-        subject=template.subject.format_map(values),
-        body=template.body.format_map(values),
+        subject=template.subject.format_map(values).strip(),
+        body=template.body.format_map(values).strip(),
     )
 
 
+def greeting_previews(
+    task: ContactTask,
+    *,
+    templates: dict[TemplateKey, MessageTemplate] | None = None,
+    industry: str | None = None,
+    company: str | None = None,
+) -> list[RenderedGreeting]:
+    """The messages the customer would receive, one per channel they can be reached on
+    (SMS with a phone, e-mail with an address), exactly as :func:`send_greeting` sends them."""
+    previews = []
+    for channel, reachable in (
+        (Channel.SMS, task.customer.phone),
+        (Channel.EMAIL, task.customer.email),
+    ):
+        if reachable:
+            previews.append(
+                render_greeting(
+                    task, channel, templates=templates, industry=industry, company=company
+                )
+            )
+    return previews
+
+
 @transaction.atomic
-def send_greeting(*, actor: User, task: ContactTask, channel: str) -> OutboundMessage:
+def send_greeting(
+    *, actor: User, task: ContactTask, channel: str, seen: str | None = None
+) -> OutboundMessage:
     """Send the greeting of ``task`` by SMS or e-mail, record the message and an interaction,
-    and complete the task. A failed send raises a ServiceError and writes nothing."""
+    and complete the task. ``seen`` is the preview's digest: if the text changed since, nothing
+    is sent. A failed send raises a ServiceError and writes nothing."""
     customer = task.customer
     require(actor, Action.LOG_INTERACTIONS, customer)
     if not Customer.objects.for_user(actor).filter(pk=customer.pk).exists():
@@ -372,11 +503,18 @@ def send_greeting(*, actor: User, task: ContactTask, channel: str) -> OutboundMe
         raise ServiceError(_("Greetings are sent by SMS or e-mail."), field="channel")
     recipient = customer.phone if channel == Channel.SMS else customer.email
     if not recipient:
-        field_name = _("phone") if channel == Channel.SMS else _("e-mail")
         raise ServiceError(
-            _("The customer has no %(field)s on file.") % {"field": field_name}, field="channel"
+            _("The customer has no mobile number on file: phone them or add the number first.")
+            if channel == Channel.SMS
+            else _("The customer has no e-mail address on file: send an SMS or phone instead."),
+            field="channel",
         )
     greeting = render_greeting(task, channel)
+    if seen and seen != greeting.digest:
+        raise ServiceError(
+            _("The text changed since you looked at it (a template was edited). Read it again."),
+            field="channel",
+        )
     now = timezone.now()
     try:
         if channel == Channel.SMS:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from qiwang.accounts.models import User
 from qiwang.accounts.permissions import Action, require
 from qiwang.accounts.services import diff_fields, record_event
-from qiwang.customers.choices import Channel, Frequency, Lifecycle, TaskKind, TaskStatus, Topic
+from qiwang.customers.choices import Channel, Frequency, Lifecycle, TaskKind, TaskStatus
 from qiwang.customers.models import ContactTask, Customer, Interaction, MaintenancePlan
 from qiwang.customers.models.maintenance import MONTH_ROTATION
 from qiwang.errors import ServiceError
@@ -39,15 +39,20 @@ class GenerationResult:
 
 _INSERT_TASKS = """
 INSERT INTO {task} (customer_id, branch_id, assignee_id, plan_id, kind, due_date, status, key,
-                    channel, greeting_kind, message, note, created_at)
-SELECT c.id, c.branch_id, c.account_manager_id, %s, %s, %s, %s, '', %s, '', '', '', %s
+                    channel, greeting_kind, message, note, note_code, note_params, created_at)
+SELECT c.id, c.branch_id, c.account_manager_id, %s, %s, %s, %s, '', %s, '', '', '', '', '{{}}', %s
 FROM {customer} c
-WHERE c.tier = %s AND c.account_manager_id IS NOT NULL {rotation}
+WHERE c.tier = %s AND c.account_manager_id IS NOT NULL AND c.branch_id IN ({branches}) {rotation}
 ON CONFLICT (customer_id, kind, due_date, key) DO NOTHING
 """
 
 
-def _insert_for_plan(plan: MaintenancePlan, day: datetime.date, now: datetime.datetime) -> int:
+def _insert_for_plan(
+    plan: MaintenancePlan, day: datetime.date, now: datetime.datetime, branch_ids: list[int]
+) -> int:
+    """The plan's tasks for its tier's owned customers in ``branch_ids`` (its profile's)."""
+    if not branch_ids:
+        return 0
     ops = connection.ops
     rotation = ""
     params: list[Any] = [
@@ -58,6 +63,7 @@ def _insert_for_plan(plan: MaintenancePlan, day: datetime.date, now: datetime.da
         plan.channel,
         ops.adapt_datetimefield_value(now),
         plan.tier,
+        *branch_ids,
     ]
     slot = plan.rotation_slot(day)
     if slot is not None:
@@ -67,6 +73,7 @@ def _insert_for_plan(plan: MaintenancePlan, day: datetime.date, now: datetime.da
         task=ops.quote_name(ContactTask._meta.db_table),
         customer=ops.quote_name(Customer._meta.db_table),
         rotation=rotation,
+        branches=", ".join(["%s"] * len(branch_ids)),
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -83,14 +90,21 @@ def generate_contact_tasks(
     A system job (no actor): it writes no audit event per task; the count is returned and logged
     by the caller. Idempotent for a given day.
     """
+    from qiwang.customers.services.profiles import branch_industries, branches_in_industry
+
     now = now or timezone.now()
     created = 0
+    industries = branch_industries()
     for plan in MaintenancePlan.objects.filter(is_active=True):
         if plan.is_due_on(day):
-            created += _insert_for_plan(plan, day, now)
+            branch_ids = branches_in_industry(plan.industry, industries)
+            created += _insert_for_plan(plan, day, now, branch_ids)
     from qiwang.customers.services.greetings import generate_greeting_tasks
 
     greetings = generate_greeting_tasks(day, now=now)
+    # Tasks are generated ahead for a future day (planning), but nothing is overdue yet on a
+    # day that has not come: escalation only ever runs for today or a day gone by.
+    escalate = escalate and day <= timezone.localdate(now)
     escalated = escalate_overdue_tasks(day, now=now) if escalate else 0
     return GenerationResult(day=day, created=created, escalated=escalated, greetings=greetings)
 
@@ -133,7 +147,10 @@ def update_plan(*, actor: User, plan: MaintenancePlan, data: dict[str, Any]) -> 
             errors["channel"] = [_("%s is not a channel.") % data["channel"]]
         cleaned["channel"] = data["channel"]
     if "topics" in data:
-        unknown = [topic for topic in data["topics"] or [] if topic not in Topic.values]
+        from qiwang.customers.services.profiles import topics_for
+
+        known = {topic.code for topic in topics_for(plan.industry, active_only=False)}
+        unknown = [topic for topic in data["topics"] or [] if topic not in known]
         if unknown:
             errors["topics"] = [_("Unknown topics: %s.") % ", ".join(map(str, unknown))]
         cleaned["topics"] = list(dict.fromkeys(data["topics"] or []))
@@ -161,44 +178,47 @@ def update_plan(*, actor: User, plan: MaintenancePlan, data: dict[str, Any]) -> 
 # --- interactions -------------------------------------------------------------------------------
 
 
-def _clean_interaction(data: dict[str, Any], now: datetime.datetime) -> dict[str, Any]:
+#: Topic codes of the B2B profile behind the API's older ``supply_on_time`` / ``pass_rate``.
+LEGACY_ANSWERS = {"supply_on_time": "supply_timeliness", "pass_rate": "pass_rate"}
+
+
+def _clean_interaction(
+    data: dict[str, Any], now: datetime.datetime, customer: Customer
+) -> dict[str, Any]:
+    from qiwang.customers.services.profiles import check_answers, industry_of_branch, topics_for
+
+    topics = {topic.code: topic for topic in topics_for(industry_of_branch(customer.branch_id))}
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
     channel = data.get("channel") or ""
     if channel not in Channel.values:
         errors["channel"] = [_("Choose how you contacted the customer.")]
     cleaned["channel"] = channel
-    topics = list(dict.fromkeys(data.get("topics") or []))
-    unknown = [topic for topic in topics if topic not in Topic.values]
+    covered = list(dict.fromkeys(data.get("topics") or []))
+    unknown = [topic for topic in covered if topic not in topics]
     if unknown:
         errors["topics"] = [_("Unknown topics: %s.") % ", ".join(map(str, unknown))]
-    cleaned["topics"] = topics
+    cleaned["topics"] = covered
     occurred_at = data.get("occurred_at") or now
     if occurred_at > now + datetime.timedelta(minutes=5):
         errors["occurred_at"] = [_("An interaction cannot be in the future.")]
     cleaned["occurred_at"] = occurred_at
-    cleaned["supply_on_time"] = data.get("supply_on_time")
-    pass_rate = data.get("pass_rate")
-    if pass_rate not in (None, ""):
-        try:
-            pass_rate = Decimal(str(pass_rate))
-        except InvalidOperation:
-            pass_rate = Decimal(-1)
-        if not Decimal(0) <= pass_rate <= Decimal(100):
-            errors["pass_rate"] = [_("The pass rate is a percentage from 0 to 100.")]
-    else:
-        pass_rate = None
-    cleaned["pass_rate"] = pass_rate
+    raw_answers = dict(data.get("answers") or {})
+    for legacy, code in LEGACY_ANSWERS.items():
+        if data.get(legacy) not in (None, "") and code in topics:
+            raw_answers.setdefault(code, data[legacy])
+    answers, anomaly, answer_errors = check_answers(raw_answers, topics)
+    errors.update(answer_errors)
+    cleaned["answers"] = answers
+    cleaned["supply_on_time"] = answers.get("supply_timeliness")
+    cleaned["pass_rate"] = (
+        Decimal(answers["pass_rate"]) if answers.get("pass_rate") is not None else None
+    )
     cleaned["notes"] = str(data.get("notes") or "").strip()
     cleaned["next_step"] = str(data.get("next_step") or "").strip()[:300]
     if errors:
         raise ServiceError(errors)
-    threshold = Decimal(str(settings.QIWANG_PASS_RATE_ALERT))
-    cleaned["is_anomaly"] = bool(
-        data.get("is_anomaly")
-        or cleaned["supply_on_time"] is False
-        or (pass_rate is not None and pass_rate < threshold)
-    )
+    cleaned["is_anomaly"] = bool(data.get("is_anomaly") or anomaly)
     return cleaned
 
 
@@ -214,8 +234,9 @@ def log_interaction(
 
     It completes ``task`` (any kind: contact, greeting, sourcing, follow-up) if given, and every
     open plan contact task of the customer due by that day; it updates the customer's last
-    activity. Anomalies (an explicit flag, late supply, a pass rate below
-    ``QIWANG_PASS_RATE_ALERT``) are escalated to the author's supervisor at once.
+    activity. Anomalies (an explicit flag, or a measured answer crossing its topic's alert: a
+    "no" to supply on time, a pass rate below the topic's threshold …) are escalated to the
+    author's supervisor at once.
     """
     require(actor, Action.LOG_INTERACTIONS, customer)
     if not Customer.objects.for_user(actor).filter(pk=customer.pk).exists():
@@ -223,7 +244,7 @@ def log_interaction(
     if task is not None and (task.customer_id != customer.pk or task.status != TaskStatus.OPEN):
         raise ServiceError(_("This task is not an open task of this customer."), field="task")
     now = timezone.now()
-    cleaned = _clean_interaction(data, now)
+    cleaned = _clean_interaction(data, now, customer)
     occurred_day = timezone.localdate(cleaned["occurred_at"])
     open_tasks = ContactTask.objects.open().filter(
         customer=customer, kind=TaskKind.CONTACT, due_date__lte=occurred_day
@@ -267,14 +288,18 @@ def create_follow_up(
     source: str,
     actor: User | None = None,
     kind: str = TaskKind.FOLLOW_UP,
+    reason_code: str = "",
+    reason_params: dict[str, Any] | None = None,
 ) -> ContactTask:
     """Give the customer's account manager a task to follow up ``customer`` by ``due``.
 
     For other modules (a low survey score, a resolved complaint, a referral): ``source`` names
     what asked for it (e.g. ``"survey-response:42"``) and makes the call idempotent — calling
     twice with the same customer, kind, day and source returns the existing task. ``reason`` is
-    shown on the task. A customer without an account manager gets an unassigned task that the
-    branch sees. Audited when an ``actor`` is given.
+    shown on the task; a generated reason should also pass ``reason_code`` (registered with
+    ``customers.texts.register_text``) and ``reason_params`` so each reader sees it in their
+    language (``reason`` is then the fallback). A customer without an account manager gets an
+    unassigned task that the branch sees. Audited when an ``actor`` is given.
     """
     reason = str(reason or "").strip()
     source = str(source or "").strip()
@@ -298,6 +323,8 @@ def create_follow_up(
             "branch_id": customer.branch_id,
             "assignee_id": customer.account_manager_id,
             "note": reason[:300],
+            "note_code": reason_code,
+            "note_params": dict(reason_params or {}),
         },
     )
     if created and actor is not None:

@@ -93,6 +93,8 @@ def record_referral(
         due=due,
         source=f"referral:{referral.pk}",
         kind=TaskKind.REFERRAL,
+        reason_code="referral_thanks",
+        reason_params={"referrer": referrer.name, "referred": referred.name},
     )
     record_event(
         actor=actor,

@@ -56,25 +56,9 @@ def rule_tier(share_before: Decimal, revenue: Decimal, orders: int) -> str:
 
 
 def _reason(tier: str, share_before: Decimal, orders: int) -> str:
-    percent = f"{100 * share_before:.1f}"
-    if tier == Tier.VIP:
-        return (
-            _(
-                "Among the customers making the first 50 %% of the branch's revenue (%s %% before them)."
-            )
-            % percent
-        )
-    if tier == Tier.IMPORTANT:
-        return (
-            _("Among the customers making 50–80 %% of the branch's revenue (%s %% before them).")
-            % percent
-        )
-    if tier == Tier.HIGH_QUALITY:
-        return (
-            _("%d orders in twelve months: a steady buyer outside the top 80 %% of revenue.")
-            % orders
-        )
-    return _("Outside the top 80 %% of revenue with fewer than 12 orders a year.")
+    from qiwang.customers.texts import tier_rule_reason
+
+    return tier_rule_reason(tier, share_before, orders)
 
 
 def suggest_tiers(
