@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -111,6 +112,26 @@ def _p_value(value: float) -> str:
     return "< 0.0001" if value < 0.0001 else f"{value:.4f}"
 
 
+def min_n() -> int:
+    """Below this many answers a figure is greyed with a small-sample caution (issue 14)."""
+    return int(getattr(settings, "QIWANG_SURVEY_MIN_N", 5))
+
+
+def csat_text(share: float | None) -> str:
+    """CSAT, one definition and one format everywhere: the share of top-two-box answers
+    (satisfied or very satisfied) as a percentage with one decimal, e.g. "63.2 %"."""
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return "—"
+    return f"{100 * share:.1f} %"
+
+
+def nps_text(value: float | None) -> str:
+    """NPS: promoters minus detractors in points (−100 … 100), one decimal, no percent sign."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:.1f}"
+
+
 def _segment_label(segment: str | None, column: str) -> str:
     if column == "tier" and segment in Tier.values:
         return str(Tier(segment).label)
@@ -177,7 +198,11 @@ def results_context(results: WaveResults) -> dict[str, Any]:
             {
                 "label": label(row["attribute"]),
                 "cells": [
-                    {"category": cells[key].category, "n": cells[key].n}
+                    {
+                        "category": cells[key].category,
+                        "n": cells[key].n,
+                        "small": cells[key].n < min_n(),
+                    }
                     if (key := (row["attribute"], tier)) in cells
                     else None
                     for tier in tiers
@@ -198,10 +223,17 @@ def results_context(results: WaveResults) -> dict[str, Any]:
                 + _p_value(change.p_value),
                 "n_before": change.n_before,
                 "n_after": change.n_after,
+                "small": min(change.n_before, change.n_after) < min_n(),
+                "exact": change.is_permutation_test,
             }
             for change in results.comparison.changes
         ]
-        context["falling"] = [row for row in context["comparison"] if row["falling"]]
+        context["falling"] = [
+            row for row in context["comparison"] if row["falling"] and not row["small"]
+        ]
+        context["falling_uncertain"] = [
+            row for row in context["comparison"] if row["falling"] and row["small"]
+        ]
     if results.servqual is not None:
         dimensions = [
             {
@@ -258,7 +290,7 @@ def results_context(results: WaveResults) -> dict[str, Any]:
         {
             "label": label(r.question),
             "n": r.n,
-            "csat": _round(100 * r.csat, 1),
+            "csat": csat_text(r.csat),
             "low": _round(100 * r.low, 1),
             "high": _round(100 * r.high, 1),
             "mean_score": _round(r.mean_score, 1),
@@ -269,7 +301,7 @@ def results_context(results: WaveResults) -> dict[str, Any]:
         {
             "label": label(r.question),
             "n": r.n,
-            "nps": _round(r.nps, 1),
+            "nps": nps_text(r.nps),
             "low": _round(r.low, 1),
             "high": _round(r.high, 1),
             "promoters": r.promoters,
@@ -298,7 +330,8 @@ def results_context(results: WaveResults) -> dict[str, Any]:
                         "measure": "CSAT",
                         "label": label(r.question),
                         "n": r.n,
-                        "value": _round(100 * r.csat, 1),
+                        "value": csat_text(r.csat),
+                        "small": r.n < min_n(),
                     }
                 )
     for column, nps_rows in results.nps_by_segment.items():
@@ -310,10 +343,12 @@ def results_context(results: WaveResults) -> dict[str, Any]:
                     "measure": "NPS",
                     "label": label(r.question),
                     "n": r.n,
-                    "value": _round(r.nps, 1),
+                    "value": nps_text(r.nps),
+                    "small": r.n < min_n(),
                 }
             )
     context["breakdown"] = breakdown
+    context["min_n"] = min_n()
     if results.ipa is not None:
         ipa_rows = [
             {

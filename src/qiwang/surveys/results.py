@@ -17,12 +17,13 @@ from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q
 
 from qiwang.accounts.models import Branch
 from qiwang.analysis import ipa, kano, satisfaction, servqual
 from qiwang.surveys import tallies, weights
 from qiwang.surveys.choices import InvitationStatus, QuestionKind, ResponseStatus
-from qiwang.surveys.models import Invitation, Question, Response, Wave
+from qiwang.surveys.models import Answer, Invitation, Question, Response, Wave
 from qiwang.surveys.tallies import EMPTY
 
 SEGMENTS = ("tier", "branch")
@@ -258,14 +259,36 @@ def _gap_sums(rows: dict[str, list[float]], order: dict[str, int]) -> servqual.G
 
 @dataclass(frozen=True)
 class ResponseRate:
+    """Who answered a wave, by where the answers came from (issue 14).
+
+    ``invited`` invitations sent; ``invited_complete`` of them answered completely — the
+    response rate is the one over the other, and nothing else: anonymous open-link / QR answers
+    (``open_complete``), imported answers and API answers without an invitation are reported
+    beside it, never mixed in. ``started`` counts responses with at least one saved answer that
+    are not complete (a visit of a link that saved nothing is not a start)."""
+
     invited: int
     complete: int
-    partial: int
+    started: int
     opted_out: int
+    invited_complete: int = 0
+    open_complete: int = 0
+    imported_complete: int = 0
+    other_complete: int = 0
 
     @property
     def rate(self) -> float | None:
-        return self.complete / self.invited if self.invited else None
+        return self.invited_complete / self.invited if self.invited else None
+
+    @property
+    def partial(self) -> int:
+        """Kept for templates and callers written before ``started`` (same number)."""
+        return self.started
+
+    @property
+    def percent(self) -> str:
+        """The response rate as shown everywhere: one decimal and a percent sign."""
+        return "—" if self.rate is None else f"{100 * self.rate:.1f} %"
 
 
 @dataclass(frozen=True)
@@ -301,14 +324,31 @@ SCALES = {
 
 
 def response_rate(wave: Wave, stage: Stage1) -> ResponseRate:
-    """Invited, complete, partial and opted out; the complete count comes from the stage's
-    respondent rows (tallies ∪ tail) instead of counting a million response rows."""
-    complete = sum(int(row[4]) for row in stage.respondents if row[0] == "responses")
+    """Invited, complete by origin, started and opted out. Complete counts come from the stage's
+    respondent rows (tallies ∪ tail, keyed by origin: ``tallies.ORIGINS``) instead of counting a
+    million response rows; invitations are counted in one aggregate."""
+    by_origin = dict.fromkeys(tallies.ORIGINS, 0)
+    for row in stage.respondents:
+        if row[0] == "responses":
+            origin = row[1] if row[1] in by_origin else "other"
+            by_origin[origin] += int(row[4])
+    invitations = Invitation.objects.filter(wave=wave).aggregate(
+        invited=Count("pk"), opted_out=Count("pk", filter=Q(status=InvitationStatus.OPTED_OUT))
+    )
+    started = (
+        Response.objects.filter(wave=wave, status=ResponseStatus.PARTIAL)
+        .filter(Exists(Answer.objects.filter(response=OuterRef("pk"))))
+        .count()
+    )
     return ResponseRate(
-        invited=Invitation.objects.filter(wave=wave).count(),
-        complete=complete,
-        partial=Response.objects.filter(wave=wave, status=ResponseStatus.PARTIAL).count(),
-        opted_out=Invitation.objects.filter(wave=wave, status=InvitationStatus.OPTED_OUT).count(),
+        invited=invitations["invited"],
+        complete=sum(by_origin.values()),
+        started=started,
+        opted_out=invitations["opted_out"],
+        invited_complete=by_origin["invited"],
+        open_complete=by_origin["open"],
+        imported_complete=by_origin["import"],
+        other_complete=by_origin["other"],
     )
 
 

@@ -114,6 +114,17 @@ def cell_select(scope: Scope) -> tuple[str, list[Any]]:
     return sql, list(scope.params)
 
 
+#: Where a complete response came from, the ``key`` of the "responses" respondent rows: an
+#: invitation ("invited"), the anonymous open link / QR code ("open"), an import ("import"), or
+#: an API client's own key ("other"). The response rate counts only "invited" (issue 14).
+ORIGINS = ("invited", "open", "import", "other")
+ORIGIN_SQL = (
+    "CASE WHEN r.invitation_id IS NOT NULL THEN 'invited'"
+    " WHEN r.source = 'import' THEN 'import'"
+    " WHEN r.submission_key LIKE 'o%%' THEN 'open' ELSE 'other' END"
+)
+
+
 def respondent_select(scope: Scope, *, servqual: bool = True) -> tuple[str, list[Any]]:
     """Respondent statistics of the responses in ``scope``: wave, scope, key, tier, branch and the
     moments (n, Σe, Σe², Σp, Σp², Σep) of respondents' SERVQUAL dimension and overall means
@@ -135,8 +146,9 @@ def respondent_select(scope: Scope, *, servqual: bool = True) -> tuple[str, list
     )
     sums = "COUNT(*), SUM(e), SUM(e * e), SUM(p), SUM(p * p), SUM(e * p)"
     responses = (
-        f"SELECT wave_id, 'responses', '', tier, branch_id, COUNT(*), 0.0, 0.0, 0.0, 0.0, 0.0"  # noqa: S608
-        f" FROM {RESPONSE} r WHERE {scope.where} GROUP BY wave_id, tier, branch_id"
+        f"SELECT wave_id, 'responses', {ORIGIN_SQL}, tier, branch_id,"  # noqa: S608
+        " COUNT(*), 0.0, 0.0, 0.0, 0.0, 0.0"
+        f" FROM {RESPONSE} r WHERE {scope.where} GROUP BY wave_id, {ORIGIN_SQL}, tier, branch_id"
     )
     if not servqual:
         return responses, list(scope.params)
