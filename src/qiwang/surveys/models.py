@@ -32,6 +32,7 @@ from qiwang.surveys.querysets import (
 __all__ = [
     "Answer",
     "AnswerTally",
+    "ChoiceTally",
     "Instrument",
     "InstrumentVersion",
     "Invitation",
@@ -415,6 +416,27 @@ class RespondentTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.wave_id} {self.scope} {self.key}: {self.n}"
+
+
+class ChoiceTally(models.Model):
+    """Stage-1 counts of folded single / multiple-choice answers (issue 14): one row per wave,
+    question and stored answer text (the chosen option values, comma-separated). A multiple-choice
+    combination is split into its options when the results are read; combinations are few."""
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wave", "question", "text"], name="survey_choice_tally_cell"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.wave_id}/{self.question_id} {self.text}: {self.n}"
 
 
 # Labels of free-text answers and their corrections live in their own module (text_models.py).

@@ -112,6 +112,19 @@ def _p_value(value: float) -> str:
     return "< 0.0001" if value < 0.0001 else f"{value:.4f}"
 
 
+SCALE_TITLES = {
+    QuestionKind.SCALE_5: gettext_lazy("5-level satisfaction"),
+    QuestionKind.SCALE_7: gettext_lazy("7-level satisfaction"),
+    QuestionKind.NPS: gettext_lazy("Likelihood to recommend (0–10)"),
+    QuestionKind.CES: gettext_lazy("Customer effort (1–7)"),
+}
+
+
+def _short(text: str, limit: int = 16) -> str:
+    """A chart axis label: the wording cut to ``limit`` characters with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def min_n() -> int:
     """Below this many answers a figure is greyed with a small-sample caution (issue 14)."""
     return int(getattr(settings, "QIWANG_SURVEY_MIN_N", 5))
@@ -178,13 +191,29 @@ def results_context(results: WaveResults) -> dict[str, Any]:
                     else None,
                 }
             )
+        for number, row in enumerate(rows, 1):
+            row["number"] = number
         context["kano_rows"] = rows
-        charts["betterWorse"] = [
-            [abs(row["worse"] or 0), row["better"] or 0, row["label"], row["category"]]
+        # Points carry a number, not the name: numbers are short enough not to collide, and the
+        # key under each chart (and the tooltip) names them. Issue 14.
+        charts["kanoBetterWorse"] = [
+            [
+                abs(row["worse"] or 0),
+                row["better"] or 0,
+                row["label"],
+                row["category"],
+                row["number"],
+            ]
             for row in rows
         ]
-        charts["continuous"] = [
-            [row["dysfunctional"], row["functional"], row["label"], row["importance"] or 3]
+        charts["kanoContinuous"] = [
+            [
+                row["dysfunctional"],
+                row["functional"],
+                row["label"],
+                row["importance"] or 3,
+                row["number"],
+            ]
             for row in rows
             if row["functional"] is not None
         ]
@@ -244,6 +273,10 @@ def results_context(results: WaveResults) -> dict[str, Any]:
                 "gap": _round(stat.gap),
                 "low": _round(stat.gap_low),
                 "high": _round(stat.gap_high),
+                "ratio": _round(stat.ratio),
+                "ratio_low": _round(stat.ratio_low),
+                "ratio_high": _round(stat.ratio_high),
+                "small": stat.n < min_n(),
             }
             for stat in results.servqual.dimensions
         ]
@@ -255,17 +288,24 @@ def results_context(results: WaveResults) -> dict[str, Any]:
                 "e": _round(stat.expectation_mean),
                 "p": _round(stat.perception_mean),
                 "gap": _round(stat.gap),
+                "ratio": _round(stat.ratio),
             }
             for stat in results.servqual.items
         ]
         context["servqual_dimensions"] = dimensions
         context["servqual_items"] = items
         context["servqual_overall"] = [
-            {"gap": _round(s.gap), "e": _round(s.expectation_mean), "p": _round(s.perception_mean)}
+            {
+                "gap": _round(s.gap),
+                "e": _round(s.expectation_mean),
+                "p": _round(s.perception_mean),
+                "ratio": _round(s.ratio),
+            }
             for s in results.servqual.overall
         ]
         charts["servqualDimensions"] = [[d["label"], d["gap"]] for d in dimensions]
-        charts["servqualItems"] = [[i["code"], i["gap"]] for i in items]
+        # Item wording on the axis (cut to fit; the tooltip shows it whole), never the code.
+        charts["servqualItemChart"] = [[_short(i["label"]), i["gap"], i["label"]] for i in items]
     # WaveResults.weights / .weighted_servqual (qiwang.surveys.weights.weighted_servqual)
     context.update(
         allocation_context(
@@ -273,19 +313,57 @@ def results_context(results: WaveResults) -> dict[str, Any]:
         )
     )
     distributions = []
+    groups = []
     for kind, counts in results.levels.items():
         levels = scale_labels(kind)
+        rows = []
         for k, key in enumerate(counts.keys):
-            distributions.append(
-                {
-                    "label": label(key[1]),
-                    "kind": kind,
-                    "levels": levels,
-                    "counts": [int(c) for c in counts.counts[k]],
-                }
-            )
+            row = {
+                "label": label(key[1]),
+                "kind": kind,
+                "levels": levels,
+                "counts": [int(c) for c in counts.counts[k]],
+            }
+            distributions.append(row)
+            rows.append({"label": row["label"], "counts": row["counts"]})
+        groups.append(
+            {"kind": kind, "title": str(SCALE_TITLES[kind]), "levels": levels, "rows": rows}
+        )
     context["distributions"] = distributions
-    charts["distributions"] = distributions
+    context["distribution_groups"] = groups
+    charts["distributionGroups"] = groups
+    choice_rows = []
+    for choice in results.choices:
+        options = dict(choice.question.option_labels())
+        choice_rows.append(
+            {
+                "label": choice.question.text,
+                "attribute": choice.question.attribute,
+                "multiple": choice.question.kind == QuestionKind.MULTIPLE,
+                "respondents": choice.respondents,
+                "small": choice.respondents < min_n(),
+                "options": [
+                    {
+                        "label": options.get(value, value),
+                        "n": n,
+                        "share": _round(100 * share, 1),
+                    }
+                    for (value, n), share in zip(choice.counts, choice.shares, strict=True)
+                ],
+            }
+        )
+    context["choice_rows"] = choice_rows
+    charts["choices"] = [
+        {
+            "id": f"chart-choice-{row['attribute']}",
+            "options": [_short(o["label"]) for o in row["options"]],
+            "names": [o["label"] for o in row["options"]],
+            "shares": [o["share"] for o in row["options"]],
+            "counts": [o["n"] for o in row["options"]],
+        }
+        for row in choice_rows
+        if row["respondents"]
+    ]
     context["csat_rows"] = [
         {
             "label": label(r.question),
@@ -374,6 +452,11 @@ def results_context(results: WaveResults) -> dict[str, Any]:
         "importance": _("Importance"),
         "performance": _("Performance"),
         "answers": _("Answers"),
+        "share": _("Share of answers (%)"),
+        "chosen": _("Respondents who chose it (%)"),
+        "respondents": _("respondents"),
+        "attributes": _("Attributes (size: importance)"),
+        "kanoCategories": {code: str(label) for code, label in KANO_CATEGORY_LABELS.items()},
     }
     context["charts"] = charts
     return context

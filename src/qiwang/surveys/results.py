@@ -27,6 +27,7 @@ from qiwang.surveys.models import Answer, Invitation, Question, Response, Wave
 from qiwang.surveys.tallies import EMPTY
 
 SEGMENTS = ("tier", "branch")
+CHOICE_KINDS = (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Stage1:
     cells: list[Cell]
     respondents: list[tuple[Any, ...]]
     branch_names: dict[int, str]
+    choices: list[tuple[int, str, int]] = field(default_factory=list)  # question, text, n
     names: dict[int, str] = field(init=False)  # question id → attribute key
     kinds: dict[int, str] = field(init=False)  # question id → kind
 
@@ -102,6 +104,17 @@ def read_stage1(wave: Wave) -> Stage1:
         cells = [Cell(*(int(v) if i != 1 else v for i, v in enumerate(row))) for row in cursor]
         cursor.execute(respondent_sql, [wave.pk, *respondent_params])
         respondents = cursor.fetchall()
+        choices: list[tuple[int, str, int]] = []
+        if any(q.kind in CHOICE_KINDS for q in questions):
+            tail_choices, choice_params = tallies.choice_select(tail)
+            cursor.execute(
+                "SELECT question_id, text, SUM(n) FROM ("  # noqa: S608
+                f" SELECT question_id, text, n FROM {tallies.CHOICES} WHERE wave_id = %s"
+                f" UNION ALL SELECT question_id, text, n FROM ({tail_choices}) t) c"
+                " GROUP BY question_id, text",
+                [wave.pk, *choice_params],
+            )
+            choices = [(int(q), str(text), int(n)) for q, text, n in cursor]
     branch_ids = {cell.branch_id for cell in cells}
     return Stage1(
         wave=wave,
@@ -109,6 +122,7 @@ def read_stage1(wave: Wave) -> Stage1:
         cells=cells,
         respondents=respondents,
         branch_names=dict(Branch.objects.filter(pk__in=branch_ids).values_list("pk", "name")),
+        choices=choices,
     )
 
 
@@ -254,6 +268,48 @@ def _gap_sums(rows: dict[str, list[float]], order: dict[str, int]) -> servqual.G
     )
 
 
+@dataclass(frozen=True)
+class ChoiceCount:
+    """How often each option of a single / multiple-choice question was chosen."""
+
+    question: Question
+    respondents: int  # complete responses that answered the question
+    counts: tuple[tuple[str, int], ...]  # (option value, times chosen), in the options' order
+
+    @property
+    def shares(self) -> tuple[float, ...]:
+        """Share of the question's respondents who chose each option (multiple choice: they
+        add up to more than 1)."""
+        return tuple(n / self.respondents if self.respondents else 0.0 for _, n in self.counts)
+
+
+def choice_counts(stage: Stage1) -> tuple[ChoiceCount, ...]:
+    """Options chosen per choice question, from the stored combinations (tallies ∪ tail)."""
+    by_question: dict[int, dict[str, int]] = {}
+    respondents: dict[int, int] = {}
+    for question_id, text, n in stage.choices:
+        chosen = by_question.setdefault(question_id, {})
+        respondents[question_id] = respondents.get(question_id, 0) + n
+        for value in dict.fromkeys(text.split(",")):
+            if value:
+                chosen[value] = chosen.get(value, 0) + n
+    results = []
+    for question in stage.questions:
+        if question.kind not in CHOICE_KINDS:
+            continue
+        chosen = by_question.get(question.pk, {})
+        values = [str(option[0]) for option in question.options]
+        extra = sorted(value for value in chosen if value not in values)
+        results.append(
+            ChoiceCount(
+                question=question,
+                respondents=respondents.get(question.pk, 0),
+                counts=tuple((value, chosen.get(value, 0)) for value in values + extra),
+            )
+        )
+    return tuple(results)
+
+
 # --- stage 2 ------------------------------------------------------------------------------------
 
 
@@ -309,6 +365,7 @@ class WaveResults:
     nps_by_segment: dict[str, tuple[satisfaction.NpsResult, ...]] = field(default_factory=dict)
     ces: tuple[satisfaction.CesResult, ...] = ()
     ipa: ipa.IpaResult | None = None
+    choices: tuple[ChoiceCount, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -410,4 +467,5 @@ def wave_results(wave: Wave, *, previous: Wave | None = None) -> WaveResults:
     data["nps_by_segment"] = nps_by
     sums = ipa_sums(stage)
     data["ipa"] = ipa.analyze_sums(sums) if sums is not None else None
+    data["choices"] = choice_counts(stage)
     return WaveResults(**data)

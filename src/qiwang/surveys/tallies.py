@@ -31,7 +31,15 @@ from typing import Any
 from django.db import connection, transaction
 
 from qiwang.surveys.choices import QuestionKind, ResponseStatus
-from qiwang.surveys.models import Answer, AnswerTally, Question, RespondentTally, Response, Wave
+from qiwang.surveys.models import (
+    Answer,
+    AnswerTally,
+    ChoiceTally,
+    Question,
+    RespondentTally,
+    Response,
+    Wave,
+)
 
 #: Cell value standing for "no answer" in ``AnswerTally.value`` / ``second``.
 EMPTY = -1
@@ -42,6 +50,7 @@ ANSWER, QUESTION, RESPONSE = (
     Response._meta.db_table,
 )
 CELLS, RESPONDENTS = AnswerTally._meta.db_table, RespondentTally._meta.db_table
+CHOICES = ChoiceTally._meta.db_table
 MOMENTS = ("n", "sum_e", "sum_e2", "sum_p", "sum_p2", "sum_ep")
 
 
@@ -164,6 +173,25 @@ def respondent_select(scope: Scope, *, servqual: bool = True) -> tuple[str, list
     return sql, params
 
 
+def choice_select(scope: Scope) -> tuple[str, list[Any]]:
+    """Single / multiple-choice answers of the responses in ``scope``: wave, question, the stored
+    text (chosen option values) and how many answered exactly that."""
+    sql = (
+        "SELECT r.wave_id, a.question_id, a.text, COUNT(*) AS n"  # noqa: S608
+        f" FROM {RESPONSE} r JOIN {ANSWER} a ON a.response_id = r.id"
+        f" JOIN {QUESTION} q ON q.id = a.question_id"
+        f" WHERE {scope.where} AND q.kind IN (%s, %s) AND a.text <> ''"
+        " GROUP BY r.wave_id, a.question_id, a.text"
+    )
+    return sql, [*scope.params, QuestionKind.SINGLE, QuestionKind.MULTIPLE]
+
+
+def has_choices(wave_id: int) -> bool:
+    return Question.objects.filter(
+        version__waves__pk=wave_id, kind__in=[QuestionKind.SINGLE, QuestionKind.MULTIPLE]
+    ).exists()
+
+
 def _upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...], select: str) -> str:
     added = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns if c not in key)
     return (
@@ -173,6 +201,8 @@ def _upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...], select: 
 
 
 CELL_KEY = ("wave_id", "question_id", "tier", "branch_id", "value", "second")
+CHOICE_KEY = ("wave_id", "question_id", "text")
+CHOICE_COLUMNS = (*CHOICE_KEY, "n")
 CELL_COLUMNS = (*CELL_KEY, "n", "importance_n", "importance_sum", "importance_square_sum")
 RESPONDENT_KEY = ("wave_id", "scope", "key", "tier", "branch_id")
 RESPONDENT_COLUMNS = (*RESPONDENT_KEY, *MOMENTS)
@@ -216,6 +246,10 @@ def fold_wave(wave: Wave | int) -> FoldResult:
             cursor.execute(
                 _upsert(RESPONDENTS, RESPONDENT_COLUMNS, RESPONDENT_KEY, wrapped), params
             )
+            if has_choices(wave_id):
+                select, params = choice_select(scope)
+                wrapped = f"SELECT * FROM ({select}) s WHERE true"  # noqa: S608
+                cursor.execute(_upsert(CHOICES, CHOICE_COLUMNS, CHOICE_KEY, wrapped), params)
             if marked >= ANALYZE_AFTER and connection.vendor == "postgresql":
                 cursor.execute(f"ANALYZE {RESPONSE}")
     return FoldResult(wave_id, marked, batch)
@@ -244,6 +278,7 @@ def rebuild_wave(wave: Wave | int) -> FoldResult:
     with transaction.atomic():
         AnswerTally.objects.filter(wave_id=wave_id).delete()
         RespondentTally.objects.filter(wave_id=wave_id).delete()
+        ChoiceTally.objects.filter(wave_id=wave_id).delete()
         Response.objects.filter(wave_id=wave_id).update(tally_batch=None)
         return fold_wave(wave_id)
 
