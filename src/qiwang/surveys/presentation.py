@@ -213,6 +213,7 @@ def results_context(results: WaveResults) -> dict[str, Any]:
                 row["label"],
                 row["importance"] or 3,
                 row["number"],
+                row["category"],
             ]
             for row in rows
             if row["functional"] is not None

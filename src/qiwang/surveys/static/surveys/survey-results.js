@@ -34,7 +34,7 @@
         symbolSize: size || 14,
         data: byCategory[c].map(function (p) { return { value: [p[x], p[y]], name: text(p[2]), number: p[4] }; }),
         label: { show: true, position: "right", fontSize: 11, formatter: function (q) { return text(q.data.number); } },
-        labelLayout: { hideOverlap: true }
+        labelLayout: { moveOverlap: "shiftY", hideOverlap: true }
       };
     });
   }
@@ -51,10 +51,10 @@
       series[0].markLine = { silent: true, symbol: "none", label: { show: false }, lineStyle: { color: "#94a3b8" }, data: [{ xAxis: 0.5 }, { yAxis: 0.5 }] };
       bw.setOption({
         legend: { type: "scroll", top: 0, left: 0, right: 0 },
-        grid: { left: 8, right: 24, top: narrow() ? 64 : 48, bottom: 32, containLabel: true },
+        grid: { left: 8, right: 24, top: narrow() ? 84 : 64, bottom: 32, containLabel: true },
         tooltip: kanoTooltip(L.worse, L.better),
         xAxis: { type: "value", name: L.worse, nameLocation: "middle", nameGap: 26, min: 0, max: 1 },
-        yAxis: { type: "value", name: L.better, nameLocation: "middle", nameGap: 34, min: 0, max: 1 },
+        yAxis: { type: "value", name: L.better, nameLocation: "end", nameGap: 8, nameTextStyle: { align: "left" }, min: 0, max: 1 },
         series: series
       });
     }
@@ -66,22 +66,22 @@
       // the quadrant lines at 2 in the middle.
       var low = Math.min(0, Math.floor(Math.min.apply(null, data.kanoContinuous.map(function (p) { return Math.min(p[0], p[1]); }))));
       var cseries = [{
-        type: "scatter", name: L.attributes, itemStyle: { color: "#2563eb" },
+        type: "scatter", name: L.attributes, itemStyle: { color: function (p) { return kanoColour[p.data.category] || "#2563eb"; } },
         symbolSize: function (value, params) { return 6 + 3 * (params.data.importance || 3); },
-        data: data.kanoContinuous.map(function (p) { return { value: [p[0], p[1]], name: text(p[2]), number: p[4], importance: p[3] }; }),
+        data: data.kanoContinuous.map(function (p) { return { value: [p[0], p[1]], name: text(p[2]), number: p[4], importance: p[3], category: p[5] }; }),
         label: { show: true, position: "right", fontSize: 11, formatter: function (q) { return text(q.data.number); } },
-        labelLayout: { hideOverlap: true },
+        labelLayout: { moveOverlap: "shiftY", hideOverlap: true },
         markLine: { silent: true, symbol: "none", label: { show: false }, lineStyle: { color: "#94a3b8" }, data: [{ xAxis: 2 }, { yAxis: 2 }] }
       }];
       cont.setOption({
         legend: { top: 0, left: 0 },
-        grid: { left: 8, right: 24, top: 40, bottom: 32, containLabel: true },
+        grid: { left: 8, right: 24, top: 56, bottom: 32, containLabel: true },
         tooltip: tooltip(function (p) {
           return text(p.data.number) + ". " + text(p.data.name) + "\n" + text(L.dysfunctional) + ": " + text(p.value[0]) +
             "\n" + text(L.functional) + ": " + text(p.value[1]) + "\n" + text(L.importance) + ": " + text(p.data.importance);
         }),
         xAxis: { type: "value", name: L.dysfunctional, nameLocation: "middle", nameGap: 26, min: low, max: 4, interval: 1 },
-        yAxis: { type: "value", name: L.functional, nameLocation: "middle", nameGap: 30, min: low, max: 4, interval: 1 },
+        yAxis: { type: "value", name: L.functional, nameLocation: "end", nameGap: 8, nameTextStyle: { align: "left" }, min: low, max: 4, interval: 1 },
         series: cseries
       });
     }
