@@ -461,3 +461,12 @@ def results_context(results: WaveResults) -> dict[str, Any]:
     }
     context["charts"] = charts
     return context
+
+
+def trend_labels() -> dict[str, str]:
+    """Names of the trend chart's series and axes, in the current language."""
+    return {
+        "better": _("Better (satisfaction when present)"),
+        "worse": _("|Worse| (dissatisfaction when absent)"),
+        "kanoCategories": {code: str(label) for code, label in KANO_CATEGORY_LABELS.items()},
+    }

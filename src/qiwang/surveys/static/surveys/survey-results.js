@@ -145,4 +145,23 @@
           label: { show: true, position: i[1] < 0 ? "left" : "right" } }; }) }]
     });
   }
+
+  // Trend of one Kano attribute: Better and |Worse| per wave, the class above each point.
+  if (data.trendChart) {
+    var t = data.trendChart, trendChart = QiwangCharts.init("chart-trend");
+    if (trendChart) trendChart.setOption({
+      color: ["#db2777", "#0f766e"],
+      legend: { top: 0, left: 0 },
+      grid: { left: 8, right: 24, top: 40, bottom: 8, containLabel: true },
+      tooltip: tooltip(function (p) { return text(t.waves[p.dataIndex]) + "\n" + text(p.seriesName) + ": " + text(p.value) +
+        "\n" + text((L.kanoCategories || {})[t.categories[p.dataIndex]] || t.categories[p.dataIndex]); }),
+      xAxis: { type: "category", data: t.waves.map(function (w) { return w.length > 12 ? w.slice(0, 11) + "…" : w; }) },
+      yAxis: { type: "value", min: 0, max: 1 },
+      series: [
+        { type: "line", name: text(L.better), data: t.better, connectNulls: true,
+          label: { show: true, position: "top", formatter: function (p) { return text(t.categories[p.dataIndex]); } } },
+        { type: "line", name: text(L.worse), data: t.worse, connectNulls: true }
+      ]
+    });
+  }
 })();
