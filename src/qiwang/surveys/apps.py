@@ -13,3 +13,9 @@ class SurveysConfig(AppConfig):
 
         register_jobs()
         monitoring.register()
+
+        # The customer page's survey section (customers never imports surveys).
+        from qiwang.customers.panels import register as register_panel
+        from qiwang.surveys.customer_panel import survey_panel
+
+        register_panel("surveys", survey_panel)
