@@ -33,6 +33,7 @@ __all__ = [
     "Answer",
     "AnswerTally",
     "ChoiceTally",
+    "CrossTally",
     "Instrument",
     "InstrumentVersion",
     "Invitation",
@@ -437,6 +438,33 @@ class ChoiceTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.wave_id}/{self.question_id} {self.text}: {self.n}"
+
+
+class CrossTally(models.Model):
+    """Stage-1 cross-products of rating answers for key drivers and the satisfaction index
+    (issue 14, ADR 0071): per wave, bucket (response id mod ``tallies.BUCKETS``) and pair of
+    rating questions ``a ≤ b`` (by id), over the complete responses that rated every rating
+    question of the wave (listwise), the count and the sums of a, b and a·b. The Poisson
+    bootstrap of the index reweights the buckets."""
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="+")
+    bucket = models.SmallIntegerField()
+    question_a = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    question_b = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    n = models.BigIntegerField(default=0)
+    sum_a = models.FloatField(default=0)
+    sum_b = models.FloatField(default=0)
+    sum_ab = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wave", "bucket", "question_a", "question_b"], name="survey_cross_tally"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.wave_id}/{self.bucket} {self.question_a_id}×{self.question_b_id}"
 
 
 # Labels of free-text answers and their corrections live in their own module (text_models.py).

@@ -49,6 +49,8 @@ def scale_labels(kind: str) -> list[str]:
         return list(KANO_ANSWERS.labels_en if english else KANO_ANSWERS.labels_zh)
     if kind == QuestionKind.NPS:
         return [str(level) for level in range(11)]
+    if kind == QuestionKind.RATING_10:
+        return [str(level) for level in range(1, 11)]
     if kind == QuestionKind.ALLOCATION:
         # Points are typed, not picked; one label per possible value keeps callers uniform.
         return [str(points) for points in range(101)]
@@ -117,6 +119,7 @@ SCALE_TITLES = {
     QuestionKind.SCALE_7: gettext_lazy("7-level satisfaction"),
     QuestionKind.NPS: gettext_lazy("Likelihood to recommend (0–10)"),
     QuestionKind.CES: gettext_lazy("Customer effort (1–7)"),
+    QuestionKind.RATING_10: gettext_lazy("Rating 1–10 (satisfaction-index items)"),
 }
 
 
@@ -444,6 +447,11 @@ def results_context(results: WaveResults) -> dict[str, Any]:
             "x": _round(next(iter(results.ipa.performance_crosshair.values()))),
             "y": _round(next(iter(results.ipa.importance_crosshair.values()))),
         }
+    from qiwang.surveys.presentation_index import index_context
+
+    more, more_charts = index_context(results, label)
+    context.update(more)
+    charts.update(more_charts)
     charts["labels"] = {
         "better": _("Better (satisfaction when present)"),
         "worse": _("|Worse| (dissatisfaction when absent)"),
@@ -457,6 +465,10 @@ def results_context(results: WaveResults) -> dict[str, Any]:
         "chosen": _("Respondents who chose it (%)"),
         "respondents": _("respondents"),
         "attributes": _("Attributes (size: importance)"),
+        "shareOfR2": _("Share of explained variance (%)"),
+        "indexScale": _("Index (0–100)"),
+        "totalEffect": _("Importance (total effect)"),
+        "pathCoefficient": _("Path coefficient"),
         "kanoCategories": {code: str(label) for code, label in KANO_CATEGORY_LABELS.items()},
     }
     context["charts"] = charts

@@ -21,7 +21,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 
 from qiwang.accounts.models import Branch
 from qiwang.analysis import ipa, kano, satisfaction, servqual
-from qiwang.surveys import tallies, weights
+from qiwang.surveys import indices, tallies, weights
 from qiwang.surveys.choices import InvitationStatus, QuestionKind, ResponseStatus
 from qiwang.surveys.models import Answer, Invitation, Question, Response, Wave
 from qiwang.surveys.tallies import EMPTY
@@ -366,6 +366,9 @@ class WaveResults:
     ces: tuple[satisfaction.CesResult, ...] = ()
     ipa: ipa.IpaResult | None = None
     choices: tuple[ChoiceCount, ...] = ()
+    satisfaction_index: Any = None  # indices.IndexResult
+    drivers: Any = None  # qiwang.analysis.drivers.DriverResult
+    index_cases: int = 0
 
     @property
     def is_empty(self) -> bool:
@@ -377,6 +380,7 @@ SCALES = {
     QuestionKind.SCALE_7: (1, 7),
     QuestionKind.NPS: (0, 10),
     QuestionKind.CES: (1, 7),
+    QuestionKind.RATING_10: (1, 10),
 }
 
 
@@ -468,4 +472,9 @@ def wave_results(wave: Wave, *, previous: Wave | None = None) -> WaveResults:
     sums = ipa_sums(stage)
     data["ipa"] = ipa.analyze_sums(sums) if sums is not None else None
     data["choices"] = choice_counts(stage)
+    if sum(q.kind in tallies.RATING_KINDS for q in stage.questions) >= 2:
+        found = indices.indices_for(wave)
+        data["satisfaction_index"] = found.get("index")
+        data["drivers"] = found.get("drivers")
+        data["index_cases"] = found.get("cases", 0)
     return WaveResults(**data)

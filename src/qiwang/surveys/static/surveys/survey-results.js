@@ -164,4 +164,58 @@
       ]
     });
   }
+
+  // Satisfaction index: the path model as a diagram (boxes with their index, arrows with their
+  // path coefficients) and the importance–performance map of the target's drivers.
+  if (data.csiPaths) {
+    var paths = QiwangCharts.init("chart-csi-paths");
+    if (paths) paths.setOption({
+      tooltip: tooltip(function (p) {
+        return p.dataType === "edge" ? text(p.data.source) + " → " + text(p.data.target) + ": " + text(p.data.value)
+          : text(p.data.name) + ": " + text(p.data.index) + " / 100";
+      }),
+      series: [{
+        type: "graph", layout: "none", roam: false, left: 48, right: 48, top: 24, bottom: 24,
+        symbol: "roundRect", symbolSize: narrow() ? [78, 38] : [104, 42], edgeSymbol: ["none", "arrow"], edgeSymbolSize: 9,
+        label: { show: true, fontSize: narrow() ? 10 : 12, color: "#fff",
+          formatter: function (p) { return text(p.data.name) + "\n" + text(p.data.index); } },
+        edgeLabel: { show: true, fontSize: 11, formatter: function (p) { return text(p.data.value); } },
+        lineStyle: { color: "#64748b", width: 1.5, curveness: 0.08 },
+        data: data.csiPaths.nodes.map(function (n) {
+          return { name: text(n.name), x: n.x, y: n.y, index: n.index, itemStyle: { color: n.target ? "#b45309" : "#0f766e" } };
+        }),
+        links: data.csiPaths.links.map(function (l) {
+          return { source: text(l.source), target: text(l.target), value: l.value,
+            lineStyle: { width: 1 + 4 * Math.min(1, Math.abs(l.value || 0)) } };
+        })
+      }]
+    });
+  }
+  if (data.csiIpma && data.csiIpma.length) {
+    var ipma = QiwangCharts.init("chart-csi-ipma");
+    if (ipma) ipma.setOption({
+      legend: { top: 0, left: 0 },
+      grid: { left: 8, right: 32, top: 56, bottom: 32, containLabel: true },
+      tooltip: tooltip(function (p) { return text(p.data.name) + "\n" + text(L.totalEffect) + ": " + text(p.value[0]) + "\n" + text(L.indexScale) + ": " + text(p.value[1]); }),
+      xAxis: { type: "value", name: L.totalEffect, nameLocation: "middle", nameGap: 26, min: 0 },
+      yAxis: { type: "value", name: L.indexScale, nameLocation: "end", nameGap: 8, nameTextStyle: { align: "left" }, min: 0, max: 100 },
+      series: [{ type: "scatter", name: text(L.indexScale), symbolSize: 14, itemStyle: { color: "#b45309" },
+        data: data.csiIpma.map(function (r) { return { value: [r[0], r[1]], name: text(r[2]) }; }),
+        label: { show: true, position: "right", fontSize: 11, formatter: function (p) { return text(p.data.name); } },
+        labelLayout: { moveOverlap: "shiftY", hideOverlap: true } }]
+    });
+  }
+  if (data.drivers && data.drivers.length) {
+    var d = data.drivers, driverChart = sized("chart-drivers", d.length, 30, 160);
+    if (driverChart) driverChart.setOption({
+      color: ["#0f766e"],
+      legend: { top: 0, left: 0 },
+      grid: { left: 8, right: 48, top: 32, bottom: 8, containLabel: true },
+      tooltip: tooltip(function (p) { return text(d[p.dataIndex][2]) + "\n" + text(L.shareOfR2) + ": " + text(p.value) + " %"; }),
+      xAxis: { type: "value", axisLabel: { formatter: "{value} %" } },
+      yAxis: { type: "category", inverse: true, data: d.map(function (r) { return r[0]; }) },
+      series: [{ type: "bar", name: text(L.shareOfR2), barMaxWidth: 22, data: d.map(function (r) { return r[1]; }),
+        label: { show: true, position: "right", formatter: function (p) { return text(p.value) + " %"; } } }]
+    });
+  }
 })();
