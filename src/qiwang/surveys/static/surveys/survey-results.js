@@ -98,7 +98,7 @@
     chart.setOption({
       color: colours,
       legend: { type: "scroll", top: 0, left: 0, right: 0 },
-      grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 28, top: 40, bottom: 8, containLabel: true },
       tooltip: tooltip(function (p) {
         var r = group.rows[p.dataIndex];
         return text(r.label) + "\n" + text(p.seriesName) + ": " + text(p.value) + " % (" + text(r.counts[p.seriesIndex]) + ")";
@@ -175,8 +175,8 @@
           : text(p.data.name) + ": " + text(p.data.index) + " / 100";
       }),
       series: [{
-        type: "graph", layout: "none", roam: false, left: 48, right: 48, top: 24, bottom: 24,
-        symbol: "roundRect", symbolSize: narrow() ? [78, 38] : [104, 42], edgeSymbol: ["none", "arrow"], edgeSymbolSize: 9,
+        type: "graph", layout: "none", roam: false, left: narrow() ? 44 : 72, right: narrow() ? 44 : 72, top: 28, bottom: 28,
+        symbol: "roundRect", symbolSize: narrow() ? [84, 38] : [132, 42], edgeSymbol: ["none", "arrow"], edgeSymbolSize: 9,
         label: { show: true, fontSize: narrow() ? 10 : 12, color: "#fff",
           formatter: function (p) { return text(p.data.name) + "\n" + text(p.data.index); } },
         edgeLabel: { show: true, fontSize: 11, formatter: function (p) { return text(p.data.value); } },
@@ -195,10 +195,12 @@
     var ipma = QiwangCharts.init("chart-csi-ipma");
     if (ipma) ipma.setOption({
       legend: { top: 0, left: 0 },
-      grid: { left: 8, right: 32, top: 56, bottom: 32, containLabel: true },
+      grid: { left: 8, right: narrow() ? 72 : 120, top: 56, bottom: 32, containLabel: true },
       tooltip: tooltip(function (p) { return text(p.data.name) + "\n" + text(L.totalEffect) + ": " + text(p.value[0]) + "\n" + text(L.indexScale) + ": " + text(p.value[1]); }),
       xAxis: { type: "value", name: L.totalEffect, nameLocation: "middle", nameGap: 26, min: 0 },
-      yAxis: { type: "value", name: L.indexScale, nameLocation: "end", nameGap: 8, nameTextStyle: { align: "left" }, min: 0, max: 100 },
+      // Performance axis: from 10 below the lowest index (in tens), so close scores stay apart.
+      yAxis: { type: "value", name: L.indexScale, nameLocation: "end", nameGap: 8, nameTextStyle: { align: "left" }, max: 100,
+        min: Math.max(0, 10 * Math.floor(Math.min.apply(null, data.csiIpma.map(function (r) { return r[1]; })) / 10) - 10) },
       series: [{ type: "scatter", name: text(L.indexScale), symbolSize: 14, itemStyle: { color: "#b45309" },
         data: data.csiIpma.map(function (r) { return { value: [r[0], r[1]], name: text(r[2]) }; }),
         label: { show: true, position: "right", fontSize: 11, formatter: function (p) { return text(p.data.name); } },
