@@ -17,7 +17,14 @@ def test_live_and_ready_answer_a_load_balancer_that_sends_an_ip_as_host(db):
 
     assert live.status_code == 200 and live.json() == {"status": "ok"}
     body = ready.json()
-    assert set(body["checks"]) == {"database", "cache", "worker", "queue_lag", "fold_lag"}
+    assert set(body["checks"]) == {
+        "database",
+        "cache",
+        "worker",
+        "queue_lag",
+        "fold_lag",
+        "working_calendar",
+    }
     assert body["checks"]["database"]["ok"] is True
     # test mode does not require a worker (QIWANG_READY_REQUIRE_WORKER is on in production)
     assert ready.status_code == 200, body

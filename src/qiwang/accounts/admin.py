@@ -3,7 +3,14 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from qiwang.accounts.admin_site import AuditedAdmin
-from qiwang.accounts.models import ApiToken, AuditEvent, Branch, User
+from qiwang.accounts.models import (
+    ApiToken,
+    AuditEvent,
+    Branch,
+    CalendarDay,
+    CalendarYear,
+    User,
+)
 
 
 @admin.register(Branch)
@@ -62,3 +69,16 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(AuditedAdmin):
+    list_display = ("year", "status", "source", "note", "updated_at")
+    list_filter = ("status", "source")
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(AuditedAdmin):
+    list_display = ("day", "kind", "name", "branch", "note")
+    list_filter = ("kind", "name", "branch")
+    date_hierarchy = "day"

@@ -162,3 +162,9 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"
+
+
+# The working-day calendar lives in its own module; importing it here registers its models.
+from qiwang.accounts.calendar_models import CalendarDay, CalendarYear  # noqa: E402
+
+__all__ += ["CalendarDay", "CalendarYear"]

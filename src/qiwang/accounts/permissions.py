@@ -28,6 +28,7 @@ class Action(enum.StrEnum):
     VIEW_CUSTOMER_REPORTS = "view_customer_reports"  # monthly relationship report
     VIEW_SERVICES = "view_services"
     CHANGE_SERVICES = "change_services"
+    RECORD_DELIVERIES = "record_deliveries"  # service deliveries to customers (catalogue)
     VIEW_SURVEYS = "view_surveys"
     CHANGE_SURVEYS = "change_surveys"
     VIEW_COMPLAINTS = "view_complaints"
@@ -56,11 +57,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Action]] = {
         | {Action.CHANGE_SERVICES, Action.CHANGE_SURVEYS, Action.CHANGE_COMPLAINTS}
         | {Action.VIEW_AUDIT_LOG, Action.MANAGE_MAINTENANCE_PLANS, Action.ALLOCATE_SUPPLY}
         | {Action.VIEW_CUSTOMER_REPORTS, Action.MANAGE_WEBHOOKS}
+        | {Action.RECORD_DELIVERIES}
     ),
     Role.ACCOUNT_MANAGER: frozenset(
         _EVERYONE_READS
         | {Action.CHANGE_CUSTOMERS, Action.VIEW_PERSONAL_DATA, Action.LOG_INTERACTIONS}
         | {Action.ALLOCATE_SUPPLY, Action.VIEW_CUSTOMER_REPORTS, Action.EXPORT_PERSONAL_DATA}
+        | {Action.RECORD_DELIVERIES}
     ),
     Role.AGENT: frozenset(_EVERYONE_READS | {Action.CHANGE_COMPLAINTS, Action.VIEW_PERSONAL_DATA}),
     Role.ANALYST: frozenset(_EVERYONE_READS | {Action.VIEW_CUSTOMER_REPORTS}),

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from qiwang.accounts import views
+from qiwang.accounts import calendar_views, views
 
 app_name = "accounts"
 
@@ -10,4 +10,14 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke-token"),
+    path("calendar/", calendar_views.calendar_page, name="calendar"),
+    path("calendar/year/", calendar_views.calendar_year, name="calendar-year"),
+    path("calendar/day/", calendar_views.calendar_day, name="calendar-day"),
+    path(
+        "calendar/day/<int:day_id>/delete/",
+        calendar_views.calendar_day_delete,
+        name="calendar-day-delete",
+    ),
+    path("calendar/import/", calendar_views.calendar_import, name="calendar-import"),
+    path("calendar/seed/", calendar_views.calendar_seed, name="calendar-seed"),
 ]

@@ -74,7 +74,7 @@ def text_corrections(
     from django.utils.translation import gettext as _
 
     from qiwang.analysis import text
-    from qiwang.customers.services.io import guard_formula
+    from qiwang.exports import guard_formula
     from qiwang.surveys.text_models import TextLabelCorrection
 
     latest: dict[int, TextLabelCorrection] = {}

@@ -8,6 +8,8 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
+        from qiwang.customers.privacy_sources import register_sources
         from qiwang.customers.tasks import register_jobs
 
         register_jobs()
+        register_sources()

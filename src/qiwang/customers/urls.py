@@ -5,6 +5,7 @@ from qiwang.customers import (
     views_allocation,
     views_day,
     views_greetings,
+    views_privacy,
     views_relationship,
     views_tiers,
 )
@@ -15,6 +16,16 @@ urlpatterns = [
     path("", views.customer_list, name="list"),
     path("<int:customer_id>/", views.customer_detail, name="detail"),
     path("<int:customer_id>/edit/", views.customer_edit, name="edit"),
+    path(
+        "<int:customer_id>/personal-data.<str:fmt>",
+        views_privacy.personal_data_download,
+        name="personal_data",
+    ),
+    path(
+        "<int:customer_id>/personal-data/erase/",
+        views_privacy.personal_data_erase,
+        name="personal_data_erase",
+    ),
     path("my-day/", views_day.my_day, name="my_day"),
     path("calendar/", views_day.task_calendar, name="calendar"),
     path("tasks/<int:task_id>/send/", views_day.send_greeting_view, name="send_greeting"),

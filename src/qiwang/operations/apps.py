@@ -12,6 +12,7 @@ class OperationsConfig(AppConfig):
     verbose_name = _("Operations")
 
     def ready(self) -> None:
-        from qiwang.operations import jobs
+        from qiwang.operations import jobs, working_calendar
 
         jobs.register_own_jobs()
+        working_calendar.register_calendar()

@@ -20,6 +20,7 @@ from typing import Any
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from qiwang.accounts.security import client_ip
 from qiwang.operations import logs, metrics
 
 access_logger = logging.getLogger("qiwang.access")
@@ -56,9 +57,7 @@ def _legacy_health() -> JsonResponse:
 
 
 def _metrics(request: HttpRequest) -> HttpResponse:
-    if not metrics.allowed(
-        request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_AUTHORIZATION", "")
-    ):
+    if not metrics.allowed(client_ip(request), request.META.get("HTTP_AUTHORIZATION", "")):
         return HttpResponse("metrics are not open to this address\n", status=403)
     return HttpResponse(metrics.exposition(), content_type=metrics.CONTENT_TYPE)
 
@@ -148,7 +147,7 @@ class OperationsMiddleware:
                         "status": response.status_code,
                         "duration_ms": round(elapsed * 1000, 1),
                         "queries": queries.count,
-                        "client": request.META.get("REMOTE_ADDR", ""),
+                        "client": client_ip(request),
                         "user_id": _user_id(request),
                     },
                 )

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "qiwang.accounts",
     "qiwang.operations",
     "qiwang.customers",
+    "qiwang.catalogue",
     "qiwang.surveys",
     "qiwang.webhooks",
 ]
@@ -48,6 +49,8 @@ MIDDLEWARE = [
     # First: health and metrics answer without the host check; request id, access log, metrics.
     "qiwang.operations.middleware.OperationsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy, Permissions-Policy, Cache-Control: no-store (ADR 0011).
+    "qiwang.accounts.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -75,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "qiwang.core.context_processors.navigation",
+                "qiwang.accounts.context_processors.working_calendar",
             ],
         },
     },
@@ -118,6 +122,11 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag, not the cookie
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# The Content-Security-Policy (qiwang.accounts.security, ADR 0011) can report violations here.
+QIWANG_CSP_REPORT_URI = config.env_str("QIWANG_CSP_REPORT_URI", "")
+# How many reverse proxies stand in front of Qiwang: the client address is read from
+# X-Forwarded-For through exactly that many (0: REMOTE_ADDR, no header trusted).
+QIWANG_TRUSTED_PROXIES = config.env_int("QIWANG_TRUSTED_PROXIES", 0, minimum=0, maximum=10)
 if MODE == "production":
     SESSION_COOKIE_SECURE = config.env_bool("QIWANG_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -9,10 +9,12 @@ class SurveysConfig(AppConfig):
 
     def ready(self) -> None:
         from qiwang.surveys import monitoring
+        from qiwang.surveys.privacy import register_source
         from qiwang.surveys.tasks import register_jobs
 
         register_jobs()
         monitoring.register()
+        register_source()
 
         # The customer page's survey section (customers never imports surveys).
         from qiwang.customers.panels import register as register_panel

@@ -14,6 +14,7 @@ import pandas as pd
 import pyreadstat
 
 from qiwang.analysis import FIVE_LEVEL, KANO_ANSWERS, SEVEN_LEVEL
+from qiwang.exports import guard_formula, guard_frame
 from qiwang.surveys.choices import QuestionKind, ResponseStatus
 from qiwang.surveys.models import Answer, Question, Response, Wave
 from qiwang.surveys.results import WaveResults
@@ -132,9 +133,11 @@ def _sav(frame: pd.DataFrame, columns: list[Column] | None) -> bytes:
             frame[name] = frame[name].astype("float64")
         elif frame[name].dtype == object:
             frame[name] = frame[name].map(lambda v: "" if v is None else str(v))
-    labels = {c.name: c.label[:250] for c in columns or [] if c.name in frame.columns}
+    labels = {
+        c.name: guard_formula(c.label[:250]) for c in columns or [] if c.name in frame.columns
+    }
     value_labels = {
-        c.name: {float(k): v for k, v in c.value_labels.items()}
+        c.name: {float(k): guard_formula(v) for k, v in c.value_labels.items()}
         for c in columns or []
         if c.value_labels
     }
@@ -155,7 +158,11 @@ def _sav(frame: pd.DataFrame, columns: list[Column] | None) -> bytes:
 
 def render(frames: dict[str, pd.DataFrame], fmt: str, columns: list[Column] | None = None) -> bytes:
     """Serialise tables: CSV (UTF-8 with BOM, tables one after another with a title line), XLSX
-    (one sheet per table) or SAV (the first table; SPSS holds one data set per file)."""
+    (one sheet per table) or SAV (the first table; SPSS holds one data set per file).
+
+    Every text cell and column name passes the shared formula guard (``qiwang.exports``): an
+    answer written as ``=HYPERLINK(…)`` is text in every format, never a live formula."""
+    frames = {name: guard_frame(frame) for name, frame in frames.items()}
     if fmt == "csv":
         out = io.StringIO()
         for i, (name, frame) in enumerate(frames.items()):

@@ -673,6 +673,10 @@ def close_wave(*, actor: User, wave: Wave) -> Wave:
         wave.closes_at = min(wave.closes_at, timezone.now())
         wave.save(update_fields=["status", "closes_at"])
         record_event(actor=actor, action="survey_wave_closed", obj=wave)
+    # The service catalogue shows each service's Kano class, gap and S = P − E per wave.
+    from qiwang.surveys.catalogue_push import push_wave
+
+    push_wave(wave)
     return wave
 
 

@@ -267,18 +267,13 @@ def section_context(
 
 def add_text_labels(frame: Any, columns: list[Any], wave: Wave) -> Any:
     """Beside each free-text column of a response export, its labels: ``<name>_sentiment``,
-    ``<name>_positive_probability`` and ``<name>_dimensions`` (``;``-separated codes). Every text
-    cell passes the formula guard (a comment starting with "=" must not run in Excel).
+    ``<name>_positive_probability`` and ``<name>_dimensions`` (``;``-separated codes). Text cells
+    pass the formula guard when the export is written (``surveys.exports.render``).
     ``frame`` is indexed by response id; labels are read in one query per question."""
-    from qiwang.customers.services.io import guard_formula
-
     text_columns = [c for c in columns if c.part == "text"]
     if not text_columns or frame.empty:
         return frame
     for column in text_columns:
-        frame[column.name] = frame[column.name].map(
-            lambda value: guard_formula(value) if isinstance(value, str) else value
-        )
         if column.question.kind != "text":
             continue
         rows = AnswerTextLabel.objects.filter(wave=wave, question=column.question).values_list(

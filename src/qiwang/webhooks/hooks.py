@@ -13,6 +13,11 @@ from qiwang.webhooks.choices import Event
 from qiwang.webhooks.services import emit
 
 
+def response_key(response_id: int) -> str:
+    """The ``Delivery.object_key`` of both survey events: the response they are about."""
+    return f"response:{response_id}"
+
+
 def _branch(branch_id: int) -> dict[str, Any]:
     code = Branch.objects.filter(pk=branch_id).values_list("code", flat=True).first()
     return {"id": branch_id, "code": code}
@@ -59,6 +64,7 @@ def survey_response_completed(
         Event.SURVEY_RESPONSE_COMPLETED,
         response.branch_id,
         lambda: response_payload(response, wave, answers),
+        object_key=response_key(response.pk),
     )
 
 
@@ -95,4 +101,5 @@ def survey_follow_up_created(response: Response, customer: Customer, reason: str
         Event.SURVEY_FOLLOW_UP_CREATED,
         customer.branch_id,
         lambda: follow_up_payload(response, customer, reason),
+        object_key=response_key(response.pk),
     )

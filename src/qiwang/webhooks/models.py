@@ -73,6 +73,9 @@ class Delivery(models.Model):
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    # What the event is about ("response:42"): one delivery per endpoint, event and object, so
+    # the backfill of a new endpoint (webhooks/backfill.py) never sends an event twice.
+    object_key = models.CharField(_("object"), max_length=60, blank=True, default="")
 
     objects = DeliveryQuerySet.as_manager()
 
@@ -83,6 +86,13 @@ class Delivery(models.Model):
         indexes = [
             models.Index(fields=["endpoint", "-created_at"]),
             models.Index(fields=["status", "next_attempt_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "event", "object_key"],
+                condition=~models.Q(object_key=""),
+                name="webhook_delivery_once_per_object",
+            )
         ]
 
     def __str__(self) -> str:

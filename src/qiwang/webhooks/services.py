@@ -167,6 +167,8 @@ def emit(
     event: str,
     branch_id: int,
     payload: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
+    *,
+    object_key: str = "",
 ) -> list[Delivery]:
     """Put ``event`` of ``branch_id`` in the outbox of every active endpoint of that branch or a
     branch above it that subscribes to it. Call inside the transaction of the write.
@@ -175,7 +177,9 @@ def emit(
     branches for ``CACHE_SECONDS`` (30 s). Staleness: an endpoint created in another process, or
     a branch created under a covered one, starts receiving events up to 30 s later; deactivation
     takes effect at once (the endpoints are read live whenever the branch is covered).
-    ``payload`` may be a callable, built only when some endpoint will receive it."""
+    ``payload`` may be a callable, built only when some endpoint will receive it. ``object_key``
+    ("response:42") names what the event is about: the backfill of a new endpoint
+    (``webhooks/backfill.py``) sends what this cache made a process miss, never twice."""
     coverage = _current_coverage()
     if branch_id not in coverage.covered:
         return []
@@ -192,7 +196,13 @@ def emit(
     now = timezone.now()
     deliveries = Delivery.objects.bulk_create(
         [
-            Delivery(endpoint=endpoint, event=event, payload=body, next_attempt_at=now)
+            Delivery(
+                endpoint=endpoint,
+                event=event,
+                payload=body,
+                next_attempt_at=now,
+                object_key=object_key,
+            )
             for endpoint in endpoints
         ]
     )

@@ -35,8 +35,10 @@ def register_jobs() -> None:
     register(
         Job(
             key="webhooks.retries",
-            function="qiwang.webhooks.tasks.requeue_overdue",
-            label=_("Re-queue webhook deliveries whose task was lost"),
+            function="qiwang.webhooks.tasks.retries_and_backfill",
+            label=_(
+                "Re-queue webhook deliveries whose task was lost; send new endpoints what they missed"
+            ),
             every=60,
         )
     )
@@ -97,3 +99,11 @@ def requeue_overdue(*, slot: object = None, limit: int = 1000) -> dict[str, int]
     for pk in lost:
         deliver_webhook.enqueue(pk)
     return {"overdue": len(overdue), "requeued": len(lost)}
+
+
+def retries_and_backfill(*, slot: object = None) -> dict[str, int]:
+    """The ``webhooks.retries`` job: re-queue lost delivery tasks, then send new endpoints the
+    events they missed while other processes' caches were stale (webhooks/backfill.py)."""
+    from qiwang.webhooks.backfill import backfill_new_endpoints
+
+    return {**requeue_overdue(slot=slot), **backfill_new_endpoints()}

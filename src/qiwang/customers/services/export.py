@@ -20,6 +20,7 @@ from qiwang.accounts.permissions import Action, can
 from qiwang.customers.presentation import MASK, personal_fields
 from qiwang.customers.services.io import EXPORT_COLUMNS, guard_formula
 from qiwang.customers.services.xlsx_writer import write_xlsx
+from qiwang.exports import guard_row
 
 __all__ = ["EXPORT_COLUMNS", "export_csv_chunks", "export_rows", "export_xlsx"]
 
@@ -98,6 +99,6 @@ def export_xlsx(user: User, customers: Any, target: IO[bytes]) -> int:
     def typed() -> Iterator[list[Any]]:
         for row in export_rows(user, customers):
             row[12] = Decimal(row[12])  # revenue: a number, not text
-            yield row
+            yield guard_row(row)
 
     return write_xlsx(target, EXPORT_COLUMNS, typed(), sheet="customers")

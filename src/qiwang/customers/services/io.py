@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from qiwang import exports
 from qiwang.accounts.choices import Role
 from qiwang.accounts.models import AuditEvent, Branch, User
 from qiwang.accounts.permissions import Action, has_permission
@@ -223,22 +224,10 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-#: A CSV cell starting with one of these is a formula to Excel (CSV injection, OWASP).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _runs_as_formula(text: str) -> bool:
-    # Apostrophes first too, so that guarding "'=…" and unguarding give it back unchanged.
-    return text.lstrip("'").startswith(FORMULA_STARTS)
-
-
-def guard_formula(text: str) -> str:
-    """Prefix ``'`` to text Excel would run as a formula; :func:`unguard_formula` undoes it."""
-    return "'" + text if _runs_as_formula(text) else text
-
-
-def unguard_formula(text: str) -> str:
-    return text[1:] if text[:1] == "'" and _runs_as_formula(text[1:]) else text
+# The formula guard is shared by every export (qiwang.exports); these names stay importable here.
+guard_formula = exports.guard_formula
+unguard_formula = exports.unguard_formula
+FORMULA_STARTS = exports.FORMULA_STARTS
 
 
 def read_table(content: bytes, filename: str) -> tuple[str, str, list[list[str]]]:
@@ -261,7 +250,10 @@ def read_table(content: bytes, filename: str) -> tuple[str, str, list[list[str]]
                 _("%s is not a readable Excel workbook (.xlsx).") % filename, field="file"
             ) from None
         sheet = workbook.worksheets[0]
-        rows = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        rows = [
+            [unguard_formula(_cell_text(value)) for value in row]
+            for row in sheet.iter_rows(values_only=True)
+        ]
         workbook.close()
         return "xlsx", "", rows
     if name.endswith(".xls"):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qiwang.customers.services.report import MonthlyReport
+from qiwang.exports import guard_row
 
 __all__ = ["report_filename", "report_pdf", "report_xlsx"]
 
@@ -160,17 +161,17 @@ def report_xlsx(report: MonthlyReport) -> bytes:
     summary.append([_("Monthly customer report"), ""])
     summary["A1"].font = Font(bold=True, size=14)
     for label, value in _summary(report):
-        summary.append([label, value])
+        summary.append(guard_row([label, value]))
     summary.column_dimensions["A"].width = 24
     summary.column_dimensions["B"].width = 30
     for title, header, rows, formats in _sections(report):
         sheet = workbook.create_sheet(title[:31])
-        sheet.append(header)
+        sheet.append(guard_row(header))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
         for row in rows:
-            sheet.append(row)
+            sheet.append(guard_row(row))  # openpyxl writes text starting with "=" as a formula
         for index, kind in enumerate(formats, start=1):
             letter = get_column_letter(index)
             sheet.column_dimensions[letter].width = 16 if kind else 22

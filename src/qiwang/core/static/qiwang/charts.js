@@ -1,10 +1,24 @@
 /* Small wrappers around the vendored ECharts, so pages stay declarative. */
 window.QiwangCharts = (function () {
   var palette = ["#0f766e", "#b45309", "#2563eb", "#7c3aed", "#db2777", "#059669"];
+  /* Tooltips are drawn as chart text ("richText"), never as HTML: stored text (question wording,
+     names, labels) cannot become markup, and nothing needs an inline style attribute, which the
+     Content-Security-Policy refuses. A formatter returns plain text, lines joined with "\n". */
+  function textTooltips(option) {
+    if (option && option.tooltip) {
+      [].concat(option.tooltip).forEach(function (tooltip) { tooltip.renderMode = "richText"; });
+    }
+    return option;
+  }
   function init(id) {
     var el = document.getElementById(id);
     if (!el || !window.echarts) return null;
     var chart = echarts.init(el, null, { renderer: "svg" });
+    var setOption = chart.setOption;
+    chart.setOption = function (option) {
+      arguments[0] = textTooltips(option);
+      return setOption.apply(chart, arguments);
+    };
     window.addEventListener("resize", function () { chart.resize(); });
     return chart;
   }

@@ -37,7 +37,7 @@
     if (!chart) return;
     chart.setOption(Object.assign({
       grid: { left: 8, right: 96, top: 32, bottom: 28, containLabel: true },
-      tooltip: { formatter: function (p) { return p.value[2] + "<br>" + xName + ": " + p.value[0] + "<br>" + yName + ": " + p.value[1]; } },
+      tooltip: { formatter: function (p) { return p.value[2] + "\n" + xName + ": " + p.value[0] + "\n" + yName + ": " + p.value[1]; } },  // plain text (richText tooltips, qiwang/charts.js)
       xAxis: { type: "value", name: xName, nameLocation: "middle", nameGap: 28, min: pad(-1), max: pad(1) },
       yAxis: { type: "value", name: yName, nameTextStyle: { align: "left" }, min: pad(-1), max: pad(1) },
       series: [{ type: "scatter", symbolSize: 12, data: spread(points),
@@ -84,7 +84,7 @@
       }
       chart.setOption({
         grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
-        tooltip: { trigger: "item", formatter: function (p) { return rows[p.dataIndex].label + "<br>" + (p.data && p.data.name || "") + ": " + p.value + " %"; } },
+        tooltip: { trigger: "item", formatter: function (p) { return rows[p.dataIndex].label + "\n" + (p.data && p.data.name || "") + ": " + p.value + " %"; } },
         xAxis: { type: "value", max: 100, axisLabel: { formatter: "{value} %" } },
         yAxis: { type: "category", inverse: true, data: rows.map(function (r) { return r.label.length > 18 ? r.label.slice(0, 18) + "…" : r.label; }) },
         color: ["#b91c1c", "#f97316", "#facc15", "#a3e635", "#22c55e", "#0f766e", "#065f46", "#1e3a8a", "#312e81", "#4c1d95", "#581c87"],

@@ -1,0 +1,254 @@
+"""Reads and writes of the working-day calendar.
+
+``load_working_calendar()`` builds the pure :class:`WorkingCalendar` from the rows (for a branch,
+with that branch's own exceptions). ``seed_calendar_from_library()`` fills the years the
+``chinese-calendar`` package knows (run by the data migration, by ``qiwang demo`` and daily by the
+``accounts.calendar_seed`` job, so a library upgrade that adds a year lands without a release);
+years entered by hand and published are never overwritten. Administrators edit days and years with
+the functions below (one transaction each, audited).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from qiwang.accounts.calendar_models import (
+    CalendarDay,
+    CalendarYear,
+    DayKind,
+    HolidayName,
+    YearSource,
+    YearStatus,
+)
+from qiwang.accounts.models import Branch, User
+from qiwang.accounts.working_calendar import (
+    WorkingCalendar,
+    library_calendar_rows,
+    library_years,
+)
+from qiwang.errors import ServiceError
+
+__all__ = [
+    "calendar_warnings",
+    "delete_calendar_day",
+    "import_calendar_lines",
+    "load_working_calendar",
+    "seed_calendar_from_library",
+    "seed_calendar_job",
+    "set_calendar_day",
+    "set_calendar_year",
+]
+
+
+def load_working_calendar(branch: Branch | int | None = None) -> WorkingCalendar:
+    """The calendar of the whole company, or of ``branch`` with its own exceptions (2 queries)."""
+    years = dict(CalendarYear.objects.values_list("year", "status"))
+    branch_id = branch.pk if isinstance(branch, Branch) else branch
+    scope = Q(branch__isnull=True)
+    if branch_id is not None:
+        scope |= Q(branch_id=branch_id)
+    company: dict[datetime.date, bool] = {}
+    own: dict[datetime.date, bool] = {}
+    rows = CalendarDay.objects.filter(scope, day__year__in=list(years))
+    for day, kind, row_branch in rows.values_list("day", "kind", "branch_id"):
+        (own if row_branch is not None else company)[day] = kind == DayKind.WORKDAY
+    return WorkingCalendar(days=company, years=years).with_overrides(own)
+
+
+@dataclass(frozen=True)
+class CalendarWarning:
+    """A year a user should know the calendar is unsure about (rendered at display time)."""
+
+    year: int
+    reason: str  # "unknown" or "estimated"
+
+    @property
+    def message(self) -> str:
+        if self.reason == "estimated":
+            return _(
+                "The working-day calendar for %(year)s is only estimated: deadlines and "
+                "working-day counts may change when the State Council publishes the holidays."
+            ) % {"year": self.year}
+        return _(
+            "The working-day calendar has no data for %(year)s: deadlines and working-day "
+            "counts that reach into %(year)s cannot be calculated until an administrator "
+            "enters its public holidays and make-up working days."
+        ) % {"year": self.year}
+
+
+def calendar_warnings(today: datetime.date) -> list[CalendarWarning]:
+    """Warnings for the current year (always) and the next one (from November), one query."""
+    calendar = WorkingCalendar(years=dict(CalendarYear.objects.values_list("year", "status")))
+    return [CalendarWarning(year, reason) for year, reason in calendar.missing_years(today)]
+
+
+# --- seeding --------------------------------------------------------------------------------
+
+
+def seed_calendar_from_library(*, day_model: Any = None, year_model: Any = None) -> list[int]:
+    """Add every year the ``chinese-calendar`` package knows and the database does not (or knows
+    only as an estimate). Returns the years added. The model arguments let a data migration pass
+    its historical models."""
+    day_model = day_model or CalendarDay
+    year_model = year_model or CalendarYear
+    present = dict(year_model.objects.values_list("year", "status"))
+    wanted = [
+        year
+        for year in library_years()
+        if year not in present or present[year] == YearStatus.ESTIMATED
+    ]
+    if not wanted:
+        return []
+    rows = [row for row in library_calendar_rows() if row.day.year in wanted]
+    with transaction.atomic():
+        day_model.objects.filter(day__year__in=wanted, branch__isnull=True).delete()
+        year_model.objects.filter(year__in=wanted).delete()
+        year_model.objects.bulk_create(
+            [
+                year_model(year=year, status=YearStatus.PUBLISHED, source=YearSource.LIBRARY)
+                for year in wanted
+            ]
+        )
+        day_model.objects.bulk_create(
+            [
+                day_model(
+                    day=row.day,
+                    kind=DayKind.WORKDAY if row.is_working_day else DayKind.HOLIDAY,
+                    name=row.name if row.name in HolidayName.values else HolidayName.OTHER,
+                )
+                for row in rows
+            ],
+            batch_size=500,
+        )
+    return wanted
+
+
+def seed_calendar_job(*, slot: datetime.datetime) -> dict[str, Any]:
+    """The daily ``accounts.calendar_seed`` job."""
+    return {"years_added": seed_calendar_from_library()}
+
+
+# --- administrators' edits ----------------------------------------------------------------
+
+
+def _audit(actor: User | None, action: str, obj: Any, changes: dict[str, Any]) -> None:
+    from qiwang.accounts.services import record_event
+
+    record_event(actor=actor, action=action, obj=obj, changes=changes)
+
+
+def set_calendar_year(
+    *, actor: User | None, year: int, status: str, note: str = ""
+) -> CalendarYear:
+    """Declare a year known (published or estimated), or change its status."""
+    if not 1900 <= year <= 2200:
+        raise ServiceError(_("%(year)s is not a plausible year.") % {"year": year}, field="year")
+    if status not in YearStatus.values:
+        raise ServiceError(_("Unknown status “%(status)s”.") % {"status": status}, field="status")
+    with transaction.atomic():
+        entry, created = CalendarYear.objects.get_or_create(
+            year=year, defaults={"status": status, "source": YearSource.MANUAL, "note": note}
+        )
+        if not created:
+            entry.status, entry.note = status, note or entry.note
+            entry.save(update_fields=["status", "note", "updated_at"])
+        _audit(actor, "calendar_year_set", entry, {"status": status})
+    return entry
+
+
+def set_calendar_day(
+    *,
+    actor: User | None,
+    day: datetime.date,
+    kind: str,
+    name: str = HolidayName.OTHER,
+    branch: Branch | None = None,
+    note: str = "",
+) -> CalendarDay:
+    """Record one holiday or make-up working day (replacing what that day had)."""
+    if kind not in DayKind.values:
+        raise ServiceError(_("Unknown kind of day “%(kind)s”.") % {"kind": kind}, field="kind")
+    if name not in HolidayName.values:
+        raise ServiceError(_("Unknown holiday “%(name)s”.") % {"name": name}, field="name")
+    if not CalendarYear.objects.filter(year=day.year).exists():
+        raise ServiceError(
+            _("Declare the year %(year)s first (published or estimated).") % {"year": day.year},
+            field="day",
+        )
+    with transaction.atomic():
+        entry, _created = CalendarDay.objects.update_or_create(
+            day=day, branch=branch, defaults={"kind": kind, "name": name, "note": note}
+        )
+        _audit(actor, "calendar_day_set", entry, {"kind": kind, "name": name})
+    return entry
+
+
+def delete_calendar_day(*, actor: User | None, entry: CalendarDay) -> None:
+    with transaction.atomic():
+        _audit(actor, "calendar_day_deleted", entry, {"day": entry.day.isoformat()})
+        entry.delete()
+
+
+_LINE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s+(\w+)(?:\s+(\w+))?\s*$")
+
+
+def import_calendar_lines(
+    *, actor: User | None, text: str, year_status: str = YearStatus.PUBLISHED
+) -> int:
+    """Import ``YYYY-MM-DD holiday|workday [holiday_code]`` lines, all or nothing.
+
+    The years named are declared with ``year_status``; their existing company-wide days are
+    replaced by the lines given. Returns the number of days imported.
+    """
+    parsed: list[tuple[datetime.date, str, str]] = []
+    errors: list[str] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        match = _LINE.match(raw)
+        day = None
+        if match:
+            try:
+                day = datetime.date.fromisoformat(match.group(1))
+            except ValueError:
+                day = None
+        if match is None or day is None:
+            errors.append(
+                _("line %(n)s: “%(text)s” is not “YYYY-MM-DD holiday|workday [name]”.")
+                % {"n": number, "text": raw.strip()[:60]}
+            )
+            continue
+        kind, name = match.group(2), match.group(3) or HolidayName.OTHER
+        if kind not in DayKind.values:
+            errors.append(
+                _("line %(n)s: kind “%(kind)s” is neither holiday nor workday.")
+                % {"n": number, "kind": kind}
+            )
+        elif name not in HolidayName.values:
+            errors.append(
+                _("line %(n)s: unknown holiday “%(name)s”.") % {"n": number, "name": name}
+            )
+        else:
+            parsed.append((day, kind, name))
+    if errors:
+        raise ServiceError({"text": errors})
+    if not parsed:
+        raise ServiceError(_("No days to import."), field="text")
+    if len({day for day, _kind, _name in parsed}) != len(parsed):
+        raise ServiceError(_("A day is listed twice."), field="text")
+    years = sorted({day.year for day, _kind, _name in parsed})
+    with transaction.atomic():
+        for year in years:
+            set_calendar_year(actor=actor, year=year, status=year_status)
+        CalendarDay.objects.filter(day__year__in=years, branch__isnull=True).delete()
+        CalendarDay.objects.bulk_create(
+            [CalendarDay(day=day, kind=kind, name=name) for day, kind, name in parsed]
+        )
+    return len(parsed)

@@ -1,0 +1,81 @@
+from django.contrib import admin
+
+from qiwang.accounts.admin_site import AuditedAdmin
+from qiwang.catalogue.models import (
+    Commitment,
+    Delivery,
+    Publication,
+    Service,
+    ServiceMeasurement,
+    SurprisePlan,
+)
+
+
+class CommitmentInline(admin.TabularInline):
+    model = Commitment
+    extra = 0
+    fields = (
+        "level",
+        "statement",
+        "metric",
+        "comparison",
+        "threshold",
+        "unit",
+        "valid_from",
+        "valid_to",
+    )
+
+
+@admin.register(Service)
+class ServiceAdmin(AuditedAdmin):
+    list_display = (
+        "code",
+        "name",
+        "tier",
+        "branch",
+        "publicity_scope",
+        "resource_priority",
+        "is_active",
+    )
+    list_filter = ("tier", "publicity_scope", "branch")
+    search_fields = ("code", "name")
+    list_select_related = ("branch",)
+    filter_horizontal = ("eligible_branches",)
+    raw_id_fields = ("eligible_customers",)
+    inlines = [CommitmentInline]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(AuditedAdmin):
+    list_display = ("service", "customer", "delivered_at", "value", "unit", "kept", "source")
+    list_filter = ("kept", "source", "service__tier")
+    date_hierarchy = "delivered_at"
+    list_select_related = ("service", "customer")
+    raw_id_fields = ("customer", "commitment", "recorded_by")
+
+
+@admin.register(Publication)
+class PublicationAdmin(AuditedAdmin):
+    list_display = ("title", "service", "channel", "audience", "published_on")
+    list_filter = ("channel", "audience")
+    raw_id_fields = ("audience_customers",)
+    filter_horizontal = ("audience_branches",)
+
+
+@admin.register(SurprisePlan)
+class SurprisePlanAdmin(AuditedAdmin):
+    list_display = ("name", "service", "start", "end", "budget", "spent", "status")
+    list_filter = ("status",)
+
+
+@admin.register(ServiceMeasurement)
+class ServiceMeasurementAdmin(AuditedAdmin):
+    list_display = (
+        "service",
+        "wave_name",
+        "attribute",
+        "kano_class",
+        "servqual_gap",
+        "satisfaction",
+    )
+    list_filter = ("kano_class",)
