@@ -23,7 +23,8 @@ FALLS: frozenset[tuple[str, str]] = frozenset({("A", "O"), ("O", "M"), ("A", "M"
 
 TEST_NAME = "Pearson chi-square test of homogeneity, 2 waves × categories (A O M I R Q)"
 """The test behind :attr:`KanoChange.p_value` (categories with no answer in either wave are
-dropped; no continuity correction)."""
+dropped; no continuity correction). When Cochran's rule fails the same statistic's p-value comes
+from a permutation test conditional on the margins (:attr:`KanoChange.is_permutation_test`)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,15 @@ class KanoChange:
         Answers in each wave.
     better_change, worse_change : float
         Later minus earlier Better and Worse coefficients.
+    min_expected : float
+        The smallest expected count of the test's table.
+    sparse_share : float
+        The share of the table's expected counts below 5.
+    is_permutation_test : bool
+        Cochran's rule failed (more than 20 % of the expected counts below 5, or one below 1;
+        Cochran 1954, Agresti 2013 §3.2), so ``p_value`` is the Monte Carlo permutation test's
+        (:func:`permutation_p_value`), not the chi-square approximation's, which small samples
+        make far too small.
     """
 
     attribute: str
@@ -64,6 +74,9 @@ class KanoChange:
     n_after: int
     better_change: float
     worse_change: float
+    min_expected: float = float("nan")
+    sparse_share: float = 0.0
+    is_permutation_test: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python dictionary (NaN becomes ``None``)."""
@@ -115,20 +128,54 @@ class KanoComparison:
         return pd.DataFrame([change.__dict__ for change in self.changes])
 
 
+#: Draws of the Monte Carlo permutation test used when Cochran's rule fails.
+PERMUTATIONS = 5_000
+
+
+def _statistic(table: np.ndarray) -> np.ndarray:
+    """Pearson chi-square of 2 × k tables, vectorised over a leading axis."""
+    rows = table.sum(axis=-1, keepdims=True)
+    columns = table.sum(axis=-2, keepdims=True)
+    expected = rows * columns / table.sum(axis=(-2, -1), keepdims=True)
+    return ((table - expected) ** 2 / expected).sum(axis=(-2, -1))  # type: ignore[no-any-return]
+
+
+def permutation_p_value(table: np.ndarray, *, draws: int = PERMUTATIONS, seed: int = 0) -> float:
+    """Monte Carlo p-value of the chi-square statistic conditional on the margins (a permutation
+    test of homogeneity; Hope 1968): the first row is redrawn from the multivariate
+    hypergeometric distribution given the column totals; ``p = (1 + #{X² ≥ observed}) /
+    (draws + 1)``. Valid whatever the expected counts, unlike the chi-square approximation."""
+    observed = float(_statistic(table))
+    columns = table.sum(axis=0).astype(np.int64)
+    first = int(table[0].sum())
+    rng = np.random.default_rng(seed)
+    drawn = rng.multivariate_hypergeometric(columns, first, size=draws).astype(np.float64)
+    tables = np.stack([drawn, columns[None, :] - drawn], axis=1)
+    replicated = _statistic(tables)
+    extreme = int((replicated >= observed - 1e-9 * max(observed, 1.0)).sum())
+    return (1 + extreme) / (draws + 1)
+
+
 def _homogeneity(
     before: KanoAttributeResult, after: KanoAttributeResult
-) -> tuple[float, int, float]:
+) -> tuple[float, int, float, float, float, bool]:
+    """Statistic, degrees of freedom, p-value, smallest expected count, share of expected counts
+    below 5, and whether the p-value is the permutation test's (Cochran's rule failed)."""
     table = np.array(
         [[before.counts[c] for c in CATEGORIES], [after.counts[c] for c in CATEGORIES]],
         dtype=np.float64,
     )
     table = table[:, table.sum(axis=0) > 0]
-    if table.shape[1] < 2:
-        return 0.0, 0, 1.0
+    if table.shape[1] < 2 or (table.sum(axis=1) == 0).any():
+        return 0.0, 0, 1.0, float("nan"), 0.0, False
     expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
-    statistic = float(((table - expected) ** 2 / expected).sum())
+    statistic = float(_statistic(table))
     dof = table.shape[1] - 1
-    return statistic, dof, float(stats.chi2.sf(statistic, dof))
+    sparse = float((expected < 5).mean())
+    minimum = float(expected.min())
+    if minimum < 1 or sparse > 0.2:
+        return statistic, dof, permutation_p_value(table), minimum, sparse, True
+    return statistic, dof, float(stats.chi2.sf(statistic, dof)), minimum, sparse, False
 
 
 def compare_waves(
@@ -180,7 +227,7 @@ def compare_waves(
         other = later.get((item.segment, item.attribute))
         if other is None:
             continue
-        statistic, dof, p_value = _homogeneity(item, other)
+        statistic, dof, p_value, min_expected, sparse, exact = _homogeneity(item, other)
         move = (item.category, other.category) in FALLS
         changes.append(
             KanoChange(
@@ -197,6 +244,9 @@ def compare_waves(
                 n_after=other.n,
                 better_change=other.better - item.better,
                 worse_change=other.worse - item.worse,
+                min_expected=min_expected,
+                sparse_share=sparse,
+                is_permutation_test=exact,
             )
         )
     return KanoComparison(

@@ -774,3 +774,39 @@ def _summaries(
             **kw,  # type: ignore[arg-type]
         ),
     }
+
+
+def replicate_indices(
+    augmented: FloatArray,
+    original: PlsResult,
+    *,
+    tolerance: float = 1e-6,
+    max_iterations: int = 100,
+) -> FloatArray:
+    """The 0–100 index of every latent variable for replicate sums held elsewhere.
+
+    ``augmented`` is ``(B, p + 1, p + 1)``: each replicate's ``Σ w z zᵀ`` with ``z = (1, x)``
+    over the model's indicators in ``original.model.indicators`` order (a caller that keeps
+    Poisson-reweightable sums itself, e.g. bucket totals in a database, builds them). Returns
+    ``(B, L)`` with NaN rows for replicates that did not converge. The replicates run through
+    the same batched PLS as :func:`bootstrap`.
+    """
+    spec = original.model
+    compiled = spec.compile()
+    q = augmented.shape[1]
+    ju, ku = np.triu_indices(q)
+    draws = _replicate_estimates(
+        augmented[:, ju, ku],
+        np.zeros(q - 1),
+        compiled,
+        original,
+        scheme=spec.scheme,
+        scaled=original.scaled,
+        tolerance=tolerance,
+        max_iterations=max_iterations,
+        low=original.scale["minimum"].to_numpy(dtype=float),
+        high=original.scale["maximum"].to_numpy(dtype=float),
+    )
+    out = draws.index.copy()
+    out[~draws.valid] = np.nan
+    return out

@@ -46,7 +46,7 @@ from qiwang.analysis._moments import (
     moments_from_frame,
 )
 from qiwang.analysis._pls import SingularMatrixError
-from qiwang.analysis._pls_bootstrap import bootstrap
+from qiwang.analysis._pls_bootstrap import bootstrap, replicate_indices
 
 __all__ = [
     "PRESETS",
@@ -66,4 +66,5 @@ __all__ = [
     "moments_from_duckdb",
     "moments_from_frame",
     "preset",
+    "replicate_indices",
 ]

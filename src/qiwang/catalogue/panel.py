@@ -11,9 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from qiwang.accounts.permissions import Action, can
@@ -22,6 +20,7 @@ from qiwang.catalogue.choices import ServiceTier
 from qiwang.catalogue.models import Delivery, Service
 from qiwang.catalogue.services.expectations import customer_tracks
 from qiwang.customers.models import Customer
+from qiwang.customers.panels import Panel
 
 
 def _habituated(customer: Customer, services: Any) -> list[dict[str, Any]]:
@@ -53,7 +52,7 @@ def _habituated(customer: Customer, services: Any) -> list[dict[str, Any]]:
     return found
 
 
-def expectation_panel(request: HttpRequest, customer: Customer) -> SafeString | None:
+def expectation_panel(request: HttpRequest, customer: Customer) -> Panel | None:
     user = request.user
     if not can(user, Action.VIEW_SERVICES):
         return None
@@ -71,7 +70,7 @@ def expectation_panel(request: HttpRequest, customer: Customer) -> SafeString | 
         }
         for t in tracks
     ]
-    return render_to_string(
+    return Panel(
         "catalogue/_customer_panel.html",
         {
             "customer": customer,
@@ -87,5 +86,4 @@ def expectation_panel(request: HttpRequest, customer: Customer) -> SafeString | 
                 },
             },
         },
-        request=request,
     )

@@ -1,38 +1,49 @@
-"""Panels that other modules add to the customer page.
+"""Sections that other apps add to the customer page, without customers importing them.
 
-Extension point: a module registers a callable in its ``AppConfig.ready``::
+Apps that depend on customers (surveys, the catalogue, …) register a provider in their
+``AppConfig.ready``::
 
-    from qiwang.customers.panels import register
+    from qiwang.customers.panels import Panel, register
 
-    def expectation_panel(request, customer):
-        return render_to_string("catalogue/_customer_panel.html", {...}, request=request)
+    register("surveys", survey_panel)  # (request, customer) -> Panel | None
 
-    register("catalogue", expectation_panel)
-
-The callable applies the user's permissions itself and returns the panel's HTML (from a
-template, so it is escaped) or ``None`` to show nothing.
+A provider returns the template to include and its context (or ``None`` to show nothing); it
+must apply the user's scope itself. The customer page includes each panel in registration
+order with ``{% include panel.template with panel=panel.context %}``: plain templates,
+auto-escaped, no HTML built in Python.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.http import HttpRequest
-from django.utils.safestring import SafeString
 
 from qiwang.customers.models import Customer
 
-__all__ = ["register", "render_panels"]
 
-Panel = Callable[[HttpRequest, Customer], SafeString | None]
-_PANELS: dict[str, Panel] = {}
-
-
-def register(name: str, panel: Panel) -> None:
-    """Add (or replace) the panel called ``name``."""
-    _PANELS[name] = panel
+@dataclass(frozen=True)
+class Panel:
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
 
 
-def render_panels(request: HttpRequest, customer: Customer) -> list[SafeString]:
-    """Each registered panel's HTML for ``customer``, in registration order."""
-    return [html for panel in _PANELS.values() if (html := panel(request, customer))]
+Provider = Callable[[HttpRequest, Customer], Panel | None]
+_PROVIDERS: dict[str, Provider] = {}
+
+
+def register(name: str, provider: Provider) -> None:
+    """Add (or replace) the provider called ``name``."""
+    _PROVIDERS[name] = provider
+
+
+def panels(request: HttpRequest, customer: Customer) -> list[Panel]:
+    """The panels of the customer page for this request, in registration order."""
+    shown = []
+    for provider in _PROVIDERS.values():
+        panel = provider(request, customer)
+        if panel is not None:
+            shown.append(panel)
+    return shown

@@ -16,7 +16,7 @@ from qiwang.customers.choices import CustomerKind, Tier
 from qiwang.customers.filters import CustomerFilter
 from qiwang.customers.forms import CustomerEditForm
 from qiwang.customers.models import Customer
-from qiwang.customers.panels import render_panels
+from qiwang.customers.panels import panels
 from qiwang.customers.presentation import contact_fields, personal_fields
 from qiwang.customers.services import update_customer
 from qiwang.customers.timeline import timeline
@@ -78,7 +78,8 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
             "referrals_made": referrals_made,
             "referrals_received": referrals_received,
             "timeline": timeline(customer, request.user, limit=100),
-            "panels": render_panels(request, customer),
+            # Sections other apps add (qiwang.customers.panels), e.g. the survey answers.
+            "panels": panels(request, customer),
             "lifecycle": customer.get_lifecycle_display(),
             "today": timezone.localdate(),
         },

@@ -154,6 +154,9 @@ QIWANG_SURVEY_RATE = config.env_rate("QIWANG_SURVEY_RATE", "10000/m" if MODE == 
 QIWANG_SURVEY_FOLD_SECONDS = config.env_int(
     "QIWANG_SURVEY_FOLD_SECONDS", 60, minimum=5, maximum=86400
 )
+# Survey results: a segment or wave with fewer complete responses than this is greyed with a
+# small-sample caution (segment figures, significance of the falling test). Issue 14.
+QIWANG_SURVEY_MIN_N = config.env_int("QIWANG_SURVEY_MIN_N", 5, minimum=1, maximum=10000)
 # Outbound webhooks (ADR 0009): https to public addresses only, unless these are switched on
 # (a test bed, or a receiver inside the company network).
 QIWANG_WEBHOOK_ALLOW_HTTP = config.env_bool("QIWANG_WEBHOOK_ALLOW_HTTP", default=False)

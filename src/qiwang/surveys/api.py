@@ -41,6 +41,7 @@ from qiwang.surveys.services import (
     send_wave,
 )
 from qiwang.surveys.submission import TokenTarget, resolve_token, submit_at_once, version_questions
+from qiwang.surveys.trends import comparable_waves
 
 router = Router(tags=["surveys"])
 PUBLIC_ERRORS: dict[int, Any] = {**WRITE_ERRORS, 410: ERRORS[404], 429: ERRORS[404]}
@@ -361,7 +362,9 @@ def post_send(request: HttpRequest, wave_id: int):
 def get_results(request: HttpRequest, wave_id: int):
     require(request.user, Action.VIEW_SURVEYS)
     wave = get_object_or_404(_waves(request), pk=wave_id)
-    previous = Wave.objects.for_user(request.user).previous_of(wave).first()
+    # The latest earlier wave sharing Kano attribute keys, any instrument (trends.py).
+    earlier = comparable_waves(wave, Wave.objects.for_user(request.user))
+    previous = earlier[0] if earlier else None
     results = wave_results(wave, previous=previous)
     rate = results.rate
     return {
@@ -369,6 +372,11 @@ def get_results(request: HttpRequest, wave_id: int):
         "complete": rate.complete,
         "partial": rate.partial,
         "response_rate": rate.rate,
+        "invited_complete": rate.invited_complete,
+        "open_link_complete": rate.open_complete,
+        "imported_complete": rate.imported_complete,
+        "other_complete": rate.other_complete,
+        "started": rate.started,
         "previous_wave_id": previous.pk if results.comparison is not None else None,
         "kano": results.kano.to_dict() if results.kano else None,
         "kano_comparison": results.comparison.to_dict() if results.comparison else None,

@@ -15,3 +15,9 @@ class SurveysConfig(AppConfig):
         register_jobs()
         monitoring.register()
         register_source()
+
+        # The customer page's survey section (customers never imports surveys).
+        from qiwang.customers.panels import register as register_panel
+        from qiwang.surveys.customer_panel import survey_panel
+
+        register_panel("surveys", survey_panel)

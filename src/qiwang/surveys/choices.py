@@ -12,6 +12,7 @@ class QuestionKind(models.TextChoices):
     SCALE_7 = "scale7", _("7-level satisfaction")
     NPS = "nps", _("Net Promoter Score (0–10)")
     CES = "ces", _("Customer effort (1–7)")
+    RATING_10 = "rating10", _("Rating 1–10 (satisfaction-index item)")
     SINGLE = "single", _("Single choice")
     MULTIPLE = "multiple", _("Multiple choice")
     TEXT = "text", _("Free text")
@@ -51,6 +52,7 @@ class Template(models.TextChoices):
     SERVQUAL = "servqual", _("SERVQUAL: 22 items, 5 dimensions")
     CSAT_PULSE = "csat_pulse", _("Satisfaction pulse (CSAT, NPS, CES)")
     INDICATOR_GROUPS = "indicator_groups", _("Satisfaction by indicator group")
+    ECSI = "ecsi", _("Satisfaction index (ECSI / ACSI), 1–10 ratings")
 
 
 class FollowUpRule(models.TextChoices):

@@ -89,7 +89,30 @@ DEMO_WAVES = (
     DemoWave(Template.SERVQUAL, "2026 夏季服务质量 SERVQUAL 调查", 150, 30, 0.5, 0.38),
     DemoWave(Template.KANO_PROPERTY, "2026 秋季物业服务 Kano 调查", 60, 30, 0.6, 0.52, 1),
     DemoWave(Template.CSAT_PULSE, "11 月满意度快速调查", 10, 30, 0.4, 0.31),
+    DemoWave(Template.ECSI, "2026 客户满意度指数调查", 100, 30, 0.5, 0.45),
 )
+
+
+def _index_latents(mood: float, rng: random.Random) -> dict[str, float]:
+    """One respondent's latent scores along the ECSI paths (Tenenhaus et al. 2005, fig. 5),
+    so the demo's index wave has a path model worth drawing."""
+    image = mood + rng.gauss(0, 0.8)
+    expectation = 0.6 * image + rng.gauss(0, 0.7)
+    quality = 0.5 * expectation + 0.5 * mood + rng.gauss(0, 0.6)
+    value = 0.6 * quality + rng.gauss(0, 0.7)
+    satisfaction = 0.15 * expectation + 0.5 * quality + 0.25 * value + 0.2 * image
+    satisfaction += rng.gauss(0, 0.4)
+    complaints = 0.6 * satisfaction + rng.gauss(0, 0.7)
+    loyalty = 0.5 * satisfaction + 0.2 * complaints + 0.2 * image + rng.gauss(0, 0.6)
+    return {
+        "imag": image,
+        "cuex": expectation,
+        "perq": quality,
+        "perv": value,
+        "cusa": satisfaction,
+        "cusco": complaints,
+        "cusl": loyalty,
+    }
 
 
 def _clip(value: float, low: int, high: int) -> int:
@@ -100,10 +123,12 @@ def _answer_maker(
     questions: Sequence[Question], wave: DemoWave, rng: random.Random
 ) -> Callable[[Customer], list[Answer]]:
     allocation = [q for q in questions if q.kind == QuestionKind.ALLOCATION]
+    indexed = any(q.kind == QuestionKind.RATING_10 for q in questions)
 
     def make(customer: Customer) -> list[Answer]:
         answers = _allocation_answers(allocation, rng)
         mood = rng.gauss(0, 0.6) + (0.3 if customer.tier in ("vip", "important") else 0.0)
+        latents = _index_latents(mood, rng) if indexed else {}
         for question in questions:
             kind = question.kind
             if kind == QuestionKind.KANO:
@@ -129,6 +154,10 @@ def _answer_maker(
                     _clip(3.8 + rng.gauss(0, 0.8), 1, 5) if question.asks_importance else None
                 )
                 answers.append(Answer(question=question, value=value, importance=importance))
+            elif kind == QuestionKind.RATING_10:
+                score = latents.get(question.attribute.rstrip("0123456789"), mood)
+                value = _clip(6.8 + 1.5 * score + rng.gauss(0, 0.7), 1, 10)
+                answers.append(Answer(question=question, value=value))
             elif kind == QuestionKind.NPS:
                 answers.append(
                     Answer(

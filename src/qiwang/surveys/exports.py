@@ -61,7 +61,12 @@ def question_columns(questions: list[Question]) -> list[Column]:
             columns.append(
                 Column(base, q, "value", text, dict(enumerate(scale.labels_en, start=1)))
             )
-        elif q.kind in (QuestionKind.NPS, QuestionKind.CES, QuestionKind.ALLOCATION):
+        elif q.kind in (
+            QuestionKind.NPS,
+            QuestionKind.CES,
+            QuestionKind.ALLOCATION,
+            QuestionKind.RATING_10,
+        ):
             columns.append(Column(base, q, "value", text))
         else:
             columns.append(Column(base, q, "text", text))

@@ -32,6 +32,8 @@ from qiwang.surveys.querysets import (
 __all__ = [
     "Answer",
     "AnswerTally",
+    "ChoiceTally",
+    "CrossTally",
     "Instrument",
     "InstrumentVersion",
     "Invitation",
@@ -415,6 +417,54 @@ class RespondentTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.wave_id} {self.scope} {self.key}: {self.n}"
+
+
+class ChoiceTally(models.Model):
+    """Stage-1 counts of folded single / multiple-choice answers (issue 14): one row per wave,
+    question and stored answer text (the chosen option values, comma-separated). A multiple-choice
+    combination is split into its options when the results are read; combinations are few."""
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wave", "question", "text"], name="survey_choice_tally_cell"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.wave_id}/{self.question_id} {self.text}: {self.n}"
+
+
+class CrossTally(models.Model):
+    """Stage-1 cross-products of rating answers for key drivers and the satisfaction index
+    (issue 14, ADR 0071): per wave, bucket (response id mod ``tallies.BUCKETS``) and pair of
+    rating questions ``a ≤ b`` (by id), over the complete responses that rated every rating
+    question of the wave (listwise), the count and the sums of a, b and a·b. The Poisson
+    bootstrap of the index reweights the buckets."""
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="+")
+    bucket = models.SmallIntegerField()
+    question_a = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    question_b = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    n = models.BigIntegerField(default=0)
+    sum_a = models.FloatField(default=0)
+    sum_b = models.FloatField(default=0)
+    sum_ab = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wave", "bucket", "question_a", "question_b"], name="survey_cross_tally"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.wave_id}/{self.bucket} {self.question_a_id}×{self.question_b_id}"
 
 
 # Labels of free-text answers and their corrections live in their own module (text_models.py).

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -48,6 +49,8 @@ def scale_labels(kind: str) -> list[str]:
         return list(KANO_ANSWERS.labels_en if english else KANO_ANSWERS.labels_zh)
     if kind == QuestionKind.NPS:
         return [str(level) for level in range(11)]
+    if kind == QuestionKind.RATING_10:
+        return [str(level) for level in range(1, 11)]
     if kind == QuestionKind.ALLOCATION:
         # Points are typed, not picked; one label per possible value keeps callers uniform.
         return [str(points) for points in range(101)]
@@ -111,6 +114,40 @@ def _p_value(value: float) -> str:
     return "< 0.0001" if value < 0.0001 else f"{value:.4f}"
 
 
+SCALE_TITLES = {
+    QuestionKind.SCALE_5: gettext_lazy("5-level satisfaction"),
+    QuestionKind.SCALE_7: gettext_lazy("7-level satisfaction"),
+    QuestionKind.NPS: gettext_lazy("Likelihood to recommend (0–10)"),
+    QuestionKind.CES: gettext_lazy("Customer effort (1–7)"),
+    QuestionKind.RATING_10: gettext_lazy("Rating 1–10 (satisfaction-index items)"),
+}
+
+
+def _short(text: str, limit: int = 16) -> str:
+    """A chart axis label: the wording cut to ``limit`` characters with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def min_n() -> int:
+    """Below this many answers a figure is greyed with a small-sample caution (issue 14)."""
+    return int(getattr(settings, "QIWANG_SURVEY_MIN_N", 5))
+
+
+def csat_text(share: float | None) -> str:
+    """CSAT, one definition and one format everywhere: the share of top-two-box answers
+    (satisfied or very satisfied) as a percentage with one decimal, e.g. "63.2 %"."""
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return "—"
+    return f"{100 * share:.1f} %"
+
+
+def nps_text(value: float | None) -> str:
+    """NPS: promoters minus detractors in points (−100 … 100), one decimal, no percent sign."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:.1f}"
+
+
 def _segment_label(segment: str | None, column: str) -> str:
     if column == "tier" and segment in Tier.values:
         return str(Tier(segment).label)
@@ -157,13 +194,30 @@ def results_context(results: WaveResults) -> dict[str, Any]:
                     else None,
                 }
             )
+        for number, row in enumerate(rows, 1):
+            row["number"] = number
         context["kano_rows"] = rows
-        charts["betterWorse"] = [
-            [abs(row["worse"] or 0), row["better"] or 0, row["label"], row["category"]]
+        # Points carry a number, not the name: numbers are short enough not to collide, and the
+        # key under each chart (and the tooltip) names them. Issue 14.
+        charts["kanoBetterWorse"] = [
+            [
+                abs(row["worse"] or 0),
+                row["better"] or 0,
+                row["label"],
+                row["category"],
+                row["number"],
+            ]
             for row in rows
         ]
-        charts["continuous"] = [
-            [row["dysfunctional"], row["functional"], row["label"], row["importance"] or 3]
+        charts["kanoContinuous"] = [
+            [
+                row["dysfunctional"],
+                row["functional"],
+                row["label"],
+                row["importance"] or 3,
+                row["number"],
+                row["category"],
+            ]
             for row in rows
             if row["functional"] is not None
         ]
@@ -177,7 +231,11 @@ def results_context(results: WaveResults) -> dict[str, Any]:
             {
                 "label": label(row["attribute"]),
                 "cells": [
-                    {"category": cells[key].category, "n": cells[key].n}
+                    {
+                        "category": cells[key].category,
+                        "n": cells[key].n,
+                        "small": cells[key].n < min_n(),
+                    }
                     if (key := (row["attribute"], tier)) in cells
                     else None
                     for tier in tiers
@@ -198,10 +256,17 @@ def results_context(results: WaveResults) -> dict[str, Any]:
                 + _p_value(change.p_value),
                 "n_before": change.n_before,
                 "n_after": change.n_after,
+                "small": min(change.n_before, change.n_after) < min_n(),
+                "exact": change.is_permutation_test,
             }
             for change in results.comparison.changes
         ]
-        context["falling"] = [row for row in context["comparison"] if row["falling"]]
+        context["falling"] = [
+            row for row in context["comparison"] if row["falling"] and not row["small"]
+        ]
+        context["falling_uncertain"] = [
+            row for row in context["comparison"] if row["falling"] and row["small"]
+        ]
     if results.servqual is not None:
         dimensions = [
             {
@@ -212,6 +277,10 @@ def results_context(results: WaveResults) -> dict[str, Any]:
                 "gap": _round(stat.gap),
                 "low": _round(stat.gap_low),
                 "high": _round(stat.gap_high),
+                "ratio": _round(stat.ratio),
+                "ratio_low": _round(stat.ratio_low),
+                "ratio_high": _round(stat.ratio_high),
+                "small": stat.n < min_n(),
             }
             for stat in results.servqual.dimensions
         ]
@@ -223,17 +292,24 @@ def results_context(results: WaveResults) -> dict[str, Any]:
                 "e": _round(stat.expectation_mean),
                 "p": _round(stat.perception_mean),
                 "gap": _round(stat.gap),
+                "ratio": _round(stat.ratio),
             }
             for stat in results.servqual.items
         ]
         context["servqual_dimensions"] = dimensions
         context["servqual_items"] = items
         context["servqual_overall"] = [
-            {"gap": _round(s.gap), "e": _round(s.expectation_mean), "p": _round(s.perception_mean)}
+            {
+                "gap": _round(s.gap),
+                "e": _round(s.expectation_mean),
+                "p": _round(s.perception_mean),
+                "ratio": _round(s.ratio),
+            }
             for s in results.servqual.overall
         ]
         charts["servqualDimensions"] = [[d["label"], d["gap"]] for d in dimensions]
-        charts["servqualItems"] = [[i["code"], i["gap"]] for i in items]
+        # Item wording on the axis (cut to fit; the tooltip shows it whole), never the code.
+        charts["servqualItemChart"] = [[_short(i["label"]), i["gap"], i["label"]] for i in items]
     # WaveResults.weights / .weighted_servqual (qiwang.surveys.weights.weighted_servqual)
     context.update(
         allocation_context(
@@ -241,24 +317,62 @@ def results_context(results: WaveResults) -> dict[str, Any]:
         )
     )
     distributions = []
+    groups = []
     for kind, counts in results.levels.items():
         levels = scale_labels(kind)
+        rows = []
         for k, key in enumerate(counts.keys):
-            distributions.append(
-                {
-                    "label": label(key[1]),
-                    "kind": kind,
-                    "levels": levels,
-                    "counts": [int(c) for c in counts.counts[k]],
-                }
-            )
+            row = {
+                "label": label(key[1]),
+                "kind": kind,
+                "levels": levels,
+                "counts": [int(c) for c in counts.counts[k]],
+            }
+            distributions.append(row)
+            rows.append({"label": row["label"], "counts": row["counts"]})
+        groups.append(
+            {"kind": kind, "title": str(SCALE_TITLES[kind]), "levels": levels, "rows": rows}
+        )
     context["distributions"] = distributions
-    charts["distributions"] = distributions
+    context["distribution_groups"] = groups
+    charts["distributionGroups"] = groups
+    choice_rows = []
+    for choice in results.choices:
+        options = dict(choice.question.option_labels())
+        choice_rows.append(
+            {
+                "label": choice.question.text,
+                "attribute": choice.question.attribute,
+                "multiple": choice.question.kind == QuestionKind.MULTIPLE,
+                "respondents": choice.respondents,
+                "small": choice.respondents < min_n(),
+                "options": [
+                    {
+                        "label": options.get(value, value),
+                        "n": n,
+                        "share": _round(100 * share, 1),
+                    }
+                    for (value, n), share in zip(choice.counts, choice.shares, strict=True)
+                ],
+            }
+        )
+    context["choice_rows"] = choice_rows
+    charts["choices"] = [
+        {
+            "id": f"chart-choice-{row['attribute']}",
+            "options": [_short(o["label"]) for o in row["options"]],
+            "names": [o["label"] for o in row["options"]],
+            "shares": [o["share"] for o in row["options"]],
+            "counts": [o["n"] for o in row["options"]],
+        }
+        for row in choice_rows
+        if row["respondents"]
+    ]
     context["csat_rows"] = [
         {
             "label": label(r.question),
             "n": r.n,
-            "csat": _round(100 * r.csat, 1),
+            "csat": csat_text(r.csat),
             "low": _round(100 * r.low, 1),
             "high": _round(100 * r.high, 1),
             "mean_score": _round(r.mean_score, 1),
@@ -269,7 +383,7 @@ def results_context(results: WaveResults) -> dict[str, Any]:
         {
             "label": label(r.question),
             "n": r.n,
-            "nps": _round(r.nps, 1),
+            "nps": nps_text(r.nps),
             "low": _round(r.low, 1),
             "high": _round(r.high, 1),
             "promoters": r.promoters,
@@ -298,7 +412,8 @@ def results_context(results: WaveResults) -> dict[str, Any]:
                         "measure": "CSAT",
                         "label": label(r.question),
                         "n": r.n,
-                        "value": _round(100 * r.csat, 1),
+                        "value": csat_text(r.csat),
+                        "small": r.n < min_n(),
                     }
                 )
     for column, nps_rows in results.nps_by_segment.items():
@@ -310,10 +425,12 @@ def results_context(results: WaveResults) -> dict[str, Any]:
                     "measure": "NPS",
                     "label": label(r.question),
                     "n": r.n,
-                    "value": _round(r.nps, 1),
+                    "value": nps_text(r.nps),
+                    "small": r.n < min_n(),
                 }
             )
     context["breakdown"] = breakdown
+    context["min_n"] = min_n()
     if results.ipa is not None:
         ipa_rows = [
             {
@@ -330,6 +447,11 @@ def results_context(results: WaveResults) -> dict[str, Any]:
             "x": _round(next(iter(results.ipa.performance_crosshair.values()))),
             "y": _round(next(iter(results.ipa.importance_crosshair.values()))),
         }
+    from qiwang.surveys.presentation_index import index_context
+
+    more, more_charts = index_context(results, label)
+    context.update(more)
+    charts.update(more_charts)
     charts["labels"] = {
         "better": _("Better (satisfaction when present)"),
         "worse": _("|Worse| (dissatisfaction when absent)"),
@@ -339,6 +461,24 @@ def results_context(results: WaveResults) -> dict[str, Any]:
         "importance": _("Importance"),
         "performance": _("Performance"),
         "answers": _("Answers"),
+        "share": _("Share of answers (%)"),
+        "chosen": _("Respondents who chose it (%)"),
+        "respondents": _("respondents"),
+        "attributes": _("Attributes (size: importance)"),
+        "shareOfR2": _("Share of explained variance (%)"),
+        "indexScale": _("Index (0–100)"),
+        "totalEffect": _("Importance (total effect)"),
+        "pathCoefficient": _("Path coefficient"),
+        "kanoCategories": {code: str(label) for code, label in KANO_CATEGORY_LABELS.items()},
     }
     context["charts"] = charts
     return context
+
+
+def trend_labels() -> dict[str, str]:
+    """Names of the trend chart's series and axes, in the current language."""
+    return {
+        "better": _("Better (satisfaction when present)"),
+        "worse": _("|Worse| (dissatisfaction when absent)"),
+        "kanoCategories": {code: str(label) for code, label in KANO_CATEGORY_LABELS.items()},
+    }

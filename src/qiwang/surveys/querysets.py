@@ -14,9 +14,15 @@ class InstrumentQuerySet(BranchScopedQuerySet):
 
 class WaveQuerySet(BranchScopedQuerySet):
     def with_counts(self) -> WaveQuerySet:
-        """Invitations, complete responses and partial responses per wave (one query)."""
+        """Invitations, invitations answered and complete responses of any origin per wave
+        (one query). The response rate is ``invited_complete_count / invitation_count`` only."""
         return self.annotate(
             invitation_count=Count("invitations", distinct=True),
+            invited_complete_count=Count(
+                "invitations",
+                filter=Q(invitations__status=InvitationStatus.RESPONDED),
+                distinct=True,
+            ),
             complete_count=Count(
                 "responses",
                 filter=Q(responses__status=ResponseStatus.COMPLETE),

@@ -31,6 +31,7 @@ RANGES: dict[str, tuple[int, int]] = {
     QuestionKind.SCALE_7: (1, 7),
     QuestionKind.NPS: (0, 10),
     QuestionKind.CES: (1, 7),
+    QuestionKind.RATING_10: (1, 10),
     QuestionKind.ALLOCATION: (0, 100),
 }
 #: The points of a page's allocation questions must add up to exactly this (weighted SERVQUAL).

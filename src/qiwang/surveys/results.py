@@ -17,15 +17,17 @@ from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q
 
 from qiwang.accounts.models import Branch
 from qiwang.analysis import ipa, kano, satisfaction, servqual
-from qiwang.surveys import tallies, weights
+from qiwang.surveys import indices, tallies, weights
 from qiwang.surveys.choices import InvitationStatus, QuestionKind, ResponseStatus
-from qiwang.surveys.models import Invitation, Question, Response, Wave
+from qiwang.surveys.models import Answer, Invitation, Question, Response, Wave
 from qiwang.surveys.tallies import EMPTY
 
 SEGMENTS = ("tier", "branch")
+CHOICE_KINDS = (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class Stage1:
     cells: list[Cell]
     respondents: list[tuple[Any, ...]]
     branch_names: dict[int, str]
+    choices: list[tuple[int, str, int]] = field(default_factory=list)  # question, text, n
     names: dict[int, str] = field(init=False)  # question id → attribute key
     kinds: dict[int, str] = field(init=False)  # question id → kind
 
@@ -101,6 +104,17 @@ def read_stage1(wave: Wave) -> Stage1:
         cells = [Cell(*(int(v) if i != 1 else v for i, v in enumerate(row))) for row in cursor]
         cursor.execute(respondent_sql, [wave.pk, *respondent_params])
         respondents = cursor.fetchall()
+        choices: list[tuple[int, str, int]] = []
+        if any(q.kind in CHOICE_KINDS for q in questions):
+            tail_choices, choice_params = tallies.choice_select(tail)
+            cursor.execute(
+                "SELECT question_id, text, SUM(n) FROM ("  # noqa: S608
+                f" SELECT question_id, text, n FROM {tallies.CHOICES} WHERE wave_id = %s"
+                f" UNION ALL SELECT question_id, text, n FROM ({tail_choices}) t) c"
+                " GROUP BY question_id, text",
+                [wave.pk, *choice_params],
+            )
+            choices = [(int(q), str(text), int(n)) for q, text, n in cursor]
     branch_ids = {cell.branch_id for cell in cells}
     return Stage1(
         wave=wave,
@@ -108,6 +122,7 @@ def read_stage1(wave: Wave) -> Stage1:
         cells=cells,
         respondents=respondents,
         branch_names=dict(Branch.objects.filter(pk__in=branch_ids).values_list("pk", "name")),
+        choices=choices,
     )
 
 
@@ -253,19 +268,83 @@ def _gap_sums(rows: dict[str, list[float]], order: dict[str, int]) -> servqual.G
     )
 
 
+@dataclass(frozen=True)
+class ChoiceCount:
+    """How often each option of a single / multiple-choice question was chosen."""
+
+    question: Question
+    respondents: int  # complete responses that answered the question
+    counts: tuple[tuple[str, int], ...]  # (option value, times chosen), in the options' order
+
+    @property
+    def shares(self) -> tuple[float, ...]:
+        """Share of the question's respondents who chose each option (multiple choice: they
+        add up to more than 1)."""
+        return tuple(n / self.respondents if self.respondents else 0.0 for _, n in self.counts)
+
+
+def choice_counts(stage: Stage1) -> tuple[ChoiceCount, ...]:
+    """Options chosen per choice question, from the stored combinations (tallies ∪ tail)."""
+    by_question: dict[int, dict[str, int]] = {}
+    respondents: dict[int, int] = {}
+    for question_id, text, n in stage.choices:
+        chosen = by_question.setdefault(question_id, {})
+        respondents[question_id] = respondents.get(question_id, 0) + n
+        for value in dict.fromkeys(text.split(",")):
+            if value:
+                chosen[value] = chosen.get(value, 0) + n
+    results = []
+    for question in stage.questions:
+        if question.kind not in CHOICE_KINDS:
+            continue
+        chosen = by_question.get(question.pk, {})
+        values = [str(option[0]) for option in question.options]
+        extra = sorted(value for value in chosen if value not in values)
+        results.append(
+            ChoiceCount(
+                question=question,
+                respondents=respondents.get(question.pk, 0),
+                counts=tuple((value, chosen.get(value, 0)) for value in values + extra),
+            )
+        )
+    return tuple(results)
+
+
 # --- stage 2 ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ResponseRate:
+    """Who answered a wave, by where the answers came from (issue 14).
+
+    ``invited`` invitations sent; ``invited_complete`` of them answered completely — the
+    response rate is the one over the other, and nothing else: anonymous open-link / QR answers
+    (``open_complete``), imported answers and API answers without an invitation are reported
+    beside it, never mixed in. ``started`` counts responses with at least one saved answer that
+    are not complete (a visit of a link that saved nothing is not a start)."""
+
     invited: int
     complete: int
-    partial: int
+    started: int
     opted_out: int
+    invited_complete: int = 0
+    open_complete: int = 0
+    imported_complete: int = 0
+    other_complete: int = 0
 
     @property
     def rate(self) -> float | None:
-        return self.complete / self.invited if self.invited else None
+        return self.invited_complete / self.invited if self.invited else None
+
+    @property
+    def partial(self) -> int:
+        """Kept for templates and callers written before ``started`` (same number)."""
+        return self.started
+
+    @property
+    def percent(self) -> str:
+        """The response rate as shown everywhere: one decimal and a percent sign."""
+        return "—" if self.rate is None else f"{100 * self.rate:.1f} %"
 
 
 @dataclass(frozen=True)
@@ -286,6 +365,10 @@ class WaveResults:
     nps_by_segment: dict[str, tuple[satisfaction.NpsResult, ...]] = field(default_factory=dict)
     ces: tuple[satisfaction.CesResult, ...] = ()
     ipa: ipa.IpaResult | None = None
+    choices: tuple[ChoiceCount, ...] = ()
+    satisfaction_index: Any = None  # indices.IndexResult
+    drivers: Any = None  # qiwang.analysis.drivers.DriverResult
+    index_cases: int = 0
 
     @property
     def is_empty(self) -> bool:
@@ -297,18 +380,36 @@ SCALES = {
     QuestionKind.SCALE_7: (1, 7),
     QuestionKind.NPS: (0, 10),
     QuestionKind.CES: (1, 7),
+    QuestionKind.RATING_10: (1, 10),
 }
 
 
 def response_rate(wave: Wave, stage: Stage1) -> ResponseRate:
-    """Invited, complete, partial and opted out; the complete count comes from the stage's
-    respondent rows (tallies ∪ tail) instead of counting a million response rows."""
-    complete = sum(int(row[4]) for row in stage.respondents if row[0] == "responses")
+    """Invited, complete by origin, started and opted out. Complete counts come from the stage's
+    respondent rows (tallies ∪ tail, keyed by origin: ``tallies.ORIGINS``) instead of counting a
+    million response rows; invitations are counted in one aggregate."""
+    by_origin = dict.fromkeys(tallies.ORIGINS, 0)
+    for row in stage.respondents:
+        if row[0] == "responses":
+            origin = row[1] if row[1] in by_origin else "other"
+            by_origin[origin] += int(row[4])
+    invitations = Invitation.objects.filter(wave=wave).aggregate(
+        invited=Count("pk"), opted_out=Count("pk", filter=Q(status=InvitationStatus.OPTED_OUT))
+    )
+    started = (
+        Response.objects.filter(wave=wave, status=ResponseStatus.PARTIAL)
+        .filter(Exists(Answer.objects.filter(response=OuterRef("pk"))))
+        .count()
+    )
     return ResponseRate(
-        invited=Invitation.objects.filter(wave=wave).count(),
-        complete=complete,
-        partial=Response.objects.filter(wave=wave, status=ResponseStatus.PARTIAL).count(),
-        opted_out=Invitation.objects.filter(wave=wave, status=InvitationStatus.OPTED_OUT).count(),
+        invited=invitations["invited"],
+        complete=sum(by_origin.values()),
+        started=started,
+        opted_out=invitations["opted_out"],
+        invited_complete=by_origin["invited"],
+        open_complete=by_origin["open"],
+        imported_complete=by_origin["import"],
+        other_complete=by_origin["other"],
     )
 
 
@@ -370,4 +471,10 @@ def wave_results(wave: Wave, *, previous: Wave | None = None) -> WaveResults:
     data["nps_by_segment"] = nps_by
     sums = ipa_sums(stage)
     data["ipa"] = ipa.analyze_sums(sums) if sums is not None else None
+    data["choices"] = choice_counts(stage)
+    if sum(q.kind in tallies.RATING_KINDS for q in stage.questions) >= 2:
+        found = indices.indices_for(wave)
+        data["satisfaction_index"] = found.get("index")
+        data["drivers"] = found.get("drivers")
+        data["index_cases"] = found.get("cases", 0)
     return WaveResults(**data)

@@ -31,7 +31,16 @@ from typing import Any
 from django.db import connection, transaction
 
 from qiwang.surveys.choices import QuestionKind, ResponseStatus
-from qiwang.surveys.models import Answer, AnswerTally, Question, RespondentTally, Response, Wave
+from qiwang.surveys.models import (
+    Answer,
+    AnswerTally,
+    ChoiceTally,
+    CrossTally,
+    Question,
+    RespondentTally,
+    Response,
+    Wave,
+)
 
 #: Cell value standing for "no answer" in ``AnswerTally.value`` / ``second``.
 EMPTY = -1
@@ -42,6 +51,12 @@ ANSWER, QUESTION, RESPONSE = (
     Response._meta.db_table,
 )
 CELLS, RESPONDENTS = AnswerTally._meta.db_table, RespondentTally._meta.db_table
+CHOICES = ChoiceTally._meta.db_table
+CROSS = CrossTally._meta.db_table
+#: Rating kinds whose answers enter key drivers and the satisfaction index.
+RATING_KINDS = (QuestionKind.SCALE_5, QuestionKind.SCALE_7, QuestionKind.RATING_10)
+#: Buckets of responses (id mod BUCKETS) the cross-products are kept in, for the bootstrap.
+BUCKETS = 64
 MOMENTS = ("n", "sum_e", "sum_e2", "sum_p", "sum_p2", "sum_ep")
 
 
@@ -114,6 +129,17 @@ def cell_select(scope: Scope) -> tuple[str, list[Any]]:
     return sql, list(scope.params)
 
 
+#: Where a complete response came from, the ``key`` of the "responses" respondent rows: an
+#: invitation ("invited"), the anonymous open link / QR code ("open"), an import ("import"), or
+#: an API client's own key ("other"). The response rate counts only "invited" (issue 14).
+ORIGINS = ("invited", "open", "import", "other")
+ORIGIN_SQL = (
+    "CASE WHEN r.invitation_id IS NOT NULL THEN 'invited'"
+    " WHEN r.source = 'import' THEN 'import'"
+    " WHEN r.submission_key LIKE 'o%%' THEN 'open' ELSE 'other' END"
+)
+
+
 def respondent_select(scope: Scope, *, servqual: bool = True) -> tuple[str, list[Any]]:
     """Respondent statistics of the responses in ``scope``: wave, scope, key, tier, branch and the
     moments (n, Σe, Σe², Σp, Σp², Σep) of respondents' SERVQUAL dimension and overall means
@@ -135,8 +161,9 @@ def respondent_select(scope: Scope, *, servqual: bool = True) -> tuple[str, list
     )
     sums = "COUNT(*), SUM(e), SUM(e * e), SUM(p), SUM(p * p), SUM(e * p)"
     responses = (
-        f"SELECT wave_id, 'responses', '', tier, branch_id, COUNT(*), 0.0, 0.0, 0.0, 0.0, 0.0"  # noqa: S608
-        f" FROM {RESPONSE} r WHERE {scope.where} GROUP BY wave_id, tier, branch_id"
+        f"SELECT wave_id, 'responses', {ORIGIN_SQL}, tier, branch_id,"  # noqa: S608
+        " COUNT(*), 0.0, 0.0, 0.0, 0.0, 0.0"
+        f" FROM {RESPONSE} r WHERE {scope.where} GROUP BY wave_id, {ORIGIN_SQL}, tier, branch_id"
     )
     if not servqual:
         return responses, list(scope.params)
@@ -152,6 +179,52 @@ def respondent_select(scope: Scope, *, servqual: bool = True) -> tuple[str, list
     return sql, params
 
 
+def choice_select(scope: Scope) -> tuple[str, list[Any]]:
+    """Single / multiple-choice answers of the responses in ``scope``: wave, question, the stored
+    text (chosen option values) and how many answered exactly that."""
+    sql = (
+        "SELECT r.wave_id, a.question_id, a.text, COUNT(*) AS n"  # noqa: S608
+        f" FROM {RESPONSE} r JOIN {ANSWER} a ON a.response_id = r.id"
+        f" JOIN {QUESTION} q ON q.id = a.question_id"
+        f" WHERE {scope.where} AND q.kind IN (%s, %s) AND a.text <> ''"
+        " GROUP BY r.wave_id, a.question_id, a.text"
+    )
+    return sql, [*scope.params, QuestionKind.SINGLE, QuestionKind.MULTIPLE]
+
+
+def rating_questions(wave_id: int) -> int:
+    """How many rating questions the wave's version has (a respondent must rate all of them to
+    enter the cross-products)."""
+    return Question.objects.filter(version__waves__pk=wave_id, kind__in=RATING_KINDS).count()
+
+
+def cross_select(scope: Scope, ratings: int) -> tuple[str, list[Any]]:
+    """Cross-products of the rating answers of the responses in ``scope`` that rated all
+    ``ratings`` rating questions: wave, bucket, question a, question b (a ≤ b), n, Σa, Σb, Σab."""
+    kinds = ", ".join(["%s"] * len(RATING_KINDS))
+    rated = (
+        "SELECT r.id AS rid, r.wave_id AS wave_id, a.question_id AS qid, a.value * 1.0 AS v"  # noqa: S608
+        f" FROM {RESPONSE} r JOIN {ANSWER} a ON a.response_id = r.id"
+        f" JOIN {QUESTION} q ON q.id = a.question_id"
+        f" WHERE {scope.where} AND q.kind IN ({kinds}) AND a.value IS NOT NULL"
+    )
+    params = [*scope.params, *RATING_KINDS]
+    sql = (
+        f"SELECT x.wave_id AS wave_id, x.rid %% {BUCKETS} AS bucket, x.qid AS question_a_id,"  # noqa: S608
+        " y.qid AS question_b_id, COUNT(*) AS n, SUM(x.v) AS sum_a, SUM(y.v) AS sum_b,"
+        f" SUM(x.v * y.v) AS sum_ab FROM ({rated}) x JOIN ({rated}) y ON y.rid = x.rid AND y.qid >= x.qid"
+        f" WHERE x.rid IN (SELECT rid FROM ({rated}) c GROUP BY rid HAVING COUNT(*) = %s)"
+        f" GROUP BY x.wave_id, x.rid %% {BUCKETS}, x.qid, y.qid"
+    )
+    return sql, [*params, *params, *params, ratings]
+
+
+def has_choices(wave_id: int) -> bool:
+    return Question.objects.filter(
+        version__waves__pk=wave_id, kind__in=[QuestionKind.SINGLE, QuestionKind.MULTIPLE]
+    ).exists()
+
+
 def _upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...], select: str) -> str:
     added = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns if c not in key)
     return (
@@ -161,6 +234,10 @@ def _upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...], select: 
 
 
 CELL_KEY = ("wave_id", "question_id", "tier", "branch_id", "value", "second")
+CHOICE_KEY = ("wave_id", "question_id", "text")
+CHOICE_COLUMNS = (*CHOICE_KEY, "n")
+CROSS_KEY = ("wave_id", "bucket", "question_a_id", "question_b_id")
+CROSS_COLUMNS = (*CROSS_KEY, "n", "sum_a", "sum_b", "sum_ab")
 CELL_COLUMNS = (*CELL_KEY, "n", "importance_n", "importance_sum", "importance_square_sum")
 RESPONDENT_KEY = ("wave_id", "scope", "key", "tier", "branch_id")
 RESPONDENT_COLUMNS = (*RESPONDENT_KEY, *MOMENTS)
@@ -204,6 +281,15 @@ def fold_wave(wave: Wave | int) -> FoldResult:
             cursor.execute(
                 _upsert(RESPONDENTS, RESPONDENT_COLUMNS, RESPONDENT_KEY, wrapped), params
             )
+            if has_choices(wave_id):
+                select, params = choice_select(scope)
+                wrapped = f"SELECT * FROM ({select}) s WHERE true"  # noqa: S608
+                cursor.execute(_upsert(CHOICES, CHOICE_COLUMNS, CHOICE_KEY, wrapped), params)
+            ratings = rating_questions(wave_id)
+            if ratings >= 2:
+                select, params = cross_select(scope, ratings)
+                wrapped = f"SELECT * FROM ({select}) s WHERE true"  # noqa: S608
+                cursor.execute(_upsert(CROSS, CROSS_COLUMNS, CROSS_KEY, wrapped), params)
             if marked >= ANALYZE_AFTER and connection.vendor == "postgresql":
                 cursor.execute(f"ANALYZE {RESPONSE}")
     return FoldResult(wave_id, marked, batch)
@@ -232,6 +318,8 @@ def rebuild_wave(wave: Wave | int) -> FoldResult:
     with transaction.atomic():
         AnswerTally.objects.filter(wave_id=wave_id).delete()
         RespondentTally.objects.filter(wave_id=wave_id).delete()
+        ChoiceTally.objects.filter(wave_id=wave_id).delete()
+        CrossTally.objects.filter(wave_id=wave_id).delete()
         Response.objects.filter(wave_id=wave_id).update(tally_batch=None)
         return fold_wave(wave_id)
 

@@ -228,11 +228,105 @@ def _indicator_groups() -> list[dict[str, Any]]:
     ]
 
 
+#: The European Customer Satisfaction Index items (Tenenhaus et al. 2005, table 1; ECSI
+#: Technical Committee 1998), worded for a property-management company, rated 1–10. The keys
+#: carry the ECSI prefixes that ``qiwang.analysis.csi.preset`` resolves (IMAG, CUEX, PERQ,
+#: PERV, CUSA, CUSCO, CUSL); without the ``imag`` items the same wave fits the ACSI model.
+ECSI_ITEMS = (
+    ("imag1", "Image", "物业公司值得信赖", "The company is trustworthy"),
+    ("imag2", "Image", "物业公司真正关心业主", "The company cares about its residents"),
+    ("imag3", "Image", "物业公司在本地口碑好", "The company has a good reputation locally"),
+    (
+        "cuex1",
+        "Expectation",
+        "入住前，您对物业服务总体质量的期望有多高",
+        "Before moving in, how high were your expectations of the overall quality of the service",
+    ),
+    (
+        "cuex2",
+        "Expectation",
+        "入住前，您期望物业服务能在多大程度上满足您的个人需要",
+        "Before moving in, how well did you expect the service to meet your personal needs",
+    ),
+    (
+        "cuex3",
+        "Expectation",
+        "入住前，您期望物业服务出差错的情况有多少（10 = 几乎不出错）",
+        "Before moving in, how reliable did you expect the service to be (10 = hardly ever wrong)",
+    ),
+    ("perq1", "Quality", "物业服务的总体质量", "The overall quality of the service"),
+    ("perq2", "Quality", "报修与维修服务的质量", "The quality of repairs and maintenance"),
+    ("perq3", "Quality", "小区保洁与环境的质量", "The quality of cleaning and the grounds"),
+    (
+        "perv1",
+        "Value",
+        "与所交的物业费相比，服务质量如何",
+        "The quality of the service for the fee you pay",
+    ),
+    (
+        "perv2",
+        "Value",
+        "与服务质量相比，物业费是否合理（10 = 非常合理）",
+        "The fee for the quality you get (10 = very fair)",
+    ),
+    (
+        "cusa1",
+        "Satisfaction",
+        "总体而言，您对物业服务的满意程度",
+        "Overall, how satisfied are you with the service",
+    ),
+    (
+        "cusa2",
+        "Satisfaction",
+        "与您入住前的期望相比，物业服务如何（10 = 远超期望）",
+        "Compared with what you expected, how is the service (10 = far better)",
+    ),
+    (
+        "cusa3",
+        "Satisfaction",
+        "与您心目中理想的物业服务相比，差距有多大（10 = 就是理想的服务）",
+        "How close is the service to the ideal one (10 = it is the ideal)",
+    ),
+    (
+        "cusco1",
+        "Complaints",
+        "您对物业公司处理投诉与意见的方式满意吗",
+        "How satisfied are you with how the company handles complaints",
+    ),
+    (
+        "cusl1",
+        "Loyalty",
+        "合同到期时，您支持续聘这家物业公司的可能性有多大",
+        "How likely are you to support renewing the company's contract",
+    ),
+    (
+        "cusl2",
+        "Loyalty",
+        "您向亲友推荐这家物业公司的可能性有多大",
+        "How likely are you to recommend the company to friends",
+    ),
+)
+
+
+def _ecsi() -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": QuestionKind.RATING_10,
+            "attribute": key,
+            "dimension": group.lower(),
+            "text_zh": f"{zh}？（1 = 很低 / 很差，10 = 很高 / 很好）",
+            "text_en": f"{en}? (1 = very low or poor, 10 = very high or good)",
+        }
+        for key, group, zh, en in ECSI_ITEMS
+    ]
+
+
 TEMPLATES = {
     Template.KANO_PROPERTY: ("物业服务 Kano 调查", _kano),
     Template.SERVQUAL: ("物业服务质量 SERVQUAL 调查", _servqual),
     Template.CSAT_PULSE: ("满意度快速调查", _csat_pulse),
     Template.INDICATOR_GROUPS: ("三类指标满意度调查", _indicator_groups),
+    Template.ECSI: ("客户满意度指数（ECSI）调查", _ecsi),
 }
 
 

@@ -25,6 +25,8 @@ PAGE_SIZE = 20
 THEME_SAMPLE = 2_000
 LABEL_ON_VIEW = 2_000
 SENTIMENTS = ("negative", "neutral", "positive")
+#: Longest search text kept (characters); longer input is cut, never refused.
+SEARCH_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Filters:
     sentiment: str = ""
     dimension: str = ""
     service: str = ""
+    search: str = ""
     page: int = 1
 
     @classmethod
@@ -52,6 +55,7 @@ class Filters:
             sentiment=pick("sentiment", set(SENTIMENTS)),
             dimension=pick("dimension", set(DIMENSION_FIELDS)),
             service=pick("service", set(services)),
+            search=" ".join(str(query.get("search", "")).split())[:SEARCH_LIMIT],
             page=max(1, min(page, 100_000)),
         )
 
@@ -63,6 +67,7 @@ class Filters:
             "sentiment": self.sentiment,
             "dimension": self.dimension,
             "service": self.service,
+            "search": self.search,
             "page": self.page,
         }
         values.update(changes)
@@ -81,6 +86,10 @@ def labels_of(wave: Wave, filters: Filters, questions: list[Question]) -> QueryS
             rows = rows.exclude(**{filters.dimension: ""})
     elif filters.sentiment:
         rows = rows.filter(sentiment=filters.sentiment)
+    if filters.search:
+        # Words typed in the search box: every one must occur in the comment (case-insensitive).
+        for word in filters.search.split()[:5]:
+            rows = rows.filter(answer__text__icontains=word)
     return rows
 
 

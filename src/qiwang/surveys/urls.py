@@ -32,6 +32,7 @@ urlpatterns = [
     path("waves/<int:wave_id>/qr.svg", views.wave_qr, name="wave_qr"),
     path("waves/<int:wave_id>/results/", views.wave_results_page, name="results"),
     path("waves/<int:wave_id>/export/", views.wave_export, name="export"),
+    path("waves/<int:wave_id>/trend/", views.wave_trend, name="trend"),
     path("waves/<int:wave_id>/import/", views_import.wave_import, name="import"),
     path("waves/<int:wave_id>/text/", views_text.wave_text_answers, name="text_answers"),
     path(

@@ -8,7 +8,7 @@ import io
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,11 +16,11 @@ from django.views.decorators.http import require_POST
 
 from qiwang.accounts.permissions import Action, can, require
 from qiwang.errors import ServiceError
-from qiwang.surveys import exports
+from qiwang.surveys import exports, trends
 from qiwang.surveys.choices import WaveStatus
 from qiwang.surveys.forms import DIMENSION_SUGGESTIONS, QuestionForm, TemplateForm, WaveForm
 from qiwang.surveys.models import Instrument, Wave
-from qiwang.surveys.presentation import results_context
+from qiwang.surveys.presentation import min_n, results_context, trend_labels
 from qiwang.surveys.results import wave_results
 from qiwang.surveys.services import (
     InstrumentChange,
@@ -361,12 +361,44 @@ def wave_qr(request: HttpRequest, wave_id: int) -> HttpResponse:
     return HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
 
 
+def _compared_wave(request: HttpRequest, wave: Wave) -> tuple[Wave | None, list[Wave]]:
+    """The wave the results compare with: ``?compare=<id>`` among the earlier waves that share
+    Kano attribute keys (any instrument), else the latest of them. Raises Http404 for a wave
+    that is not among them (another branch's, a later one, one without shared keys)."""
+    candidates = trends.comparable_waves(wave, Wave.objects.for_user(request.user))
+    chosen = request.GET.get("compare", "")
+    if not chosen:
+        return (candidates[0] if candidates else None), candidates
+    if chosen == "none":
+        return None, candidates
+    match = next((other for other in candidates if str(other.pk) == chosen), None)
+    if match is None:
+        raise Http404(
+            _("No earlier wave %(wave)s shares attributes with this one.") % {"wave": chosen}
+        )
+    return match, candidates
+
+
 @login_required
 def wave_results_page(request: HttpRequest, wave_id: int) -> HttpResponse:
     wave = _visible_wave(request, wave_id)
-    previous = Wave.objects.for_user(request.user).previous_of(wave).first()
+    previous, candidates = _compared_wave(request, wave)
     results = wave_results(wave, previous=previous)
-    return render(request, "surveys/results.html", results_context(results))
+    context = results_context(results)
+    context["compare_choices"] = candidates
+    context["compared"] = previous
+    return render(request, "surveys/results.html", context)
+
+
+@login_required
+def wave_trend(request: HttpRequest, wave_id: int) -> HttpResponse:
+    """Every attribute of the wave across all waves that share its keys (any instrument)."""
+    wave = _visible_wave(request, wave_id)
+    waves = trends.related_waves(wave, Wave.objects.for_user(request.user))
+    trend = trends.build_trend(waves)
+    context = trends.trend_context(trend, attribute=request.GET.get("attribute", ""), min_n=min_n())
+    charts = {"trendChart": context["trend_chart"], "labels": trend_labels()}
+    return render(request, "surveys/trend.html", {"wave": wave, **context, "charts": charts})
 
 
 @login_required
@@ -385,7 +417,7 @@ def wave_export(request: HttpRequest, wave_id: int) -> HttpResponse:
         frame, columns = exports.response_frame(wave)
         body = exports.render({"responses": frame}, fmt, columns)
     else:
-        previous = Wave.objects.for_user(request.user).previous_of(wave).first()
+        previous, _candidates = _compared_wave(request, wave)
         frames = exports.results_frames(wave_results(wave, previous=previous))
         if not frames:
             return HttpResponse(
