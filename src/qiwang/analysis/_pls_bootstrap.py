@@ -50,9 +50,9 @@ from qiwang.analysis._pls import (
     CompiledModel,
     SchemeName,
     SingularMatrixError,
-    align_signs,
     estimates,
     iterate_weights,
+    orient,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -356,7 +356,9 @@ def _replicate_estimates(
             s[idx], compiled, scheme=scheme, tolerance=tolerance, max_iterations=max_iterations
         )
         w = it.weights
-        flips += int(align_signs(w, reference, compiled)[it.converged].sum())
+        orient(s[idx], w, compiled)
+        opposite = ((w * reference[None, :]) @ compiled.one_hot) < 0
+        flips += int(opposite[it.converged].sum())
         est = estimates(s[idx], w, compiled)
         ok = it.converged & valid[idx]
         sel = idx[ok]
@@ -579,7 +581,8 @@ def bootstrap(
     -------
     BootstrapResult
         Replicates that did not converge are dropped (``valid < resamples``). Each replicate's
-        blocks are sign-aligned with the original weights (individual sign change).
+        latent variables are oriented by the same rule as the estimate (R plspm's, or the
+        model's anchors); ``sign_changes`` counts replicate LVs that point opposite the estimate.
     """
     if resamples < 2:
         raise AnalysisInputError(f"resamples must be at least 2, got {resamples}")
