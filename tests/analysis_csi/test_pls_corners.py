@@ -142,3 +142,29 @@ def test_negative_alpha_is_reported_as_it_is_with_a_warning(mobi_reversed):
     assert row["cronbach_alpha"] == pytest.approx(_std_alpha_from_rows(frame), abs=1e-12)
     assert row["cronbach_alpha"] < 0
     assert any("'Value'" in w and "negative" in w for w in result.warnings)
+
+
+def test_mean_imputation_drops_a_respondent_whose_whole_block_is_missing(mobi, tmp_path):
+    # plspm-python drops such a row; Qiwang does the same (docs/analysis/csi.md, "Missing
+    # values") and imputes the remaining holes value by value
+    frame = mobi.astype(float).reset_index(drop=True)
+    frame.loc[3, ["PERV1", "PERV2"]] = np.nan  # the whole Value block
+    frame.loc[7, "IMAG2"] = np.nan  # one value: imputed
+    model = reversed_value_model()
+    result = csi.fit(frame, model, missing="mean")
+    assert result.moments.rows_read == len(frame)
+    assert result.moments.rows_dropped == 1
+    assert result.count == len(frame) - 1
+    expected = csi.fit(frame.drop(index=3), model, missing="mean")
+    np.testing.assert_allclose(
+        result.inner_model["estimate"], expected.inner_model["estimate"], rtol=0, atol=1e-12
+    )
+    path = tmp_path / "holes.parquet"
+    frame.to_parquet(path)
+    from_file = csi.fit(path, model, missing="mean")
+    assert from_file.moments.rows_dropped == 1
+    np.testing.assert_allclose(
+        from_file.inner_model["estimate"], result.inner_model["estimate"], rtol=0, atol=1e-10
+    )
+    boot = csi.bootstrap(frame, model, resamples=20, seed=1, missing="mean")
+    assert boot.estimate.count == len(frame) - 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from qiwang.analysis._errors import AnalysisInputError
 from qiwang.analysis._moments import (
     MissingPolicy,
     Moments,
+    duckdb_source,
     moments_from_array,
     moments_from_duckdb,
     numeric_block,
@@ -331,8 +333,10 @@ def _stats_matrix(moments: Moments, scaled: bool) -> FloatArray:
     if moments.count < 2:
         raise AnalysisInputError(f"need at least 2 rows, got {moments.count:g}")
     variance = np.diagonal(moments.comoment)
-    for name, v, lo in zip(moments.columns, variance, moments.minimum, strict=True):
-        if not v > 1e-12 * max(1.0, abs(float(lo))) ** 2:
+    square = variance + moments.count * moments.mean**2  # Σx² of the unshifted values
+    for name, v, lo, sq in zip(moments.columns, variance, moments.minimum, square, strict=True):
+        # zero up to rounding: centring loses about eps·|x| per value (offsets of 1e7 are fine)
+        if not v > 1e-26 * sq:
             raise AnalysisInputError(
                 f"the indicator is constant (every value is {lo:g}); remove it from the model",
                 column=name,
@@ -340,16 +344,52 @@ def _stats_matrix(moments: Moments, scaled: bool) -> FloatArray:
     return moments.correlation() if scaled else moments.covariance()
 
 
+def empty_block_rows(x: FloatArray, model: ModelSpec) -> npt.NDArray[np.bool_]:
+    """Rows of ``x`` (columns = the model's indicators) with some block entirely missing."""
+    compiled = model.compile()
+    missing = np.isnan(x).astype(np.float64) @ compiled.one_hot  # missing values per block
+    sizes = compiled.one_hot.sum(axis=0)
+    out: npt.NDArray[np.bool_] = np.any(missing == sizes[None, :], axis=1)
+    return out
+
+
+def empty_block_condition(model: ModelSpec) -> str:
+    """SQL condition true for a row with some block entirely missing (quoted identifiers)."""
+    blocks = []
+    for block in model.blocks.values():
+        nulls = " AND ".join('"' + c.replace('"', '""') + '" IS NULL' for c in block)
+        blocks.append(f"({nulls})")
+    return " OR ".join(blocks)
+
+
 def _moments_for(
     source: Source, model: ModelSpec, missing: MissingPolicy
 ) -> tuple[Moments, FloatArray | None]:
+    """Moments of the model's indicators.
+
+    Under ``missing="mean"`` a row whose whole block is missing is dropped, not imputed (as
+    plspm-python does): the respondent said nothing about that construct, and giving them the
+    mean of every indicator of it would pull its correlations towards zero. Such rows count in
+    ``rows_dropped``; the rest are imputed value by value.
+    """
     if isinstance(source, Moments):
         model.check_columns(source.columns)
         return source.select(model.indicators), None
     if isinstance(source, pd.DataFrame):
         model.check_columns([str(c) for c in source.columns])
         x = numeric_block(source, model.indicators)
+        dropped = 0
+        if missing == "mean":
+            empty = empty_block_rows(x, model)
+            dropped = int(empty.sum())
+            x = x[~empty]
         moments = moments_from_array(x, model.indicators, missing=missing)
+        if dropped:
+            moments = dataclasses.replace(
+                moments,
+                rows_read=moments.rows_read + dropped,
+                rows_dropped=moments.rows_dropped + dropped,
+            )
         if missing == "listwise":
             x = x[~np.isnan(x).any(axis=1)]
         elif missing == "mean":
@@ -358,7 +398,21 @@ def _moments_for(
     path = Path(source)
     if not path.is_file():
         raise AnalysisInputError(f"no such file: {path}")
-    return moments_from_duckdb(path, model.indicators, missing=missing), None
+    if missing != "mean":
+        return moments_from_duckdb(path, model.indicators, missing=missing), None
+    import duckdb
+
+    table = duckdb_source(path)
+    condition = empty_block_condition(model)
+    model.check_columns(_file_columns(path))
+    with duckdb.connect() as con:
+        found = con.execute(f"SELECT count(*) FROM {table} WHERE {condition}").fetchone()  # noqa: S608
+        dropped = int(found[0]) if found else 0
+        kept = f"(SELECT * FROM {table} WHERE NOT ({condition}))"  # noqa: S608
+        moments = moments_from_duckdb(kept, model.indicators, missing=missing, connection=con)
+    return dataclasses.replace(
+        moments, rows_read=moments.rows_read + dropped, rows_dropped=moments.rows_dropped + dropped
+    ), None
 
 
 def _resolve_scale(

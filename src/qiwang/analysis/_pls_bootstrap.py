@@ -30,6 +30,7 @@ from scipy import special
 from qiwang.analysis._csi_fit import (
     BootstrapResult,
     PlsResult,
+    empty_block_rows,
     fit,
     index_weights,
     load_model,
@@ -608,6 +609,8 @@ def bootstrap(
             scale=scale,
         )
         x = numeric_block(source, spec.indicators)
+        if missing == "mean":  # rows with a whole block missing are dropped, as in fit()
+            x = x[~empty_block_rows(x, spec)]
         chunks: Iterable[FloatArray] = _frame_chunks(x)
         n_rows = x.shape[0]
         impute = original.moments.mean if missing == "mean" else None
@@ -631,6 +634,8 @@ def bootstrap(
             impute = fit(path, spec, scaled=scaled, missing="mean").moments.mean
         n_rows = _file_rows(path, spec.indicators)
         chunks = _file_chunks(path, spec.indicators)
+        if missing == "mean":
+            chunks = (chunk[~empty_block_rows(chunk, spec)] for chunk in chunks)
         original = None
     sums = replicate_sums(
         chunks,
