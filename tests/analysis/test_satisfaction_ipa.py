@@ -208,9 +208,13 @@ def test_ipa_sums_in_duckdb_equal_pandas(tmp_path):
     np.testing.assert_array_equal(got.importance_n, expected.importance_n)
     np.testing.assert_allclose(got.importance_sum, expected.importance_sum)
     np.testing.assert_allclose(got.performance_sum, expected.performance_sum)
-    np.testing.assert_allclose(got.pairs, expected.pairs)
-    assert ipa.analyze_sums(got, importance="derived") == ipa.analyze_sums(
-        expected, importance="derived"
+    np.testing.assert_allclose(got.pairs, expected.pairs, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got.pair_shift, expected.pair_shift, rtol=1e-15)
+    a = ipa.analyze_sums(got, importance="derived")
+    b = ipa.analyze_sums(expected, importance="derived")
+    assert [x.quadrant for x in a.attributes] == [x.quadrant for x in b.attributes]
+    np.testing.assert_allclose(
+        [x.importance for x in a.attributes], [x.importance for x in b.attributes], rtol=1e-12
     )
 
 
@@ -321,3 +325,64 @@ def test_expectation_gap_stage_one_in_duckdb_equals_pandas(tmp_path_factory, row
         satisfaction.expectation_gap(frame, **options),
         satisfaction.expectation_gap_duckdb(path, **options),
     )
+
+
+# --- corners found by independent checks (issue 18, item 8) -------------------------------------
+
+
+def _wide_with_offset(offset: float, seed: int = 5) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    wide = pd.DataFrame({"speed_P": rng.integers(1, 8, 200), "decor_P": rng.integers(1, 8, 200)})
+    wide["overall"] = wide["speed_P"] + rng.integers(0, 3, 200)
+    return wide + offset
+
+
+def test_derived_importance_is_exact_at_an_offset_of_1e7(tmp_path):
+    # scipy.stats.pearsonr (two-pass, centred) on the unshifted data is the reference; the
+    # one-pass formula Σxy − ΣxΣy/n gave r = −1.20 here
+    plain = _wide_with_offset(0.0)
+    shifted = _wide_with_offset(1e7)
+    expected = stats.pearsonr(plain["speed_P"], plain["overall"]).statistic
+    result = ipa.analyze_sums(ipa.summarize_wide(shifted, overall="overall"), importance="derived")
+    by_name = {a.attribute: a for a in result.attributes}
+    assert by_name["speed"].importance == pytest.approx(expected, abs=1e-9)
+    long = shifted.melt(id_vars="overall", var_name="attribute", value_name="performance")
+    long["attribute"] = long["attribute"].str.removesuffix("_P")
+    path = tmp_path / "ipa.parquet"
+    long.to_parquet(path)
+    got = ipa.analyze_sums(
+        ipa.summarize_duckdb(path, importance=None, overall="overall"), importance="derived"
+    )
+    assert {a.attribute: a.importance for a in got.attributes}["speed"] == pytest.approx(
+        expected, abs=1e-9
+    )
+
+
+def test_ipa_sums_merge_with_different_shifts_is_exact():
+    wide = _wide_with_offset(1e7)
+    whole = ipa.summarize_wide(wide, overall="overall")
+    merged = ipa.summarize_wide(wide.iloc[:70], overall="overall").merge(
+        ipa.summarize_wide(wide.iloc[70:], overall="overall")
+    )
+    a = ipa.analyze_sums(whole, importance="derived")
+    b = ipa.analyze_sums(merged, importance="derived")
+    for x, y in zip(a.attributes, b.attributes, strict=True):
+        assert x.importance == pytest.approx(y.importance, abs=1e-9)
+
+
+def test_constant_performance_gets_no_quadrant_and_is_named():
+    wide = _wide_with_offset(0.0)
+    wide["decor_P"] = 4
+    result = ipa.analyze_sums(ipa.summarize_wide(wide, overall="overall"), importance="derived")
+    decor = {a.attribute: a for a in result.attributes}["decor"]
+    assert decor.quadrant is None
+    assert "performance is constant" in (decor.note or "")
+    assert any("'decor'" in w for w in result.warnings)
+    assert result.to_dict()["attributes"][0]["importance"] is None
+
+
+def test_constant_overall_rating_is_refused_with_the_reason():
+    wide = _wide_with_offset(0.0)
+    wide["overall"] = 5
+    with pytest.raises(AnalysisInputError, match="overall rating is constant"):
+        ipa.analyze_sums(ipa.summarize_wide(wide, overall="overall"), importance="derived")

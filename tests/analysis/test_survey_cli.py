@@ -345,3 +345,32 @@ def test_gb18030_csv_is_left_to_pandas(tmp_path):
     path = tmp_path / "gbk.csv"
     path.write_bytes("attribute,performance\n速度,5\n".encode("gb18030"))
     assert _duckdb_input(path) is None
+
+
+def test_ipa_json_names_a_constant_overall_rating_without_a_traceback(run_cli, tmp_path):
+    # issue 18: a constant overall rating made `ipa --importance derived --json` crash (exit 1)
+    wide = pd.DataFrame({"speed_P": [1, 2, 3, 4], "decor_P": [4, 3, 3, 1], "overall": [5] * 4})
+    path = tmp_path / "constant.csv"
+    wide.to_csv(path, index=False)
+    code, out, err = run_cli(
+        "analyze", "ipa", path, "--importance", "derived", "--overall", "overall", "--json"
+    )
+    assert code == 2
+    assert out == ""
+    assert "overall rating is constant" in err
+    assert "Traceback" not in err
+
+
+def test_ipa_json_gives_no_quadrant_to_a_constant_performance(run_cli_json, tmp_path):
+    wide = pd.DataFrame(
+        {"speed_P": [1, 2, 3, 4, 5], "decor_P": [4] * 5, "overall": [1, 3, 3, 4, 5]}
+    )
+    path = tmp_path / "flat.csv"
+    wide.to_csv(path, index=False)
+    payload = run_cli_json(
+        "analyze", "ipa", path, "--importance", "derived", "--overall", "overall"
+    )
+    decor = {a["attribute"]: a for a in payload["attributes"]}["decor"]
+    assert decor["quadrant"] is None and decor["importance"] is None
+    assert "performance is constant" in decor["note"]
+    assert payload["warnings"] == [decor["note"]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from qiwang.analysis._errors import AnalysisInputError
 from qiwang.analysis._moments import (
     MissingPolicy,
     Moments,
+    duckdb_source,
     moments_from_array,
     moments_from_duckdb,
     numeric_block,
@@ -28,6 +30,7 @@ from qiwang.analysis._pls import (
     SchemeName,
     estimates,
     iterate_weights,
+    orient,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -92,10 +95,12 @@ class PlsResult:
         Per LV: ``type``, ``r_squared``, ``r_squared_adjusted``, ``block_communality``,
         ``mean_redundancy``, ``ave``.
     reliability : DataFrame
-        Per LV: ``mode``, ``indicators``, ``cronbach_alpha``, ``dillon_goldstein_rho``,
+        Per LV: ``mode``, ``indicators``, ``cronbach_alpha`` (standardised),
+        ``cronbach_alpha_raw``, ``dillon_goldstein_rho``,
         ``composite_reliability``, ``rho_a``, ``ave``, ``eigenvalue_1``, ``eigenvalue_2``.
     htmt : DataFrame
-        Heterotrait–monotrait ratios (Henseler et al. 2015), LV × LV.
+        Heterotrait–monotrait ratios (Henseler et al. 2015) on absolute correlations, LV × LV;
+        NaN where undefined (named in ``warnings``).
     latent_correlations : DataFrame
         Correlations of the LV scores.
     goodness_of_fit : float
@@ -110,6 +115,8 @@ class PlsResult:
         LV scores (unit variance), when the estimate came from rows.
     moments : Moments
         The sufficient statistics the estimate came from.
+    warnings : tuple of str
+        Undefined or suspicious quantities, named (negative Cronbach's alpha, undefined HTMT).
     """
 
     model: ModelSpec
@@ -134,6 +141,7 @@ class PlsResult:
     missing: MissingPolicy = "error"
     tolerance: float = 1e-6
     max_iterations: int = 100
+    warnings: tuple[str, ...] = ()
     _lv_sd_rescaled: pd.Series = field(default_factory=lambda: pd.Series(dtype=float), repr=False)
 
     @property
@@ -238,6 +246,7 @@ def _report_dict(result: PlsResult, boot: BootstrapResult | None) -> dict[str, A
             "values_imputed": int(sum(result.moments.values_imputed)),
         },
         "bootstrap": None,
+        "warnings": list(result.warnings),
     }
     if boot is not None:
         out["bootstrap"] = {
@@ -324,8 +333,10 @@ def _stats_matrix(moments: Moments, scaled: bool) -> FloatArray:
     if moments.count < 2:
         raise AnalysisInputError(f"need at least 2 rows, got {moments.count:g}")
     variance = np.diagonal(moments.comoment)
-    for name, v, lo in zip(moments.columns, variance, moments.minimum, strict=True):
-        if not v > 1e-12 * max(1.0, abs(float(lo))) ** 2:
+    square = variance + moments.count * moments.mean**2  # Σx² of the unshifted values
+    for name, v, lo, sq in zip(moments.columns, variance, moments.minimum, square, strict=True):
+        # zero up to rounding: centring loses about eps·|x| per value (offsets of 1e7 are fine)
+        if not v > 1e-26 * sq:
             raise AnalysisInputError(
                 f"the indicator is constant (every value is {lo:g}); remove it from the model",
                 column=name,
@@ -333,16 +344,52 @@ def _stats_matrix(moments: Moments, scaled: bool) -> FloatArray:
     return moments.correlation() if scaled else moments.covariance()
 
 
+def empty_block_rows(x: FloatArray, model: ModelSpec) -> npt.NDArray[np.bool_]:
+    """Rows of ``x`` (columns = the model's indicators) with some block entirely missing."""
+    compiled = model.compile()
+    missing = np.isnan(x).astype(np.float64) @ compiled.one_hot  # missing values per block
+    sizes = compiled.one_hot.sum(axis=0)
+    out: npt.NDArray[np.bool_] = np.any(missing == sizes[None, :], axis=1)
+    return out
+
+
+def empty_block_condition(model: ModelSpec) -> str:
+    """SQL condition true for a row with some block entirely missing (quoted identifiers)."""
+    blocks = []
+    for block in model.blocks.values():
+        nulls = " AND ".join('"' + c.replace('"', '""') + '" IS NULL' for c in block)
+        blocks.append(f"({nulls})")
+    return " OR ".join(blocks)
+
+
 def _moments_for(
     source: Source, model: ModelSpec, missing: MissingPolicy
 ) -> tuple[Moments, FloatArray | None]:
+    """Moments of the model's indicators.
+
+    Under ``missing="mean"`` a row whose whole block is missing is dropped, not imputed (as
+    plspm-python does): the respondent said nothing about that construct, and giving them the
+    mean of every indicator of it would pull its correlations towards zero. Such rows count in
+    ``rows_dropped``; the rest are imputed value by value.
+    """
     if isinstance(source, Moments):
         model.check_columns(source.columns)
         return source.select(model.indicators), None
     if isinstance(source, pd.DataFrame):
         model.check_columns([str(c) for c in source.columns])
         x = numeric_block(source, model.indicators)
+        dropped = 0
+        if missing == "mean":
+            empty = empty_block_rows(x, model)
+            dropped = int(empty.sum())
+            x = x[~empty]
         moments = moments_from_array(x, model.indicators, missing=missing)
+        if dropped:
+            moments = dataclasses.replace(
+                moments,
+                rows_read=moments.rows_read + dropped,
+                rows_dropped=moments.rows_dropped + dropped,
+            )
         if missing == "listwise":
             x = x[~np.isnan(x).any(axis=1)]
         elif missing == "mean":
@@ -351,7 +398,21 @@ def _moments_for(
     path = Path(source)
     if not path.is_file():
         raise AnalysisInputError(f"no such file: {path}")
-    return moments_from_duckdb(path, model.indicators, missing=missing), None
+    if missing != "mean":
+        return moments_from_duckdb(path, model.indicators, missing=missing), None
+    import duckdb
+
+    table = duckdb_source(path)
+    condition = empty_block_condition(model)
+    model.check_columns(_file_columns(path))
+    with duckdb.connect() as con:
+        found = con.execute(f"SELECT count(*) FROM {table} WHERE {condition}").fetchone()  # noqa: S608
+        dropped = int(found[0]) if found else 0
+        kept = f"(SELECT * FROM {table} WHERE NOT ({condition}))"  # noqa: S608
+        moments = moments_from_duckdb(kept, model.indicators, missing=missing, connection=con)
+    return dataclasses.replace(
+        moments, rows_read=moments.rows_read + dropped, rows_dropped=moments.rows_dropped + dropped
+    ), None
 
 
 def _resolve_scale(
@@ -437,6 +498,7 @@ def fit(
             f"the PLS algorithm did not converge in {max_iterations} iterations (tolerance "
             f"{tolerance:g}); raise the iteration cap or try another scheme"
         )
+    orient(s[None], iteration.weights, compiled)
     est = estimates(s[None], iteration.weights, compiled)
     return _build_result(
         spec,
@@ -504,9 +566,11 @@ def satisfaction_index(
 
 def _reliability(
     corr: FloatArray,
+    cov: FloatArray,
     weights_std: FloatArray,
     loadings: FloatArray,
     compiled: CompiledModel,
+    notes: list[str],
 ) -> pd.DataFrame:
     rows = []
     for k in range(compiled.n_latent):
@@ -515,10 +579,20 @@ def _reliability(
         m = idx.size
         lam = loadings[idx]
         eig = np.sort(np.linalg.eigvalsh(r))[::-1]
-        alpha = dg = rho_a = 1.0
+        alpha = alpha_raw = dg = rho_a = 1.0
         if m > 1:
-            total = float(r.sum())
-            alpha = max(0.0, (total - m) / total * m / (m - 1))
+            # Cronbach's alpha, m/(m-1) (1 - sum of item variances / variance of the sum):
+            # standardised on the correlation matrix, raw on the covariance matrix (what SPSS,
+            # psych's raw_alpha and pingouin report). Negative values are kept as they are.
+            alpha = _cronbach(r)
+            alpha_raw = _cronbach(cov[np.ix_(idx, idx)])
+            lv = compiled.latent_names[k]
+            if alpha < 0 or alpha_raw < 0:
+                notes.append(
+                    f"Cronbach's alpha of {lv!r} is negative (raw {alpha_raw:.3f}, standardised "
+                    f"{alpha:.3f}): some indicators correlate negatively; check for reverse-coded "
+                    "items"
+                )
             _, vectors = np.linalg.eigh(r)
             pc = vectors[:, -1] * math.sqrt(eig[0])
             pc = pc if pc.sum() >= 0 else -pc
@@ -535,6 +609,7 @@ def _reliability(
                 "mode": mode,
                 "indicators": int(m),
                 "cronbach_alpha": float(alpha),
+                "cronbach_alpha_raw": float(alpha_raw),
                 "dillon_goldstein_rho": float(dg),
                 "composite_reliability": float(cr),
                 "rho_a": float(rho_a),
@@ -546,24 +621,44 @@ def _reliability(
     return pd.DataFrame(rows, index=pd.Index(compiled.latent_names, name="latent"))
 
 
-def _htmt(corr: FloatArray, compiled: CompiledModel) -> pd.DataFrame:
+def _cronbach(c: FloatArray) -> float:
+    m = c.shape[0]
+    total = float(c.sum())
+    if not total > 0:
+        return math.nan
+    return float(m / (m - 1) * (1.0 - float(np.trace(c)) / total))
+
+
+def _htmt(corr: FloatArray, compiled: CompiledModel, notes: list[str]) -> pd.DataFrame:
+    """Heterotrait-monotrait ratios on absolute correlations (semTools and cSEM's default).
+
+    Undefined (NaN, and named in ``notes``) for a block with one indicator (no monotrait
+    correlations) and for a block whose indicators are all uncorrelated (monotrait mean 0).
+    """
     n = compiled.n_latent
+    names = compiled.latent_names
+    a = np.abs(corr)
     out = np.full((n, n), np.nan)
-    mono = np.ones(n)
+    mono = np.full(n, np.nan)
     for k in range(n):
         idx = compiled.block_indices(k)
-        if idx.size > 1:
-            r = corr[np.ix_(idx, idx)]
-            mono[k] = (r.sum() - idx.size) / (idx.size * (idx.size - 1))
+        if idx.size < 2:
+            notes.append(f"HTMT involving {names[k]!r} is undefined: the block has one indicator")
+            continue
+        r = a[np.ix_(idx, idx)]
+        mono[k] = (r.sum() - np.trace(r)) / (idx.size * (idx.size - 1))
+        if not mono[k] > 0:
+            notes.append(
+                f"HTMT involving {names[k]!r} is undefined: its indicators are uncorrelated"
+            )
+            mono[k] = np.nan
     for i in range(n):
         for j in range(n):
-            if i != j:
-                hetero = corr[np.ix_(compiled.block_indices(i), compiled.block_indices(j))].mean()
-                out[i, j] = (
-                    hetero / math.sqrt(mono[i] * mono[j]) if mono[i] * mono[j] > 0 else np.nan
-                )
-    names = pd.Index(compiled.latent_names, name="latent")
-    return pd.DataFrame(out, index=names, columns=names)
+            if i != j and np.isfinite(mono[i]) and np.isfinite(mono[j]):
+                hetero = a[np.ix_(compiled.block_indices(i), compiled.block_indices(j))].mean()
+                out[i, j] = hetero / math.sqrt(mono[i] * mono[j])
+    index = pd.Index(names, name="latent")
+    return pd.DataFrame(out, index=index, columns=index)
 
 
 def _build_result(
@@ -681,8 +776,9 @@ def _build_result(
     sd_x = np.sqrt(np.diagonal(moments.covariance()))
     weights_std = w * sd_x if not scaled else w
     corr_x = moments.correlation()
-    reliability = _reliability(corr_x, weights_std, loadings, compiled)
-    htmt = _htmt(corr_x, compiled)
+    notes: list[str] = []
+    reliability = _reliability(corr_x, moments.covariance(), weights_std, loadings, compiled, notes)
+    htmt = _htmt(corr_x, compiled, notes)
 
     raw = raw_weights(w, sd_x, scaled)
     tilde = index_weights(raw, compiled.block_of, len(lvs))
@@ -729,5 +825,6 @@ def _build_result(
         missing=missing,
         tolerance=tolerance,
         max_iterations=max_iterations,
+        warnings=tuple(notes),
         _lv_sd_rescaled=pd.Series(sd_rescaled, index=lvs),
     )

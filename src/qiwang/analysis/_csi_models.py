@@ -50,6 +50,11 @@ class ModelSpec:
         is a target of some path and has no successors, else the last endogenous LV.
     name : str
         A label for reports.
+    anchors : mapping of str to str, optional
+        Orientation anchors: latent variable → one of its indicators. An anchored LV is oriented
+        so that it correlates positively with its anchor; the others follow R plspm's rule
+        (most of the block's indicators correlate positively with the LV). See
+        ``docs/analysis/csi.md`` ("Orientation").
     """
 
     blocks: Mapping[str, tuple[str, ...]]
@@ -59,6 +64,7 @@ class ModelSpec:
     scale: tuple[float, float] | None = None
     target: str | None = None
     name: str = "custom"
+    anchors: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -98,6 +104,9 @@ class ModelSpec:
             block_of=block_of,
             modes=tuple(self.modes.get(lv, "A") for lv in lvs),
             path=path,
+            anchors=tuple(
+                self.indicators.index(self.anchors[lv]) if lv in self.anchors else -1 for lv in lvs
+            ),
         )
 
     def check_columns(self, columns: Sequence[str]) -> None:
@@ -124,6 +133,8 @@ class ModelSpec:
             out["scale"] = list(self.scale)
         if self.target is not None:
             out["target"] = self.target
+        if self.anchors:
+            out["anchors"] = dict(self.anchors)
         return out
 
     @classmethod
@@ -141,7 +152,16 @@ class ModelSpec:
         """
         if not isinstance(spec, Mapping):
             raise ModelError("a model file must contain a mapping with 'blocks' and 'paths'")
-        unknown = set(spec) - {"blocks", "modes", "paths", "scheme", "scale", "target", "name"}
+        unknown = set(spec) - {
+            "blocks",
+            "modes",
+            "paths",
+            "scheme",
+            "scale",
+            "target",
+            "name",
+            "anchors",
+        }
         if unknown:
             raise ModelError(f"unknown key {sorted(unknown)[0]!r} in the model")
         raw_blocks = spec.get("blocks")
@@ -192,6 +212,11 @@ class ModelSpec:
             except (TypeError, ValueError) as error:
                 raise ModelError("'scale' must be two numbers [min, max]") from error
         target = spec.get("target")
+        raw_anchors = spec.get("anchors") or {}
+        if not isinstance(raw_anchors, Mapping) or not all(
+            isinstance(v, str) for v in raw_anchors.values()
+        ):
+            raise ModelError("'anchors' must map latent variables to one of their indicators")
         return cls(
             blocks=blocks,
             paths=tuple(paths),
@@ -200,6 +225,7 @@ class ModelSpec:
             scale=parsed_scale,
             target=None if target is None else str(target),
             name=str(spec.get("name", name)),
+            anchors={str(lv): str(c) for lv, c in raw_anchors.items()},
         )
 
     @classmethod
@@ -250,6 +276,15 @@ def _validate(model: ModelSpec) -> None:
             raise ModelError(f"mode given for unknown latent variable {lv!r}")
         if mode not in MODES:
             raise ModelError(f"mode of {lv!r} must be A or B, not {mode!r}")
+    for lv, anchor in model.anchors.items():
+        if lv not in model.blocks:
+            raise ModelError(f"anchor given for unknown latent variable {lv!r}")
+        if anchor not in model.blocks[lv]:
+            raise ModelError(
+                f"the anchor of {lv!r} must be one of its indicators "
+                f"({', '.join(model.blocks[lv])})",
+                column=anchor,
+            )
     if model.scheme not in SCHEMES:
         raise ModelError(f"scheme must be one of {', '.join(SCHEMES)}, not {model.scheme!r}")
     if not model.paths:

@@ -131,7 +131,9 @@ def _prepare(
     chosen = moments.select([target, *names])
     variances = np.diag(chosen.scatter)
     for column, variance, mean in zip(chosen.columns, variances, chosen.mean, strict=True):
-        if not variance > 1e-12 * max(1.0, mean * mean) * max(chosen.n, 1):
+        # zero up to rounding: centring loses about eps·|x| per value, so a centred sum of
+        # squares below (1e-13)² Σx² is indistinguishable from 0 (offsets of 1e6 stay exact)
+        if not variance > 1e-26 * (variance + chosen.n * mean * mean):
             raise AnalysisInputError(
                 "the column is constant; a constant cannot explain or be explained", column=column
             )

@@ -78,12 +78,39 @@ class IpaSums:
     performance_n: npt.NDArray[np.int64]
     performance_sum: npt.NDArray[np.float64]
     pairs: npt.NDArray[np.float64] | None = None
-    """Shape (keys, 6): n, Σx, Σy, Σx², Σy², Σxy."""
+    """Shape (keys, 6): n, Σx, Σy, Σx², Σy², Σxy of the values minus ``pair_shift``."""
+    pair_shift: npt.NDArray[np.float64] | None = None
+    """Shape (keys, 2): the (x, y) shift of each key's pair sums (``None``: no shift).
+
+    Shifting by a value near the mean (stage 1 uses the key's means) keeps the second moments
+    exact to rounding even when the ratings sit on a large offset; the one-pass formula
+    ``Σx² − (Σx)²/n`` loses every digit at offsets of 1e7."""
+
+    def shifted_to(self, shift: npt.NDArray[np.float64]) -> npt.NDArray[np.float64] | None:
+        """The pair sums re-expressed around ``shift`` (keys, 2) (exact algebra)."""
+        if self.pairs is None:
+            return None
+        old = self.pair_shift if self.pair_shift is not None else np.zeros((len(self.keys), 2))
+        d = old - shift  # x - new = (x - old) + d
+        n, sx, sy, sxx, syy, sxy = self.pairs.T
+        dx, dy = d[:, 0], d[:, 1]
+        return np.column_stack(
+            [
+                n,
+                sx + n * dx,
+                sy + n * dy,
+                sxx + 2 * dx * sx + n * dx * dx,
+                syy + 2 * dy * sy + n * dy * dy,
+                sxy + dx * sy + dy * sx + n * dx * dy,
+            ]
+        )
 
     def merge(self, other: IpaSums) -> IpaSums:
         """Add the sums of disjoint rows (exact)."""
         if (self.pairs is None) != (other.pairs is None):
             raise ValueError("cannot merge sums with and without an overall rating")
+        if self.pairs is not None and (self.pair_shift is not None or other.pair_shift is not None):
+            return _merge_shifted(self, other)
         keys = sorted(set(self.keys) | set(other.keys), key=lambda k: (k[0] or "", k[1]))
         index = {key: i for i, key in enumerate(keys)}
 
@@ -104,6 +131,29 @@ class IpaSums:
             performance_sum=add("performance_sum"),
             pairs=add("pairs"),
         )
+
+
+def _merge_shifted(first: IpaSums, second: IpaSums) -> IpaSums:
+    """Merge pair sums kept around different shifts: re-centre both on one shift per key."""
+    keys = sorted(set(first.keys) | set(second.keys), key=lambda k: (k[0] or "", k[1]))
+    index = {key: i for i, key in enumerate(keys)}
+    shift = np.zeros((len(keys), 2))
+    for part in (second, first):  # the first part's shift wins where both have the key
+        if part.pair_shift is not None:
+            shift[[index[k] for k in part.keys]] = part.pair_shift
+    total = np.zeros((len(keys), 6))
+    plain = {}
+    for name in ("importance_n", "importance_sum", "performance_n", "performance_sum"):
+        dtype = getattr(first, name).dtype
+        plain[name] = np.zeros(len(keys), dtype=dtype)
+    for part in (first, second):
+        rows = [index[k] for k in part.keys]
+        moved = part.shifted_to(shift[rows])
+        assert moved is not None
+        np.add.at(total, rows, moved)
+        for name in plain:
+            np.add.at(plain[name], rows, getattr(part, name))
+    return IpaSums(keys=tuple(keys), pairs=total, pair_shift=shift, **plain)
 
 
 def _sums_for(
@@ -130,9 +180,14 @@ def _sums_for(
 
     has_i, has_p = ~np.isnan(importance), ~np.isnan(performance)
     pairs = None
+    shift = None
     if overall is not None:
         both = has_p & ~np.isnan(overall)
-        x, y = performance, overall
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pn = np.maximum(count(both), 1)
+            shift = np.column_stack([total(performance, both) / pn, total(overall, both) / pn])
+        x = np.where(both, performance - shift[group, 0], np.nan)
+        y = np.where(both, overall - shift[group, 1], np.nan)
         pairs = np.column_stack(
             [
                 count(both).astype(np.float64),
@@ -150,6 +205,7 @@ def _sums_for(
         performance_n=count(has_p),
         performance_sum=total(performance, has_p),
         pairs=pairs,
+        pair_shift=shift,
     )
 
 
@@ -275,19 +331,30 @@ def summarize_duckdb(
     x = cast[performance]
     i = cast[importance] if importance is not None else "CAST(NULL AS DOUBLE)"
     parts = [f"count({i})", f"coalesce(sum({i}), 0)", f"count({x})", f"coalesce(sum({x}), 0)"]
+    source = "qiwang_input"
     if overall is not None:
+        # shifted sums: each key's pair means come first (a window), then sums around them
         y = cast[overall]
-        both = f"FILTER (WHERE {x} IS NOT NULL AND {y} IS NOT NULL)"
+        pair = f"{x} IS NOT NULL AND {y} IS NOT NULL"
+        both = f"FILTER (WHERE {pair})"
+        window = f"OVER (PARTITION BY {seg}, CAST({a} AS VARCHAR))"
+        source = (
+            f"(SELECT *, coalesce(avg({x}) FILTER (WHERE {pair}) {window}, 0) AS qw_kx, "  # noqa: S608
+            f"coalesce(avg({y}) FILTER (WHERE {pair}) {window}, 0) AS qw_ky FROM qiwang_input)"
+        )
+        dx, dy = f"({x} - qw_kx)", f"({y} - qw_ky)"
         parts += [
             f"count(*) {both}",
             *(
                 f"coalesce(sum({e}) {both}, 0)"
-                for e in (x, y, f"{x} * {x}", f"{y} * {y}", f"{x} * {y}")
+                for e in (dx, dy, f"{dx} * {dx}", f"{dy} * {dy}", f"{dx} * {dy}")
             ),
+            "any_value(qw_kx)",
+            "any_value(qw_ky)",
         ]
     query = (
         f"SELECT {seg}, CAST({a} AS VARCHAR), {', '.join(parts)} "  # noqa: S608
-        "FROM qiwang_input GROUP BY ALL"
+        f"FROM {source} GROUP BY ALL"
     )
     rows = sorted(run_select(relation, query), key=lambda r: (r[0] or "", r[1]))
     if not rows:
@@ -299,6 +366,9 @@ def summarize_duckdb(
         performance_n=np.array([r[4] for r in rows], dtype=np.int64),
         performance_sum=np.array([r[5] for r in rows], dtype=np.float64),
         pairs=np.array([r[6:12] for r in rows], dtype=np.float64) if overall is not None else None,
+        pair_shift=np.array([r[12:14] for r in rows], dtype=np.float64)
+        if overall is not None
+        else None,
     )
 
 
@@ -312,7 +382,8 @@ class IpaAttribute:
     performance: float
     importance_n: int
     performance_n: int
-    quadrant: str
+    quadrant: str | None
+    note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python dictionary (NaN becomes ``None``)."""
@@ -333,7 +404,10 @@ class IpaResult:
     importance_kind : {"stated", "derived"}
     crosshair : {"midpoint", "mean"}
     importance_crosshair, performance_crosshair : dict of segment to float
-        Where the grid is split, per segment (key ``""`` when unsegmented).
+        Where the grid is split, per segment (key ``""`` when unsegmented); NaN (``null`` in
+        JSON) when no attribute of the segment has a defined value.
+    warnings : tuple of str
+        Attributes whose importance is undefined, and why (they get no quadrant).
     """
 
     attributes: tuple[IpaAttribute, ...]
@@ -341,20 +415,65 @@ class IpaResult:
     crosshair: str
     importance_crosshair: dict[str, float]
     performance_crosshair: dict[str, float]
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python dictionary for JSON."""
         return {
             "importance_kind": self.importance_kind,
             "crosshair": self.crosshair,
-            "importance_crosshair": self.importance_crosshair,
-            "performance_crosshair": self.performance_crosshair,
+            "importance_crosshair": _nulls(self.importance_crosshair),
+            "performance_crosshair": _nulls(self.performance_crosshair),
             "attributes": [item.to_dict() for item in self.attributes],
+            "warnings": list(self.warnings),
         }
 
     def to_frame(self) -> pd.DataFrame:
         """One row per attribute."""
         return pd.DataFrame([item.__dict__ for item in self.attributes])
+
+
+def _nulls(values: dict[str, float]) -> dict[str, float | None]:
+    return {k: (None if math.isnan(v) else v) for k, v in values.items()}
+
+
+def _derived_importance(sums: IpaSums) -> tuple[Any, Any, list[str | None]]:
+    """Correlation of each attribute's performance with the overall rating, from shifted sums.
+
+    Undefined (NaN, with the reason) when fewer than 2 pairs, or when the attribute's
+    performance or the overall rating is constant over the pairs (a zero variance up to
+    rounding, see the floor below).
+    """
+    if sums.pairs is None:
+        raise AnalysisInputError("derived importance needs the overall rating column")
+    shift = sums.pair_shift if sums.pair_shift is not None else np.zeros((len(sums.keys), 2))
+    n, sx, sy, sxx, syy, sxy = sums.pairs.T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mx, my = sx / n, sy / n
+        cxx = sxx - n * mx * mx
+        cyy = syy - n * my * my
+        cxy = sxy - n * mx * my
+        # rounding floor: subtracting the shift from a value x loses about eps·|x|, so a
+        # centred sum of squares below (1e-13)² Σx² (unshifted values) is zero up to rounding
+        floor_x = 1e-26 * (cxx + n * (shift[:, 0] + mx) ** 2)
+        floor_y = 1e-26 * (cyy + n * (shift[:, 1] + my) ** 2)
+        values = cxy / np.sqrt(cxx * cyy)
+    notes: list[str | None] = []
+    for k, key in enumerate(sums.keys):
+        where = f"{key[1]!r}" + (f" (segment {key[0]!r})" if key[0] is not None else "")
+        if n[k] < 2:
+            notes.append(f"derived importance of {where} is undefined: fewer than 2 answers")
+        elif not cyy[k] > max(floor_y[k], 0.0):
+            notes.append(
+                f"derived importance of {where} is undefined: the overall rating is constant"
+            )
+        elif not cxx[k] > max(floor_x[k], 0.0):
+            notes.append(f"derived importance of {where} is undefined: its performance is constant")
+        else:
+            notes.append(None)
+            continue
+        values[k] = np.nan
+    return np.clip(values, -1.0, 1.0), n.astype(np.int64), notes
 
 
 def analyze_sums(
@@ -380,7 +499,10 @@ def analyze_sums(
     Returns
     -------
     IpaResult
-        An attribute exactly on a crosshair counts as high on that axis.
+        An attribute exactly on a crosshair counts as high on that axis. An attribute whose
+        importance is undefined (derived importance with a constant overall rating or a
+        constant performance) gets no quadrant and a ``note``; when every attribute's is
+        undefined, :class:`AnalysisInputError` says why.
     """
     if importance not in ("stated", "derived"):
         raise ValueError("importance must be 'stated' or 'derived'")
@@ -393,6 +515,7 @@ def analyze_sums(
             raise ValueError(
                 "derived importance is a correlation, not a rating: use the mean crosshair"
             )
+    notes: list[str | None] = [None] * len(sums.keys)
     with np.errstate(invalid="ignore", divide="ignore"):
         performance = sums.performance_sum / sums.performance_n
         if importance == "stated":
@@ -401,12 +524,12 @@ def analyze_sums(
             if np.all(sums.importance_n == 0):
                 raise AnalysisInputError("no stated importance: give an importance column")
         else:
-            if sums.pairs is None:
-                raise AnalysisInputError("derived importance needs the overall rating column")
-            n, sx, sy, sxx, syy, sxy = sums.pairs.T
-            cov = sxy - sx * sy / n
-            values = cov / np.sqrt((sxx - sx * sx / n) * (syy - sy * sy / n))
-            counts = n.astype(np.int64)
+            values, counts, notes = _derived_importance(sums)
+            if all(note is not None for note in notes):
+                raise AnalysisInputError(
+                    "derived importance is undefined for every attribute: "
+                    + "; ".join(str(note) for note in notes[:3])
+                )
     segments = sorted({key[0] or "" for key in sums.keys})
     i_cross: dict[str, float] = {}
     p_cross: dict[str, float] = {}
@@ -415,18 +538,22 @@ def analyze_sums(
         if crosshair == "midpoint" and scale is not None:
             i_cross[seg] = p_cross[seg] = (scale[0] + scale[1]) / 2
         else:
-            i_cross[seg] = float(np.nanmean(values[chosen]))
-            p_cross[seg] = float(np.nanmean(performance[chosen]))
+            defined = chosen & ~np.isnan(values)
+            i_cross[seg] = float(np.mean(values[defined])) if defined.any() else math.nan
+            placed = chosen & ~np.isnan(performance)
+            p_cross[seg] = float(np.mean(performance[placed])) if placed.any() else math.nan
     attributes = []
     for k, key in enumerate(sums.keys):
         seg = key[0] or ""
         high_i = values[k] >= i_cross[seg]
         high_p = performance[k] >= p_cross[seg]
-        quadrant = (
+        quadrant: Quadrant | None = (
             (Quadrant.KEEP_UP if high_p else Quadrant.CONCENTRATE_HERE)
             if high_i
             else (Quadrant.POSSIBLE_OVERKILL if high_p else Quadrant.LOW_PRIORITY)
         )
+        if np.isnan(values[k]) or np.isnan(performance[k]):
+            quadrant = None  # no quadrant for an undefined coordinate
         attributes.append(
             IpaAttribute(
                 attribute=key[1],
@@ -435,7 +562,8 @@ def analyze_sums(
                 performance=float(performance[k]),
                 importance_n=int(counts[k]),
                 performance_n=int(sums.performance_n[k]),
-                quadrant=quadrant.value,
+                quadrant=None if quadrant is None else quadrant.value,
+                note=notes[k],
             )
         )
     return IpaResult(
@@ -444,6 +572,7 @@ def analyze_sums(
         crosshair=crosshair,
         importance_crosshair=i_cross,
         performance_crosshair=p_cross,
+        warnings=tuple(note for note in notes if note is not None),
     )
 
 

@@ -45,6 +45,8 @@ class CompiledModel:
         ``"A"`` (reflective) or ``"B"`` (formative) per latent variable.
     path
         ``(L, L)`` boolean adjacency, ``path[to, from]`` (R plspm's convention).
+    anchors
+        Per latent variable, the index of its orientation anchor indicator, or -1 (none).
     """
 
     latent_names: tuple[str, ...]
@@ -52,6 +54,7 @@ class CompiledModel:
     block_of: IntArray
     modes: tuple[ModeName, ...]
     path: BoolArray
+    anchors: tuple[int, ...] = ()
 
     @property
     def n_latent(self) -> int:
@@ -250,5 +253,32 @@ def align_signs(weights: FloatArray, reference: FloatArray, model: CompiledModel
     h = model.one_hot
     dots = (weights * reference[None, :]) @ h  # (B, L)
     flips: BoolArray = dots < 0
+    weights *= np.where(flips, -1.0, 1.0) @ h.T
+    return flips
+
+
+def orient(s: FloatArray, weights: FloatArray, model: CompiledModel) -> BoolArray:
+    """Orient every latent variable, in place; returns the flips ``(B, L)``.
+
+    The sign of a composite is arbitrary (``w`` and ``-w`` fit equally well). R plspm 0.4.9
+    (``get_scores``) fixes it after the iteration: with ``c_ik = cor(x_i, LV_k)`` over the
+    indicators of block ``k``, ``sign(sum_i sign(c_ik))`` must be positive (most indicators
+    correlate positively with their LV); a tie counts as negative and flips, as in R. A latent
+    variable with an anchor indicator is oriented so that it correlates positively with the
+    anchor instead. The rule is applied to every bootstrap replicate as well, so that the
+    replicates' orientation follows the data, not the start of the iteration.
+
+    ``cov(x_i, LV_k) = (S w)_i`` has the sign of the correlation, so ``S`` and the weights
+    suffice.
+    """
+    h = model.one_hot
+    sw = np.einsum("bij,bj,jk->bik", s, weights, h)  # cov(x_i, LV_k), (B, p, L)
+    own = np.take_along_axis(sw, np.broadcast_to(model.block_of, sw.shape[:2])[..., None], 2)
+    own = own[:, :, 0]  # (B, p): cov of each indicator with its own LV
+    votes = np.sign(own) @ h  # (B, L)
+    flips: BoolArray = votes <= 0
+    for k, anchor in enumerate(model.anchors):
+        if anchor >= 0:
+            flips[:, k] = own[:, anchor] < 0
     weights *= np.where(flips, -1.0, 1.0) @ h.T
     return flips

@@ -30,6 +30,7 @@ from scipy import special
 from qiwang.analysis._csi_fit import (
     BootstrapResult,
     PlsResult,
+    empty_block_rows,
     fit,
     index_weights,
     load_model,
@@ -50,9 +51,9 @@ from qiwang.analysis._pls import (
     CompiledModel,
     SchemeName,
     SingularMatrixError,
-    align_signs,
     estimates,
     iterate_weights,
+    orient,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -356,7 +357,9 @@ def _replicate_estimates(
             s[idx], compiled, scheme=scheme, tolerance=tolerance, max_iterations=max_iterations
         )
         w = it.weights
-        flips += int(align_signs(w, reference, compiled)[it.converged].sum())
+        orient(s[idx], w, compiled)
+        opposite = ((w * reference[None, :]) @ compiled.one_hot) < 0
+        flips += int(opposite[it.converged].sum())
         est = estimates(s[idx], w, compiled)
         ok = it.converged & valid[idx]
         sel = idx[ok]
@@ -579,7 +582,8 @@ def bootstrap(
     -------
     BootstrapResult
         Replicates that did not converge are dropped (``valid < resamples``). Each replicate's
-        blocks are sign-aligned with the original weights (individual sign change).
+        latent variables are oriented by the same rule as the estimate (R plspm's, or the
+        model's anchors); ``sign_changes`` counts replicate LVs that point opposite the estimate.
     """
     if resamples < 2:
         raise AnalysisInputError(f"resamples must be at least 2, got {resamples}")
@@ -605,6 +609,8 @@ def bootstrap(
             scale=scale,
         )
         x = numeric_block(source, spec.indicators)
+        if missing == "mean":  # rows with a whole block missing are dropped, as in fit()
+            x = x[~empty_block_rows(x, spec)]
         chunks: Iterable[FloatArray] = _frame_chunks(x)
         n_rows = x.shape[0]
         impute = original.moments.mean if missing == "mean" else None
@@ -628,6 +634,8 @@ def bootstrap(
             impute = fit(path, spec, scaled=scaled, missing="mean").moments.mean
         n_rows = _file_rows(path, spec.indicators)
         chunks = _file_chunks(path, spec.indicators)
+        if missing == "mean":
+            chunks = (chunk[~empty_block_rows(chunk, spec)] for chunk in chunks)
         original = None
     sums = replicate_sums(
         chunks,

@@ -28,7 +28,14 @@ from qiwang.analysis._duckdb import (
     value_at,
 )
 from qiwang.analysis._errors import AnalysisInputError
-from qiwang.analysis._gaps import GapStatistic, GapSums, gap_statistics, gap_sums
+from qiwang.analysis._gaps import (
+    GapStatistic,
+    GapSums,
+    gap_statistics,
+    gap_sums,
+    gap_sums_from_rows,
+    shifted_sums_sql,
+)
 from qiwang.analysis._io import numeric_column, require_columns
 from qiwang.analysis._scales import FIVE_LEVEL, SEVEN_LEVEL, LabelledScale, code_of
 
@@ -618,8 +625,7 @@ def expectation_gap_duckdb(
         "complete AS (SELECT * FROM pairs WHERE e IS NOT NULL AND p IS NOT NULL) "
     )
     # every identifier and literal in these queries is quoted
-    sums = "count(*), sum(e), sum(e * e), sum(p), sum(p * p), sum(e * p)"
-    attribute_query = f"{pairs} SELECT seg, unit, {sums} FROM complete GROUP BY ALL"  # noqa: S608
+    attribute_query = pairs + shifted_sums_sql("complete", ["seg", "unit"])
     segmented = segment is not None
     per_attribute = _gap_sums_from_rows(select(relation, attribute_query), segmented=segmented)
     if len(per_attribute.keys) == 0:
@@ -630,7 +636,7 @@ def expectation_gap_duckdb(
             ", means AS (SELECT seg, resp, avg(e) AS e, avg(p) AS p FROM complete GROUP BY ALL)"
         )
         units = "means"
-    overall_query = f"{pairs} SELECT seg, 'overall', {sums} FROM {units} GROUP BY ALL"  # noqa: S608
+    overall_query = pairs + shifted_sums_sql(units, ["seg", "'overall'"])
     overall = _gap_sums_from_rows(select(relation, overall_query), segmented=segmented)
     options = {"confidence": confidence, "tolerance": tolerance}
     return GapResult(
@@ -695,12 +701,5 @@ def _score_expression(relation: duckdb.DuckDBPyRelation, column: str, levels: in
 
 def _gap_sums_from_rows(rows: list[tuple[Any, ...]], *, segmented: bool) -> GapSums:
     rows = sorted(rows, key=lambda row: (str(row[0]), str(row[1])))
-    return GapSums(
-        keys=tuple((str(row[0]) if segmented else None, str(row[1])) for row in rows),
-        n=np.array([row[2] for row in rows], dtype=np.int64),
-        sum_e=np.array([row[3] for row in rows], dtype=np.float64),
-        sum_e2=np.array([row[4] for row in rows], dtype=np.float64),
-        sum_p=np.array([row[5] for row in rows], dtype=np.float64),
-        sum_p2=np.array([row[6] for row in rows], dtype=np.float64),
-        sum_ep=np.array([row[7] for row in rows], dtype=np.float64),
-    )
+    keys = [(str(row[0]) if segmented else None, str(row[1])) for row in rows]
+    return gap_sums_from_rows(rows, keys)

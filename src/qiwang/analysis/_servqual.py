@@ -29,7 +29,14 @@ from qiwang.analysis._duckdb import (
     value_at,
 )
 from qiwang.analysis._errors import AnalysisInputError
-from qiwang.analysis._gaps import GapStatistic, GapSums, gap_statistics, gap_sums
+from qiwang.analysis._gaps import (
+    GapStatistic,
+    GapSums,
+    gap_statistics,
+    gap_sums,
+    gap_sums_from_rows,
+    shifted_sums_sql,
+)
 from qiwang.analysis._io import numeric_column, require_columns
 
 __all__ = [
@@ -687,22 +694,14 @@ def summarize_duckdb(
             column=item,
             row=unknown,
         )
-    sums = "count(*), sum(e), sum(e * e), sum(p), sum(p * p), sum(e * p)"
 
     def fetch(table: str, unit: str, order: Sequence[str] | None) -> GapSums:
-        query = prelude + f"SELECT seg, {unit}, {sums} FROM {table} GROUP BY ALL"  # noqa: S608
+        query = prelude + shifted_sums_sql(table, ["seg", unit])
         rows = select(relation, query)
         rank = {u: k for k, u in enumerate(order)} if order is not None else {}
         rows.sort(key=lambda row: (row[0], rank.get(row[1], len(rank)), row[1]))
-        return GapSums(
-            keys=tuple((row[0] if segment else None, str(row[1])) for row in rows),
-            n=np.array([row[2] for row in rows], dtype=np.int64),
-            sum_e=np.array([row[3] for row in rows], dtype=np.float64),
-            sum_e2=np.array([row[4] for row in rows], dtype=np.float64),
-            sum_p=np.array([row[5] for row in rows], dtype=np.float64),
-            sum_p2=np.array([row[6] for row in rows], dtype=np.float64),
-            sum_ep=np.array([row[7] for row in rows], dtype=np.float64),
-        )
+        keys = [(row[0] if segment else None, str(row[1])) for row in rows]
+        return gap_sums_from_rows(rows, keys)
 
     weighted = weight_sums = None
     if weights is not None:
@@ -790,19 +789,12 @@ def _weighted_duckdb(
         "FROM r JOIN stated AS pts USING (seg, resp) "
         f"GROUP BY ALL HAVING count(*) = {k}) "
     )
-    sums = "count(*), sum(e), sum(e * e), sum(p), sum(p * p), sum(e * p)"
-    rows = select(
-        relation,
-        prelude + points + scores + f"SELECT seg, {sums} FROM w GROUP BY ALL ORDER BY seg",  # noqa: S608
+    rows = sorted(
+        select(relation, prelude + points + scores + shifted_sums_sql("w", ["seg"])),
+        key=lambda row: row[0],
     )
-    weighted = GapSums(
-        keys=tuple((row[0] if segmented else None, "weighted") for row in rows),
-        n=np.array([row[1] for row in rows], dtype=np.int64),
-        sum_e=np.array([row[2] for row in rows], dtype=np.float64),
-        sum_e2=np.array([row[3] for row in rows], dtype=np.float64),
-        sum_p=np.array([row[4] for row in rows], dtype=np.float64),
-        sum_p2=np.array([row[5] for row in rows], dtype=np.float64),
-        sum_ep=np.array([row[6] for row in rows], dtype=np.float64),
+    weighted = gap_sums_from_rows(
+        rows, [(row[0] if segmented else None, "weighted") for row in rows], first=1
     )
     per_column = ", ".join(f"count({a}), sum({a})" for a in aliases)
     allocations = select(

@@ -67,6 +67,15 @@ def _guard() -> Iterator[None]:
         yield
     except AnalysisInputError as error:
         raise _fail(_escape(str(error))) from None
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except Exception as error:  # noqa: BLE001 — the command line never shows a traceback
+        _err().print(
+            f"[bold red]Error:[/] the analysis failed: {type(error).__name__}: "
+            f"{_escape(str(error))}",
+            highlight=False,
+        )
+        raise typer.Exit(code=1) from None
 
 
 def _escape(text: str) -> str:
@@ -901,7 +910,12 @@ def ipa_command(
         "possible overkill": 3,
     }
     for a in sorted(
-        result.attributes, key=lambda a: (a.segment or "", order[a.quadrant], -a.importance)
+        result.attributes,
+        key=lambda a: (
+            a.segment or "",
+            order.get(a.quadrant or "", 4),
+            -a.importance if a.importance == a.importance else 0.0,
+        ),
     ):
         style = "[bold red]" if a.quadrant == "concentrate here" else ""
         table.add_row(
@@ -910,6 +924,8 @@ def ipa_command(
             _number(a.importance, 3),
             _number(a.performance, 3),
             str(a.performance_n),
-            f"{style}{a.quadrant}[/]" if style else a.quadrant,
+            f"{style}{a.quadrant}[/]" if style else (a.quadrant or "undefined"),
         )
     console.print(table)
+    for warning in result.warnings:
+        _err().print(f"[yellow]Warning:[/] {_escape(warning)}", highlight=False)
