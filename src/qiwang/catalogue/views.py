@@ -108,7 +108,9 @@ def _chart(service: Service, deliveries: Any, facts: ServiceFacts) -> dict[str, 
         "promised": None if promised is None else round(100 * promised, 1),
         "labels": {
             "rate": _("Promises kept (%)"),
+            # xgettext:no-python-format
             "low": _("95 % interval, low"),
+            # xgettext:no-python-format
             "high": _("95 % interval, high"),
             "n": _("Deliveries judged"),
             "promised": _("Promised share kept (%)"),
