@@ -76,25 +76,38 @@ async def main(spec):
         )
         requests.append(head.encode() + body)
     latencies, statuses = [], {}
+    per_request = [0] * len(requests)
+    sent_at = [0.0] * len(requests)
     queue = asyncio.Queue()
-    for request in requests:
-        queue.put_nowait(request)
+    for index, request in enumerate(requests):
+        queue.put_nowait((index, request))
+
+    rate = spec.get("rate")  # requests per second over the whole run (None: as fast as possible)
+    begun = time.perf_counter()
 
     async def worker():
         while not queue.empty():
-            request = queue.get_nowait()
+            index, request = queue.get_nowait()
+            if rate:
+                await asyncio.sleep(max(0.0, begun + index / rate - time.perf_counter()))
             started = time.perf_counter()
+            sent_at[index] = started - begun
             try:
-                status = await one(host, port, request)
-            except OSError:
+                status = await asyncio.wait_for(one(host, port, request), 60)
+            except (OSError, asyncio.TimeoutError):
                 status = 0
             latencies.append(time.perf_counter() - started)
             statuses[status] = statuses.get(status, 0) + 1
+            per_request[index] = status
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
-    print(json.dumps({"elapsed": elapsed, "latencies": latencies, "statuses": statuses}))
+    result = {"elapsed": elapsed, "latencies": latencies, "statuses": statuses}
+    if spec.get("per_request"):
+        result["per_request"] = per_request
+        result["sent_at"] = sent_at
+    print(json.dumps(result))
 
 asyncio.run(main(json.load(sys.stdin)))
 """

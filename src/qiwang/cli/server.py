@@ -7,6 +7,7 @@ Configuration errors stop start-up with one clear sentence and exit code 2, neve
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -53,6 +54,34 @@ def check_database() -> None:
         where = settings.get("HOST") or settings.get("NAME")
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         _fail(f"cannot connect to the database at {where} (from DATABASE_URL): {reason}")
+
+
+def wait_for_database(*, most: float = 30.0) -> None:
+    """Wait, with back-off (1, 2, 4 … ``most`` seconds), until the database answers: a worker
+    started while PostgreSQL is down (a restart, a failover, a host booting) waits instead of
+    exiting."""
+    from django.db import connection
+    from django.db.utils import OperationalError
+
+    pause = 1.0
+    waited = 0.0
+    while True:
+        try:
+            connection.ensure_connection()
+        except OperationalError as error:
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else "unavailable"
+            err_console.print(
+                f"qiwang worker: the database is not reachable yet ({reason}); "
+                f"retrying in {pause:.0f} s"
+            )
+            connection.close()
+            time.sleep(pause)
+            waited += pause
+            pause = min(most, pause * 2)
+            continue
+        if waited:
+            err_console.print(f"qiwang worker: the database answered after {waited:.0f} s")
+        return
 
 
 def prepare_metrics_dir() -> str | None:
@@ -203,9 +232,13 @@ def register_server_commands(app: typer.Typer) -> None:
         """Run background tasks and periodic jobs from the database (no extra server needed).
 
         Keeps running across database restarts and outages; supervise it with the systemd unit
-        or the compose file of docs/deploy.md so that it is restarted if it ever exits."""
+        or the compose file of docs/deploy.md so that it is restarted if it ever exits. Started
+        while the database is down, it waits for it (``--batch``: exits with code 2)."""
         setup_django()
-        check_database()
+        if batch:
+            check_database()
+        else:
+            wait_for_database()
         if not 0 <= interval <= 3600:
             _fail(f"--interval={interval} is not between 0 and 3600 seconds.")
         from django.conf import settings
