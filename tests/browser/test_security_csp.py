@@ -145,8 +145,13 @@ def _plant():
             payload = PAYLOAD if limit >= len(PAYLOAD) + 2 else SHORT
             if limit < len(SHORT) + 2:
                 continue
+            unique = field.unique or any(
+                field.name in getattr(c, "fields", ()) for c in model._meta.constraints
+            )
             for obj in model.objects.all().only("pk", field.attname):
                 value = getattr(obj, field.attname) or ""
+                if unique and (not value or len(value) + len(payload) > limit):
+                    continue  # empty values, or cutting one to fit, could make two values equal
                 model.objects.filter(pk=obj.pk).update(
                     **{field.attname: value[: max(limit - len(payload), 0)] + payload}
                 )

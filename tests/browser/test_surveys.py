@@ -73,4 +73,4 @@ def test_manager_sends_a_kano_wave_and_a_phone_answers_it(demo_org, new_page):
     assert _no_horizontal_overflow(small)
     first_row = small.locator("[data-testid=kano-table] tbody tr").first
     labels = first_row.locator("td").evaluate_all("cells => cells.map(c => c.dataset.label)")
-    assert labels[:3] == ["属性", "n", "A"]
+    assert labels[:4] == ["#", "属性", "n", "A"]

@@ -16,14 +16,12 @@ from qiwang.catalogue.services.warnings import CODES, service_facts
 from qiwang.demo.services import build_demo
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        build_demo(customers=300)
-        yield
-        from django.core.management import call_command
-
-        call_command("flush", verbosity=0, interactive=False)
+@pytest.fixture
+def demo(db):
+    # Inside the test's transaction: a module-wide demo built outside it and then flushed
+    # also deleted the rows data migrations seed (maintenance plans, working calendar,
+    # industry profiles), failing every later test that relies on them.
+    build_demo(customers=300)
 
 
 @pytest.mark.django_db

@@ -10,6 +10,7 @@ What is still unlabelled is labelled first, at most :data:`LABEL_ON_VIEW` answer
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -249,19 +250,24 @@ def section_context(
         "pending": pending,
         "sentiment_choices": [(s, Sentiment(s).label) for s in SENTIMENTS],
         "dimension_choices": [(d, DIMENSION_LABELS[d]) for d in DIMENSION_FIELDS],
-        "chart": {
-            "dimensions": [
-                [row["label"], row["negative"], row["neutral"], row["positive"]]
-                for row in dimensions
-                if row["mentions"]
-            ],
-            "labels": {
-                "negative": str(Sentiment.NEGATIVE.label),
-                "neutral": str(Sentiment.NEUTRAL.label),
-                "positive": str(Sentiment.POSITIVE.label),
-                "unit": _("comments"),
+        # As a data attribute, not a json_script tag: htmx drops <script> elements from the
+        # fragments it swaps in (allowScriptTags is off under the Content-Security-Policy).
+        "chart": json.dumps(
+            {
+                "dimensions": [
+                    [row["label"], row["negative"], row["neutral"], row["positive"]]
+                    for row in dimensions
+                    if row["mentions"]
+                ],
+                "labels": {
+                    "negative": str(Sentiment.NEGATIVE.label),
+                    "neutral": str(Sentiment.NEUTRAL.label),
+                    "positive": str(Sentiment.POSITIVE.label),
+                    "unit": _("comments"),
+                },
             },
-        },
+            ensure_ascii=False,
+        ),
     }
 
 

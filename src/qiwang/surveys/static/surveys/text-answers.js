@@ -1,13 +1,13 @@
 /* The free-text section's chart: comments per SERVQUAL dimension, stacked by sentiment. The
-   section arrives by htmx (results page), so the chart is drawn after every swap. */
+   section arrives by htmx (results page), so the chart is drawn after every swap; its data
+   travel in the chart's data-chart attribute, since htmx drops script elements it swaps in. */
 (function () {
   var colours = { negative: "#b91c1c", neutral: "#94a3b8", positive: "#15803d" };
   function draw() {
-    var el = document.getElementById("text-chart-data");
-    if (!el || !window.QiwangCharts) return;
-    var data = JSON.parse(el.textContent), rows = data.dimensions || [], L = data.labels || {};
     var target = document.getElementById("chart-text-dimensions");
-    if (!target || !rows.length) return;
+    if (!target || !target.dataset.chart || !window.QiwangCharts) return;
+    var data = JSON.parse(target.dataset.chart), rows = data.dimensions || [], L = data.labels || {};
+    if (!rows.length) return;
     if (window.echarts && echarts.getInstanceByDom(target)) echarts.dispose(target);
     var chart = QiwangCharts.init("chart-text-dimensions");
     if (!chart) return;
