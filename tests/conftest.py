@@ -48,6 +48,20 @@ def make_customer(branch, code, **extra):
     return Customer.objects.create(branch=branch, code=code, **defaults)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory):
+    """On SQLite, test against a file in WAL mode with the busy timeout, as the product runs, not
+    Django's shared-cache in-memory database, whose table locks fail at once instead of waiting
+    (the concurrent live-server tests answered 500 on "database table is locked")."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        database.setdefault("TEST", {})["NAME"] = str(
+            tmp_path_factory.mktemp("sqlite") / "test.sqlite3"
+        )
+
+
 @pytest.fixture
 def org(db):
     from qiwang.accounts.choices import Role

@@ -97,7 +97,16 @@ def _latent_covariance(
     return sw, np.swapaxes(big_w, 1, 2) @ sw
 
 
+# A matrix whose condition number passes this is singular for the purpose of the algorithm: a
+# column that is an exact combination of others (``X3 = X1 + X2``) leaves a condition number near
+# 1 / eps (about 4.5e15) after rounding, and LAPACK then solves without complaint, giving weights
+# of 1e15 instead of an error (the rounding decides, so the result differs between BLAS builds).
+_CONDITION_LIMIT = 1.0 / (np.finfo(np.float64).eps * 1024)
+
+
 def _solve(a: FloatArray, b: FloatArray, what: str) -> FloatArray:
+    if np.any(np.linalg.cond(a) > _CONDITION_LIMIT):
+        raise SingularMatrixError(f"singular matrix: {what}")
     try:
         out = np.asarray(np.linalg.solve(a, b), dtype=np.float64)
     except np.linalg.LinAlgError as error:
