@@ -61,7 +61,7 @@ def new_page(browser, live_server):
         context.close()
 
 
-def log_in(page, username, password="qiwang-demo"):
+def log_in(page, username, password="qiwang-demo-2026"):
     page.goto(page.base_url + "/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)

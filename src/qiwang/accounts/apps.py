@@ -6,3 +6,7 @@ class AccountsConfig(AppConfig):
     name = "qiwang.accounts"
     label = "accounts"
     verbose_name = _("Organisation and access")
+
+    def ready(self) -> None:
+        # Stamps the log-in time into the session (session timeouts, issue 10).
+        from qiwang.accounts import sessions  # noqa: F401

@@ -33,7 +33,7 @@ from qiwang.surveys.choices import WaveStatus
 from qiwang.surveys.demo import build_survey_demo
 from qiwang.surveys.models import Wave
 
-DEMO_PASSWORD = "qiwang-demo"  # noqa: S105 - published demo password, demo mode only
+DEMO_PASSWORD = "qiwang-demo-2026"  # noqa: S105 - published demo password, demo mode only
 COMPANY_CODE = "jiangcheng"
 
 COMMUNITIES = (

@@ -153,6 +153,28 @@ def env_networks(name: str, default: list[str]) -> list[str]:
     return items
 
 
+def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """The header a trusted TLS proxy sets, as ``Header-Name: value`` (``X-Forwarded-Proto:
+    https``), turned into Django's ``SECURE_PROXY_SSL_HEADER`` (``("HTTP_X_FORWARDED_PROTO",
+    "https")``). Unset or empty: no header is trusted."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return None
+    header, sep, value = raw.strip().partition(":")
+    header, value = header.strip(), value.strip()
+    if not (
+        sep
+        and header
+        and value
+        and all(char.isascii() and (char.isalnum() or char == "-") for char in header)
+        and all(char.isascii() and 32 < ord(char) < 127 for char in value)
+    ):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a header and value; write e.g. X-Forwarded-Proto: https."
+        )
+    return ("HTTP_" + header.upper().replace("-", "_"), value)
+
+
 def time_zone() -> str:
     """``TIME_ZONE``: an IANA zone name such as Asia/Shanghai."""
     import zoneinfo

@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Idle and absolute session timeouts (QIWANG_SESSION_IDLE_MINUTES / _MAX_HOURS, issue 10).
+    "qiwang.accounts.sessions.SessionTimeoutMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
@@ -91,9 +93,26 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # ASVS 2.1.1: at least 12 characters (issue 10).
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Sessions (ASVS 3.3, qiwang.accounts.sessions): ended after this many idle minutes, and this
+# many hours after the log-in however busy; the cookie lives no longer than the absolute limit.
+QIWANG_SESSION_IDLE_MINUTES = config.env_int(
+    "QIWANG_SESSION_IDLE_MINUTES", 30, minimum=1, maximum=7 * 24 * 60
+)
+QIWANG_SESSION_MAX_HOURS = config.env_int("QIWANG_SESSION_MAX_HOURS", 12, minimum=1, maximum=720)
+SESSION_COOKIE_AGE = QIWANG_SESSION_MAX_HOURS * 3600
+# API tokens (qiwang.accounts.services): a new token expires after this many days unless its
+# creator picks another date (at most QIWANG_API_TOKEN_MAX_DAYS ahead; 0 means no upper limit).
+QIWANG_API_TOKEN_DAYS = config.env_int("QIWANG_API_TOKEN_DAYS", 90, minimum=1, maximum=3650)
+QIWANG_API_TOKEN_MAX_DAYS = config.env_int(
+    "QIWANG_API_TOKEN_MAX_DAYS", 365, minimum=0, maximum=3650
+)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -128,9 +147,24 @@ QIWANG_CSP_REPORT_URI = config.env_str("QIWANG_CSP_REPORT_URI", "")
 # How many reverse proxies stand in front of Qiwang: the client address is read from
 # X-Forwarded-For through exactly that many (0: REMOTE_ADDR, no header trusted).
 QIWANG_TRUSTED_PROXIES = config.env_int("QIWANG_TRUSTED_PROXIES", 0, minimum=0, maximum=10)
-if MODE == "production":
-    SESSION_COOKIE_SECURE = config.env_bool("QIWANG_SECURE_COOKIES", default=True)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# TLS (issue 10, docs/security.md). Behind a TLS-terminating proxy, name the header it sets
+# (QIWANG_PROXY_SSL_HEADER="X-Forwarded-Proto: https") so links and QR codes come out as https.
+# HSTS and the http→https redirect are off unless set; the proxy usually redirects already.
+SECURE_PROXY_SSL_HEADER = config.env_proxy_ssl_header("QIWANG_PROXY_SSL_HEADER")
+SECURE_SSL_REDIRECT = config.env_bool("QIWANG_SSL_REDIRECT", default=False)
+# The health checks and /metrics answer before SecurityMiddleware (OperationsMiddleware), so a
+# load balancer probing over plain http is never redirected.
+SECURE_HSTS_SECONDS = config.env_int(
+    "QIWANG_HSTS_SECONDS", 0, minimum=0, maximum=2 * 365 * 24 * 3600
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = config.env_bool("QIWANG_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = config.env_bool("QIWANG_HSTS_PRELOAD", default=False)
+# Secure on every cookie in production (session, CSRF, the survey open-link cookie, language).
+SESSION_COOKIE_SECURE = MODE == "production" and config.env_bool(
+    "QIWANG_SECURE_COOKIES", default=True
+)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # The database queue (django-tasks-db), carrying the request id into tasks (qiwang.operations).
 TASKS = {"default": {"BACKEND": "qiwang.operations.queue.DatabaseBackend"}}

@@ -253,7 +253,14 @@ def open_link(request: HttpRequest, wave_id: int, token: str) -> HttpResponse:
     response = start_response(wave=wave, submission_key=f"o{wave.pk}-{key}")
     base = reverse("survey_public:open", args=[wave.pk, token])
     page = _answer_page(request, response, base=base, extra={})
-    page.set_cookie(cookie, key, max_age=60 * 60 * 24 * 180, httponly=True, samesite="Lax")
+    page.set_cookie(
+        cookie,
+        key,
+        max_age=60 * 60 * 24 * 180,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,  # Secure in production (issue 10)
+    )
     return page
 
 
