@@ -5,13 +5,19 @@ from datetime import datetime
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
+from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
 from qiwang.accounts.choices import Role
 from qiwang.accounts.models import ApiToken, AuditEvent, Branch
 from qiwang.accounts.permissions import ROLE_PERMISSIONS, Action, require
-from qiwang.accounts.services import TokenError, create_api_token, revoke_api_token
-from qiwang.errors import ConflictError
+from qiwang.accounts.services import (
+    TokenError,
+    TokenNotAllowed,
+    create_api_token,
+    revoke_api_token,
+)
+from qiwang.errors import ConflictError, ServiceError
 from qiwang.project.api import ERRORS, WRITE_ERRORS
 
 router = Router(tags=["accounts"])
@@ -38,6 +44,7 @@ class MeOut(Schema):
 class TokenIn(Schema):
     name: str
     expires_at: datetime | None = None
+    can_create_tokens: bool = False
 
 
 class TokenOut(Schema):
@@ -48,6 +55,7 @@ class TokenOut(Schema):
     last_used_at: datetime | None
     expires_at: datetime | None
     revoked_at: datetime | None
+    can_create_tokens: bool
 
 
 class TokenCreatedOut(TokenOut):
@@ -101,14 +109,27 @@ def list_tokens(request: HttpRequest):
     "/tokens",
     response={201: TokenCreatedOut, **WRITE_ERRORS},
     summary="Create an API token (the key is shown only in this response)",
+    description=(
+        "A new token expires after QIWANG_API_TOKEN_DAYS (90 by default) unless `expires_at` "
+        "says otherwise. A request authenticated by a token may create tokens only when that "
+        "token was created with `can_create_tokens` (403 otherwise)."
+    ),
 )
 def create_token(request: HttpRequest, payload: TokenIn):
     try:
         issued = create_api_token(
-            user=request.user, name=payload.name, expires_at=payload.expires_at
+            user=request.user,
+            name=payload.name,
+            expires_at=payload.expires_at,
+            can_create_tokens=payload.can_create_tokens,
+            via_token=getattr(request, "api_token", None),
         )
+    except TokenNotAllowed as error:
+        raise HttpError(403, str(error).partition(": ")[2]) from None
     except TokenError as error:
         field, _sep, message = str(error).partition(": ")
+        if field == "expires_at":
+            raise ServiceError(message, field=field) from None
         raise ConflictError(message, field=field) from None
     token = issued.token
     return Status(201, {**TokenOut.from_orm(token).dict(), "key": issued.key})

@@ -110,6 +110,11 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    can_create_tokens = models.BooleanField(
+        _("may create tokens"),
+        default=False,
+        help_text=_("Requests made with this token may create further API tokens."),
+    )
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -124,6 +129,12 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def is_expired(self) -> bool:
+        from django.utils import timezone
+
+        return self.expires_at is not None and self.expires_at <= timezone.now()
 
 
 class AuditEvent(models.Model):

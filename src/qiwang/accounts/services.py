@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from qiwang.accounts.models import ApiToken, AuditEvent, User
 from qiwang.accounts.permissions import branch_id_of
@@ -73,21 +75,84 @@ def diff_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list
 # --- API tokens ---------------------------------------------------------------------------------
 
 
+class TokenNotAllowed(TokenError):
+    """The request may not create a token at all (a token without the grant): a 403."""
+
+
+def _expiry(expires_at: datetime | None, parent: ApiToken | None) -> datetime:
+    """The new token's expiry: the default lifetime unless chosen, in the future, within the
+    longest lifetime allowed, and never after the token that creates it."""
+    now = timezone.now()
+    if expires_at is None:
+        expires_at = now + timedelta(days=settings.QIWANG_API_TOKEN_DAYS)
+        if parent is not None and parent.expires_at is not None:
+            expires_at = min(expires_at, parent.expires_at)
+        return expires_at
+    if timezone.is_naive(expires_at):
+        expires_at = timezone.make_aware(expires_at)
+    if expires_at <= now:
+        raise TokenError("expires_at: " + _("the expiry must lie in the future."))
+    longest = settings.QIWANG_API_TOKEN_MAX_DAYS
+    if longest and expires_at > now + timedelta(days=longest):
+        raise TokenError(
+            "expires_at: " + _("a token may live at most %(days)d days.") % {"days": longest}
+        )
+    if parent is not None and parent.expires_at is not None and expires_at > parent.expires_at:
+        raise TokenError("expires_at: " + _("a token may not outlive the token that creates it."))
+    return expires_at
+
+
 @transaction.atomic
-def create_api_token(*, user: User, name: str, expires_at: datetime | None = None) -> IssuedToken:
-    """Create a token for ``user``. The plain key is returned once; only its digest is stored."""
+def create_api_token(
+    *,
+    user: User,
+    name: str,
+    expires_at: datetime | None = None,
+    can_create_tokens: bool = False,
+    via_token: ApiToken | None = None,
+) -> IssuedToken:
+    """Create a token for ``user``. The plain key is returned once; only its digest is stored.
+
+    ``via_token`` is the token the request was authenticated with (``None`` for a signed-in
+    session): a token creates tokens only when it was granted ``can_create_tokens``. Every token
+    expires: after ``QIWANG_API_TOKEN_DAYS`` unless ``expires_at`` says otherwise.
+    """
+    if via_token is not None and not via_token.can_create_tokens:
+        raise TokenNotAllowed(
+            "token: "
+            + _(
+                "this API token may not create tokens; create one on the API tokens page or "
+                "with a token that was granted that right."
+            )
+        )
     name = name.strip()
     if not name:
         raise TokenError("name: a token needs a name.")
     if user.api_tokens.active().filter(name=name).exists():
         raise TokenError(f"name: you already have an active token called {name!r}.")
+    expires_at = _expiry(expires_at, via_token)
     secret = secrets.token_urlsafe(32)
     prefix = secret[:8]
     key = f"{TOKEN_PREFIX}{secret}"
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=prefix, digest=_digest(key), expires_at=expires_at
+        user=user,
+        name=name,
+        prefix=prefix,
+        digest=_digest(key),
+        expires_at=expires_at,
+        can_create_tokens=can_create_tokens,
     )
-    record_event(actor=user, action="api_token_created", obj=token, changes={"name": name})
+    record_event(
+        actor=user,
+        action="api_token_created",
+        obj=token,
+        changes={
+            "name": name,
+            "expires_at": expires_at.isoformat(),
+            "can_create_tokens": can_create_tokens,
+            "via_token": via_token.prefix if via_token is not None else None,
+        },
+    )
     return IssuedToken(token=token, key=key)
 
 
@@ -104,8 +169,8 @@ def revoke_api_token(*, token: ApiToken, actor: User) -> ApiToken:
     return token
 
 
-def user_for_token(key: str) -> User | None:
-    """The active user owning an active, unexpired token, or ``None``."""
+def token_for_key(key: str) -> ApiToken | None:
+    """The active, unexpired token with this key whose user is active, or ``None``."""
     if not key.startswith(TOKEN_PREFIX):
         return None
     token = ApiToken.objects.active().select_related("user").filter(digest=_digest(key)).first()
@@ -117,4 +182,10 @@ def user_for_token(key: str) -> User | None:
     # Record use at most once a minute, so reads do not turn into a write per request.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
+
+
+def user_for_token(key: str) -> User | None:
+    """The active user owning an active, unexpired token, or ``None``."""
+    token = token_for_key(key)
+    return token.user if token is not None else None

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -41,10 +44,17 @@ def tokens(request: HttpRequest) -> HttpResponse:
     new_key = None
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        days = form.cleaned_data["days"]
         try:
-            issued = create_api_token(user=request.user, name=form.cleaned_data["name"])
+            issued = create_api_token(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                expires_at=timezone.now() + timedelta(days=days) if days else None,
+                can_create_tokens=form.cleaned_data["can_create_tokens"],
+            )
         except TokenError as error:
-            form.add_error("name", str(error).partition(": ")[2])
+            field, _sep, message = str(error).partition(": ")
+            form.add_error("days" if field == "expires_at" else "name", message)
         else:
             new_key = issued.key
             form = TokenForm()

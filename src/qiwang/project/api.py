@@ -17,7 +17,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
-from qiwang.accounts.services import user_for_token
+from qiwang.accounts.services import token_for_key
 from qiwang.errors import ServiceError
 
 
@@ -37,14 +37,21 @@ ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: Erro
 WRITE_ERRORS: dict[int, Any] = {**ERRORS, 409: ErrorOut}
 
 
+def _authenticate(request: HttpRequest, key: str) -> Any:
+    """The token's user; the token itself is kept as ``request.api_token`` (what it may do)."""
+    token = token_for_key(key)
+    if token is None:
+        return None
+    request.user = token.user
+    request.api_token = token  # type: ignore[attr-defined]
+    return token.user
+
+
 class BearerToken(HttpBearer):
     """``Authorization: Bearer qw_…`` with a per-user token."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
-        return user
+        return _authenticate(request, token)
 
 
 class HeaderToken(APIKeyHeader):
@@ -55,10 +62,7 @@ class HeaderToken(APIKeyHeader):
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         if not key:
             return None
-        user = user_for_token(key)
-        if user is not None:
-            request.user = user
-        return user
+        return _authenticate(request, key)
 
 
 api = NinjaAPI(
