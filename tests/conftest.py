@@ -83,6 +83,15 @@ def org(db):
 
 
 @pytest.fixture
+def company_quality(org):
+    """A service-quality manager scoped to the whole company: may change company-wide settings
+    (maintenance plans, contact topics, the holiday table), unlike ``quality_manager_a``."""
+    from qiwang.accounts.choices import Role
+
+    return make_user("quality_manager_co", Role.QUALITY_MANAGER, [org.company])
+
+
+@pytest.fixture
 def customers(org):
     """One customer in each branch: ``own`` and ``other``."""
     return {

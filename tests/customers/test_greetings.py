@@ -210,8 +210,8 @@ def test_another_managers_greeting_is_404(client, book, team, org):
     assert response.status_code == 404
 
 
-def test_occasions_page_lists_the_year_and_adds_a_launch(client, org):
-    client.login(username=org.users["quality_manager"].username, password=PASSWORD)
+def test_occasions_page_lists_the_year_and_adds_a_launch(client, org, company_quality):
+    client.login(username=company_quality.username, password=PASSWORD)  # the holiday table
     client.post("/customers/occasions/?year=2026", {"action": "load_year"})
     page = client.get("/customers/occasions/?year=2026")
     assert len(page.context["occasions"]) == 9

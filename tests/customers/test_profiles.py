@@ -130,8 +130,8 @@ def test_answers_outside_the_profile_or_range_name_the_topic(property_company, b
     assert not Interaction.objects.exists()
 
 
-def test_the_quality_manager_adds_and_changes_topics(client, org):
-    manager = org.users["quality_manager"]
+def test_the_quality_manager_adds_and_changes_topics(client, org, company_quality):
+    manager = company_quality  # topics are company-wide (issue 10)
     client.login(username=manager.username, password=PASSWORD)
     response = client.post(
         "/customers/topics/new/?industry=heating",
@@ -170,13 +170,13 @@ def test_topic_names_follow_the_readers_language(client, org):
     assert "报修回访" in page.content.decode()
 
 
-def test_save_topic_refuses_a_range_upside_down(org):
+def test_save_topic_refuses_a_range_upside_down(company_quality):
     topic = ContactTopic.objects.get(industry="heating", code="indoor_temperature")
     from decimal import Decimal
 
     with pytest.raises(ServiceError) as error:
         save_topic(
-            actor=org.users["quality_manager"],
+            actor=company_quality,
             topic=topic,
             data={"min_value": Decimal(30), "max_value": Decimal(10)},
         )

@@ -111,9 +111,9 @@ def test_a_tier_set_by_hand_is_history_too(org, customers):
     )
 
 
-def test_quality_manager_edits_a_plan_on_the_page(client, org):
+def test_quality_manager_edits_a_plan_on_the_page(client, company_quality):
     plan = MaintenancePlan.objects.get(industry="b2b_supplier", tier="important")
-    client.login(username=org.users["quality_manager"].username, password=PASSWORD)
+    client.login(username=company_quality.username, password=PASSWORD)  # plans are company-wide
     response = client.post(
         f"/customers/plans/{plan.pk}/",
         {
@@ -129,9 +129,9 @@ def test_quality_manager_edits_a_plan_on_the_page(client, org):
     assert (plan.weekdays, plan.channel, plan.topics) == ([1, 4], "wechat", ["pass_rate"])
 
 
-def test_a_weekly_plan_needs_a_weekday(client, org):
+def test_a_weekly_plan_needs_a_weekday(client, company_quality):
     plan = MaintenancePlan.objects.get(industry="b2b_supplier", tier="important")
-    client.login(username=org.users["quality_manager"].username, password=PASSWORD)
+    client.login(username=company_quality.username, password=PASSWORD)
     response = client.post(
         f"/customers/plans/{plan.pk}/",
         {"frequency": "weekly", "channel": "phone", "is_active": "on"},

@@ -3,6 +3,10 @@
 Object-level rule: a user acts only on objects of the branches they see
 (``User.visible_branch_ids``: their own branches and the branches below them), except
 administrators, who see every branch.
+
+Company-wide settings (maintenance plans and contact topics, company-wide greeting occasions and
+the holiday table, the working-day calendar) belong to no branch: only users scoped to the whole
+company change them (:func:`require_company`), never a manager of one branch (issue 10).
 """
 
 from __future__ import annotations
@@ -99,4 +103,28 @@ def branch_id_of(obj: Any) -> int | None:
 def require(user: User, action: Action, obj: Any = None) -> None:
     """Raise :class:`PermissionDenied` unless :func:`can` allows it."""
     if not can(user, action, obj):
+        raise PermissionDenied(action.value)
+
+
+def is_company_scoped(user: User) -> bool:
+    """Whether the user sees every branch: an administrator, or a user given the company (the
+    top of the branch tree) rather than some of its branches."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    visible = user.visible_branch_ids()
+    if visible is None:
+        return True
+    from qiwang.accounts.models import Branch
+
+    return bool(visible) and not Branch.objects.exclude(pk__in=visible).exists()
+
+
+def can_company(user: User, action: Action) -> bool:
+    """Whether the user may do ``action`` on a company-wide setting."""
+    return has_permission(user, action) and is_company_scoped(user)
+
+
+def require_company(user: User, action: Action) -> None:
+    """Raise :class:`PermissionDenied` unless :func:`can_company` allows it."""
+    if not can_company(user, action):
         raise PermissionDenied(action.value)

@@ -16,7 +16,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from pydantic import Field
 
 from qiwang.accounts.models import Branch
-from qiwang.accounts.permissions import Action, require
+from qiwang.accounts.permissions import Action, require, require_company
 from qiwang.customers.choices import Channel, Frequency, Industry, TaskKind, TaskStatus, Tier
 from qiwang.customers.models import (
     Allocation,
@@ -257,7 +257,8 @@ def list_plans(request: HttpRequest):
 
 @router.patch("/plans/{plan_id}", response={200: PlanOut, **WRITE_ERRORS}, summary="Change a plan")
 def patch_plan(request: HttpRequest, plan_id: int, payload: PlanPatch):
-    require(request.user, Action.MANAGE_MAINTENANCE_PLANS)
+    # Plans are company-wide: a manager scoped to one branch may not change them (issue 10).
+    require_company(request.user, Action.MANAGE_MAINTENANCE_PLANS)
     plan = get_object_or_404(MaintenancePlan, pk=plan_id)
     return update_plan(actor=request.user, plan=plan, data=payload.dict(exclude_unset=True))
 

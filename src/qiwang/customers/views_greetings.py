@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qiwang.accounts.models import Branch
-from qiwang.accounts.permissions import Action, can, require
+from qiwang.accounts.permissions import Action, can, can_company, is_company_scoped, require
 from qiwang.customers.choices import OccasionKind, Tier
 from qiwang.customers.models import Occasion
 from qiwang.customers.services.greetings import add_occasion, load_year
@@ -57,7 +57,7 @@ def occasion_list(request: HttpRequest) -> HttpResponse:
     form = LaunchForm(
         request.POST or None,
         branches=branches,
-        is_administrator=request.user.is_administrator,
+        is_administrator=is_company_scoped(request.user),
     )
     status = 200
     if request.method == "POST":
@@ -108,6 +108,8 @@ def occasion_list(request: HttpRequest) -> HttpResponse:
             "next_year": year + 1,
             "form": form,
             "can_edit": can_edit,
+            # The holiday table is company-wide: whole-company users only (issue 10).
+            "can_load": can_company(request.user, Action.MANAGE_MAINTENANCE_PLANS),
         },
         status=status,
     )

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qiwang.accounts.models import Branch
-from qiwang.accounts.permissions import Action, require
+from qiwang.accounts.permissions import Action, require, require_company
 from qiwang.customers.choices import Industry
 from qiwang.customers.forms import BranchIndustryForm, TopicForm
 from qiwang.customers.models import ContactTopic
@@ -26,8 +26,8 @@ def _plans_of(industry: str) -> str:
 
 @login_required
 def topic_edit(request: HttpRequest, topic_id: int | None = None) -> HttpResponse:
-    """Add a topic to a profile (``?industry=``) or change one."""
-    require(request.user, Action.MANAGE_MAINTENANCE_PLANS)
+    """Add a topic to a profile (``?industry=``) or change one (whole-company users only)."""
+    require_company(request.user, Action.MANAGE_MAINTENANCE_PLANS)
     topic = get_object_or_404(ContactTopic, pk=topic_id) if topic_id is not None else None
     industry = topic.industry if topic else request.GET.get("industry", "")
     if industry not in Industry.values:

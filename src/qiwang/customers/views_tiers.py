@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qiwang.accounts.models import Branch
-from qiwang.accounts.permissions import Action, can, require
+from qiwang.accounts.permissions import Action, can, can_company, require, require_company
 from qiwang.customers.choices import Industry, TierChangeStatus
 from qiwang.customers.forms import BranchIndustryForm, PlanForm
 from qiwang.customers.models import MaintenancePlan, TierChange
@@ -65,13 +65,15 @@ def plan_list(request: HttpRequest) -> HttpResponse:
             "branches": branches,
             "industry_form": BranchIndustryForm(branches=visible) if can_edit else None,
             "can_edit": can_edit,
+            # Plans and topics are company-wide: whole-company users only (issue 10).
+            "can_edit_company": can_company(request.user, Action.MANAGE_MAINTENANCE_PLANS),
         },
     )
 
 
 @login_required
 def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
-    require(request.user, Action.MANAGE_MAINTENANCE_PLANS)
+    require_company(request.user, Action.MANAGE_MAINTENANCE_PLANS)
     plan = get_object_or_404(MaintenancePlan, pk=plan_id)
     initial = {
         "frequency": plan.frequency,

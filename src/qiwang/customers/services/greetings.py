@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from lunardate import LunarDate
 
 from qiwang.accounts.models import Branch, User
-from qiwang.accounts.permissions import Action, require
+from qiwang.accounts.permissions import Action, is_company_scoped, require, require_company
 from qiwang.accounts.services import record_event
 from qiwang.customers.choices import (
     Channel,
@@ -110,9 +110,10 @@ def holiday_table(year: int) -> list[YearOccasion]:
 
 @transaction.atomic
 def load_year(year: int, *, actor: User | None = None) -> int:
-    """Store the year's holiday table as company-wide occasions; returns how many were new."""
+    """Store the year's holiday table as company-wide occasions; returns how many were new.
+    A user loading it must be scoped to the whole company."""
     if actor is not None:
-        require(actor, Action.MANAGE_MAINTENANCE_PLANS)
+        require_company(actor, Action.MANAGE_MAINTENANCE_PLANS)
     if not 2000 <= year <= 2100:
         raise ServiceError(_("Choose a year between 2000 and 2100."), field="year")
     created = 0
@@ -149,10 +150,9 @@ def add_occasion(
     unknown = [tier for tier in tiers or [] if tier not in Tier.values]
     if unknown:
         errors["tiers"] = [_("Unknown tiers: %s.") % ", ".join(unknown)]
-    if branch is None and not actor.is_administrator and kind == OccasionKind.PRODUCT_LAUNCH:
-        visible = actor.visible_branch_ids()
-        if visible is not None:
-            errors["branch"] = [_("Choose one of your branches.")]
+    if branch is None and not is_company_scoped(actor):
+        # A company-wide occasion greets every branch's customers: whole-company users only.
+        errors["branch"] = [_("Choose one of your branches.")]
     if errors:
         raise ServiceError(errors)
     occasion = Occasion.objects.create(

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qiwang.accounts.models import User
-from qiwang.accounts.permissions import Action, require
+from qiwang.accounts.permissions import Action, require, require_company
 from qiwang.accounts.services import diff_fields, record_event
 from qiwang.customers.choices import Channel, Frequency, Lifecycle, TaskKind, TaskStatus
 from qiwang.customers.models import ContactTask, Customer, Interaction, MaintenancePlan
@@ -126,8 +126,9 @@ def escalate_overdue_tasks(today: datetime.date, *, now: datetime.datetime | Non
 
 @transaction.atomic
 def update_plan(*, actor: User, plan: MaintenancePlan, data: dict[str, Any]) -> MaintenancePlan:
-    """Change a tier's cadence, channel or topics (the service-quality manager)."""
-    require(actor, Action.MANAGE_MAINTENANCE_PLANS)
+    """Change a tier's cadence, channel or topics (a service-quality manager of the whole
+    company: plans are company-wide)."""
+    require_company(actor, Action.MANAGE_MAINTENANCE_PLANS)
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
     if "frequency" in data:

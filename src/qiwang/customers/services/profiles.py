@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from qiwang.accounts.models import Branch, User
-from qiwang.accounts.permissions import Action, require
+from qiwang.accounts.permissions import Action, require, require_company
 from qiwang.accounts.services import diff_fields, record_event
 from qiwang.customers.choices import Industry, Measure
 from qiwang.customers.models import AllocationGood, BranchIndustry, ContactTopic
@@ -150,8 +150,9 @@ TOPIC_FIELDS = (
 def save_topic(
     *, actor: User, data: dict[str, Any], topic: ContactTopic | None = None
 ) -> ContactTopic:
-    """Create (``topic`` None: ``industry`` and ``code`` in ``data``) or change a contact topic."""
-    require(actor, Action.MANAGE_MAINTENANCE_PLANS)
+    """Create (``topic`` None: ``industry`` and ``code`` in ``data``) or change a contact topic
+    (company-wide: users scoped to the whole company only)."""
+    require_company(actor, Action.MANAGE_MAINTENANCE_PLANS)
     errors: dict[str, list[str]] = {}
     if topic is None:
         industry = data.get("industry")
