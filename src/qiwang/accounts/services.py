@@ -72,6 +72,11 @@ def diff_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list
     }
 
 
+def record_password_change(user: User) -> None:
+    """Note in the audit log that ``user`` changed their own password (never the password)."""
+    record_event(actor=user, action="password_changed", obj=user)
+
+
 # --- API tokens ---------------------------------------------------------------------------------
 
 
