@@ -37,6 +37,8 @@ def test_an_idle_session_is_ended(client, org, settings):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login") + "?next=")
     assert "_auth_user_id" not in client.session
+    login = client.get(response["Location"]).content.decode()
+    assert "已超过 30 分钟无操作" in login  # the message, in the default language
     assert client.get(reverse("core:home")).status_code == 302  # still signed out
 
 
