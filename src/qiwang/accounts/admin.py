@@ -38,7 +38,15 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_display = (
+        "name",
+        "user",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    )
     readonly_fields = (
         "user",
         "name",
@@ -47,6 +55,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "created_at",
         "last_used_at",
         "expires_at",
+        "can_create_tokens",  # chosen by the owner when creating it, not granted afterwards
     )
     search_fields = ("name", "user__username")
 
