@@ -106,8 +106,19 @@ def test_a_malformed_proxy_header_names_the_variable(monkeypatch, raw):
         config.env_proxy_ssl_header("QIWANG_PROXY_SSL_HEADER")
 
 
-@pytest.mark.parametrize("raw", ["-1", "forever", "99999999999"])
-def test_a_bad_hsts_value_stops_start_up(tmp_path, raw):
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("QIWANG_HSTS_SECONDS", "-1"),
+        ("QIWANG_HSTS_SECONDS", "forever"),
+        ("QIWANG_HSTS_SECONDS", "99999999999"),
+        ("QIWANG_SSL_REDIRECT", "maybe"),
+        ("QIWANG_SESSION_IDLE_MINUTES", "0"),
+        ("QIWANG_SESSION_MAX_HOURS", "a day"),
+        ("QIWANG_API_TOKEN_DAYS", "0"),
+    ],
+)
+def test_a_bad_value_stops_start_up_naming_the_variable(tmp_path, name, raw):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("QIWANG_")}
     environment.update(
         {
@@ -115,7 +126,7 @@ def test_a_bad_hsts_value_stops_start_up(tmp_path, raw):
             "QIWANG_DATA_DIR": str(tmp_path),
             "SECRET_KEY": "k" * 40,
             "QIWANG_ENV": "production",
-            "QIWANG_HSTS_SECONDS": raw,
+            name: raw,
         }
     )
     result = subprocess.run(
@@ -128,7 +139,7 @@ def test_a_bad_hsts_value_stops_start_up(tmp_path, raw):
     )
 
     assert result.returncode != 0
-    assert "QIWANG_HSTS_SECONDS=" in result.stderr
+    assert f"{name}=" in result.stderr
 
 
 @pytest.mark.django_db
