@@ -8,7 +8,7 @@ import json
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from qiwang.accounts.models import ApiToken, AuditEvent
 from qiwang.accounts.services import TokenError, TokenNotAllowed, create_api_token
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _post_token(key: str, **body):
-    return Client().post(
+    return Client(HTTP_ACCEPT_LANGUAGE="en").post(
         "/api/tokens",
         json.dumps({"name": "minted", **body}),
         content_type="application/json",
@@ -56,7 +56,7 @@ def test_an_expired_token_is_refused(org):
 @pytest.mark.parametrize(("days", "message"), [(-1, "in the future"), (400, "at most 365 days")])
 def test_an_expiry_in_the_past_or_too_far_ahead_is_refused(org, settings, days, message):
     settings.QIWANG_API_TOKEN_MAX_DAYS = 365
-    with pytest.raises(TokenError, match=message):
+    with translation.override("en"), pytest.raises(TokenError, match=message):
         create_api_token(
             user=org.users["analyst"],
             name="BI",
