@@ -149,7 +149,7 @@ def test_the_public_page_is_rate_limited(org, setup, settings):
     from django.core.cache import cache
 
     cache.clear()
-    settings.QIWANG_COMPLAINT_RATE = "2/m"
+    settings.QIWANG_COMPLAINT_RATE = "2/d"
     url = reverse("complaints_public:form", args=[branch_token(org.own)])
     statuses = [
         Client()

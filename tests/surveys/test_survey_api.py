@@ -150,7 +150,7 @@ def test_submit_by_token_names_bad_fields_and_stores_nothing(pulse):
 
 
 def test_bad_token_is_404_and_flood_is_429(pulse, settings):
-    settings.QIWANG_SURVEY_RATE = "2/m"
+    settings.QIWANG_PUBLIC_RATE = "2/d"
     cache.clear()
 
     codes = [Client().get("/api/surveys/respond/forged").status_code for _ in range(4)]

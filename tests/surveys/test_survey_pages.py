@@ -167,7 +167,7 @@ def test_tampered_token_is_404_and_closed_wave_is_410(kano_wave, quality):
 
 
 def test_public_pages_are_rate_limited_per_address(kano_wave, settings):
-    settings.QIWANG_SURVEY_RATE = "3/m"
+    settings.QIWANG_PUBLIC_RATE = "3/d"
     cache.clear()
     client = Client()
 

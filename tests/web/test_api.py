@@ -226,7 +226,7 @@ def test_login_is_rate_limited_per_address(db, settings):
     from django.core.cache import cache
 
     cache.clear()
-    settings.QIWANG_LOGIN_RATE = "3/m"
+    settings.QIWANG_LOGIN_RATE = "3/d"
     client = Client()
 
     statuses = [

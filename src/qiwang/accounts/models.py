@@ -179,3 +179,8 @@ class AuditEvent(models.Model):
 from qiwang.accounts.calendar_models import CalendarDay, CalendarYear  # noqa: E402
 
 __all__ += ["CalendarDay", "CalendarYear"]
+
+# The rate-limit counters (ADR 0012) live in their own module too.
+from qiwang.accounts.limit_models import RateCounter  # noqa: E402
+
+__all__ += ["RateCounter"]

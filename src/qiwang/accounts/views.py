@@ -12,23 +12,64 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
-from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_ratelimit.decorators import ratelimit
 
 from qiwang.accounts.forms import QiwangPasswordChangeForm, TokenForm
+from qiwang.accounts.limits import hit, parse_rate, peek, rate_limited_response, reset
 from qiwang.accounts.models import ApiToken
+from qiwang.accounts.security import client_ip
 from qiwang.accounts.services import TokenError, create_api_token, revoke_api_token
 
 
-@method_decorator(
-    ratelimit(key="ip", rate=lambda group, request: settings.QIWANG_LOGIN_RATE, method="POST"),
-    name="post",
-)
+def _failures_bucket(username: object) -> str:
+    return "login-failed:" + str(username or "").strip().lower()
+
+
 class QiwangLoginView(LoginView):
+    """Log-in, limited per address (``QIWANG_LOGIN_RATE``) and per username: after
+    ``QIWANG_LOGIN_FAILURES`` failed attempts the username is locked for
+    ``QIWANG_LOGIN_LOCKOUT_SECONDS`` and no password is checked until then (ADR 0012)."""
+
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        limit, period = parse_rate(settings.QIWANG_LOGIN_RATE)
+        verdict = hit(f"login:{client_ip(request)}", limit=limit, period=period)
+        if not verdict.allowed:
+            return rate_limited_response(request, verdict.retry_after)
+        bucket = _failures_bucket(request.POST.get("username"))
+        locked = peek(
+            bucket,
+            limit=settings.QIWANG_LOGIN_FAILURES,
+            period=settings.QIWANG_LOGIN_LOCKOUT_SECONDS,
+        )
+        if not locked.allowed:
+            # An unbound form: the password is not even checked while the username is locked.
+            form = self.get_form_class()(request, initial={"username": request.POST["username"]})
+            message = _(
+                "Too many failed log-ins for this username: it is locked for %(minutes)s more "
+                "minutes."
+            ) % {"minutes": max(1, -(-locked.retry_after // 60))}
+            context = self.get_context_data(form=form, locked=message)
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(locked.retry_after)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        reset(_failures_bucket(form.cleaned_data.get("username")))
+        return super().form_valid(form)
+
+    def form_invalid(self, form):  # type: ignore[no-untyped-def]
+        if form.data.get("username"):
+            hit(
+                _failures_bucket(form.data.get("username")),
+                limit=settings.QIWANG_LOGIN_FAILURES,
+                period=settings.QIWANG_LOGIN_LOCKOUT_SECONDS,
+            )
+        return super().form_invalid(form)
 
     def get_context_data(self, **kwargs: object) -> dict[str, object]:
         context = super().get_context_data(**kwargs)
@@ -40,10 +81,6 @@ class QiwangLoginView(LoginView):
         return context
 
 
-@method_decorator(
-    ratelimit(key="user", rate=lambda group, request: settings.QIWANG_LOGIN_RATE, method="POST"),
-    name="post",
-)
 class QiwangPasswordChangeView(PasswordChangeView):
     """Every signed-in user changes their own password: the current one, then the new one twice,
     checked by AUTH_PASSWORD_VALIDATORS (12 characters at least). The session stays signed in;
@@ -52,6 +89,13 @@ class QiwangPasswordChangeView(PasswordChangeView):
     template_name = "accounts/password_change.html"
     form_class = QiwangPasswordChangeForm
     success_url = reverse_lazy("core:home")
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        limit, period = parse_rate(settings.QIWANG_LOGIN_RATE)
+        verdict = hit(f"password-change:{request.user.pk}", limit=limit, period=period)
+        if not verdict.allowed:
+            return rate_limited_response(request, verdict.retry_after)
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: QiwangPasswordChangeForm) -> HttpResponse:
         from qiwang.accounts.services import record_password_change

@@ -73,10 +73,3 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if response is not None:
         return response
     return HttpResponse(render_to_string("core/500.html"), status=500)
-
-
-def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """Too many attempts from one address (django-ratelimit): 429 with a retry hint."""
-    response = render(request, "core/429.html", status=429)
-    response["Retry-After"] = "60"
-    return response

@@ -35,7 +35,6 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
-    "django_ratelimit",
     "qiwang.core",
     "qiwang.accounts",
     "qiwang.operations",
@@ -63,7 +62,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Idle and absolute session timeouts (QIWANG_SESSION_IDLE_MINUTES / _MAX_HOURS, issue 10).
     "qiwang.accounts.sessions.SessionTimeoutMiddleware",
-    "django_ratelimit.middleware.RatelimitMiddleware",
+    # One rate-limit bucket per client address across every public page (ADR 0012).
+    "qiwang.accounts.limits.PublicRateLimitMiddleware",
 ]
 
 ROOT_URLCONF = "qiwang.project.urls"
@@ -178,12 +178,20 @@ LOGGING = logging_config(
     access_log=config.env_bool("QIWANG_ACCESS_LOG", default=MODE in ("production", "demo")),
 )
 
-# Rate limits on public endpoints (django-ratelimit). One cache per process by default; set
-# QIWANG_CACHE_URL-style shared caches when running several processes (see docs).
-RATELIMIT_VIEW = "qiwang.core.views.rate_limited"
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
-# Public survey pages (answers by token / open link): requests per address.
+# Rate limits (qiwang.accounts.limits, ADR 0012), counted in the database so that every process
+# shares them. Public pages (survey answer pages, open links, the complaint form, the answer API):
+# requests per client address, all pages together. QIWANG_SURVEY_RATE is its former name.
 QIWANG_SURVEY_RATE = config.env_rate("QIWANG_SURVEY_RATE", "10000/m" if MODE == "test" else "120/m")
+QIWANG_PUBLIC_RATE = config.env_rate("QIWANG_PUBLIC_RATE", QIWANG_SURVEY_RATE)
+# Log-in: a username is locked for QIWANG_LOGIN_LOCKOUT_SECONDS after this many failed attempts.
+QIWANG_LOGIN_FAILURES = config.env_int("QIWANG_LOGIN_FAILURES", 5, minimum=1, maximum=1000)
+QIWANG_LOGIN_LOCKOUT_SECONDS = config.env_int(
+    "QIWANG_LOGIN_LOCKOUT_SECONDS", 900, minimum=1, maximum=86400
+)
+# Open survey links: completed responses per client address and wave.
+QIWANG_OPEN_LINK_COMPLETES = config.env_rate(
+    "QIWANG_OPEN_LINK_COMPLETES", "10000/d" if MODE == "test" else "5/d"
+)
 # Seconds between two runs of the survey fold job (qiwang surveys fold --enqueue --reschedule).
 QIWANG_SURVEY_FOLD_SECONDS = config.env_int(
     "QIWANG_SURVEY_FOLD_SECONDS", 60, minimum=5, maximum=86400

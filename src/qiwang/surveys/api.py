@@ -6,11 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from django_ratelimit.core import is_ratelimited
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
@@ -408,14 +406,7 @@ def list_responses(request: HttpRequest, wave_id: int):
 
 
 def _public(request: HttpRequest, token: str) -> TokenTarget:
-    if is_ratelimited(
-        request,
-        group="surveys.api.respond",
-        key="ip",
-        rate=settings.QIWANG_SURVEY_RATE,
-        increment=True,
-    ):
-        raise HttpError(429, _("Too many requests from this address; try again in a minute."))
+    # Rate-limited per address with every public page (qiwang.accounts.limits).
     try:
         target = resolve_token(token)
     except TokenNotFound as error:

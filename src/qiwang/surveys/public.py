@@ -2,7 +2,8 @@
 
 ``/s/<token>/`` answers an invitation; ``/s/o/<wave>/<token>/`` the anonymous open link (one
 response per browser, kept in a cookie). Pages of a few questions each, saved as the respondent
-goes, so a respondent can leave and come back. Rate-limited per address.
+goes, so a respondent can leave and come back. Rate-limited per address with every other public
+page (``qiwang.accounts.limits.PublicRateLimitMiddleware``).
 """
 
 from __future__ import annotations
@@ -10,13 +11,11 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from django_ratelimit.decorators import ratelimit
 
 from qiwang.errors import ServiceError
 from qiwang.operations.metrics import count_submission
@@ -39,13 +38,6 @@ from qiwang.surveys.services import check_open_link_token
 
 PAGE_SIZE = 4
 OPEN_COOKIE = "qw_open_{wave}"
-
-
-def _rate(group: str, request: HttpRequest) -> str:
-    return settings.QIWANG_SURVEY_RATE
-
-
-limited = ratelimit(key="ip", rate=_rate, method=ratelimit.ALL, block=True)
 
 
 def _pages(questions: list[Question]) -> list[list[Question]]:
@@ -192,7 +184,6 @@ def _answer_page(
 
 
 @never_cache
-@limited
 def answer(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = invitation_for_token(token)
@@ -210,7 +201,6 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
-@limited
 def answer_done(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = invitation_for_token(token)
@@ -219,7 +209,6 @@ def answer_done(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "surveys/public/thanks.html", {"wave": invitation.wave})
 
 
-@limited
 @require_POST
 def answer_opt_out(request: HttpRequest, token: str) -> HttpResponse:
     try:
@@ -238,7 +227,6 @@ def _open_wave(wave_id: int, token: str) -> Wave | None:
 
 
 @never_cache
-@limited
 def open_link(request: HttpRequest, wave_id: int, token: str) -> HttpResponse:
     """The anonymous open link: one response per browser (cookie), rate-limited per address."""
     wave = _open_wave(wave_id, token)
@@ -265,7 +253,6 @@ def open_link(request: HttpRequest, wave_id: int, token: str) -> HttpResponse:
 
 
 @never_cache
-@limited
 def open_link_done(request: HttpRequest, wave_id: int, token: str) -> HttpResponse:
     wave = _open_wave(wave_id, token)
     if wave is None:

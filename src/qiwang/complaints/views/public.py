@@ -18,10 +18,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django_ratelimit.decorators import ratelimit
 
+from qiwang.accounts.limits import hit, parse_rate, rate_limited_response
 from qiwang.accounts.models import Branch
 from qiwang.accounts.permissions import Action, require
+from qiwang.accounts.security import client_ip
 from qiwang.complaints.choices import Channel
 from qiwang.complaints.models import Category
 from qiwang.complaints.services.attachments import check_photo, store_photo
@@ -44,10 +45,6 @@ def branch_from_token(token: str) -> Branch:
     if branch is None:
         raise Http404
     return branch
-
-
-def _rate(group: str, request: HttpRequest) -> str:
-    return settings.QIWANG_COMPLAINT_RATE
 
 
 class PublicComplaintForm(forms.Form):
@@ -81,10 +78,14 @@ class PublicComplaintForm(forms.Form):
 
 
 @never_cache
-@ratelimit(key="ip", rate=_rate, method="POST", block=True)
 def public_form(request: HttpRequest, token: str) -> HttpResponse:
     branch = branch_from_token(token)
     if request.method == "POST":
+        # Submissions per address (QIWANG_COMPLAINT_RATE), on top of the public-page limit.
+        limit, period = parse_rate(settings.QIWANG_COMPLAINT_RATE)
+        verdict = hit(f"complaint:{client_ip(request)}", limit=limit, period=period)
+        if not verdict.allowed:
+            return rate_limited_response(request, verdict.retry_after)
         form = PublicComplaintForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
