@@ -103,11 +103,14 @@ def reset(bucket: str) -> None:
     RateCounter.objects.filter(bucket=bucket[:200]).delete()
 
 
-def rate_limited_response(request: HttpRequest, retry_after: int) -> HttpResponse:
+def rate_limited_response(
+    request: HttpRequest, retry_after: int, *, detail: str | None = None
+) -> HttpResponse:
     """429 with ``Retry-After``: the API's JSON error under ``/api/``, else the bilingual page."""
-    detail = _("Too many requests from this address; try again in %(seconds)s seconds.") % {
-        "seconds": retry_after
-    }
+    if detail is None:
+        detail = _("Too many requests from this address; try again in %(seconds)s seconds.") % {
+            "seconds": retry_after
+        }
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse(
             {"detail": detail, "code": "rate_limited", "errors": []}, status=429

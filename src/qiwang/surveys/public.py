@@ -11,12 +11,18 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from qiwang.accounts.limits import hit, parse_rate, peek, rate_limited_response
+from qiwang.accounts.security import client_ip
 from qiwang.errors import ServiceError
 from qiwang.operations.metrics import count_submission
 from qiwang.surveys.choices import QuestionKind, ResponseStatus
@@ -38,6 +44,18 @@ from qiwang.surveys.services import check_open_link_token
 
 PAGE_SIZE = 4
 OPEN_COOKIE = "qw_open_{wave}"
+
+
+def open_link_completes_limit() -> tuple[int, str]:
+    """``QIWANG_OPEN_LINK_COMPLETES`` as (count, "day") for the wave page."""
+    count, period = parse_rate(settings.QIWANG_OPEN_LINK_COMPLETES)
+    names = {
+        1: pgettext("rate period", "second"),
+        60: pgettext("rate period", "minute"),
+        3600: pgettext("rate period", "hour"),
+        86400: pgettext("rate period", "day"),
+    }
+    return count, names[period]
 
 
 def _pages(questions: list[Question]) -> list[list[Question]]:
@@ -105,7 +123,12 @@ def _answer_page(
         return render(request, "surveys/public/thanks.html", {"wave": wave, "already": True})
     questions = list(wave.version.questions.order_by("position"))
     pages = _pages(questions)
-    saved = {a.question_id: a for a in Answer.objects.filter(response=response)}
+    # An open-link response not yet stored (a bare visit) has no answers.
+    saved = (
+        {a.question_id: a for a in Answer.objects.filter(response=response)}
+        if response.pk is not None
+        else {}
+    )
     try:
         number = int(request.GET.get("page") or request.POST.get("page") or 0)
     except ValueError:
@@ -238,9 +261,19 @@ def open_link(request: HttpRequest, wave_id: int, token: str) -> HttpResponse:
     key = request.COOKIES.get(cookie, "")
     if not (16 <= len(key) <= 64 and key.isalnum()):
         key = secrets.token_hex(16)
-    response = start_response(wave=wave, submission_key=f"o{wave.pk}-{key}")
+    submission_key = f"o{wave.pk}-{key}"
     base = reverse("survey_public:open", args=[wave.pk, token])
-    page = _answer_page(request, response, base=base, extra={})
+    response = Response.objects.filter(submission_key=submission_key).first()
+    if request.method != "POST":
+        # A bare visit writes nothing: the response is stored with its first answers.
+        page = _answer_page(
+            request,
+            response or Response(wave=wave, branch_id=wave.branch_id, submission_key=""),
+            base=base,
+            extra={},
+        )
+    else:
+        page = _post_open_answers(request, wave, response, submission_key, base)
     page.set_cookie(
         cookie,
         key,
@@ -249,6 +282,38 @@ def open_link(request: HttpRequest, wave_id: int, token: str) -> HttpResponse:
         samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE,  # Secure in production (issue 10)
     )
+    return page
+
+
+def _post_open_answers(
+    request: HttpRequest, wave: Wave, response: Response | None, submission_key: str, base: str
+) -> HttpResponse:
+    """Answers posted on the open link: the response is created now (and dropped again if the
+    page is refused); completing one counts against ``QIWANG_OPEN_LINK_COMPLETES`` for the
+    client's address."""
+    limit, period = parse_rate(settings.QIWANG_OPEN_LINK_COMPLETES)
+    bucket = f"open-complete:{wave.pk}:{client_ip(request)}"
+    was_complete = response is not None and response.status == ResponseStatus.COMPLETE
+    if request.POST.get("action") == "submit" and not was_complete:
+        verdict = peek(bucket, limit=limit, period=period)
+        if not verdict.allowed:
+            detail = _(
+                "This network address has already completed %(count)s answers to this survey; "
+                "try again later."
+            ) % {"count": verdict.hits}
+            return rate_limited_response(request, verdict.retry_after, detail=detail)
+    with transaction.atomic():
+        if response is None:
+            response = start_response(wave=wave, submission_key=submission_key)
+        page = _answer_page(request, response, base=base, extra={})
+        if page.status_code >= 400:
+            transaction.set_rollback(True)
+    if (
+        not was_complete
+        and page.status_code == 302
+        and Response.objects.filter(pk=response.pk, status=ResponseStatus.COMPLETE).exists()
+    ):
+        hit(bucket, limit=limit, period=period)
     return page
 
 

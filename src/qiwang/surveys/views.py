@@ -21,6 +21,7 @@ from qiwang.surveys.choices import WaveStatus
 from qiwang.surveys.forms import DIMENSION_SUGGESTIONS, QuestionForm, TemplateForm, WaveForm
 from qiwang.surveys.models import Instrument, Wave
 from qiwang.surveys.presentation import min_n, results_context, trend_labels
+from qiwang.surveys.public import open_link_completes_limit
 from qiwang.surveys.results import wave_results
 from qiwang.surveys.services import (
     InstrumentChange,
@@ -281,6 +282,7 @@ def wave_detail(request: HttpRequest, wave_id: int) -> HttpResponse:
             "rate": results.rate,
             "can_change": can(request.user, Action.CHANGE_SURVEYS, wave),
             "open_link": open_link,
+            "open_link_completes": open_link_completes_limit(),
             "questions": wave.version.questions.order_by("position"),
         },
     )
