@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from qiwang.accounts.choices import Role
 from qiwang.accounts.models import ApiToken, AuditEvent, Branch
@@ -18,7 +18,7 @@ from qiwang.accounts.services import (
     revoke_api_token,
 )
 from qiwang.errors import ConflictError, ServiceError
-from qiwang.project.api import ERRORS, WRITE_ERRORS
+from qiwang.project.api import ERRORS, WRITE_ERRORS, Pagination
 
 router = Router(tags=["accounts"])
 
@@ -94,13 +94,13 @@ def me(request: HttpRequest):
 
 
 @router.get("/branches", response={200: list[BranchOut], **ERRORS}, summary="Visible branches")
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_branches(request: HttpRequest):
     return Branch.objects.for_user(request.user).order_by("code")
 
 
 @router.get("/tokens", response={200: list[TokenOut], **ERRORS}, summary="Your API tokens")
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_tokens(request: HttpRequest):
     return ApiToken.objects.filter(user=request.user)
 
@@ -156,7 +156,7 @@ def revoke_token(request: HttpRequest, token_id: int):
     response={200: list[AuditEventOut], **ERRORS},
     summary="The audit log of your branches",
 )
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_audit_events(request: HttpRequest, object_type: str | None = None):
     require(request.user, Action.VIEW_AUDIT_LOG)
     events = AuditEvent.objects.for_user(request.user)

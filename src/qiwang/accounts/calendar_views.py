@@ -79,6 +79,8 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         year = int(request.GET.get("year", today.year))
     except ValueError:
         year = today.year
+    if not 1900 <= year <= 2200:  # the years the calendar form accepts
+        year = today.year
     years = CalendarYear.objects.all()
     counts = {
         row["day__year"]: row

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from qiwang.accounts.permissions import Action, require
@@ -38,7 +38,7 @@ from qiwang.catalogue.services.surprises import create_plan, set_plan_status
 from qiwang.catalogue.services.warnings import service_facts
 from qiwang.customers.models import Customer
 from qiwang.errors import ServiceError
-from qiwang.project.api import ERRORS, WRITE_ERRORS
+from qiwang.project.api import ERRORS, WRITE_ERRORS, Pagination
 
 router = Router(tags=["catalogue"])
 
@@ -156,7 +156,7 @@ def _service(request: HttpRequest, service_id: int) -> Service:
 
 
 @router.get("/services", response={200: list[ServiceOut], **ERRORS}, summary="List services")
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_services(
     request: HttpRequest, tier: ServiceTier | None = None, branch_id: int | None = None
 ):
@@ -338,7 +338,7 @@ class BulkOut(Schema):
     response={200: list[DeliveryOut], **ERRORS},
     summary="List deliveries, newest first",
 )
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_deliveries(
     request: HttpRequest,
     service_id: int | None = None,
@@ -491,7 +491,7 @@ class RiskOut(Schema):
 @router.get(
     "/publications", response={200: list[PublicationOut], **ERRORS}, summary="List publications"
 )
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_publications(request: HttpRequest, service_id: int | None = None):
     require(request.user, Action.VIEW_SERVICES)
     rows = Publication.objects.for_user(request.user).prefetch_related(
@@ -528,7 +528,7 @@ def post_publication(request: HttpRequest, service_id: int, payload: Publication
     response={200: list[RiskOut], **ERRORS},
     summary="Customers told of the service who are not eligible",
 )
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_comparison_risk(request: HttpRequest, service_id: int):
     require(request.user, Action.VIEW_SERVICES)
     service = _service(request, service_id)
@@ -587,7 +587,7 @@ def _plan(request: HttpRequest, plan_id: int) -> SurprisePlan:
 @router.get(
     "/surprise-plans", response={200: list[PlanOut], **ERRORS}, summary="List surprise plans"
 )
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_plans(request: HttpRequest, service_id: int | None = None):
     require(request.user, Action.VIEW_SERVICES)
     rows = SurprisePlan.objects.for_user(request.user)

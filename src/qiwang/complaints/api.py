@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from qiwang.accounts.models import Branch, User
@@ -36,7 +36,7 @@ from qiwang.complaints.services import handling
 from qiwang.complaints.services.intake import answer_incident, open_complaint, open_incident
 from qiwang.customers.models import Customer
 from qiwang.errors import ServiceError
-from qiwang.project.api import ERRORS, WRITE_ERRORS
+from qiwang.project.api import ERRORS, WRITE_ERRORS, Pagination
 
 router = Router(tags=["complaints"])
 
@@ -109,7 +109,7 @@ def _visible(request: HttpRequest, pk: int) -> Complaint:
 
 
 @router.get("/complaints", response={200: list[ComplaintOut], **ERRORS})
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pagination, page_size=50)
 def list_complaints(request: HttpRequest, filters: Query[ComplaintFilter]):  # type: ignore[no-untyped-def]
     require(request.user, Action.VIEW_COMPLAINTS)
     rows = Complaint.objects.for_user(request.user)
@@ -346,7 +346,7 @@ class AnswerOut(Schema):
 
 
 @router.get("/incidents", response={200: list[IncidentOut], **ERRORS})
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pagination, page_size=50)
 def list_incidents(request: HttpRequest):  # type: ignore[no-untyped-def]
     require(request.user, Action.VIEW_COMPLAINTS)
     return Incident.objects.for_user(request.user).select_related("category")

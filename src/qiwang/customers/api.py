@@ -5,7 +5,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from qiwang.accounts.permissions import Action, require
@@ -14,7 +14,7 @@ from qiwang.customers.filters import CustomerFilter
 from qiwang.customers.models import Customer
 from qiwang.customers.presentation import personal_fields
 from qiwang.customers.services import create_customer, update_customer
-from qiwang.project.api import ERRORS, WRITE_ERRORS
+from qiwang.project.api import ERRORS, WRITE_ERRORS, Pagination
 
 router = Router(tags=["customers"])
 
@@ -79,7 +79,7 @@ def _service_data(payload: dict) -> dict:
 
 
 @router.get("", response={200: list[CustomerOut], **ERRORS}, summary="List customers")
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_customers(request: HttpRequest, filters: Query[CustomerFilter]):
     require(request.user, Action.VIEW_CUSTOMERS)
     customers = filters.filter(Customer.objects.for_user(request.user).with_related())

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from qiwang.accounts.models import Branch
@@ -30,7 +30,7 @@ from qiwang.customers.querysets import tier_rank
 from qiwang.customers.services import allocate_shortage, log_interaction, update_plan
 from qiwang.customers.services.allocation import explanation_lines
 from qiwang.errors import ServiceError
-from qiwang.project.api import ERRORS, WRITE_ERRORS
+from qiwang.project.api import ERRORS, WRITE_ERRORS, Pagination
 
 router = Router(tags=["customer maintenance"])
 
@@ -159,7 +159,7 @@ class AllocationOut(Schema):
 
 
 @router.get("/tasks", response={200: list[TaskOut], **ERRORS}, summary="Contact tasks")
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_tasks(request: HttpRequest, filters: Query[TaskFilter]):
     """Tasks in the user's scope; ``day`` keeps the open ones due by that day, VIP first."""
     require(request.user, Action.VIEW_CUSTOMERS)
@@ -192,7 +192,7 @@ def get_task(request: HttpRequest, task_id: int):
 
 
 @router.get("/interactions", response={200: list[InteractionOut], **ERRORS}, summary="Interactions")
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_interactions(request: HttpRequest, customer: int | None = None):
     require(request.user, Action.VIEW_CUSTOMERS)
     rows = Interaction.objects.for_user(request.user)
@@ -269,7 +269,7 @@ def patch_plan(request: HttpRequest, plan_id: int, payload: PlanPatch):
 @router.get(
     "/allocations", response={200: list[AllocationOut], **ERRORS}, summary="Shortage allocations"
 )
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_allocations(request: HttpRequest):
     require(request.user, Action.ALLOCATE_SUPPLY)
     return Allocation.objects.for_user(request.user).prefetch_related("lines")

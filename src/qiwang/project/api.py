@@ -12,9 +12,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import PageNumberPagination
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
 from qiwang.accounts.services import token_for_key
@@ -45,6 +46,15 @@ def _authenticate(request: HttpRequest, key: str) -> Any:
     request.user = token.user
     request.api_token = token  # type: ignore[attr-defined]
     return token.user
+
+
+class Pagination(PageNumberPagination):
+    """Page-number pagination with bounded numbers: a page beyond 2³¹ − 1 is a 422 naming
+    ``page``, not an offset the database cannot hold. Every list endpoint uses this one."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=2**31 - 1)
+        page_size: int | None = Field(None, ge=1)
 
 
 class BearerToken(HttpBearer):

@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Idle and absolute session timeouts (QIWANG_SESSION_IDLE_MINUTES / _MAX_HOURS, issue 10).
     "qiwang.accounts.sessions.SessionTimeoutMiddleware",
+    # NUL, lone surrogates, numbers and dates out of range: 400 / 422 naming the field (issue 10).
+    "qiwang.project.bad_input.BadInputMiddleware",
     # One rate-limit bucket per client address across every public page (ADR 0012).
     "qiwang.accounts.limits.PublicRateLimitMiddleware",
 ]

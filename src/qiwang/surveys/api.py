@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from qiwang.accounts.models import Branch
@@ -19,7 +19,7 @@ from qiwang.accounts.permissions import Action, require
 from qiwang.customers.choices import Tier
 from qiwang.errors import ServiceError
 from qiwang.operations.metrics import count_submission
-from qiwang.project.api import ERRORS, WRITE_ERRORS
+from qiwang.project.api import ERRORS, WRITE_ERRORS, Pagination
 from qiwang.surveys.choices import (
     FollowUpRule,
     InvitationChannel,
@@ -221,7 +221,7 @@ class ResponseOut(Schema):
 
 
 @router.get("/instruments", response={200: list[InstrumentOut], **ERRORS}, summary="Instruments")
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_instruments(request: HttpRequest):
     require(request.user, Action.VIEW_SURVEYS)
     return Instrument.objects.for_user(request.user)
@@ -313,7 +313,7 @@ def _waves(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 
 @router.get("/waves", response={200: list[WaveOut], **ERRORS}, summary="Waves")
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_waves(request: HttpRequest):
     require(request.user, Action.VIEW_SURVEYS)
     return _waves(request)
@@ -391,7 +391,7 @@ def get_results(request: HttpRequest, wave_id: int):
     response={200: list[ResponseOut], **ERRORS},
     summary="Complete responses of a wave with their answers (no personal data)",
 )
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_responses(request: HttpRequest, wave_id: int):
     require(request.user, Action.VIEW_SURVEYS)
     wave = get_object_or_404(_waves(request), pk=wave_id)
