@@ -257,6 +257,10 @@ def suggest_attribute(data: QuestionData, taken: set[str]) -> str:
     return candidate
 
 
+#: An option's stored value (the same rule as the authoring form's).
+OPTION_VALUE = re.compile(r"[A-Za-z0-9_-]{1,40}")
+
+
 def clean_question(data: QuestionData, *, taken: set[str]) -> QuestionData:
     """Check one new question and fill its defaults; errors name the field.
 
@@ -293,7 +297,17 @@ def clean_question(data: QuestionData, *, taken: set[str]) -> QuestionData:
         ]
     options = data.get("options") or []
     if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
-        values = [str(option[0]) for option in options]
+        if not isinstance(options, list | tuple) or any(
+            not isinstance(option, list | tuple) or not 2 <= len(option) <= 3 for option in options
+        ):
+            raise ServiceError(
+                {
+                    "options": [
+                        _("Each option is [value, 中文, English] (the English may be left out).")
+                    ]
+                }
+            )
+        values = [str(option[0]).strip() for option in options]
         if len(options) < 2:
             errors["options"] = [_("A choice question needs at least two options.")]
         elif len(set(values)) != len(values):
@@ -303,6 +317,12 @@ def clean_question(data: QuestionData, *, taken: set[str]) -> QuestionData:
             for value, option in zip(values, options, strict=True)
         ):
             errors["options"] = [_("Each option needs a value and a Chinese label.")]
+        elif any(not OPTION_VALUE.fullmatch(value) for value in values):
+            errors["options"] = [
+                _("An option value may hold letters, digits, - and _ only (at most 40).")
+            ]
+        elif any(len(str(part)) > MAX_TEXT for option in options for part in option):
+            errors["options"] = [_("At most %(n)s characters.") % {"n": MAX_TEXT}]
     else:
         options = []
     if errors:
