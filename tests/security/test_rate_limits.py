@@ -144,3 +144,15 @@ def test_a_successful_login_clears_the_failures(org, settings):
 
     assert (first, success) == (200, 302)
     assert again == [200, 200]
+
+
+def test_the_daily_prune_deletes_ended_windows_only():
+    from qiwang.operations.jobs import prune
+
+    hit("t:old", limit=5, period=60, now=60)
+    hit("t:new", limit=5, period=86400 * 365 * 100, now=None)
+
+    outcome = prune(slot=None)
+
+    assert outcome["rate_counters"] == 1
+    assert list(RateCounter.objects.values_list("bucket", flat=True)) == ["t:new"]

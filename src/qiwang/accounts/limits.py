@@ -13,13 +13,12 @@
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -34,6 +33,7 @@ __all__ = [
     "hit",
     "parse_rate",
     "peek",
+    "prune_expired",
     "rate_limited_response",
     "reset",
 ]
@@ -41,8 +41,6 @@ __all__ = [
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 #: Paths served to people without an account: one shared bucket per address for all of them.
 PUBLIC_PREFIXES = ("/s/", "/c/", "/api/surveys/respond/")
-#: The chance that a new window also deletes expired rows (keeps the table small, no job needed).
-SWEEP_CHANCE = 0.02
 
 
 @dataclass(frozen=True)
@@ -73,7 +71,7 @@ def hit(bucket: str, *, limit: int, period: int, now: float | None = None) -> Ve
     """Count one event in ``bucket`` and say whether it is within ``limit`` per ``period`` s."""
     start, remaining = _window(period, now)
     table = connection.ops.quote_name(RateCounter._meta.db_table)
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:  # one statement: atomic by itself
         cursor.execute(
             f"INSERT INTO {table} (bucket, window_start, hits, expires) VALUES (%s, %s, 1, %s) "  # noqa: S608
             f"ON CONFLICT (bucket, window_start) DO UPDATE SET hits = {table}.hits + 1 "
@@ -81,8 +79,6 @@ def hit(bucket: str, *, limit: int, period: int, now: float | None = None) -> Ve
             [bucket[:200], start, start + period],
         )
         hits = cursor.fetchone()[0]
-        if hits == 1 and random.random() < SWEEP_CHANCE:  # noqa: S311 - not security
-            RateCounter.objects.filter(expires__lt=start).delete()
     return Verdict(allowed=hits <= limit, hits=hits, limit=limit, retry_after=remaining)
 
 
@@ -96,6 +92,13 @@ def peek(bucket: str, *, limit: int, period: int, now: float | None = None) -> V
         or 0
     )
     return Verdict(allowed=hits < limit, hits=hits, limit=limit, retry_after=remaining)
+
+
+def prune_expired(now: float | None = None) -> int:
+    """Delete the counters of windows that have ended (the daily ``operations.prune`` job)."""
+    moment = int(time.time() if now is None else now)
+    deleted, _counts = RateCounter.objects.filter(expires__lt=moment).delete()
+    return deleted
 
 
 def reset(bucket: str) -> None:

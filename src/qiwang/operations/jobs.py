@@ -1,4 +1,5 @@
-"""The operations app's own periodic job: prune finished task rows, job runs and old heartbeats."""
+"""The operations app's own periodic job: prune finished task rows, job runs, old heartbeats
+and ended rate-limit windows."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qiwang.accounts.limits import prune_expired
 from qiwang.operations.scheduler import Job, register
 
 #: Finished task rows and job runs are kept this long (days).
@@ -29,7 +31,7 @@ def register_own_jobs() -> None:
 
 def prune(*, slot: datetime.datetime) -> dict[str, Any]:
     """Delete finished task rows and job runs older than ``KEEP_DAYS`` days, and the heartbeat
-    rows of workers gone for a week."""
+    rows of workers gone for a week, and the rate-limit counters of ended windows (ADR 0012)."""
     from django_tasks_db.models import DBTaskResult
 
     from qiwang.operations.models import JobRun, JobStatus, WorkerHeartbeat
@@ -49,4 +51,9 @@ def prune(*, slot: datetime.datetime) -> dict[str, Any]:
     workers, _counts = WorkerHeartbeat.objects.filter(
         seen_at__lt=timezone.now() - datetime.timedelta(days=7)
     ).delete()
-    return {"tasks": tasks, "job_runs": runs, "workers": workers}
+    return {
+        "tasks": tasks,
+        "job_runs": runs,
+        "workers": workers,
+        "rate_counters": prune_expired(),
+    }
