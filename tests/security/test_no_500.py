@@ -144,3 +144,20 @@ def test_the_400_page_speaks_both_languages(admin_client):
 
     assert "The text contains a NUL character." in english
     assert "文本中含有 NUL 字符" in chinese
+
+
+def test_a_number_of_thousands_of_digits_is_refused_not_a_500(admin_client):
+    # Python's int() refuses strings beyond 4,300 digits: found by schemathesis.
+    response = admin_client.get(f"/api/customers/{'9' * 5000}")
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "customer_id"
+
+
+def test_a_multipart_post_without_a_boundary_is_refused_not_a_500(admin_client):
+    response = admin_client.generic(
+        "POST", "/customers/topics/new/", b"x", content_type="multipart/form-data"
+    )
+
+    assert response.status_code == 400
+    assert 'data-field="body"' in response.content.decode()

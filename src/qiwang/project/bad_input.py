@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -52,7 +53,8 @@ def problem(value: Any, *, int_limit: int = INT64) -> str | None:
     if _SURROGATE.search(value):
         return _("The text contains an invalid character (a lone surrogate).")
     text = value.strip()
-    if _WHOLE.fullmatch(text) and abs(int(text)) > INT64:
+    # Beyond 19 digits int() itself may refuse (Python's 4,300-digit limit): count first.
+    if _WHOLE.fullmatch(text) and (len(text.lstrip("+-")) > 19 or abs(int(text)) > INT64):
         return _("The number is out of range.")
     date = _DATE.fullmatch(text)
     if date and int(date.group(1)) not in YEARS:
@@ -103,7 +105,10 @@ def _request_problems(request: HttpRequest, kwargs: dict[str, Any]) -> list[dict
         if request.body:
             found.extend(_body_problems(request))
     elif request.method == "POST":
-        sources.append(request.POST)
+        try:
+            sources.append(request.POST)
+        except (MultiPartParserError, UnicodeDecodeError, ValueError):
+            return [{"field": "body", "message": _("The form data cannot be read.")}]
     for source in sources:
         for key, values in source.lists():
             for value in [key, *values]:
