@@ -91,3 +91,23 @@ def test_the_wave_page_says_what_the_open_link_can_and_cannot_prove(open_wave, q
     assert "cannot prove one person, one answer" in english
     assert "每天最多完成 3 份" in chinese
     assert "无法证明一人一份" in chinese
+
+
+def test_completions_beyond_the_burst_rate_are_flagged_and_shown(open_wave, quality, settings):
+    settings.QIWANG_OPEN_LINK_BURST = "2/h"
+
+    codes = [_complete(open_wave).status_code for _ in range(3)]
+    _complete(open_wave, address="198.51.100.20")
+    client = Client()
+    client.force_login(quality)
+    page = client.get(
+        reverse("surveys:wave", args=[open_wave.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+
+    assert codes == [302, 302, 302]
+    flags = list(
+        Response.objects.filter(wave=open_wave).order_by("pk").values_list("is_burst", flat=True)
+    )
+    assert flags == [False, False, True, False]
+    assert 'data-testid="burst-complete">1<' in page
+    assert "in bursts from one address" in page

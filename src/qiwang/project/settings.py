@@ -197,6 +197,8 @@ QIWANG_LOGIN_LOCKOUT_SECONDS = config.env_int(
 QIWANG_OPEN_LINK_COMPLETES = config.env_rate(
     "QIWANG_OPEN_LINK_COMPLETES", "10000/d" if MODE == "test" else "5/d"
 )
+# … and more completions than this from one address in the window flag the later ones as a burst.
+QIWANG_OPEN_LINK_BURST = config.env_rate("QIWANG_OPEN_LINK_BURST", "2/h")
 # Seconds between two runs of the survey fold job (qiwang surveys fold --enqueue --reschedule).
 QIWANG_SURVEY_FOLD_SECONDS = config.env_int(
     "QIWANG_SURVEY_FOLD_SECONDS", 60, minimum=5, maximum=86400

@@ -300,6 +300,9 @@ class Response(models.Model):
     source = models.CharField(_("source"), max_length=20, default="web")
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    # An open-link response completed from an address that had just completed others
+    # (QIWANG_OPEN_LINK_BURST): counted as usual, flagged in the results for a human to judge.
+    is_burst = models.BooleanField(_("in a burst"), default=False)
     # Which fold of qiwang.surveys.tallies counted this complete response (NULL: not yet; the
     # results add such responses live). ADR 0008.
     tally_batch = models.BigIntegerField(null=True, blank=True, editable=False)

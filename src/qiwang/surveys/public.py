@@ -314,6 +314,10 @@ def _post_open_answers(
         and Response.objects.filter(pk=response.pk, status=ResponseStatus.COMPLETE).exists()
     ):
         hit(bucket, limit=limit, period=period)
+        burst_limit, burst_period = parse_rate(settings.QIWANG_OPEN_LINK_BURST)
+        burst = hit(f"open-burst:{bucket}", limit=burst_limit, period=burst_period)
+        if not burst.allowed:
+            Response.objects.filter(pk=response.pk).update(is_burst=True)
     return page
 
 

@@ -331,6 +331,8 @@ class ResponseRate:
     open_complete: int = 0
     imported_complete: int = 0
     other_complete: int = 0
+    #: Open-link responses flagged as part of a burst from one address (still in ``complete``).
+    burst_complete: int = 0
 
     @property
     def rate(self) -> float | None:
@@ -410,6 +412,13 @@ def response_rate(wave: Wave, stage: Stage1) -> ResponseRate:
         open_complete=by_origin["open"],
         imported_complete=by_origin["import"],
         other_complete=by_origin["other"],
+        burst_complete=(
+            Response.objects.filter(
+                wave=wave, status=ResponseStatus.COMPLETE, is_burst=True
+            ).count()
+            if wave.allows_open_link
+            else 0
+        ),
     )
 
 
