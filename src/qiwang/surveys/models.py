@@ -302,7 +302,8 @@ class Response(models.Model):
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     # An open-link response completed from an address that had just completed others
     # (QIWANG_OPEN_LINK_BURST): counted as usual, flagged in the results for a human to judge.
-    is_burst = models.BooleanField(_("in a burst"), default=False)
+    # A database default too: the one-statement submission (submission.py) inserts raw SQL.
+    is_burst = models.BooleanField(_("in a burst"), default=False, db_default=False)
     # Which fold of qiwang.surveys.tallies counted this complete response (NULL: not yet; the
     # results add such responses live). ADR 0008.
     tally_batch = models.BigIntegerField(null=True, blank=True, editable=False)
