@@ -5,43 +5,121 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CalendarYear',
+            name="CalendarYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(unique=True, verbose_name='year')),
-                ('status', models.CharField(choices=[('published', 'Published'), ('estimated', 'Estimated')], default='published', max_length=12, verbose_name='status')),
-                ('source', models.CharField(choices=[('library', 'chinese-calendar package'), ('manual', 'Entered by an administrator')], default='manual', max_length=12, verbose_name='source')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(unique=True, verbose_name="year")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("published", "Published"), ("estimated", "Estimated")],
+                        default="published",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("library", "chinese-calendar package"),
+                            ("manual", "Entered by an administrator"),
+                        ],
+                        default="manual",
+                        max_length=12,
+                        verbose_name="source",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
             ],
             options={
-                'verbose_name': 'calendar year',
-                'verbose_name_plural': 'calendar years',
-                'ordering': ['year'],
+                "verbose_name": "calendar year",
+                "verbose_name_plural": "calendar years",
+                "ordering": ["year"],
             },
         ),
         migrations.CreateModel(
-            name='CalendarDay',
+            name="CalendarDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='day')),
-                ('kind', models.CharField(choices=[('holiday', 'Public holiday (day off)'), ('workday', 'Make-up working day')], max_length=10, verbose_name='kind')),
-                ('name', models.CharField(choices=[('new_years_day', "New Year's Day"), ('spring_festival', 'Spring Festival'), ('tomb_sweeping_day', 'Tomb-sweeping Day'), ('labour_day', 'Labour Day'), ('dragon_boat_festival', 'Dragon Boat Festival'), ('mid_autumn_festival', 'Mid-autumn Festival'), ('national_day', 'National Day'), ('anti_fascist_70th_day', 'Victory Day (70th anniversary)'), ('other', 'Other')], default='other', max_length=30, verbose_name='holiday')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('branch', models.ForeignKey(blank=True, help_text='Empty: the whole company. A branch: only that branch.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='calendar_days', to='accounts.branch', verbose_name='branch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="day")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("holiday", "Public holiday (day off)"),
+                            ("workday", "Make-up working day"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        choices=[
+                            ("new_years_day", "New Year's Day"),
+                            ("spring_festival", "Spring Festival"),
+                            ("tomb_sweeping_day", "Tomb-sweeping Day"),
+                            ("labour_day", "Labour Day"),
+                            ("dragon_boat_festival", "Dragon Boat Festival"),
+                            ("mid_autumn_festival", "Mid-autumn Festival"),
+                            ("national_day", "National Day"),
+                            ("anti_fascist_70th_day", "Victory Day (70th anniversary)"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=30,
+                        verbose_name="holiday",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                (
+                    "branch",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty: the whole company. A branch: only that branch.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calendar_days",
+                        to="accounts.branch",
+                        verbose_name="branch",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'calendar day',
-                'verbose_name_plural': 'calendar days',
-                'ordering': ['day', 'branch_id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('branch__isnull', True)), fields=('day',), name='calendar_day_unique_company'), models.UniqueConstraint(condition=models.Q(('branch__isnull', False)), fields=('day', 'branch'), name='calendar_day_unique_branch')],
+                "verbose_name": "calendar day",
+                "verbose_name_plural": "calendar days",
+                "ordering": ["day", "branch_id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("branch__isnull", True)),
+                        fields=("day",),
+                        name="calendar_day_unique_company",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("branch__isnull", False)),
+                        fields=("day", "branch"),
+                        name="calendar_day_unique_branch",
+                    ),
+                ],
             },
         ),
     ]
