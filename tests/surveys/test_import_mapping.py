@@ -97,10 +97,10 @@ def test_suggestions_match_export_names_wording_numbering_and_customer_code(puls
         0: IGNORE,
         1: CUSTOMER_CODE,
         2: "overall",
-        3: "repair_speed",
-        4: "repair_speed_importance",
-        5: "repair_quality",
-        6: "cleanliness",
+        3: "repair_speed_P",  # a rating asked with its importance: IPA's NAME_P / NAME_I
+        4: "repair_speed_I",
+        5: "repair_quality_P",
+        6: "cleanliness_P",
         7: "recommend",
         8: "effort",
         9: IGNORE,
@@ -121,9 +121,9 @@ def test_kano_parts_are_suggested_from_wording_with_part_words(quality, org):
     )
 
     assert mapping == {
-        0: f"{base}_functional",
-        1: f"{base}_dysfunctional",
-        2: f"{base}_importance",
+        0: f"{base}_F",
+        1: f"{base}_D",
+        2: f"{base}_I",
     }
 
 
@@ -151,7 +151,7 @@ def test_preview_counts_sample_and_labels_then_import_links_customers_and_follow
     assert (preview.rows, preview.valid, preview.rejected, preview.customers) == (3, 3, 0, 3)
     assert preview.can_import and preview.issues == ()
     # The first row as it would be stored: 满意 is 4 on the 5-level scale.
-    assert preview.sample_header[1:3] == ("overall", "repair_speed")
+    assert preview.sample_header[1:3] == ("overall", "repair_speed_P")
     assert preview.sample[0] == (2, True, ("A0001", "4", "4", "5", "4", "4", "9", "6"))
     assert result.imported == 3
     stored = Response.objects.filter(wave=pulse, source="import").order_by("customer__code")

@@ -48,11 +48,12 @@ def test_raw_responses_as_csv_match_the_database(demo, analyst):
     assert len(frame) == Response.objects.filter(wave=wave, status=ResponseStatus.COMPLETE).count()
     first = frame.iloc[0]
     stored = Answer.objects.get(
-        response_id=int(first["response"]), question__attribute="repair-hotline"
+        response_id=int(first["respondent"]), question__attribute="repair-hotline"
     )
-    assert first["repair_hotline_functional"] == stored.value
-    assert first["repair_hotline_dysfunctional"] == stored.second
+    assert first["repair_hotline_F"] == stored.value
+    assert first["repair_hotline_D"] == stored.second
     assert "phone" not in " ".join(frame.columns) and "name" not in frame.columns
+    assert "customer_code" not in frame.columns  # an analyst may not see personal data
 
 
 def test_raw_responses_as_spss_keep_labels(demo, analyst, tmp_path):

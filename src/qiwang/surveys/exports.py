@@ -1,6 +1,15 @@
 """Export a wave: raw responses (one row per complete response) and results, as CSV, XLSX or
-SPSS ``.sav`` (pyreadstat, with variable and value labels). No personal data: a response carries
-its branch and tier, never the customer's name or contact details."""
+SPSS ``.sav`` (pyreadstat, with variable and value labels).
+
+The response columns use the vocabulary of ``qiwang analyze`` (docs/surveys.md, *Export*), so an
+exported file runs through ``qiwang analyze kano|servqual|ipa|drivers`` unchanged: ``NAME_F`` /
+``NAME_D`` / ``NAME_I`` (Kano), ``ITEM_E`` / ``ITEM_P`` (SERVQUAL, item codes in upper case),
+``DIMENSION_W`` (100-point weights), ``NAME_P`` / ``NAME_I`` (a rating asked with its
+importance), ``NAME`` (any other rating or answer). Each column keeps its earlier export name in
+:attr:`Column.legacy` (the import and the command line still accept it).
+
+No contact details ever: a response carries its respondent number, branch and tier; the customer
+code is added only for readers whose role may see personal data (``include_customer``)."""
 
 from __future__ import annotations
 
@@ -33,6 +42,13 @@ def _variable(name: str) -> str:
     return clean if clean[:1].isalpha() else f"v_{clean}"
 
 
+#: The column of the customer code (only for readers who may see personal data); the import
+#: pre-selects it by this name.
+CUSTOMER_COLUMN = "customer_code"
+#: The respondent column: the response number (``response`` before the shared vocabulary).
+RESPONDENT_COLUMN = "respondent"
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -40,51 +56,78 @@ class Column:
     part: str  # value, second, importance, text
     label: str
     value_labels: dict[int, str] | None = None
+    #: The name earlier exports gave this column (still read by the import and the CLI).
+    legacy: str = ""
+
+
+def _kano_columns(q: Question, base: str, text: str) -> list[Column]:
+    labels = dict(enumerate(KANO_ANSWERS.labels_en, start=1))
+    return [
+        Column(f"{base}_F", q, "value", f"{text} (functional)", labels, f"{base}_functional"),
+        Column(
+            f"{base}_D", q, "second", f"{text} (dysfunctional)", labels, f"{base}_dysfunctional"
+        ),
+    ]
 
 
 def question_columns(questions: list[Question]) -> list[Column]:
+    """Each question's columns, named in the vocabulary of ``qiwang analyze``."""
     columns: list[Column] = []
     for q in questions:
         base = _variable(q.attribute)
         text = q.text_en or q.text_zh
+        rated = q.asks_importance and q.kind in (QuestionKind.SCALE_5, QuestionKind.SCALE_7)
         if q.kind == QuestionKind.KANO:
-            labels = dict(enumerate(KANO_ANSWERS.labels_en, start=1))
-            columns.append(Column(f"{base}_functional", q, "value", f"{text} (functional)", labels))
-            columns.append(
-                Column(f"{base}_dysfunctional", q, "second", f"{text} (dysfunctional)", labels)
-            )
+            columns += _kano_columns(q, base, text)
         elif q.kind == QuestionKind.SERVQUAL:
-            columns.append(Column(f"{base}_E", q, "value", f"{text} (expectation)"))
-            columns.append(Column(f"{base}_P", q, "second", f"{text} (perception)"))
+            item = base.upper()
+            columns.append(
+                Column(f"{item}_E", q, "value", f"{text} (expectation)", None, f"{base}_E")
+            )
+            columns.append(
+                Column(f"{item}_P", q, "second", f"{text} (perception)", None, f"{base}_P")
+            )
         elif q.kind in (QuestionKind.SCALE_5, QuestionKind.SCALE_7):
             scale = FIVE_LEVEL if q.kind == QuestionKind.SCALE_5 else SEVEN_LEVEL
-            columns.append(
-                Column(base, q, "value", text, dict(enumerate(scale.labels_en, start=1)))
-            )
+            labels = dict(enumerate(scale.labels_en, start=1))
+            name = f"{base}_P" if rated else base
+            columns.append(Column(name, q, "value", text, labels, base))
+        elif q.kind == QuestionKind.ALLOCATION and q.dimension:
+            columns.append(Column(f"{_variable(q.dimension)}_W", q, "value", text, None, base))
         elif q.kind in (
             QuestionKind.NPS,
             QuestionKind.CES,
             QuestionKind.ALLOCATION,
             QuestionKind.RATING_10,
         ):
-            columns.append(Column(base, q, "value", text))
+            columns.append(Column(base, q, "value", text, None, base))
         else:
-            columns.append(Column(base, q, "text", text))
+            columns.append(Column(base, q, "text", text, None, base))
         if q.asks_importance:
-            columns.append(Column(f"{base}_importance", q, "importance", f"{text} (importance)"))
+            columns.append(
+                Column(
+                    f"{base}_I", q, "importance", f"{text} (importance)", None, f"{base}_importance"
+                )
+            )
     return columns
 
 
-def response_frame(wave: Wave) -> tuple[pd.DataFrame, list[Column]]:
+def response_frame(
+    wave: Wave, *, include_customer: bool = False
+) -> tuple[pd.DataFrame, list[Column]]:
     """One row per complete response, one column per question part (two reads, no loops per
-    response in Python beyond building the frame)."""
+    response in Python beyond building the frame). ``include_customer`` adds the customer code
+    (empty for an answer through the open link) after the respondent number; the caller decides
+    it from the reader's role (``Action.VIEW_PERSONAL_DATA``)."""
     questions = list(wave.version.questions.order_by("position"))
     columns = question_columns(questions)
+    fields = ["pk", *(["customer__code"] if include_customer else [])]
+    names = [RESPONDENT_COLUMN, *([CUSTOMER_COLUMN] if include_customer else [])]
     responses = pd.DataFrame.from_records(
         Response.objects.filter(wave=wave, status=ResponseStatus.COMPLETE)
         .order_by("pk")
-        .values_list("pk", "branch__name", "tier", "source", "submitted_at"),
-        columns=["response", "branch", "tier", "source", "submitted_at"],
+        .values_list(*fields, "branch__name", "tier", "source", "submitted_at"),
+        columns=[*names, "branch", "tier", "source", "submitted_at"],
     )
     answers = pd.DataFrame.from_records(
         Answer.objects.filter(response__wave=wave, response__status=ResponseStatus.COMPLETE)
@@ -92,7 +135,7 @@ def response_frame(wave: Wave) -> tuple[pd.DataFrame, list[Column]]:
         .iterator(chunk_size=20_000),
         columns=["response", "question", "value", "second", "importance", "text"],
     )
-    frame = responses.set_index("response")
+    frame = responses.set_index(RESPONDENT_COLUMN)
     for column in columns:
         part = answers.loc[answers["question"] == column.question.pk, ["response", column.part]]
         series = part.set_index("response")[column.part]

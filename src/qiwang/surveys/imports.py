@@ -3,7 +3,7 @@ Questionnaire, a field team's Excel) into a wave: upload → column mapping → 
 
 The file is CSV (UTF-8 with or without BOM, UTF-16 or GBK) or XLSX, read by the customer
 import's reader, with one row per response. Every column of the file is mapped to one column of
-the wave (the raw export's ``<attribute>_functional``, ``<item>_E``, ``overall`` …), to the
+the wave (the raw export's ``NAME_F``, ``ITEM_E``, ``overall`` …, or its earlier names), to the
 customer code, or ignored; :func:`suggest_mapping` pre-selects a target when the header is the
 export name or the question's wording in Chinese or English. Every row is checked with the same
 rules as the answer pages (plus scale labels such as ``满意`` for the code 4), and the dry run
@@ -222,6 +222,8 @@ def _spellings(target: Target) -> set[str]:
     column = target.column
     question = column.question
     names = {_normalise(column.name)}
+    if column.legacy:  # an export made before the shared column vocabulary
+        names.add(_normalise(column.legacy))
     wordings = [w for w in (question.text_zh, question.text_en) if w]
     if column.part == "importance":
         words: tuple[str, ...] = _IMPORTANCE_WORDS
@@ -279,6 +281,16 @@ def source_columns(table: Table, targets: list[Target]) -> list[SourceColumn]:
 def _column_name(table: Table, index: int) -> str:
     header = table.header[index] if index < len(table.header) else ""
     return header or _("column %(n)s") % {"n": index + 1}
+
+
+def _legacy_keys(targets: list[Target]) -> dict[str, str]:
+    """Earlier export names of the targets (``cleanliness_importance`` → ``cleanliness_I``): a
+    mapping written for an older export still names its columns."""
+    return {
+        t.column.legacy: t.key
+        for t in targets
+        if t.column is not None and t.column.legacy and t.column.legacy != t.key
+    }
 
 
 def _check_mapping(table: Table, targets: list[Target], mapping: Mapping[int, str]) -> None:
@@ -469,7 +481,8 @@ def preview_import(
     table = read_upload(content, filename)
     questions = _questions(wave)
     targets = import_targets(questions)
-    mapping = {int(index): key for index, key in mapping.items()}
+    legacy = _legacy_keys(targets)
+    mapping = {int(index): legacy.get(key, key) for index, key in mapping.items()}
     _check_mapping(table, targets, mapping)
     columns = [target.column for target in targets if target.column is not None]
     source = {key: index for index, key in mapping.items() if key != IGNORE}
@@ -764,7 +777,12 @@ def import_responses(
     table = read_upload(content, filename)
     targets = import_targets(_questions(wave))
     known = {target.key for target in targets}
-    pairs = {k.strip(): v.strip() for k, v in (mapping or {}).items() if k.strip() and v.strip()}
+    legacy = _legacy_keys(targets)
+    pairs = {
+        k.strip(): legacy.get(v.strip(), v.strip())
+        for k, v in (mapping or {}).items()
+        if k.strip() and v.strip()
+    }
     bad_targets = sorted(set(pairs.values()) - known)
     if bad_targets:
         raise ServiceError(

@@ -416,7 +416,11 @@ def wave_export(request: HttpRequest, wave_id: int) -> HttpResponse:
             content_type="text/plain; charset=utf-8",
         )
     if what == "responses":
-        frame, columns = exports.response_frame(wave)
+        # The customer code is personal data: only for roles that may see it (the wave's branch
+        # is one the reader sees, and its sample is drawn from that branch and those below).
+        frame, columns = exports.response_frame(
+            wave, include_customer=can(request.user, Action.VIEW_PERSONAL_DATA, wave)
+        )
         body = exports.render({"responses": frame}, fmt, columns)
     else:
         previous, _candidates = _compared_wave(request, wave)

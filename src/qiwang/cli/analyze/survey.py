@@ -24,6 +24,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from qiwang.cli.analyze import analyze_app
+from qiwang.cli.analyze._columns import ID_COLUMNS, canonical_columns, match_item_case
 
 if TYPE_CHECKING:
     from qiwang.analysis.kano import KanoComparison, KanoCounts, KanoResult
@@ -144,7 +145,8 @@ Layouts of INPUT:
   long   one row per respondent and attribute, columns
          respondent, attribute, functional, dysfunctional[, importance][, segment…]
   wide   one row per respondent, columns NAME_F and NAME_D (and NAME_I for importance)
-         for each attribute NAME
+         for each attribute NAME, as a Qiwang survey export writes them (its earlier
+         names NAME_functional, NAME_dysfunctional, NAME_importance are read too)
   counts with --counts: one row per attribute, columns attribute, A, O, M, I, R, Q
 
 \b
@@ -302,6 +304,8 @@ def _kano_counter(
             return count_duckdb
     frame = read(path)
     long = attribute in frame.columns
+    if not long:  # a wide table: earlier export names (NAME_functional …) are aliases
+        frame = canonical_columns(frame)
 
     def count_pandas(wave: str | None) -> list[tuple[str, KanoCounts]]:
         def count(part: Any) -> KanoCounts:
@@ -455,7 +459,8 @@ def drivers_command(
         str | None,
         typer.Option(
             "--predictors",
-            help="Comma-separated predictor columns (default: every other numeric column).",
+            help="Comma-separated predictor columns (default: every other numeric column "
+            "except respondent and customer_code).",
         ),
     ] = None,
     method: Annotated[
@@ -481,7 +486,9 @@ def drivers_command(
                         column=column,
                     )
             if names is None:
-                names = _duckdb_numeric_columns(relation, {target, *([by] if by else [])})
+                names = _duckdb_numeric_columns(
+                    relation, {target, *([by] if by else []), *ID_COLUMNS}
+                )
             say("Computing R² decompositions")
             compute = drivers.shapley if method == "shapley" else drivers.relative_weights
             relations = [("", relation)] if by is None else _duckdb_segments(relation, by)
@@ -508,7 +515,9 @@ def drivers_command(
                 names = [
                     str(column)
                     for column in frame.columns
-                    if column not in (target, by) and _has_numbers(frame[column])
+                    if column not in (target, by)
+                    and str(column) not in ID_COLUMNS
+                    and _has_numbers(frame[column])
                 ]
             say("Computing R² decompositions")
             parts = (
@@ -656,7 +665,8 @@ Another instrument: --instrument FILE with columns item, dimension[, text].
 \b
 Layouts of INPUT:
   long   one row per respondent and item: respondent, item, expectation, perception
-  wide   one row per respondent: ITEM_E and ITEM_P for each item
+  wide   one row per respondent: ITEM_E and ITEM_P for each item, as a Qiwang survey
+         export writes them (earlier exports' tan1_E, weight_tangibles, response are read too)
 Importance points (100 per respondent over the dimensions), if asked, are in DIMENSION_W
 columns (for example reliability_W); they give the weighted SERVQUAL score.
 
@@ -723,6 +733,10 @@ def servqual_command(
                 frame, instrument=instrument, segment=by, weights=points if has_points else None
             )
         else:
+            # earlier export names (tan1_E, weight_tangibles, response) are aliases
+            frame = match_item_case(
+                canonical_columns(frame, dimensions=instrument.dimensions), instrument.codes
+            )
             sums = servqual.summarize_wide(
                 frame,
                 instrument=instrument,
@@ -806,6 +820,7 @@ possible overkill.
 Layouts of INPUT:
   long   one row per respondent and attribute: attribute, performance[, importance][, overall]
   wide   one row per respondent: NAME_P (performance) and NAME_I (importance) per attribute
+         (earlier Qiwang exports' NAME and NAME_importance are read too)
 Importance is stated (the mean of the importance ratings) or derived (--importance derived:
 the correlation of each attribute's performance with the --overall rating). The crosshairs are
 the grand means (--crosshair mean) or the scale midpoint (--crosshair midpoint --scale 1,7).
@@ -874,8 +889,8 @@ def ipa_command(
                     overall=overall,
                     segment=by,
                 )
-            else:
-                sums = ipa.summarize_wide(frame, overall=overall, segment=by)
+            else:  # earlier export names (NAME_importance …) are aliases
+                sums = ipa.summarize_wide(canonical_columns(frame), overall=overall, segment=by)
         result = ipa.analyze_sums(
             sums,
             importance="stated" if importance == "stated" else "derived",
