@@ -98,14 +98,14 @@ class ContactTaskQuerySet(BranchScopedQuerySet):
         return self.open().filter(due_date__lt=day)
 
     def for_day(self, user: User, day: datetime.date) -> ContactTaskQuerySet:
-        """The user's own open tasks due by ``day``, VIP first, then oldest first."""
+        """The user's own open tasks due by ``day``: urgent first, then VIP, then oldest."""
         return (
             self.filter(assignee=user)
             .open()
             .due_by(day)
             .select_related("customer", "plan", "occasion", "assignee")
             .annotate(tier_rank=tier_rank("customer__tier"))
-            .order_by("tier_rank", "due_date", "pk")
+            .order_by("-is_urgent", "tier_rank", "due_date", "pk")
         )
 
     def escalated_to_user(self, user: User) -> ContactTaskQuerySet:

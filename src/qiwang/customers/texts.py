@@ -11,7 +11,7 @@ follow-up's reason, so a customers page can render a text it does not know about
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -41,14 +41,30 @@ OCCASION_NAMES: dict[str, Promise] = {
 }
 
 
+#: Texts whose parameters are structured data (a survey follow-up's answers: question ids,
+#: values, scales), rendered by a function in the active language.
+RENDERERS: dict[str, Callable[[Mapping[str, Any]], str]] = {}
+
+
 def register_text(code: str, text: Promise | str) -> None:
     """Make ``code`` renderable (``text`` a lazy translation with ``%(name)s`` parameters)."""
     TEXTS[code] = text
 
 
+def register_renderer(code: str, render: Callable[[Mapping[str, Any]], str]) -> None:
+    """Make ``code`` renderable by ``render(params)`` (called in the reader's language)."""
+    RENDERERS[code] = render
+
+
 def render_text(code: str, params: Mapping[str, Any] | None, fallback: str = "") -> str:
     """The text of ``code`` with ``params`` in the active language; ``fallback`` (the text
     stored before codes existed) for a row without a code or with an unknown one."""
+    renderer = RENDERERS.get(code or "")
+    if renderer is not None:
+        try:
+            return renderer(dict(params or {})) or fallback
+        except (KeyError, TypeError, ValueError):
+            return fallback
     template = TEXTS.get(code or "")
     if template is None:
         return fallback

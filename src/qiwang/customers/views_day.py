@@ -103,6 +103,7 @@ def my_day(request: HttpRequest) -> HttpResponse:
             "page": page,
             "total": page.paginator.count,
             "overdue": due.filter(due_date__lt=day).count(),
+            "urgent": due.filter(is_urgent=True).count(),
             "escalated": escalated,
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1),

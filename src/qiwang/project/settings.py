@@ -251,6 +251,13 @@ QIWANG_SMS_BACKEND = config.env_dotted_path(
     "QIWANG_SMS_BACKEND", "qiwang.customers.messaging.FileSmsBackend"
 )
 QIWANG_SMS_DIR = config.env_str("QIWANG_SMS_DIR", str(config.data_dir() / "sms"))
+# Urgent follow-ups (a very bad survey answer): besides the badge in "My day", the account
+# manager is alerted on these channels (comma-separated: email, sms; empty for none).
+QIWANG_FOLLOW_UP_ALERTS = config.env_list("QIWANG_FOLLOW_UP_ALERTS", ["email"])
+if set(QIWANG_FOLLOW_UP_ALERTS) - {"email", "sms"}:
+    raise config.ImproperlyConfigured(
+        f"QIWANG_FOLLOW_UP_ALERTS={','.join(QIWANG_FOLLOW_UP_ALERTS)!r}: use email, sms or both."
+    )
 
 # Complaints (docs/complaints.md): submissions per address per minute on the public complaint
 # page, and where complaint photos are kept (outside the web root, inside the backed-up data).

@@ -21,3 +21,9 @@ class SurveysConfig(AppConfig):
         from qiwang.surveys.customer_panel import survey_panel
 
         register_panel("surveys", survey_panel)
+
+        # A follow-up's reason is stored as data and rendered in the reader's language.
+        from qiwang.customers.texts import register_renderer
+        from qiwang.surveys.loop import REASON_CODE, render_follow_up
+
+        register_renderer(REASON_CODE, render_follow_up)

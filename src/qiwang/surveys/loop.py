@@ -9,14 +9,23 @@ app never imports them. Other modules hook in through :data:`FOLLOW_UP_HOOKS`: t
 app, when it exists, appends a callable that opens a complaint case for the same response, e.g.
 ``FOLLOW_UP_HOOKS.append(open_complaint_for_survey)`` in its ``AppConfig.ready``; each hook gets
 the response, the customer and the reason, and must be idempotent per response.
+
+The follow-up is due the same day and urgent (first in the account manager's "My day", with an
+alert by e-mail / SMS as ``QIWANG_FOLLOW_UP_ALERTS`` says). Its reason is stored as data —
+code :data:`REASON_CODE` and parameters ``{"wave", "wave_name", "answers": [{"question",
+"attribute", "kind", "value", "scale"}]}`` — and rendered in the reader's language by
+:func:`render_follow_up` (registered with ``customers.texts.register_renderer``); the hooks get
+a :class:`FollowUpReason`: the sentence in the site's language (what a complaint or a webhook
+stores) carrying the same code and parameters.
 """
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from qiwang.customers.models import Customer
@@ -28,12 +37,35 @@ FollowUpHook = Callable[[Response, Customer, str], None]
 CompletionHook = Callable[[Response, Wave, list[tuple[Question, Answer]]], None]
 
 
+#: The follow-up reason's code (``ContactTask.note_code``).
+REASON_CODE = "survey_follow_up"
+
+
+class FollowUpReason(str):
+    """The reason handed to the hooks: the sentence in the site's language (a ``str``, for the
+    hooks that store text) with its :attr:`code` and :attr:`params` (for those that render at
+    display time)."""
+
+    code: str
+    params: dict[str, Any]
+
+    def __new__(cls, text: str, params: dict[str, Any]) -> FollowUpReason:
+        reason = super().__new__(cls, text)
+        reason.code = REASON_CODE
+        reason.params = params
+        return reason
+
+
 def _account_manager_task(response: Response, customer: Customer, reason: str) -> None:
+    params = getattr(reason, "params", None)
     create_follow_up(
         customer,
-        reason=reason,
-        due=timezone.localdate() + datetime.timedelta(days=1),
+        reason=str(reason),
+        due=timezone.localdate(),  # a very bad answer is followed up the same day
         source=f"survey-response:{response.pk}",
+        reason_code=REASON_CODE if params else "",
+        reason_params=params,
+        urgent=True,
     )
 
 
@@ -41,9 +73,12 @@ def _account_manager_task(response: Response, customer: Customer, reason: str) -
 FOLLOW_UP_HOOKS: list[FollowUpHook] = [_account_manager_task]
 
 
-def follow_up_reason(wave: Wave, answers: Iterable[tuple[Question, Answer]]) -> str | None:
-    """Why this response needs a follow-up under the wave's rule, or ``None``."""
-    reasons = []
+def follow_up_params(
+    wave: Wave, answers: Iterable[tuple[Question, Answer]]
+) -> dict[str, Any] | None:
+    """The answers that meet the wave's rule, as data (question id and key, kind, value, top of
+    the scale), or ``None`` when none does."""
+    items = []
     for question, answer in answers:
         if answer.value is None:
             continue
@@ -51,24 +86,72 @@ def follow_up_reason(wave: Wave, answers: Iterable[tuple[Question, Answer]]) -> 
             QuestionKind.SCALE_5,
             QuestionKind.SCALE_7,
         ):
-            high = 5 if question.kind == QuestionKind.SCALE_5 else 7
             if answer.value <= wave.follow_up_threshold:
-                reasons.append(
-                    _("“%(question)s”: %(value)s of %(high)s")
-                    % {"question": question.text_zh, "value": answer.value, "high": high}
-                )
+                high = 5 if question.kind == QuestionKind.SCALE_5 else 7
+                items.append(_item(question, "rating", answer.value, high))
         elif (
             wave.follow_up_rule == FollowUpRule.NPS_DETRACTOR
             and question.kind == QuestionKind.NPS
             and answer.value <= 6
         ):
+            items.append(_item(question, "nps", answer.value, 10))
+    if not items:
+        return None
+    return {"wave": wave.pk, "wave_name": wave.name, "answers": items}
+
+
+def _item(question: Question, kind: str, value: int, scale: int) -> dict[str, Any]:
+    return {
+        "question": question.pk,
+        "attribute": question.attribute,
+        "kind": kind,
+        "value": int(value),
+        "scale": scale,
+    }
+
+
+def render_follow_up(
+    params: Mapping[str, Any], questions: Mapping[int, Question] | None = None
+) -> str:
+    """The reason in the active language: each question's wording in that language (read by id,
+    one query, unless ``questions`` are given; the key when the question is gone)."""
+    answers = list(params["answers"])
+    if questions is None:
+        ids = [item["question"] for item in answers]
+        questions = Question.objects.in_bulk(ids)
+    reasons = []
+    for item in answers:
+        question = questions.get(item["question"])
+        wording = question.text if question is not None else item["attribute"]
+        if item["kind"] == "nps":
             reasons.append(
                 _("“%(question)s”: %(value)s of 10 (detractor)")
-                % {"question": question.text_zh, "value": answer.value}
+                % {"question": wording, "value": item["value"]}
             )
-    if not reasons:
+        else:
+            reasons.append(
+                _("“%(question)s”: %(value)s of %(high)s")
+                % {"question": wording, "value": item["value"], "high": item["scale"]}
+            )
+    return _("Survey “%(wave)s”: %(reasons)s") % {
+        "wave": params["wave_name"],
+        "reasons": "; ".join(reasons),
+    }
+
+
+def follow_up_reason(
+    wave: Wave, answers: Iterable[tuple[Question, Answer]]
+) -> FollowUpReason | None:
+    """Why this response needs a follow-up under the wave's rule, or ``None``: the sentence in
+    the site's language with its data (:class:`FollowUpReason`)."""
+    pairs = list(answers)
+    params = follow_up_params(wave, pairs)
+    if params is None:
         return None
-    return _("Survey “%(wave)s”: %(reasons)s") % {"wave": wave.name, "reasons": "; ".join(reasons)}
+    questions = {question.pk: question for question, _answer in pairs}
+    with translation.override(settings.LANGUAGE_CODE):
+        text = render_follow_up(params, questions)
+    return FollowUpReason(text, params)
 
 
 def close_the_loop(
@@ -106,7 +189,7 @@ def needs_hooks(response: Response, wave: Wave, answers: Iterable[tuple[Question
         return True
     if not wave.follow_up_rule or response.customer_id is None:
         return False
-    return follow_up_reason(wave, answers) is not None
+    return follow_up_params(wave, answers) is not None
 
 
 def response_completed(

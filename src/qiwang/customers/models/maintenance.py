@@ -155,6 +155,8 @@ class ContactTask(models.Model):
     # (``customers.texts``); ``note`` keeps free text and the rows written before codes.
     note_code = models.CharField(_("reason code"), max_length=40, blank=True)
     note_params = models.JSONField(_("reason parameters"), default=dict, blank=True)
+    # Urgent: first in "My day" with a badge (a follow-up of a very bad survey answer).
+    is_urgent = models.BooleanField(_("urgent"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     done_at = models.DateTimeField(_("completed"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)

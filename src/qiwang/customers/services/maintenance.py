@@ -291,6 +291,7 @@ def create_follow_up(
     kind: str = TaskKind.FOLLOW_UP,
     reason_code: str = "",
     reason_params: dict[str, Any] | None = None,
+    urgent: bool = False,
 ) -> ContactTask:
     """Give the customer's account manager a task to follow up ``customer`` by ``due``.
 
@@ -300,7 +301,9 @@ def create_follow_up(
     shown on the task; a generated reason should also pass ``reason_code`` (registered with
     ``customers.texts.register_text``) and ``reason_params`` so each reader sees it in their
     language (``reason`` is then the fallback). A customer without an account manager gets an
-    unassigned task that the branch sees. Audited when an ``actor`` is given.
+    unassigned task that the branch sees. Audited when an ``actor`` is given. An ``urgent``
+    task comes first in "My day" with a badge, and its assignee is alerted by e-mail / SMS
+    (``customers.alerts``, channels by ``QIWANG_FOLLOW_UP_ALERTS``) once it is committed.
     """
     reason = str(reason or "").strip()
     source = str(source or "").strip()
@@ -326,8 +329,13 @@ def create_follow_up(
             "note": reason[:300],
             "note_code": reason_code,
             "note_params": dict(reason_params or {}),
+            "is_urgent": urgent,
         },
     )
+    if created and urgent and task.assignee_id is not None:
+        from qiwang.customers.alerts import queue_follow_up_alert
+
+        queue_follow_up_alert(task.pk)
     if created and actor is not None:
         record_event(
             actor=actor,
