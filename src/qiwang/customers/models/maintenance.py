@@ -156,7 +156,7 @@ class ContactTask(models.Model):
     note_code = models.CharField(_("reason code"), max_length=40, blank=True)
     note_params = models.JSONField(_("reason parameters"), default=dict, blank=True)
     # Urgent: first in "My day" with a badge (a follow-up of a very bad survey answer).
-    is_urgent = models.BooleanField(_("urgent"), default=False)
+    is_urgent = models.BooleanField(_("urgent"), default=False, db_default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     done_at = models.DateTimeField(_("completed"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
