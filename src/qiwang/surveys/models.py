@@ -120,6 +120,9 @@ class Question(models.Model):
     is_required = models.BooleanField(_("required"), default=True)
     asks_importance = models.BooleanField(_("asks self-stated importance"), default=False)
     max_length = models.PositiveIntegerField(_("longest answer (characters)"), default=2000)
+    # Display logic (surveys.logic): {"question": earlier attribute key, "values": ["1", "2"]}
+    # shows this question only when that earlier answer is one of the values; {} always shows it.
+    show_if = models.JSONField(_("shown only if"), default=dict, blank=True)
     # Designed for the service catalogue (issue 'catalogue'): when that app exists this column
     # becomes ForeignKey("catalogue.Service", null=True) with the same column name, no data move.
     catalogue_service_id = models.PositiveBigIntegerField(

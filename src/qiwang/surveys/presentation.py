@@ -60,13 +60,21 @@ def scale_labels(kind: str) -> list[str]:
 def question_pages(questions: list[Any], size: int) -> list[list[Any]]:
     """Split questions into answer pages of at most ``size``, keeping a run of 100-point
     allocation questions together on one page of its own (its points must add up to 100 on
-    that page, so the block may not be cut; a block longer than ``size`` is one longer page)."""
+    that page, so the block may not be cut; a block longer than ``size`` is one longer page).
+    A question shown only after an answer on the same page starts a new page (display logic,
+    ``surveys.logic``: the answer it depends on is saved before its page is drawn)."""
     pages: list[list[Any]] = []
     current: list[Any] = []
     for question in questions:
         is_allocation = question.kind == QuestionKind.ALLOCATION
         in_block = bool(current) and current[-1].kind == QuestionKind.ALLOCATION
-        if current and (is_allocation != in_block or (not is_allocation and len(current) >= size)):
+        show_if = getattr(question, "show_if", None) or {}
+        depends_here = bool(show_if) and show_if.get("question") in {q.attribute for q in current}
+        if current and (
+            is_allocation != in_block
+            or (not is_allocation and len(current) >= size)
+            or depends_here
+        ):
             pages.append(current)
             current = []
         current.append(question)

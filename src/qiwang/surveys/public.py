@@ -26,6 +26,7 @@ from qiwang.accounts.security import client_ip
 from qiwang.errors import ServiceError
 from qiwang.operations.metrics import count_submission
 from qiwang.surveys.choices import QuestionKind, ResponseStatus
+from qiwang.surveys.logic import hidden_questions
 from qiwang.surveys.models import Answer, Question, Response, Wave
 from qiwang.surveys.presentation import question_pages, scale_labels
 from qiwang.surveys.responding import (
@@ -129,6 +130,11 @@ def _answer_page(
         if response.pk is not None
         else {}
     )
+    # Display logic: what the saved answers hide (a conditional question's source is always on
+    # an earlier page, so it is saved before the page is drawn).
+    hidden = hidden_questions(
+        questions, {q.attribute: saved[q.pk] for q in questions if q.pk in saved}
+    )
     try:
         number = int(request.GET.get("page") or request.POST.get("page") or 0)
     except ValueError:
@@ -136,11 +142,19 @@ def _answer_page(
     if not 1 <= number <= len(pages):
         # Resume where the respondent stopped: the first page with an unanswered question.
         number = next(
-            (i for i, page in enumerate(pages, 1) if any(q.pk not in saved for q in page)),
+            (
+                i
+                for i, page in enumerate(pages, 1)
+                if any(q.pk not in saved and q.pk not in hidden for q in page)
+            ),
             len(pages),
         )
-    page = pages[number - 1]
+    page = [q for q in pages[number - 1] if q.pk not in hidden]
     is_last = number == len(pages)
+    if not page and not is_last and request.method == "GET":
+        # every question of this page is hidden by earlier answers: skip it
+        step = -1 if request.GET.get("back") and number > 1 else 1
+        return redirect(f"{base}?page={number + step}" + ("&back=1" if step < 0 else ""))
     errors: dict[str, list[str]] = {}
     posted: dict[str, dict[str, Any]] | None = None
     status = 200
@@ -168,7 +182,7 @@ def _answer_page(
             if action == "later":
                 return render(request, "surveys/public/saved.html", {"wave": wave, "link": base})
             if action == "back":
-                return redirect(f"{base}?page={max(number - 1, 1)}")
+                return redirect(f"{base}?page={max(number - 1, 1)}&back=1")
             return redirect(f"{base}?page={min(number + 1, len(pages))}")
         # A submit can fail on a question of an earlier page: show where.
         outside = [

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from qiwang.errors import ServiceError
 from qiwang.surveys.choices import InvitationStatus, QuestionKind, ResponseStatus
+from qiwang.surveys.logic import hidden_questions
 from qiwang.surveys.loop import response_completed
 from qiwang.surveys.models import Answer, Invitation, Question, Response, Wave
 from qiwang.surveys.services import token_digest
@@ -146,14 +147,34 @@ def _missing_message(question: Question) -> str:
 
 
 def validate_page(
-    questions: Iterable[Question], raw: Mapping[str, Mapping[str, Any]], *, require: bool
+    questions: Iterable[Question],
+    raw: Mapping[str, Mapping[str, Any]],
+    *,
+    require: bool,
+    earlier: Mapping[str, Any] | None = None,
 ) -> dict[int, AnswerValues]:
     """Parse every question's answer; with ``require``, missing required answers are errors too.
-    Raises one :class:`ServiceError` listing every problem (field ``<attribute>.<part>``)."""
+    Raises one :class:`ServiceError` listing every problem (field ``<attribute>.<part>``).
+
+    Display logic (``surveys.logic``): a question hidden by the answers — these and ``earlier``
+    ones by attribute key — is not required and its answer is dropped."""
     questions = list(questions)
     parsed: dict[int, AnswerValues] = {}
     errors: dict[str, list[str]] = {}
+    hidden: set[int] = set()
+    if any(question.show_if for question in questions):
+        answers = dict(earlier or {})
+        for question in questions:
+            try:
+                answers[question.attribute] = parse_answer(
+                    question, raw.get(question.attribute, {})
+                )
+            except ServiceError:
+                answers.pop(question.attribute, None)
+        hidden = hidden_questions(questions, answers)
     for question in questions:
+        if question.pk in hidden:
+            continue
         try:
             values = parse_answer(question, raw.get(question.attribute, {}))
         except ServiceError as error:
@@ -197,6 +218,25 @@ def _check_allocation(
             _("The points for %(questions)s must add up to %(expected)s; they add up to %(total)s.")
             % {"questions": names, "expected": ALLOCATION_TOTAL, "total": total}
         )
+
+
+def _hidden_on_submit(
+    response: Response, questions: list[Question], answered: dict[int, Answer]
+) -> set[int]:
+    """The questions the final answers hide; their answers (given before the respondent went
+    back and changed an earlier one) are deleted and left out of ``answered``."""
+    if not any(question.show_if for question in questions):
+        return set()
+    by_pk = {question.pk: question for question in questions}
+    hidden = hidden_questions(
+        questions, {by_pk[pk].attribute: a for pk, a in answered.items() if pk in by_pk}
+    )
+    dropped = [pk for pk in hidden if pk in answered]
+    if dropped:
+        Answer.objects.filter(response=response, question_id__in=dropped).delete()
+        for pk in dropped:
+            del answered[pk]
+    return hidden
 
 
 def start_response(
@@ -247,7 +287,13 @@ def save_answers(
     wave = response.wave
     if not wave.accepts_answers(now):
         raise WaveClosed(wave)
-    parsed = validate_page(questions, raw, require=require_page or submit)
+    earlier = None
+    if any(question.show_if for question in questions):  # display logic: the answers so far
+        earlier = {
+            answer.question.attribute: answer
+            for answer in Answer.objects.filter(response=response).select_related("question")
+        }
+    parsed = validate_page(questions, raw, require=require_page or submit, earlier=earlier)
     with transaction.atomic():
         locked = Response.objects.select_for_update().get(pk=response.pk)
         if locked.status == ResponseStatus.COMPLETE:
@@ -271,7 +317,10 @@ def save_answers(
             missing = {}
             if all_questions is None:
                 all_questions = list(wave.version.questions.order_by("position"))
+            hidden = _hidden_on_submit(locked, all_questions, answered)
             for question in all_questions:
+                if question.pk in hidden:
+                    continue
                 answer = answered.get(question.pk)
                 values = (
                     AnswerValues(answer.value, answer.second, answer.importance, answer.text)

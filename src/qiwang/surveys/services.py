@@ -11,6 +11,7 @@ import hashlib
 import random
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,7 @@ from qiwang.surveys.choices import (
     Template,
     WaveStatus,
 )
+from qiwang.surveys.logic import check_logic, clean_condition
 from qiwang.surveys.models import Instrument, InstrumentVersion, Invitation, Question, Wave
 from qiwang.surveys.templates_data import template_questions
 
@@ -50,6 +52,7 @@ QUESTION_FIELDS = (
     "asks_importance",
     "max_length",
     "catalogue_service_id",
+    "show_if",
 )
 
 MAX_TEXT = Question._meta.get_field("text_zh").max_length
@@ -240,6 +243,7 @@ def _check_questions(questions: list[QuestionData]) -> None:
                     field="dimension",
                 )
             dimensions.add(data["dimension"])
+    check_logic(questions)  # display logic: every question stays reachable
 
 
 def suggest_attribute(data: QuestionData, taken: set[str]) -> str:
@@ -325,6 +329,18 @@ def clean_question(data: QuestionData, *, taken: set[str]) -> QuestionData:
             errors["options"] = [_("At most %(n)s characters.") % {"n": MAX_TEXT}]
     else:
         options = []
+    raw_condition = data.get("show_if")
+    try:
+        if isinstance(raw_condition, Mapping):
+            show_if = clean_condition(
+                str(raw_condition.get("question") or ""), raw_condition.get("values") or []
+            )
+        else:
+            show_if = clean_condition(
+                str(data.get("show_if_question") or ""), str(data.get("show_if_values") or "")
+            )
+    except ServiceError as error:
+        errors.update(error.errors)
     if errors:
         raise ServiceError(errors)
     cleaned: QuestionData = {
@@ -339,6 +355,7 @@ def clean_question(data: QuestionData, *, taken: set[str]) -> QuestionData:
         and kind in (QuestionKind.KANO, QuestionKind.SCALE_5, QuestionKind.SCALE_7),
         "max_length": int(data.get("max_length") or 2000),
         "catalogue_service_id": data.get("catalogue_service_id"),
+        "show_if": show_if,
     }
     cleaned["attribute"] = attribute or suggest_attribute(cleaned, taken)
     return cleaned

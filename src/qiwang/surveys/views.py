@@ -119,7 +119,7 @@ def _instrument_page(
             "can_change": can(request.user, Action.CHANGE_SURVEYS, instrument),
             "error": error,
             "notice": notice,
-            "form": form or QuestionForm(initial={"is_required": True}),
+            "form": form or QuestionForm(initial={"is_required": True}, questions=questions),
             "dimension_suggestions": DIMENSION_SUGGESTIONS,
         },
         status=status,
@@ -185,7 +185,11 @@ def instrument_detail(request: HttpRequest, instrument_id: int) -> HttpResponse:
 def instrument_question_add(request: HttpRequest, instrument_id: int) -> HttpResponse:
     instrument = _visible_instrument(request, instrument_id)
     require(request.user, Action.CHANGE_SURVEYS, instrument)
-    form = QuestionForm(request.POST)
+    version = instrument.latest_version()
+    form = QuestionForm(
+        request.POST,
+        questions=list(version.questions.order_by("position")) if version else [],
+    )
     if not form.is_valid():
         return _instrument_page(request, instrument, form=form, status=422)
     try:
