@@ -234,3 +234,29 @@ def test_the_api_submission_at_once_follows_the_logic(org, quality, pulse, commu
 
     assert response.status_code in (200, 201), response.content
     assert Response.objects.get().status == ResponseStatus.COMPLETE
+
+
+def test_the_import_follows_the_logic_row_by_row(org, quality, pulse, community_customers):
+    import io
+
+    import openpyxl
+
+    from qiwang.surveys.imports import import_responses
+
+    wave = make_wave(quality, pulse, org.own, contact_gap_days=0)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    header = ["customer_code", "overall", "repair_speed_P", "repair_speed_I"]
+    header += ["repair_quality_P", "repair_quality_I", "cleanliness_P", "cleanliness_I"]
+    sheet.append([*header, "recommend", "effort", "why_unhappy"])
+    sheet.append(["A0001", 5, 4, 4, 4, 4, 4, 4, 9, 6, ""])  # satisfied: not asked
+    sheet.append(["A0002", 1, 4, 4, 4, 4, 4, 4, 9, 6, "太慢"])  # unhappy: answered
+    sheet.append(["A0003", 2, 4, 4, 4, 4, 4, 4, 9, 6, ""])  # unhappy: missing
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    report = import_responses(
+        actor=quality, wave=wave, content=buffer.getvalue(), filename="paper.xlsx"
+    )
+
+    assert [(e.row, e.column) for e in report.errors] == [(4, "why-unhappy")]

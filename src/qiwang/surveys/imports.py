@@ -159,6 +159,7 @@ class Target:
         return (
             self.column is not None
             and self.column.question.is_required
+            and not self.column.question.show_if  # display logic: checked row by row
             and self.column.part != "importance"
         )
 
