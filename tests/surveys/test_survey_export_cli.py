@@ -234,3 +234,56 @@ def test_an_ipa_export_runs_through_qiwang_analyze_ipa(org, quality, community_c
         assert attribute["importance"] == pytest.approx(expected.importance)
         assert attribute["performance"] == pytest.approx(expected.performance)
         assert attribute["quadrant"] == expected.quadrant
+
+
+def test_a_wave_with_servqual_items_of_its_own_runs_with_the_exported_instrument(
+    org, quality, community_customers, tmp_path
+):
+    from qiwang.surveys.services import add_question
+
+    instrument = create_instrument_from_template(actor=quality, template="servqual", branch=org.own)
+    add_question(
+        actor=quality,
+        instrument=instrument,
+        data={
+            "kind": "servqual",
+            "attribute": "parking-access",
+            "dimension": "tangibles",
+            "text_zh": "停车方便",
+            "text_en": "Parking is easy",
+        },
+    )
+    wave = _answered(quality, make_wave(quality, instrument, org.own, name="own items"))
+    client = _client(org, "quality_manager")
+    responses = _export(client, wave, "csv", tmp_path)
+    items = client.get(
+        reverse("surveys:export", args=[wave.pk]), {"what": "instrument", "format": "csv"}
+    )
+    instrument_path = tmp_path / "instrument.csv"
+    instrument_path.write_bytes(items.content)
+
+    payload = _analyze("servqual", responses, "--instrument", str(instrument_path))
+
+    page = wave_results(wave).servqual
+    expected = {s.name.upper().replace("-", "_"): s for s in page.items}
+    assert "PARKING_ACCESS" in expected
+    assert {i["item"]: i["gap"] for i in payload["items"]} == {
+        name: pytest.approx(s.gap) for name, s in expected.items()
+    }
+    assert {d["dimension"]: d["gap"] for d in payload["dimensions"]} == {
+        s.name: pytest.approx(s.gap) for s in page.dimensions
+    }
+    assert payload["overall"][0]["gap"] == pytest.approx(page.overall[0].gap)
+    results_page = client.get(reverse("surveys:results", args=[wave.pk])).content.decode()
+    assert 'data-testid="export-instrument-csv"' in results_page
+
+
+def test_a_wave_without_servqual_items_has_no_instrument_to_export(org, kano_wave):
+    client = _client(org, "quality_manager")
+    url = reverse("surveys:export", args=[kano_wave.pk])
+
+    missing = client.get(url, {"what": "instrument", "format": "csv"})
+    wrong = client.get(url, {"what": "everything", "format": "csv"}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert missing.status_code == 404
+    assert wrong.status_code == 400 and "what=responses, results or instrument" in wrong.text

@@ -149,6 +149,25 @@ def response_frame(
     return frame, columns
 
 
+def instrument_frame(wave: Wave) -> pd.DataFrame:
+    """The wave's SERVQUAL items as ``qiwang analyze servqual --instrument FILE`` reads them:
+    ``item`` (the code as the response export names it, ``TAN1``), ``dimension``, ``text``.
+    Needed on the command line for items of the wave's own (the built-in instrument knows only
+    TAN1 … EMP5)."""
+    questions = wave.version.questions.filter(kind=QuestionKind.SERVQUAL).order_by("position")
+    return pd.DataFrame(
+        [
+            {
+                "item": _variable(q.attribute).upper(),
+                "dimension": q.dimension or "other",
+                "text": q.text_en or q.text_zh,
+            }
+            for q in questions
+        ],
+        columns=["item", "dimension", "text"],
+    )
+
+
 def results_frames(results: WaveResults) -> dict[str, pd.DataFrame]:
     """The wave's analysis results as tables (straight from the result objects' ``to_frame``)."""
     frames: dict[str, pd.DataFrame] = {}

@@ -413,9 +413,9 @@ def wave_export(request: HttpRequest, wave_id: int) -> HttpResponse:
     wave = _visible_wave(request, wave_id)
     what = request.GET.get("what", "responses")
     fmt = request.GET.get("format", "csv")
-    if what not in ("responses", "results") or fmt not in exports.FORMATS:
+    if what not in ("responses", "results", "instrument") or fmt not in exports.FORMATS:
         return HttpResponse(
-            _("Choose what=responses or results and format=csv, xlsx or sav."),
+            _("Choose what=responses, results or instrument and format=csv, xlsx or sav."),
             status=400,
             content_type="text/plain; charset=utf-8",
         )
@@ -426,6 +426,15 @@ def wave_export(request: HttpRequest, wave_id: int) -> HttpResponse:
             wave, include_customer=can(request.user, Action.VIEW_PERSONAL_DATA, wave)
         )
         body = exports.render({"responses": frame}, fmt, columns)
+    elif what == "instrument":
+        frame = exports.instrument_frame(wave)
+        if frame.empty:
+            return HttpResponse(
+                _("This wave has no SERVQUAL items: no instrument to export."),
+                status=404,
+                content_type="text/plain; charset=utf-8",
+            )
+        body = exports.render({"instrument": frame}, fmt)
     else:
         previous, _candidates = _compared_wave(request, wave)
         frames = exports.results_frames(wave_results(wave, previous=previous))
