@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["ID_COLUMNS", "canonical_columns", "match_item_case"]
+__all__ = ["ID_COLUMNS", "canonical_columns", "match_item_case", "unlisted_items"]
 
 #: Columns that identify a respondent, never a predictor (``drivers`` leaves them out).
 ID_COLUMNS = frozenset({"respondent", "response", "customer_code"})
@@ -88,3 +88,15 @@ def match_item_case(
             if code is not None and f"{code}{suffix}" not in present:
                 renames[column] = f"{code}{suffix}"
     return frame.rename(columns=renames) if renames else frame
+
+
+def unlisted_items(columns: Iterable[Any], codes: Iterable[str]) -> list[str]:
+    """Items with both ``ITEM_E`` and ``ITEM_P`` columns that the instrument does not list (they
+    are left out of the analysis: the caller warns and suggests ``--instrument``)."""
+    present = {str(c) for c in columns}
+    listed = set(codes)
+    return sorted(
+        column[:-2]
+        for column in present
+        if column.endswith("_E") and f"{column[:-2]}_P" in present and column[:-2] not in listed
+    )

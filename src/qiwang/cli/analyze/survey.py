@@ -24,7 +24,12 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from qiwang.cli.analyze import analyze_app
-from qiwang.cli.analyze._columns import ID_COLUMNS, canonical_columns, match_item_case
+from qiwang.cli.analyze._columns import (
+    ID_COLUMNS,
+    canonical_columns,
+    match_item_case,
+    unlisted_items,
+)
 
 if TYPE_CHECKING:
     from qiwang.analysis.kano import KanoComparison, KanoCounts, KanoResult
@@ -737,6 +742,14 @@ def servqual_command(
             frame = match_item_case(
                 canonical_columns(frame, dimensions=instrument.dimensions), instrument.codes
             )
+            unlisted = unlisted_items(frame.columns, instrument.codes)
+            if unlisted:
+                _err().print(
+                    f"[yellow]Warning:[/] {_escape(', '.join(unlisted))}: not items of the "
+                    "instrument, left out; pass --instrument FILE (a Qiwang wave exports it: "
+                    "Export → SERVQUAL items)",
+                    highlight=False,
+                )
             sums = servqual.summarize_wide(
                 frame,
                 instrument=instrument,
