@@ -260,3 +260,36 @@ def test_the_import_follows_the_logic_row_by_row(org, quality, pulse, community_
     )
 
     assert [(e.row, e.column) for e in report.errors] == [(4, "why-unhappy")]
+
+
+def test_the_api_adds_a_condition_lists_it_and_names_a_wrong_one(org, quality, community_customers):
+    from qiwang.accounts.services import create_api_token
+
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {create_api_token(user=quality, name='t').key}"}
+    client = Client()
+    created = client.post(
+        "/api/surveys/instruments",
+        {"template": "csat_pulse", "branch_id": org.own.pk},
+        content_type="application/json",
+        **headers,
+    ).json()
+    base = f"/api/surveys/instruments/{created['id']}/questions"
+    question = {"kind": "text", "text_zh": "哪里让您不满意？", "attribute": "why-unhappy"}
+
+    wrong = client.post(
+        base,
+        {**question, "show_if": {"question": "overall", "values": [0]}},
+        content_type="application/json",
+        **headers,
+    )
+    added = client.post(
+        base,
+        {**question, "show_if": {"question": "overall", "values": [1, "2"]}},
+        content_type="application/json",
+        **headers,
+    )
+
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "show_if"
+    assert added.status_code == 201
+    assert added.json()["questions"][-1]["show_if"] == {"question": "overall", "values": ["1", "2"]}
+    assert added.json()["questions"][0]["show_if"] == {}

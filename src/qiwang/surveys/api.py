@@ -56,6 +56,10 @@ class QuestionOut(Schema):
     is_required: bool
     asks_importance: bool
     max_length: int
+    show_if: dict[str, Any] = Field(
+        default_factory=dict,
+        description='Display logic: {"question": earlier key, "values": [...]}; {} always shown.',
+    )
 
 
 class InstrumentOut(Schema):
@@ -90,6 +94,11 @@ class InstrumentIn(Schema):
     )
 
 
+class ShowIfIn(Schema):
+    question: str = Field(description="Attribute key of an earlier choice or rating question.")
+    values: list[str | int] = Field(description="Option values or scale numbers.")
+
+
 class QuestionIn(Schema):
     kind: QuestionKind
     text_zh: str
@@ -101,6 +110,9 @@ class QuestionIn(Schema):
     )
     is_required: bool = True
     asks_importance: bool = False
+    show_if: ShowIfIn | None = Field(
+        default=None, description="Show only when an earlier answer is one of some values."
+    )
     expected_version: int | None = Field(
         default=None, description="Refuse (409) if the instrument has moved past this version."
     )
