@@ -293,3 +293,24 @@ def test_the_api_adds_a_condition_lists_it_and_names_a_wrong_one(org, quality, c
     assert added.status_code == 201
     assert added.json()["questions"][-1]["show_if"] == {"question": "overall", "values": ["1", "2"]}
     assert added.json()["questions"][0]["show_if"] == {}
+
+
+@pytest.mark.parametrize(
+    ("language", "shown", "not_shown"),
+    [
+        ("en", ["I like it that way", "I can live with it that way"], ["must-be", "live-with"]),
+        ("zh-hans", ["我很喜欢", "理应如此", "能忍受"], ["I like it that way"]),
+    ],
+)
+def test_kano_answers_read_in_plain_language_for_respondents(
+    org, quality, community_customers, language, shown, not_shown
+):
+    # item 6: Berger et al. (1993) wording in English, the template's wording in Chinese
+    link = _links(org, quality, make_instrument(quality, org.own, "kano_property"))[0]
+
+    page = Client(HTTP_ACCEPT_LANGUAGE=language).get(link).content.decode()
+
+    for words in shown:
+        assert words in page
+    for words in not_shown:
+        assert words not in page

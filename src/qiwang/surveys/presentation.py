@@ -57,6 +57,26 @@ def scale_labels(kind: str) -> list[str]:
     return [str(level) for level in range(1, 8)]
 
 
+#: What a respondent reads as the Kano answers: the standard wording of Berger et al. (1993) in
+#: English, the template's wording in Chinese (the catalogue's translations). The analysis keeps
+#: its short codes (like, must-be, neutral, live-with, dislike) for managers and exports.
+KANO_RESPONDENT_LABELS = (
+    gettext_lazy("I like it that way"),
+    gettext_lazy("It must be that way"),
+    gettext_lazy("I am neutral"),
+    gettext_lazy("I can live with it that way"),
+    gettext_lazy("I dislike it that way"),
+)
+
+
+def respondent_labels(kind: str) -> list[str]:
+    """The level labels a respondent sees: plain-language Kano answers, else
+    :func:`scale_labels`."""
+    if kind == QuestionKind.KANO:
+        return [str(label) for label in KANO_RESPONDENT_LABELS]
+    return scale_labels(kind)
+
+
 def question_pages(questions: list[Any], size: int) -> list[list[Any]]:
     """Split questions into answer pages of at most ``size``, keeping a run of 100-point
     allocation questions together on one page of its own (its points must add up to 100 on

@@ -28,7 +28,7 @@ from qiwang.operations.metrics import count_submission
 from qiwang.surveys.choices import QuestionKind, ResponseStatus
 from qiwang.surveys.logic import hidden_questions
 from qiwang.surveys.models import Answer, Question, Response, Wave
-from qiwang.surveys.presentation import question_pages, scale_labels
+from qiwang.surveys.presentation import question_pages, respondent_labels
 from qiwang.surveys.responding import (
     IMPORTANCE_RANGE,
     PAIRED,
@@ -97,7 +97,7 @@ def _field_view(question: Question, saved: Answer | None, posted: dict[str, Any]
     view: dict[str, Any] = {"q": question, "kind": question.kind}
     if question.kind in RANGES:
         low, high = RANGES[question.kind]
-        labels = scale_labels(question.kind)
+        labels = respondent_labels(question.kind)
         view["levels"] = list(zip(range(low, high + 1), labels, strict=True))
         view["value"], view["second"] = current("value"), current("second")
         view["paired"] = question.kind in PAIRED
