@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qiwang.surveys import views, views_import, views_text
+from qiwang.surveys import views, views_import, views_preview, views_text
 
 app_name = "surveys"
 
@@ -8,6 +8,11 @@ urlpatterns = [
     path("", views.wave_list, name="list"),
     path("instruments/new/", views.instrument_new, name="instrument_new"),
     path("instruments/<int:instrument_id>/", views.instrument_detail, name="instrument"),
+    path(
+        "instruments/<int:instrument_id>/preview/",
+        views_preview.instrument_preview,
+        name="instrument_preview",
+    ),
     path(
         "instruments/<int:instrument_id>/questions/add/",
         views.instrument_question_add,
