@@ -71,3 +71,17 @@ def test_another_branchs_instrument_is_not_previewed(org, instrument):
     page = client.get(reverse("surveys:instrument_preview", args=[instrument.pk]))
 
     assert page.status_code == 404
+
+
+@pytest.mark.parametrize("template", ["kano_property", "servqual", "indicator_groups", "ecsi"])
+def test_every_page_of_every_template_previews(org, quality, template):
+    instrument = make_instrument(quality, org.own, template)
+    client = _client(quality, "en")
+    url = reverse("surveys:instrument_preview", args=[instrument.pk])
+
+    first = client.get(url).content.decode()
+    count = int(first.split('max="')[1].split('"')[0])
+    pages = [client.get(f"{url}?page={n}") for n in range(1, count + 1)]
+
+    assert all(page.status_code == 200 for page in pages)
+    assert count >= 2
