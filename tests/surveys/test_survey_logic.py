@@ -314,3 +314,21 @@ def test_kano_answers_read_in_plain_language_for_respondents(
         assert words in page
     for words in not_shown:
         assert words not in page
+
+
+def test_the_dimension_is_chosen_from_a_labelled_list(org, quality):
+    # item 6: dimension and group chosen from a list, labelled in the reader's language
+    instrument = make_instrument(quality, org.own, "csat_pulse")
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(quality)
+    url = reverse("surveys:question_add", args=[instrument.pk])
+
+    page = client.get(reverse("surveys:instrument", args=[instrument.pk])).content.decode()
+    typed = client.post(url, {"kind": "scale5", "text_zh": "绿化", "dimension": "greenery"})
+    chosen = client.post(url, {"kind": "scale5", "text_zh": "绿化", "dimension": "core"})
+
+    assert '<select name="dimension"' in page
+    assert "核心产品与服务 (core)" in page and "有形性 (tangibles)" in page
+    assert typed.status_code == 422
+    assert chosen.status_code == 302
+    assert instrument.latest_version().questions.get(text_zh="绿化").dimension == "core"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime
 import re
+from typing import Any
 
 from django import forms
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from qiwang.accounts.models import Branch
@@ -119,6 +120,33 @@ DIMENSION_SUGGESTIONS = (
 )
 
 
+def dimension_choices(questions: Any = ()) -> list[Any]:
+    """The dimensions and groups a question can belong to, labelled in the reader's language
+    and grouped: SERVQUAL dimensions, indicator groups, satisfaction-index variables, and any
+    other code the instrument already uses (e.g. set through the API)."""
+    from qiwang.surveys.presentation import DIMENSION_LABELS
+    from qiwang.surveys.presentation_index import LATENT_LABELS
+
+    english = translation.get_language() == "en"
+    servqual_codes = [(c, f"{DIMENSION_LABELS.get(c, c)} ({c})") for c in servqual.DIMENSIONS]
+    groups = [
+        (code, f"{names[1] if english else names[0]} ({code})")
+        for code, names in INDICATOR_GROUPS.items()
+    ]
+    latent = [(lv.lower(), f"{label} ({lv.lower()})") for lv, label in LATENT_LABELS.items()]
+    known = {code for code, _label in [*servqual_codes, *groups, *latent]}
+    used = sorted({q.dimension for q in questions if q.dimension} - known)
+    choices: list[Any] = [
+        ("", _("— none —")),
+        (_("SERVQUAL dimension"), servqual_codes),
+        (_("Indicator group"), groups),
+        (_("Satisfaction-index variable"), latent),
+    ]
+    if used:
+        choices.append((_("Used in this instrument"), [(code, code) for code in used]))
+    return choices
+
+
 def parse_options(text: str) -> list[list[str]]:
     """Options typed one per line as ``value | 中文 | English`` (English optional)."""
     options = []
@@ -156,16 +184,15 @@ class QuestionForm(forms.Form):
             "letters, digits and hyphens; left empty, it is made from the English wording."
         ),
     )
-    dimension = forms.CharField(
+    dimension = forms.ChoiceField(
         label=_("Dimension or indicator group"),
-        max_length=40,
         required=False,
+        choices=(),
         help_text=_(
             "SERVQUAL items and 100-point allocation questions: the dimension code (tangibles, "
             "reliability, responsiveness, assurance, empathy). Ratings: an indicator group "
             "(core, support, emotional)."
         ),
-        widget=forms.TextInput(attrs={"list": "dimension-suggestions"}),
     )
     is_required = forms.BooleanField(label=_("Required"), required=False, initial=True)
     asks_importance = forms.BooleanField(
@@ -194,6 +221,7 @@ class QuestionForm(forms.Form):
 
     def __init__(self, *args, questions=(), **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        self.fields["dimension"].choices = dimension_choices(questions)
         self.fields["show_if_question"].choices = [("", _("— always show it —"))] + [
             (q.attribute, f"{q.position}. {q.text} ({q.attribute})")
             for q in questions
