@@ -19,6 +19,11 @@ urlpatterns = [
         name="question_add",
     ),
     path(
+        "instruments/<int:instrument_id>/questions/copy/",
+        views.instrument_question_copy,
+        name="question_copy",
+    ),
+    path(
         "instruments/<int:instrument_id>/questions/<slug:attribute>/move/",
         views.instrument_question_move,
         name="question_move",

@@ -19,11 +19,13 @@ from qiwang.errors import ServiceError
 from qiwang.surveys import exports, trends
 from qiwang.surveys.choices import WaveStatus
 from qiwang.surveys.forms import DIMENSION_SUGGESTIONS, QuestionForm, TemplateForm, WaveForm
+from qiwang.surveys.library import library_questions
 from qiwang.surveys.models import Instrument, Wave
 from qiwang.surveys.presentation import min_n, results_context, trend_labels
 from qiwang.surveys.public import open_link_completes_limit
 from qiwang.surveys.results import wave_results
 from qiwang.surveys.services import (
+    QUESTION_FIELDS,
     InstrumentChange,
     add_question,
     close_wave,
@@ -108,6 +110,7 @@ def _instrument_page(
     version = instrument.latest_version()
     questions = list(version.questions.order_by("position")) if version else []
     waves = list(version.waves.order_by("-opens_at")) if version else []
+    can_change = can(request.user, Action.CHANGE_SURVEYS, instrument)
     return render(
         request,
         "surveys/instrument_detail.html",
@@ -116,7 +119,8 @@ def _instrument_page(
             "version": version,
             "questions": questions,
             "waves": waves,
-            "can_change": can(request.user, Action.CHANGE_SURVEYS, instrument),
+            "can_change": can_change,
+            "library": library_questions(request.user, instrument) if can_change else [],
             "error": error,
             "notice": notice,
             "form": form or QuestionForm(initial={"is_required": True}, questions=questions),
@@ -202,6 +206,29 @@ def instrument_question_add(request: HttpRequest, instrument_id: int) -> HttpRes
     except ServiceError as error:
         _form_errors(form, error)
         return _instrument_page(request, instrument, form=form, status=error.status_code)
+    return _after_change(request, instrument, change)
+
+
+@login_required
+@require_POST
+def instrument_question_copy(request: HttpRequest, instrument_id: int) -> HttpResponse:
+    """Copy a question of the branch's library into the instrument (same attribute key)."""
+    instrument = _visible_instrument(request, instrument_id)
+    require(request.user, Action.CHANGE_SURVEYS, instrument)
+    offered = {str(q.pk): q for q in library_questions(request.user, instrument)}
+    source = offered.get(request.POST.get("question", ""))
+    try:
+        if source is None:
+            raise ServiceError(_("Choose a question from the library."), field="question")
+        data = {key: getattr(source, key) for key in QUESTION_FIELDS if key != "show_if"}
+        change = add_question(
+            actor=request.user,
+            instrument=instrument,
+            data=data,
+            expected_version=_expected_version(request),
+        )
+    except ServiceError as error:
+        return _instrument_page(request, instrument, error=error, status=error.status_code)
     return _after_change(request, instrument, change)
 
 
