@@ -1,6 +1,6 @@
 """The response export feeds ``qiwang analyze`` unchanged (issue 14, item 9): a wave answered in
 the database, exported as CSV and XLSX through the export view, read by the real ``qiwang analyze
-kano|servqual|ipa`` commands, gives the numbers of the results page (``wave_results``, the same
+kano|servqual|ipa|csi`` commands, gives the numbers of the results page (``wave_results``, the same
 stage-2 functions). Earlier export names are still read (documented aliases), and the customer
 code is in the export only for roles that may see personal data."""
 
@@ -48,6 +48,8 @@ def _answer(question, rng: random.Random, i: int) -> dict[str, str]:
         if question.asks_importance:
             answer["importance"] = str(rng.randint(1, 5))
         return answer
+    if question.kind == QuestionKind.RATING_10:  # one level per respondent, items close to it
+        return {"value": str(min(10, max(1, 2 + (i * 5) % 9 + rng.choice((-1, 0, 1)))))}
     if question.kind == QuestionKind.NPS:
         return {"value": str(rng.randint(0, 10))}
     if question.kind == QuestionKind.CES:
@@ -293,3 +295,24 @@ def test_a_wave_without_servqual_items_has_no_instrument_to_export(org, kano_wav
 
     assert missing.status_code == 404
     assert wrong.status_code == 400 and "what=responses, results or instrument" in wrong.text
+
+
+def test_an_ecsi_export_runs_through_qiwang_analyze_csi_with_the_page_index(
+    org, quality, community_customers, tmp_path
+):
+    instrument = make_instrument(quality, org.own, "ecsi")
+    wave = _answered(quality, make_wave(quality, instrument, org.own, name="ECSI 2026"))
+    path = _export(_client(org, "quality_manager"), wave, "csv", tmp_path)
+
+    payload = _analyze("csi", path, "--model", "ecsi")
+
+    page = wave_results(wave).satisfaction_index
+    assert page is not None and page.model == "ecsi"
+    assert payload["ipma"]["target"] == page.fit.model.target_variable
+    assert payload["index"][payload["ipma"]["target"]] == pytest.approx(page.index, abs=1e-6)
+    expected = {
+        (row["from"], row["to"]): row["estimate"] for _, row in page.fit.inner_model.iterrows()
+    }
+    assert {(p["from"], p["to"]): p["estimate"] for p in payload["paths"]} == {
+        key: pytest.approx(value, abs=1e-6) for key, value in expected.items()
+    }
