@@ -316,3 +316,23 @@ def test_an_ecsi_export_runs_through_qiwang_analyze_csi_with_the_page_index(
     assert {(p["from"], p["to"]): p["estimate"] for p in payload["paths"]} == {
         key: pytest.approx(value, abs=1e-6) for key, value in expected.items()
     }
+
+
+def test_a_pulse_export_runs_through_qiwang_analyze_drivers_with_the_page_weights(
+    org, quality, community_customers, tmp_path
+):
+    wave = _answered(
+        quality, make_wave(quality, make_instrument(quality, org.own, "csat_pulse"), org.own)
+    )
+    path = _export(_client(org, "quality_manager"), wave, "xlsx", tmp_path)
+    page = wave_results(wave).drivers
+    names = [d.name for d in page.drivers]  # the page's ratings: repair-speed, …
+    columns = [f"{name.replace('-', '_')}_P" for name in names]  # asked with importance
+
+    payload = _analyze("drivers", path, "--target", "overall", "--predictors", ",".join(columns))
+
+    assert payload["n"] == page.n and payload["r2"] == pytest.approx(page.r2)
+    weights = {d["name"]: d["weight"] for d in payload["drivers"]}
+    assert weights == {
+        f"{d.name.replace('-', '_')}_P": pytest.approx(d.weight) for d in page.drivers
+    }
