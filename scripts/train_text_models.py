@@ -328,9 +328,9 @@ def train_shipped(corpus: Corpus, rows: list[dict[str, object]] | None) -> Linea
     }
     candidates = []
     for gamma in GAMMAS:
-        model = LinearTextModel(
-            vocabulary=kept,
-            weights=w[keep],
+        model = LinearTextModel.from_vocabulary(
+            kept,
+            w[keep],
             bias=b,
             lexicon_weight=gamma,
             calibration=platt(z + gamma * lexicon, y),
@@ -381,7 +381,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     model.save(str(options.output))
     size = options.output.stat().st_size
     print(
-        f"wrote {options.output} ({size / 1e6:.1f} MB, {len(model.vocabulary):,} features, "
+        f"wrote {options.output} ({size / 1e6:.1f} MB, {len(model.names):,} features, "
         f"γ = {model.lexicon_weight}, calibration a = {model.calibration[0]:.3f}, b = {model.calibration[1]:.3f})"
     )
     if options.corrections:

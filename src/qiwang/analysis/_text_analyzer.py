@@ -297,6 +297,15 @@ class TextAnalyzer:
         self.services = _services(services)
         self.model = model if model is not None else load_model()
         self._lexicon = lexicon()
+        self._clear = frozenset(
+            w for w, weight in self._lexicon.sentiment.items() if abs(weight) >= _CLEAR_WEIGHT
+        )
+        requests = self._lexicon.request
+        self._latin_requests = tuple(t for t in requests if t.isascii())
+        chinese_requests = [t for t in requests if not t.isascii()]
+        self._chinese_requests = (
+            re.compile("|".join(map(re.escape, chinese_requests))) if chinese_requests else None
+        )
         targets: dict[str, list[tuple[Literal["service", "dimension"], str]]] = {}
         for service in self.services:
             for term in (service.name, *service.synonyms):
@@ -329,36 +338,42 @@ class TextAnalyzer:
         if self.model is None:
             known = bool(lex.positive or lex.negative)
             return 1.0 / (1.0 + math.exp(-_LEXICON_ONLY_SCALE * lex.score)), known
-        names = features(text, words, (lex.score, lex.positive, lex.negative))
-        weight_of = self.model.weight_of
-        known = bool(lex.positive or lex.negative) or any("w:" + w in weight_of for w in words)
+        model = self.model
+        found = model.known(features(text, words, (lex.score, lex.positive, lex.negative)))
+        known = bool(lex.positive or lex.negative) or any(
+            map(found.__contains__, map("w:".__add__, words))
+        )
         extra = _DOUBLE_NEGATION_WEIGHT * lex.score if lex.double_negated else 0.0
-        return self.model.probability(names, lex.score, extra), known
+        return model.calibrated(model.logit_of_known(found), lex.score, extra), known
 
     def _is_request(self, text: str, words: list[str]) -> bool:
         """A question or request holding no clear sentiment word."""
-        lex = self._lexicon
-        if any(abs(lex.sentiment.get(w, 0.0)) >= _CLEAR_WEIGHT for w in words):
+        if not self._clear.isdisjoint(words):
             return False
         if "?" in text:
             return True
-        return any(
-            (term in text) if not term.isascii() else text.startswith(term) for term in lex.request
+        return text.startswith(self._latin_requests) or (
+            self._chinese_requests is not None and self._chinese_requests.search(text) is not None
         )
 
     def _overall(self, text: str, words: list[str]) -> Sentiment:
         """Sentiment of a whole comment. In "A, 但是 B" the point is B: the probability is the
         mean of the whole comment's and of the part after the last contrastive word's."""
+        return self._overall_and_whole(text, words)[0]
+
+    def _overall_and_whole(self, text: str, words: list[str]) -> tuple[Sentiment, Sentiment]:
+        """:meth:`_overall` and the sentiment of the whole text read as one clause (which a
+        comment of one clause naming an aspect reuses instead of scoring it twice)."""
         whole = self._sentiment(text, words)
-        last = max((i for i, w in enumerate(words) if w in _CONTRASTIVE and i > 0), default=0)
-        if not last:
-            return whole
+        if _CONTRASTIVE.isdisjoint(words[1:]):
+            return whole, whole
+        last = max(i for i, w in enumerate(words) if w in _CONTRASTIVE and i > 0)
         tail_words = words[last:]
         tail = self._sentiment(_join(tail_words), tail_words)
         probability = round((whole.score + tail.score) / 2, 4)
         if whole.label == "neutral" and tail.label == "neutral":
-            return Sentiment("neutral", probability)
-        return Sentiment(_label(probability), probability)
+            return Sentiment("neutral", probability), whole
+        return Sentiment(_label(probability), probability), whole
 
     def _sentiment(self, text: str, words: list[str]) -> Sentiment:
         if (
@@ -399,7 +414,7 @@ class TextAnalyzer:
             return CommentAnalysis(
                 prepared.text, "neutral", 0.5, (), True, prepared.truncated, language
             )
-        overall = self._overall(prepared.text, words)
+        overall, whole = self._overall_and_whole(prepared.text, words)
         aspects: list[Aspect] = []
         if self._pattern is not None:
             for clause_words in _clauses(words):
@@ -410,7 +425,11 @@ class TextAnalyzer:
                         found.setdefault((kind, name), match.group(0))
                 if not found:
                     continue
-                clause_sentiment = self._sentiment(clause, clause_words)
+                clause_sentiment = (
+                    whole
+                    if clause_words == words and clause == prepared.text
+                    else self._sentiment(clause, clause_words)
+                )
                 for (kind, name), term in found.items():
                     aspects.append(
                         Aspect(

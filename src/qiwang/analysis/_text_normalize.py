@@ -51,6 +51,28 @@ _EMOJI_PATTERN = re.compile("|".join(re.escape(e) for e in sorted(_EMOJI_WORDS, 
 # emoji (categories So, Sk, Co, Cn, Cs, Cc, Cf).
 _DROP_CATEGORIES = frozenset({"So", "Sk", "Co", "Cn", "Cs", "Cc", "Cf"})
 _SPACE = re.compile(r"\s+")
+
+
+_DROP_TABLE_SIZE = 100_000
+
+
+class _DropTable(dict[int, int | str]):
+    """``str.translate`` table that blanks the dropped categories: each character's Unicode
+    category is looked up once per process, then the table answers in C."""
+
+    def __missing__(self, code: int) -> int | str:
+        character = chr(code)
+        value: int | str = (
+            " "
+            if unicodedata.category(character) in _DROP_CATEGORIES and character not in "\n\t"
+            else code
+        )
+        if len(self) < _DROP_TABLE_SIZE:  # bounded: a flood of rare characters stays cheap
+            self[code] = value
+        return value
+
+
+_DROP_TABLE = _DropTable()
 _SENTENCE_END = re.compile(r"(?<=[。!?;…\n])|(?<=\.)(?=\s)|(?<=\.)$")
 _CLAUSE_BREAK = re.compile(r"[。!?;…,，、:\n]|(?<=[a-z])\.(?=\s|$)")
 _CONTRASTIVE = re.compile(r"(但是|可是|然而|不过|只是|却|\bbut\b|\bhowever\b)")
@@ -135,10 +157,7 @@ def normalize(text: object) -> NormalizedText:
     text = _EMOJI_PATTERN.sub(lambda m: _EMOJI_WORDS[m.group(0)], text)
     text = unicodedata.normalize("NFKC", text)
     if not text.isascii():
-        text = "".join(
-            " " if unicodedata.category(c) in _DROP_CATEGORIES and c not in "\n\t" else c
-            for c in text
-        )
+        text = text.translate(_DROP_TABLE)
     else:
         text = "".join(c if c.isprintable() or c in "\n\t" else " " for c in text)
     text = _to_simplified(text).lower()
