@@ -10,8 +10,9 @@ Measures, on the same comments and in the same process pinned to one core:
   at a time from an iterator);
 - **emotion**: :func:`qiwang.analysis.text.emotion_level` per comment;
 
-and, in fresh processes, the time to import the package and load the model and jieba's
-dictionary (cold start), and the size of the shipped model file.
+and, in fresh processes, the time to load the model (file to a model ready to score, imports
+excluded), the time to import the package and load the model and jieba's dictionary (cold
+start), and the size of the shipped model file.
 
 The comments are the 11,987 food-delivery reviews of ``waimai_10k.csv`` (``--data-dir``; real
 customer comments, 30 characters on average) or, without it, the 318 property comments of the
@@ -89,6 +90,31 @@ def cold_start() -> float:
     return statistics.median(runs)
 
 
+def model_load() -> tuple[float, float]:
+    """Median CPU and wall seconds, in fresh processes, from the model file to a model ready to
+    score (:func:`qiwang.analysis._text_model.load_model`: read, decode the feature names,
+    build the name → weight table); the imports are done before the clock starts."""
+    code = (
+        "import time\n"
+        "from qiwang.analysis._text_model import load_model\n"
+        "t, w = time.process_time(), time.perf_counter()\n"
+        "model = load_model(); model.raw_logit(['好'])\n"
+        "print(time.process_time() - t, time.perf_counter() - w)\n"
+    )
+    runs = [
+        tuple(
+            map(
+                float,
+                subprocess.run(
+                    [sys.executable, "-c", code], capture_output=True, text=True, check=True
+                ).stdout.split(),
+            )
+        )
+        for _ in range(5)
+    ]
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path)
@@ -127,6 +153,11 @@ def main() -> int:
         ("emotion level (emotion_level)", emotion),
     ):
         print(f"| {name} | {seconds:.3f} | {n / seconds:,.0f} | {seconds / floor:.2f}× |")
+    load_cpu, load_wall = model_load()
+    print(
+        f"model load (file → ready to score, fresh process, median of 5): "
+        f"CPU {load_cpu:.2f} s, wall {load_wall:.2f} s"
+    )
     print(
         f"cold start, CPU (import, load model and dictionary, first comment): {cold_start():.2f} s"
     )

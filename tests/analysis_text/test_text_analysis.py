@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -195,22 +193,45 @@ def test_themes_refuse_bad_options():
 # --- the shipped model ------------------------------------------------------------------------------
 
 
-def test_the_shipped_model_is_small_and_loads_fast_in_a_fresh_process():
-    from qiwang.analysis._text_model import model_path
+def test_the_shipped_model_is_small_read_once_and_needs_one_table_to_score():
+    from qiwang.analysis._text_model import load_model, model_path
 
     path = model_path()
     assert path.is_file()
     assert path.stat().st_size < 30_000_000
-    code = (
-        "from qiwang.analysis._text_model import load_model\n"
-        "import time; t = time.perf_counter()\n"
-        "model = load_model(); print(time.perf_counter() - t, len(model.vocabulary))\n"
-    )
-    seconds, features = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.split()
-    assert int(features) > 10_000
-    assert float(seconds) < 3.0  # well under 1 s on an idle core (docs/benchmarks.md); CI slack
+    model = load_model()
+    assert load_model() is model  # read once per process, then cached
+    assert "weight_of" in model.__dict__  # load() leaves it ready to score
+    text.TextAnalyzer(model=model).analyze_many(["暖气不热，客服态度很好", "没有不满意"])
+    # Scoring reads only the name → weight table; the name → column table is never built.
+    assert "vocabulary" not in model.__dict__
+    assert len(model.weight_of) == len(model.names) > 10_000
+
+
+def test_loading_the_model_costs_little_more_than_building_its_one_table():
+    """Load time as a ratio, not a wall-clock bound: reading the file (decompress, decode the
+    feature names, build the name → weight table) against building that dictionary alone from
+    names already in memory, CPU time in this process. Measured 1.5–1.8× on the shared
+    development machine (2026-12-05); loading that also built the name → column table, as
+    before, measured about 4–5× (0.46 s + 0.27 s against ≈ 0.16 s)."""
+    import time
+    from importlib import resources
+
+    from qiwang.analysis._text_model import LinearTextModel, model_path
+
+    ratios = []
+    with resources.as_file(model_path()) as file:
+        for _ in range(3):
+            started = time.process_time()
+            model = LinearTextModel.load(file)
+            loading = time.process_time() - started
+            names, weights = model.names, model.weights
+            started = time.process_time()
+            table = dict(zip(names, weights.tolist(), strict=True))
+            building = time.process_time() - started
+            assert len(table) == len(model.weight_of)
+            ratios.append(loading / building)
+    assert sorted(ratios)[1] < 3.0
 
 
 # --- the evaluation set ------------------------------------------------------------------------------
