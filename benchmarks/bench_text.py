@@ -19,7 +19,7 @@ customer comments, 30 characters on average) or, without it, the 318 property co
 test evaluation set repeated. Not a test: nothing is asserted; the figures are printed and
 recorded by hand in docs/benchmarks.md::
 
-    .venv/bin/python benchmarks/bench_text.py --data-dir DIR [--repeat 3]
+    .venv/bin/python benchmarks/bench_text.py --data-dir DIR [--repeat 3] [--profile N]
 """
 
 from __future__ import annotations
@@ -119,6 +119,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--profile", type=int, metavar="N", help="only cProfile analyze_many on N comments"
+    )
     options = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
@@ -130,6 +133,14 @@ def main() -> int:
     analyzer = text.TextAnalyzer(services=SERVICES)
     cut = segmenter().cut
     analyzer.analyze_many(texts[:200])  # warm: dictionary, model, zhconv tables
+    if options.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.runcall(analyzer.analyze_many, texts[: options.profile])
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
+        return 0
     n = len(texts)
     seconds = timed_all(
         {
