@@ -10,6 +10,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -286,3 +287,29 @@ def test_dimensions_on_property_comments_stay_above_the_reported_figures(evaluat
         score = label_report(truth, found, labels=["yes", "no"]).score("yes")
         assert score.precision >= 0.65, dimension
         assert score.recall >= 0.6, dimension
+
+
+def test_a_model_saved_and_loaded_scores_by_its_known_features(tmp_path):
+    """Hand-computed: bias 0.5, known features 好 (1.5) and w:好吃 (0.5) among three names,
+    so the logit is 0.5 + (1.5 + 0.5) / √2; an unknown name neither adds weight nor counts."""
+    from qiwang.analysis._text_model import LinearTextModel
+
+    model = LinearTextModel.from_vocabulary(
+        {"w:好吃": 1, "好": 0, "差": 2},
+        np.array([1.5, 0.5, -2.0], dtype=np.float32),
+        bias=0.5,
+        lexicon_weight=0.25,
+        calibration=(1.0, 0.0),
+    )
+    assert model.names == ("好", "w:好吃", "差")
+    path = tmp_path / "model.npz"
+    model.save(str(path))
+    loaded = LinearTextModel.load(path)
+    expected = 0.5 + (1.5 + 0.5) / math.sqrt(2)
+    for names in ({"好", "w:好吃", "吃"}, ["吃", "w:好吃", "好"]):
+        assert loaded.raw_logit(names) == pytest.approx(expected, abs=1e-6)
+    assert loaded.known({"好", "吃"}) == {"好"}
+    assert loaded.raw_logit({"吃"}) == 0.5  # nothing known: the bias alone
+    assert loaded.vocabulary == {"好": 0, "w:好吃": 1, "差": 2}
+    # P = σ(a · (logit + γ · lexicon) + b) with a = 1, b = 0, γ = 0.25, lexicon = 2
+    assert loaded.probability({"差"}, 2.0) == pytest.approx(1 / (1 + math.exp(-(0.5 - 2.0 + 0.5))))
