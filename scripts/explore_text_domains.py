@@ -150,11 +150,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--splits", type=int, default=2, help="how many splits (main ones first)")
     parser.add_argument("--method", choices=("selection", "self-training"), default="selection")
+    parser.add_argument("--only", nargs="*", help="splits whose name contains one of these")
     options = parser.parse_args(argv)
     np.random.seed(tm.SEED)
     corpus = tm.load(options.data_dir)
     method = explore_self_training if options.method == "self-training" else explore
-    rows = [method(corpus, split) for split in tm.splits(corpus)[: options.splits]]
+    chosen = [
+        split
+        for split in tm.splits(corpus)
+        if not options.only or any(name in split.name for name in options.only)
+    ]
+    rows = [method(corpus, split) for split in chosen[: options.splits]]
     print(json.dumps(rows, ensure_ascii=False, indent=2))
     return 0
 
