@@ -50,7 +50,7 @@ lint: install
 # Re-resolve the locked dependencies after editing pyproject.toml.
 lock:
 	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 -o requirements.lock
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -c requirements.lock -o requirements-dev.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra spark --python-version 3.11 -c requirements.lock -o requirements-dev.lock
 
 # Refresh the translation catalogues from the source (needs GNU gettext).
 messages: install
