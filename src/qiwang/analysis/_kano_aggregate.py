@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 import duckdb
@@ -24,7 +24,13 @@ from qiwang.analysis._io import numeric_column, require_columns
 from qiwang.analysis._kano import KanoCounts
 from qiwang.analysis._scales import KANO_ANSWERS, code_of
 
-__all__ = ["count_answers", "count_answers_duckdb", "count_answers_wide", "wide_attributes"]
+__all__ = [
+    "count_answers",
+    "count_answers_duckdb",
+    "count_answers_wide",
+    "counts_from_groups",
+    "wide_attributes",
+]
 
 
 def _labels(values: pd.Series[Any], column: str) -> npt.NDArray[np.object_]:
@@ -284,6 +290,31 @@ def count_answers_duckdb(
         grouped = select(relation, query)
     except duckdb.Error as error:
         raise AnalysisInputError(f"cannot read the data: {error}") from error
+
+    def fail(column: str, message: str, value: object, numeric_check: str | None) -> NoReturn:
+        _fail(relation, column, message, value=value, numeric_check=numeric_check)
+
+    names = {"attribute": attribute, "functional": functional, "dysfunctional": dysfunctional}
+    return counts_from_groups(grouped, **names, segment=segment, importance=importance, fail=fail)
+
+
+def counts_from_groups(
+    grouped: Sequence[Sequence[Any]],
+    *,
+    attribute: str,
+    functional: str,
+    dysfunctional: str,
+    segment: str | None,
+    importance: str | None,
+    fail: Callable[[str, str, object, str | None], NoReturn],
+) -> KanoCounts:
+    """:class:`KanoCounts` from the rows of the stage-1 ``GROUP BY`` (any engine).
+
+    Each row holds ``[segment,] attribute, functional, dysfunctional, count(*)`` and, with an
+    importance column, ``Σx, Σx², count(x), count(raw)`` where ``x`` is the importance cast to a
+    number. Answer labels are mapped to codes here, on the small grouped result. ``fail(column,
+    message, value, numeric_check)`` raises the engine's error for a bad value.
+    """
     if not grouped:
         raise AnalysisInputError("there are no data rows")
     width = 4 if segment is not None else 3
@@ -292,24 +323,24 @@ def count_answers_duckdb(
     for row in grouped:
         if any(row[i] is None for i in range(width - 2)):
             column = segment if segment is not None and row[0] is None else attribute
-            _fail(relation, column, "missing value")
+            fail(column, "missing value", None, None)
         for i, column in ((width - 2, functional), (width - 1, dysfunctional)):
             key = (i, row[i])
             if key not in codes:
                 code = code_of(row[i], lookup)
                 if code is None:
-                    _fail(
-                        relation,
+                    fail(
                         column,
                         f"{'a missing value' if row[i] is None else repr(row[i])} is not an "
                         f"answer on the Kano answer scale (codes 1–5 or labels "
                         f"{', '.join(KANO_ANSWERS.labels_en)} / "
                         f"{' / '.join(KANO_ANSWERS.labels_zh)})",
-                        value=row[i],
+                        row[i],
+                        None,
                     )
                 codes[key] = code
         if importance is not None and row[width + 3] != row[width + 4]:
-            _fail(relation, importance, "not a number", numeric_check=importance)
+            fail(importance, "not a number", None, importance)
     key_of = {
         key: g
         for g, key in enumerate(

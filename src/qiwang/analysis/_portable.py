@@ -1,0 +1,234 @@
+"""Stage 1 written once: Kano answer counts, SERVQUAL gap sums and IPA sums as SQL aggregates.
+
+Each function builds one DuckDB-dialect query over ``qiwang_input`` and runs it through
+:class:`~qiwang.analysis._engines.StageOneTable`, which transpiles it (sqlglot) for DuckDB,
+PostgreSQL or Spark. The rows become the same stage-1 dataclasses the pandas and DuckDB paths
+return (:class:`KanoCounts`, :class:`ServqualSums`, :class:`IpaSums`), so stage 2 is the unchanged
+``analyze_counts`` / ``analyze_sums``. Only portable SQL is used: explicit ``GROUP BY``, ``CASE``
+instead of ``FILTER``, ``UNION ALL`` instead of ``VALUES`` lists, ``TRY_CAST`` (a plain ``CAST``
+on PostgreSQL, whose columns are typed). Errors name the column and the value, not a row: a
+distributed table has no row order.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+import numpy as np
+
+from qiwang.analysis._engines import StageOneTable
+from qiwang.analysis._errors import AnalysisInputError
+from qiwang.analysis._gaps import GapSums, gap_sums_from_rows, shifted_sums_sql
+from qiwang.analysis._ipa import IpaSums
+from qiwang.analysis._kano import KanoCounts
+from qiwang.analysis._kano_aggregate import counts_from_groups
+from qiwang.analysis._servqual import SERVQUAL_22, Instrument, ServqualSums
+
+__all__ = ["count_kano_answers", "summarize_ipa", "summarize_servqual"]
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _number(column: str) -> str:
+    return f"TRY_CAST({_identifier(column)} AS DOUBLE)"
+
+
+def _check_numbers(table: StageOneTable, *columns: str | None) -> None:
+    """Raise naming the first non-numeric value of each of ``columns`` (any engine)."""
+    for column in columns:
+        if column is None:
+            continue
+        name = _identifier(column)
+        bad = table.fetch(
+            f"SELECT CAST({name} AS VARCHAR) FROM qiwang_input "  # noqa: S608 - quoted
+            f"WHERE {name} IS NOT NULL AND {_number(column)} IS NULL LIMIT 1"
+        )
+        if bad:
+            raise AnalysisInputError(f"{bad[0][0]!r} is not a number", column=column)
+
+
+def count_kano_answers(
+    table: StageOneTable,
+    *,
+    attribute: str = "attribute",
+    functional: str = "functional",
+    dysfunctional: str = "dysfunctional",
+    importance: str | None = None,
+    segment: str | None = None,
+) -> KanoCounts:
+    """Kano answer-pair counts on any engine; equal to :func:`qiwang.analysis.kano.count_answers`.
+
+    One ``GROUP BY segment, attribute, functional, dysfunctional`` with ``count(*)`` (and the
+    importance's count, sum and sum of squares); labels become codes on the grouped rows.
+    """
+    table.require([attribute, functional, dysfunctional, importance, segment])
+    keys = [c for c in (segment, attribute, functional, dysfunctional) if c is not None]
+    grouping = ", ".join(_identifier(c) for c in keys)
+    aggregates = "count(*)"
+    if importance is not None:
+        value = _number(importance)
+        aggregates += (
+            f", sum({value}), sum({value} * {value}), count({value}),"
+            f" count({_identifier(importance)})"
+        )
+    grouped = table.fetch(
+        f"SELECT {grouping}, {aggregates} FROM qiwang_input GROUP BY {grouping}"  # noqa: S608
+    )
+
+    def fail(column: str, message: str, value: object, numeric_check: str | None) -> NoReturn:
+        raise AnalysisInputError(message, column=column)
+
+    return counts_from_groups(
+        grouped,
+        attribute=attribute,
+        functional=functional,
+        dysfunctional=dysfunctional,
+        segment=segment,
+        importance=importance,
+        fail=fail,
+    )
+
+
+def summarize_servqual(
+    table: StageOneTable,
+    *,
+    instrument: Instrument = SERVQUAL_22,
+    respondent: str = "respondent",
+    item: str = "item",
+    expectation: str = "expectation",
+    perception: str = "perception",
+    segment: str | None = None,
+) -> ServqualSums:
+    """SERVQUAL stage 1 (items, dimensions, overall) on any engine, long format.
+
+    Equal to :func:`qiwang.analysis.servqual.summarize` on the same rows up to rounding (shifted
+    sums: each key's mean is subtracted before squaring). Importance points (weighted SERVQUAL)
+    are not summed here yet.
+    """
+    table.require([respondent, item, expectation, perception, segment])
+    _check_numbers(table, expectation, perception)
+    i = _identifier(item)
+    codes = ", ".join(_literal(code) for code in instrument.codes)
+    unknown = table.fetch(
+        f"SELECT CAST({i} AS VARCHAR) FROM qiwang_input "  # noqa: S608 - quoted
+        f"WHERE {i} IS NULL OR trim(CAST({i} AS VARCHAR)) NOT IN ({codes}) LIMIT 1"
+    )
+    if unknown:
+        raise AnalysisInputError(
+            f"{unknown[0][0]!r} is not an item of the instrument "
+            f"({', '.join(instrument.codes[:6])}…)",
+            column=item,
+        )
+    mapping = " UNION ALL ".join(
+        f"SELECT {_literal(x.code)} AS code, {_literal(x.dimension)} AS dimension"
+        for x in instrument.items
+    )
+    s = f"CAST({_identifier(segment)} AS VARCHAR)" if segment else "''"
+    prelude = (
+        f"WITH m AS ({mapping}), "  # noqa: S608 - identifiers and literals are quoted
+        f"d AS (SELECT {s} AS seg, CAST({_identifier(respondent)} AS VARCHAR) AS resp, "
+        f"trim(CAST({i} AS VARCHAR)) AS code, {_number(expectation)} AS e, "
+        f"{_number(perception)} AS p FROM qiwang_input), "
+        "pairs AS (SELECT d.seg, d.resp, d.code, d.e, d.p, m.dimension FROM d "
+        "JOIN m ON d.code = m.code WHERE d.e IS NOT NULL AND d.p IS NOT NULL), "
+        "r AS (SELECT seg, resp, dimension, avg(e) AS e, avg(p) AS p FROM pairs "
+        "GROUP BY seg, resp, dimension), "
+        "o AS (SELECT seg, resp, 'overall' AS unit, avg(e) AS e, avg(p) AS p FROM r "
+        "GROUP BY seg, resp) "
+    )
+
+    def fetch(source: str, unit: str, order: tuple[str, ...] | None) -> GapSums:
+        rows = table.fetch(prelude + shifted_sums_sql(source, ["seg", unit]))
+        rank = {u: k for k, u in enumerate(order)} if order is not None else {}
+        rows.sort(key=lambda row: (row[0], rank.get(row[1], len(rank)), row[1]))
+        keys = [(row[0] if segment else None, str(row[1])) for row in rows]
+        return gap_sums_from_rows(rows, keys)
+
+    return ServqualSums(
+        instrument=instrument,
+        items=fetch("pairs", "code", instrument.codes),
+        dimensions=fetch("r", "dimension", instrument.dimensions),
+        overall=fetch("o", "unit", None),
+        weighted=None,
+        weights=None,
+        segment_column=segment,
+    )
+
+
+def summarize_ipa(
+    table: StageOneTable,
+    *,
+    attribute: str = "attribute",
+    performance: str = "performance",
+    importance: str | None = "importance",
+    overall: str | None = None,
+    segment: str | None = None,
+) -> IpaSums:
+    """IPA stage 1 on any engine, long format; equal to :func:`qiwang.analysis.ipa.summarize`.
+
+    One ``GROUP BY segment, attribute`` with counts and sums; with ``overall``, the pair sums
+    around each key's pair means (a window), as the DuckDB path does.
+    """
+    table.require([attribute, performance, importance, overall, segment])
+    _check_numbers(table, performance, importance, overall)
+    a = _identifier(attribute)
+    missing = table.fetch(f"SELECT count(*) FROM qiwang_input WHERE {a} IS NULL")  # noqa: S608
+    if missing and missing[0][0]:
+        raise AnalysisInputError("missing value", column=attribute)
+    seg = f"CAST({_identifier(segment)} AS VARCHAR)" if segment is not None else "''"
+    key = f"{seg} AS qw_seg, CAST({a} AS VARCHAR) AS qw_attr"
+    x = _number(performance)
+    i = _number(importance) if importance is not None else "CAST(NULL AS DOUBLE)"
+    columns = f"{key}, {x} AS qw_x, {i} AS qw_i"
+    parts = [
+        "count(qw_i)",
+        "coalesce(sum(qw_i), 0)",
+        "count(qw_x)",
+        "coalesce(sum(qw_x), 0)",
+    ]
+    source = f"(SELECT {columns} FROM qiwang_input) AS qw_base"  # noqa: S608 - quoted
+    if overall is not None:
+        y = _number(overall)
+        pair = "qw_x IS NOT NULL AND qw_y IS NOT NULL"
+        window = "OVER (PARTITION BY qw_seg, qw_attr)"
+        base = f"SELECT {columns}, {y} AS qw_y FROM qiwang_input"  # noqa: S608 - quoted
+        source = (
+            "(SELECT qw_seg, qw_attr, qw_x, qw_i, qw_y, "  # noqa: S608 - no user text
+            f"coalesce(avg(CASE WHEN {pair} THEN qw_x END) {window}, 0) AS qw_kx, "
+            f"coalesce(avg(CASE WHEN {pair} THEN qw_y END) {window}, 0) AS qw_ky "
+            f"FROM ({base}) AS qw_base) AS qw_shifted"
+        )
+        dx, dy = "(qw_x - qw_kx)", "(qw_y - qw_ky)"
+        parts += [
+            f"count(CASE WHEN {pair} THEN 1 END)",
+            *(
+                f"coalesce(sum(CASE WHEN {pair} THEN {e} END), 0)"
+                for e in (dx, dy, f"{dx} * {dx}", f"{dy} * {dy}", f"{dx} * {dy}")
+            ),
+            "min(qw_kx)",
+            "min(qw_ky)",
+        ]
+    rows: list[tuple[Any, ...]] = table.fetch(
+        f"SELECT qw_seg, qw_attr, {', '.join(parts)} FROM {source} "  # noqa: S608
+        "GROUP BY qw_seg, qw_attr"
+    )
+    rows.sort(key=lambda r: (r[0] or "", r[1]))
+    if not rows:
+        raise AnalysisInputError("there are no data rows")
+    return IpaSums(
+        keys=tuple((None if segment is None else str(r[0]), str(r[1])) for r in rows),
+        importance_n=np.array([r[2] for r in rows], dtype=np.int64),
+        importance_sum=np.array([r[3] for r in rows], dtype=np.float64),
+        performance_n=np.array([r[4] for r in rows], dtype=np.int64),
+        performance_sum=np.array([r[5] for r in rows], dtype=np.float64),
+        pairs=np.array([r[6:12] for r in rows], dtype=np.float64) if overall is not None else None,
+        pair_shift=np.array([r[12:14] for r in rows], dtype=np.float64)
+        if overall is not None
+        else None,
+    )
