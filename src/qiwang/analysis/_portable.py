@@ -24,7 +24,7 @@ from qiwang.analysis._kano import KanoCounts
 from qiwang.analysis._kano_aggregate import counts_from_groups
 from qiwang.analysis._servqual import SERVQUAL_22, Instrument, ServqualSums
 
-__all__ = ["count_kano_answers", "summarize_ipa", "summarize_servqual"]
+__all__ = ["count_kano_answers", "distinct_values", "summarize_ipa", "summarize_servqual"]
 
 
 def _identifier(name: str) -> str:
@@ -53,6 +53,17 @@ def _check_numbers(table: StageOneTable, *columns: str | None) -> None:
             raise AnalysisInputError(f"{bad[0][0]!r} is not a number", column=column)
 
 
+def distinct_values(table: StageOneTable, column: str) -> list[str]:
+    """The non-empty values of ``column`` in the engine's order, as text (survey waves)."""
+    table.require([column])
+    name = _identifier(column)
+    rows = table.fetch(
+        f"SELECT DISTINCT {name} FROM qiwang_input WHERE {name} IS NOT NULL "  # noqa: S608
+        "ORDER BY 1"
+    )
+    return [str(row[0]) for row in rows]
+
+
 def count_kano_answers(
     table: StageOneTable,
     *,
@@ -61,13 +72,20 @@ def count_kano_answers(
     dysfunctional: str = "dysfunctional",
     importance: str | None = None,
     segment: str | None = None,
+    where: tuple[str, str] | None = None,
 ) -> KanoCounts:
     """Kano answer-pair counts on any engine; equal to :func:`qiwang.analysis.kano.count_answers`.
 
     One ``GROUP BY segment, attribute, functional, dysfunctional`` with ``count(*)`` (and the
     importance's count, sum and sum of squares); labels become codes on the grouped rows.
+    ``where=(column, value)`` counts only the rows whose ``column``, as text, is ``value`` (one
+    survey wave).
     """
     table.require([attribute, functional, dysfunctional, importance, segment])
+    condition = ""
+    if where is not None:
+        table.require([where[0]])
+        condition = f" WHERE CAST({_identifier(where[0])} AS VARCHAR) = {_literal(where[1])}"
     keys = [c for c in (segment, attribute, functional, dysfunctional) if c is not None]
     grouping = ", ".join(_identifier(c) for c in keys)
     aggregates = "count(*)"
@@ -78,7 +96,8 @@ def count_kano_answers(
             f" count({_identifier(importance)})"
         )
     grouped = table.fetch(
-        f"SELECT {grouping}, {aggregates} FROM qiwang_input GROUP BY {grouping}"  # noqa: S608
+        f"SELECT {grouping}, {aggregates} FROM qiwang_input{condition} "  # noqa: S608
+        f"GROUP BY {grouping}"
     )
 
     def fail(column: str, message: str, value: object, numeric_check: str | None) -> NoReturn:

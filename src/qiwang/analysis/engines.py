@@ -19,13 +19,19 @@ Examples
 from __future__ import annotations
 
 from qiwang.analysis._engines import ENGINES, Engine, StageOneTable, open_table, spark_session
-from qiwang.analysis._portable import count_kano_answers, summarize_ipa, summarize_servqual
+from qiwang.analysis._portable import (
+    count_kano_answers,
+    distinct_values,
+    summarize_ipa,
+    summarize_servqual,
+)
 
 __all__ = [
     "ENGINES",
     "Engine",
     "StageOneTable",
     "count_kano_answers",
+    "distinct_values",
     "open_table",
     "spark_session",
     "summarize_ipa",

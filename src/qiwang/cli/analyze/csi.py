@@ -29,6 +29,12 @@ from rich.progress import (
 from rich.table import Table
 
 from qiwang.cli.analyze import analyze_app
+from qiwang.cli.analyze._engine import (
+    DatabaseUrlOption,
+    EngineOption,
+    SparkMasterOption,
+    check_engine,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -320,9 +326,18 @@ def csi_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print JSON instead of a report.")
     ] = False,
+    engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
+    database_url: DatabaseUrlOption = None,
 ) -> None:
     """Customer satisfaction index (ACSI / ECSI) by PLS path modelling, with bootstrap."""
     from qiwang.analysis import csi
+
+    # stage 1 (the indicators' moment matrix) is DuckDB / pandas only, as without --engine
+    problem = check_engine(engine, command="csi", supported=("duckdb",))
+    if problem is not None:
+        raise _fail(problem)
+    del spark_master, database_url
 
     if (scale_min is None) != (scale_max is None):
         raise _fail("give both --scale-min and --scale-max, or neither")

@@ -30,6 +30,13 @@ from qiwang.cli.analyze._columns import (
     match_item_case,
     unlisted_items,
 )
+from qiwang.cli.analyze._engine import (
+    DatabaseUrlOption,
+    EngineOption,
+    SparkMasterOption,
+    check_engine,
+    open_input,
+)
 
 if TYPE_CHECKING:
     from qiwang.analysis.kano import KanoComparison, KanoCounts, KanoResult
@@ -39,9 +46,10 @@ EXAMPLES = Path(__file__).resolve().parents[4] / "examples"
 InputArgument = Annotated[
     Path,
     typer.Argument(
-        help="CSV, XLSX or Parquet file.",
+        help="CSV, XLSX or Parquet file; with --engine also a directory of Parquet part files, "
+        "or with --engine postgres a table name.",
         exists=False,
-        dir_okay=False,
+        dir_okay=True,
         show_default=False,
     ),
 ]
@@ -211,6 +219,9 @@ def kano_command(
         float,
         typer.Option("--alpha", min=0.0, max=1.0, help="Significance level of the falling flag."),
     ] = 0.05,
+    engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
+    database_url: DatabaseUrlOption = None,
     as_json: JsonOption = False,
 ) -> None:
     from qiwang.analysis import kano
@@ -218,6 +229,11 @@ def kano_command(
 
     if counts and wave is not None:
         raise _fail("--wave needs answers, not --counts")
+    problem = check_engine(engine, command="kano", supported=("duckdb", "spark", "postgres"))
+    if problem is not None:
+        raise _fail(problem)
+    if counts and engine is not None:
+        raise _fail("--counts reads a small table of category counts: drop --engine")
     with _guard(), _progress(f"Reading {input_file.name}") as say:
         if counts:
             frame = read_table(input_file)
@@ -227,13 +243,15 @@ def kano_command(
             return
         count_waves = _kano_counter(
             input_file,
-            kind=SUFFIXES.get(input_file.suffix.lower(), ""),
+            kind=engine or SUFFIXES.get(input_file.suffix.lower(), ""),
             attribute=attribute_column,
             functional=functional_column,
             dysfunctional=dysfunctional_column,
             importance=importance,
             segment=by,
             read=read_table,
+            spark_master=spark_master,
+            database_url=database_url,
         )
         say("Counting answer pairs")
         per_wave = count_waves(wave)
@@ -263,11 +281,35 @@ def _kano_counter(
     importance: str | None,
     segment: str | None,
     read: Callable[[Path], Any],
+    spark_master: str | None = None,
+    database_url: str | None = None,
 ) -> Callable[[str | None], list[tuple[str, KanoCounts]]]:
-    """Return a function counting answer pairs per wave (DuckDB for long CSV / Parquet)."""
-    from qiwang.analysis import AnalysisInputError, kano
+    """Return a function counting answer pairs per wave (DuckDB for long CSV / Parquet).
+
+    ``kind`` ``duckdb``, ``spark`` or ``postgres`` (``--engine``) runs the portable stage 1 there.
+    """
+    from qiwang.analysis import AnalysisInputError, engines, kano
     from qiwang.analysis._duckdb import open_source, quote_identifier, quote_literal, select
 
+    if kind in {"duckdb", "spark", "postgres"}:
+        table = open_input(path, kind, spark_master=spark_master, database_url=database_url)
+        names: dict[str, Any] = {
+            "attribute": attribute,
+            "functional": functional,
+            "dysfunctional": dysfunctional,
+            "importance": importance,
+            "segment": segment,
+        }
+
+        def count_on_engine(wave: str | None) -> list[tuple[str, KanoCounts]]:
+            if wave is None:
+                return [("", engines.count_kano_answers(table, **names))]
+            return [
+                (value, engines.count_kano_answers(table, **names, where=(wave, value)))
+                for value in engines.distinct_values(table, wave)
+            ]
+
+        return count_on_engine
     if kind in {"csv", "parquet"}:
         relation = open_source(path)
         if attribute in relation.columns:
@@ -472,11 +514,19 @@ def drivers_command(
         str, typer.Option("--method", help="shapley or relative-weights.")
     ] = "shapley",
     by: Annotated[str | None, typer.Option("--by", help="Column to segment by.")] = None,
+    engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
+    database_url: DatabaseUrlOption = None,
     as_json: JsonOption = False,
 ) -> None:
     from qiwang.analysis import AnalysisInputError, drivers
     from qiwang.analysis._io import read_table
 
+    # stage 1 of drivers (cross-product matrices) is DuckDB / pandas only, as without --engine
+    problem = check_engine(engine, command="drivers", supported=("duckdb",))
+    if problem is not None:
+        raise _fail(problem)
+    del spark_master, database_url
     if method not in drivers.METHODS:
         raise _fail(f"--method must be one of {', '.join(drivers.METHODS)}, not {method!r}")
     names = _split_names(predictors)
@@ -700,17 +750,40 @@ def servqual_command(
     tolerance: Annotated[
         float, typer.Option("--tolerance", min=0.0, help="Gaps within ± this are indifferent.")
     ] = 0.0,
+    engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
+    database_url: DatabaseUrlOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    from qiwang.analysis import servqual
+    from qiwang.analysis import AnalysisInputError, engines, servqual
     from qiwang.analysis._io import read_table
 
+    problem = check_engine(engine, command="servqual", supported=("duckdb", "spark", "postgres"))
+    if problem is not None:
+        raise _fail(problem)
     with _guard(), _progress(f"Reading {input_file.name}") as say:
         instrument = (
             servqual.SERVQUAL_22
             if instrument_file is None
             else servqual.Instrument.from_frame(read_table(instrument_file))
         )
+        if engine is not None:
+            table = open_input(
+                input_file, engine, spark_master=spark_master, database_url=database_url
+            )
+            if any(f"{d}_W" in table.columns for d in instrument.dimensions):
+                raise AnalysisInputError(
+                    "importance points (DIMENSION_W columns) are summed without --engine only "
+                    "for now: drop --engine or the points columns"
+                )
+            say("Summing expectations and perceptions")
+            sums = engines.summarize_servqual(table, instrument=instrument, segment=by)
+            result = servqual.analyze_sums(sums, confidence=confidence, tolerance=tolerance)
+            if as_json:
+                _print_json(result.to_dict())
+                return
+            _show_servqual(result)
+            return
         relation = _duckdb_input(input_file)
         points = {d: f"{d}_W" for d in instrument.dimensions}
         if relation is not None and {"item", "expectation", "perception"} <= set(relation.columns):
@@ -859,10 +932,17 @@ def ipa_command(
         str | None, typer.Option("--scale", help="Rating scale LOW,HIGH for the midpoint.")
     ] = None,
     by: Annotated[str | None, typer.Option("--by", help="Column to segment by.")] = None,
+    engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
+    database_url: DatabaseUrlOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    from qiwang.analysis import ipa
+    from qiwang.analysis import engines, ipa
     from qiwang.analysis._io import read_table
+
+    problem = check_engine(engine, command="ipa", supported=("duckdb", "spark", "postgres"))
+    if problem is not None:
+        raise _fail(problem)
 
     if importance not in ("stated", "derived"):
         raise _fail(f"--importance must be stated or derived, not {importance!r}")
@@ -882,8 +962,19 @@ def ipa_command(
     if crosshair == "midpoint" and importance == "derived":
         raise _fail("derived importance is a correlation: use --crosshair mean")
     with _guard(), _progress(f"Reading {input_file.name}") as say:
-        relation = _duckdb_input(input_file)
-        if relation is not None and {"attribute", "performance"} <= set(relation.columns):
+        relation = None if engine is not None else _duckdb_input(input_file)
+        if engine is not None:
+            table = open_input(
+                input_file, engine, spark_master=spark_master, database_url=database_url
+            )
+            say("Summing ratings")
+            sums = engines.summarize_ipa(
+                table,
+                importance="importance" if importance == "stated" else None,
+                overall=overall,
+                segment=by,
+            )
+        elif relation is not None and {"attribute", "performance"} <= set(relation.columns):
             # long layout in CSV / Parquet: stage 1 in DuckDB
             say("Summing ratings")
             sums = ipa.summarize_duckdb(
