@@ -181,22 +181,19 @@ def _spark_table(source: Any, name: str) -> StageOneTable:
     return StageOneTable("spark", tuple(source.columns), name, source.sparkSession, view)
 
 
-def _spark_path(path: Path, master: str | None) -> StageOneTable:
+def _spark_uri(location: str, master: str | None) -> StageOneTable:
+    """Parquet (a file or a directory of parts) or CSV at a path or URI, read by Spark."""
     session = spark_session(master)
-    suffix = path.suffix.lower()
+    suffix = Path(location.rstrip("/")).suffix.lower()
     try:
-        if path.is_dir() or suffix in {".parquet", ".pq"}:
-            frame = session.read.parquet(str(path))
-        elif suffix in {".csv", ".tsv", ".txt"}:
-            frame = session.read.csv(str(path), header=True, inferSchema=True)
+        if suffix in {".csv", ".tsv", ".txt"}:
+            frame = session.read.csv(location, header=True, inferSchema=True)
         else:
-            raise AnalysisInputError(f"Spark reads Parquet and CSV, not {path.suffix!r}: {path}")
-    except AnalysisInputError:
-        raise
+            frame = session.read.parquet(location)
     except Exception as error:  # noqa: BLE001 - Spark's AnalysisException and friends
         first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        raise AnalysisInputError(f"Spark cannot read {path}: {first}") from None
-    return _spark_table(frame, str(path))
+        raise AnalysisInputError(f"Spark cannot read {location}: {first}") from None
+    return _spark_table(frame, location)
 
 
 def _redact(url: str) -> str:
@@ -272,9 +269,11 @@ def open_table(
         if table is None:
             raise AnalysisInputError("a PostgreSQL source needs a table name")
         return _postgres_table(text, table)
+    if engine == "spark" and re.match(r"^[a-z][a-z0-9+.-]*://", text):
+        return _spark_uri(text, spark_master)  # s3a://, abfss://, gs://, hdfs://: Spark reads it
     path = Path(source)
     if not path.exists():
         raise AnalysisInputError(f"no such file or directory: {path}")
     if engine == "spark":
-        return _spark_path(path, spark_master)
+        return _spark_uri(str(path), spark_master)
     return _duckdb_table(path)
