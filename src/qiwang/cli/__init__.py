@@ -13,6 +13,7 @@ import typer
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.backup import register_backup_commands
 from qiwang.cli.customers import customers_app
+from qiwang.cli.exports import export_app
 from qiwang.cli.jobs import jobs_app
 from qiwang.cli.privacy import personal_data as _personal_data  # noqa: F401 (registers commands)
 from qiwang.cli.server import register_server_commands
@@ -27,6 +28,7 @@ app = typer.Typer(
 )
 app.add_typer(analyze_app, name="analyze")
 app.add_typer(customers_app, name="customers")
+app.add_typer(export_app, name="export")
 app.add_typer(surveys_app, name="surveys")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(sla_app, name="sla")
