@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qiwang.analysis import AnalysisInputError, engines, ipa, kano, servqual
+from qiwang.analysis import AnalysisInputError, drivers, engines, ipa, kano, servqual
 
 INSTRUMENT = servqual.Instrument.from_mapping({"speed": ["q1", "q2"], "care": ["q3", "q4", "q5"]})
 
@@ -215,6 +215,48 @@ def test_ipa_sums_on_duckdb_spark_and_postgres_equal_pandas(tmp_path, spark, pos
             assert_same_result(
                 ipa.analyze_sums(sums, importance=kind),
                 ipa.analyze_sums(expected_sums, importance=kind),
+            )
+
+
+# --- key drivers ---------------------------------------------------------------------------
+
+
+def test_cross_products_on_duckdb_spark_and_postgres_equal_pandas(tmp_path, spark, postgres):
+    rng = np.random.default_rng(21)
+    rows = 600
+    x = rng.normal(size=(rows, 3)) + 1e6  # an offset: covar_pop must stay exact
+    frame = pd.DataFrame(
+        {
+            "overall": x @ [0.5, 0.3, 0.1] + rng.normal(size=rows),
+            "speed": x[:, 0],
+            "staff": x[:, 1],
+            "price": x[:, 2],
+            "zone": rng.choice(["north", "south"], rows),
+        }
+    )
+    frame.loc[[3, 40, 41], "price"] = np.nan
+    parts = write_parts(frame, tmp_path / "drivers", 3)
+    columns = ["overall", "speed", "staff", "price"]
+    south = frame[frame["zone"] == "south"]
+    expected = drivers.cross_products(frame, columns)  # independent: numpy on the frame
+    expected_south = drivers.cross_products(south, columns)
+    url, name = postgres(frame)
+    for table in (
+        engines.open_table(parts, engine="duckdb"),
+        engines.open_table(parts, engine="spark"),
+        engines.open_table(url, table=name),
+    ):
+        assert engines.numeric_columns(table, {"overall"}) == ["speed", "staff", "price"]
+        for got, want in (
+            (engines.cross_products(table, columns), expected),
+            (engines.cross_products(table, columns, where=("zone", "south")), expected_south),
+        ):
+            assert (got.n, got.rows_dropped) == (want.n, want.rows_dropped)
+            np.testing.assert_allclose(got.mean, want.mean, rtol=1e-12)
+            np.testing.assert_allclose(got.scatter, want.scatter, rtol=1e-12)
+            assert_same_result(
+                drivers.shapley(got, target="overall", predictors=columns[1:]),
+                drivers.shapley(want, target="overall", predictors=columns[1:]),
             )
 
 

@@ -55,6 +55,20 @@ def test_kano_waves_on_spark_equal_the_file_path(tmp_path, run_cli_json, spark):
     _same_json(got, expected)
 
 
+def test_drivers_json_is_the_same_on_every_engine(tmp_path, examples, run_cli_json, postgres):
+    frame = pd.read_csv(examples / "drivers.csv")
+    parts = write_parts(frame, tmp_path / "drivers", 3)
+    options = ("--target", "overall", "--by", "tier")
+    expected = run_cli_json("analyze", "drivers", examples / "drivers.csv", *options)
+    url, name = postgres(frame)
+    for args in (
+        (parts, "--engine", "duckdb"),
+        (parts, "--engine", "spark"),
+        (name, "--engine", "postgres", "--database-url", url),
+    ):
+        _same_json(run_cli_json("analyze", "drivers", *args, *options), expected)
+
+
 def test_servqual_and_ipa_json_are_the_same_on_spark_and_duckdb(tmp_path, examples, run_cli_json):
     servqual_parts = write_parts(
         pd.read_csv(examples / "servqual_long.csv"), tmp_path / "servqual", 3
@@ -76,10 +90,6 @@ def test_servqual_and_ipa_json_are_the_same_on_spark_and_duckdb(tmp_path, exampl
     ("args", "message"),
     [
         (("kano", "{examples}/kano_long.csv", "--engine", "hive"), "--engine must be one of"),
-        (
-            ("drivers", "{examples}/drivers.csv", "--target", "overall", "--engine", "spark"),
-            "does not run on --engine spark yet",
-        ),
         (("csi", "{examples}/drivers.csv", "--engine", "postgres"), "does not run on --engine"),
         (
             (

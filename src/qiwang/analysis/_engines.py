@@ -57,6 +57,8 @@ class StageOneTable:
     name: str
     _handle: Any = field(repr=False)
     _target: str = field(repr=False, default=VIEW)
+    numeric: frozenset[str] | None = None
+    """Columns of a numeric type where the engine's types decide (PostgreSQL), else None."""
 
     def sql(self, query: str) -> str:
         """``query`` (DuckDB dialect, reading ``qiwang_input``) in this engine's dialect."""
@@ -196,6 +198,10 @@ def _spark_uri(location: str, master: str | None) -> StageOneTable:
     return _spark_table(frame, location)
 
 
+NUMERIC_OIDS = frozenset({20, 21, 23, 700, 701, 1700})
+"""PostgreSQL type OIDs of int8, int2, int4, float4, float8 and numeric."""
+
+
 def _redact(url: str) -> str:
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
@@ -218,13 +224,15 @@ def _postgres_table(url: str, table: str) -> StageOneTable:
     try:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT * FROM {quoted} LIMIT 0")  # noqa: S608 - checked name
-            columns = tuple(d.name for d in cursor.description or ())
+            description = cursor.description or ()
+            columns = tuple(d.name for d in description)
+            numeric = frozenset(d.name for d in description if d.type_code in NUMERIC_OIDS)
         connection.rollback()
     except Exception as error:  # noqa: BLE001 - psycopg.errors.UndefinedTable …
         connection.close()
         first = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise AnalysisInputError(f"no table {table!r} in {_redact(url)}: {first}") from None
-    return StageOneTable("postgres", columns, table, connection, table)
+    return StageOneTable("postgres", columns, table, connection, table, numeric)
 
 
 def open_table(

@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from qiwang.analysis._cross_products import CrossProducts
 from qiwang.analysis._engines import StageOneTable
 from qiwang.analysis._errors import AnalysisInputError
 from qiwang.analysis._gaps import GapSums, gap_sums_from_rows, shifted_sums_sql
@@ -24,7 +25,14 @@ from qiwang.analysis._kano import KanoCounts
 from qiwang.analysis._kano_aggregate import counts_from_groups
 from qiwang.analysis._servqual import SERVQUAL_22, Instrument, ServqualSums
 
-__all__ = ["count_kano_answers", "distinct_values", "summarize_ipa", "summarize_servqual"]
+__all__ = [
+    "count_kano_answers",
+    "cross_products",
+    "distinct_values",
+    "numeric_columns",
+    "summarize_ipa",
+    "summarize_servqual",
+]
 
 
 def _identifier(name: str) -> str:
@@ -250,4 +258,76 @@ def summarize_ipa(
         pair_shift=np.array([r[12:14] for r in rows], dtype=np.float64)
         if overall is not None
         else None,
+    )
+
+
+def numeric_columns(table: StageOneTable, exclude: set[str]) -> list[str]:
+    """Columns holding at least one number (typed numeric columns on PostgreSQL)."""
+    columns = [c for c in table.columns if c not in exclude]
+    if table.numeric is not None:
+        return [c for c in columns if c in table.numeric]
+    if not columns:
+        return []
+    counts = table.fetch(
+        "SELECT "  # noqa: S608 - quoted identifiers
+        + ", ".join(f"count({_number(c)})" for c in columns)
+        + " FROM qiwang_input"
+    )[0]
+    return [c for c, n in zip(columns, counts, strict=True) if n]
+
+
+def cross_products(
+    table: StageOneTable, columns: list[str], *, where: tuple[str, str] | None = None
+) -> CrossProducts:
+    """Key-driver stage 1 on any engine: count, means and centred cross-products.
+
+    Two aggregates over the rows complete in every column: the means, then the sums of products
+    of the values minus those means (shifted sums, exact at offsets where a one-pass ``covar_pop``
+    loses digits); equal to :func:`qiwang.analysis.drivers.cross_products` up to rounding. ``where=(column, value)``
+    keeps the rows whose ``column``, as text, is ``value`` (one segment).
+    """
+    table.require([*columns, where[0] if where else None])
+    condition = (
+        f"CAST({_identifier(where[0])} AS VARCHAR) = {_literal(where[1])}" if where else "1 = 1"
+    )
+    typed = [_number(c) for c in columns]
+    checks = ", ".join(
+        f"count({_identifier(c)}) - count({t})" for c, t in zip(columns, typed, strict=True)
+    )
+    bad = table.fetch(f"SELECT {checks} FROM qiwang_input")[0]  # noqa: S608 - quoted
+    for column, count in zip(columns, bad, strict=True):
+        if count:
+            _check_numbers(table, column)
+    complete = " AND ".join(f"{t} IS NOT NULL" for t in typed)
+    p = len(columns)
+    # pass 1: count and means of the complete rows, which become the shifts of pass 2
+    first = table.fetch(
+        f"SELECT count(CASE WHEN {complete} THEN 1 END), "  # noqa: S608 - quoted
+        + ", ".join(f"avg(CASE WHEN {complete} THEN {t} END)" for t in typed)
+        + f", count(*) FROM qiwang_input WHERE {condition}"
+    )[0]
+    n, total = int(first[0]), int(first[-1])
+    if n == 0:
+        raise AnalysisInputError(
+            "there are no data rows" if total == 0 else "no row has a value in every column"
+        )
+    shift = np.array([float(value) for value in first[1 : 1 + p]])
+    # pass 2: sums of the shifted values and their products (exact at any offset)
+    deviations = [f"({t} - {float(k)!r})" for t, k in zip(typed, shift, strict=True)]
+    pairs = [(i, j) for i in range(p) for j in range(i, p)]
+    second = table.fetch(
+        "SELECT "  # noqa: S608 - quoted identifiers, float literals
+        + ", ".join(
+            [f"sum({d})" for d in deviations]
+            + [f"sum({deviations[i]} * {deviations[j]})" for i, j in pairs]
+        )
+        + f" FROM qiwang_input WHERE {condition} AND {complete}"
+    )[0]
+    sums = np.array([float(value) for value in second[:p]])
+    mean = shift + sums / n
+    scatter = np.zeros((p, p))
+    for (i, j), value in zip(pairs, second[p:], strict=True):
+        scatter[i, j] = scatter[j, i] = float(value) - sums[i] * sums[j] / n
+    return CrossProducts(
+        columns=tuple(columns), n=n, mean=mean, scatter=scatter, rows_dropped=total - n
     )

@@ -21,7 +21,9 @@ from __future__ import annotations
 from qiwang.analysis._engines import ENGINES, Engine, StageOneTable, open_table, spark_session
 from qiwang.analysis._portable import (
     count_kano_answers,
+    cross_products,
     distinct_values,
+    numeric_columns,
     summarize_ipa,
     summarize_servqual,
 )
@@ -31,7 +33,9 @@ __all__ = [
     "Engine",
     "StageOneTable",
     "count_kano_answers",
+    "cross_products",
     "distinct_values",
+    "numeric_columns",
     "open_table",
     "spark_session",
     "summarize_ipa",

@@ -522,17 +522,38 @@ def drivers_command(
     from qiwang.analysis import AnalysisInputError, drivers
     from qiwang.analysis._io import read_table
 
-    # stage 1 of drivers (cross-product matrices) is DuckDB / pandas only, as without --engine
-    problem = check_engine(engine, command="drivers", supported=("duckdb",))
+    problem = check_engine(engine, command="drivers", supported=("duckdb", "spark", "postgres"))
     if problem is not None:
         raise _fail(problem)
-    del spark_master, database_url
     if method not in drivers.METHODS:
         raise _fail(f"--method must be one of {', '.join(drivers.METHODS)}, not {method!r}")
     names = _split_names(predictors)
     with _guard(), _progress(f"Reading {input_file.name}") as say:
-        relation = _duckdb_input(input_file)
-        if relation is not None:
+        relation = None if engine is not None else _duckdb_input(input_file)
+        if engine is not None:
+            from qiwang.analysis import engines
+
+            table = open_input(
+                input_file, engine, spark_master=spark_master, database_url=database_url
+            )
+            table.require([target, by, *(names or [])])
+            if names is None:
+                names = engines.numeric_columns(table, {target, *([by] if by else [])})
+            say("Computing R² decompositions")
+            compute = drivers.shapley if method == "shapley" else drivers.relative_weights
+            wheres = [None] if by is None else [(by, v) for v in engines.distinct_values(table, by)]
+            results = [
+                (
+                    "" if where is None else where[1],
+                    compute(
+                        engines.cross_products(table, [target, *names], where=where),
+                        target=target,
+                        predictors=names,
+                    ),
+                )
+                for where in wheres
+            ]
+        elif relation is not None:
             # stage 1 in DuckDB: one aggregate of the cross-products per segment
             for column in [target, by, *(names or [])]:
                 if column is not None and column not in relation.columns:
