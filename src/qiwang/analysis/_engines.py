@@ -163,6 +163,7 @@ def spark_session(master: str | None = None) -> Any:
             SparkSession.builder.master(master)
             .appName("qiwang-stage-1")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", os.environ.get("QIWANG_SPARK_PARTITIONS", "8"))
             .config("spark.sql.session.timeZone", "UTC")
             .getOrCreate()
