@@ -273,3 +273,14 @@ def test_open_table_names_an_unknown_engine_a_missing_path_and_an_unreachable_da
     with pytest.raises(AnalysisInputError) as caught:
         engines.open_table("postgres://qiwang:secret@127.0.0.1:1/x", table="answers")
     assert "secret" not in str(caught.value)
+
+
+def test_a_missing_postgres_table_and_column_are_named(postgres):
+    url, name = postgres(kano_frame(rows=20))
+    with pytest.raises(AnalysisInputError, match="no table 'no_such_answers'"):
+        engines.open_table(url, table="no_such_answers")
+    with pytest.raises(AnalysisInputError, match="not a table name"):
+        engines.open_table(url, table="answers; DROP TABLE x")
+    table = engines.open_table(url, table=name)
+    with pytest.raises(AnalysisInputError, match=f"missing column 'wave' in {name}"):
+        engines.count_kano_answers(table, segment="wave")
