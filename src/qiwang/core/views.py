@@ -73,11 +73,3 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if response is not None:
         return response
     return HttpResponse(render_to_string("core/500.html"), status=500)
-
-
-def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """django-ratelimit's 429 (``RATELIMIT_VIEW``), for a view that still uses its decorator;
-    Qiwang's own limits answer through ``qiwang.accounts.limits.rate_limited_response``."""
-    response = render(request, "core/429.html", status=429)
-    response["Retry-After"] = "60"
-    return response

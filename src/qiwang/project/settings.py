@@ -66,8 +66,6 @@ MIDDLEWARE = [
     "qiwang.project.bad_input.BadInputMiddleware",
     # One rate-limit bucket per client address across every public page (ADR 0012).
     "qiwang.accounts.limits.PublicRateLimitMiddleware",
-    # Only for a view still decorated with django-ratelimit (answers through RATELIMIT_VIEW).
-    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "qiwang.project.urls"
@@ -185,7 +183,6 @@ LOGGING = logging_config(
 # Rate limits (qiwang.accounts.limits, ADR 0012), counted in the database so that every process
 # shares them. Public pages (survey answer pages, open links, the complaint form, the answer API):
 # requests per client address, all pages together. QIWANG_SURVEY_RATE is its former name.
-RATELIMIT_VIEW = "qiwang.core.views.rate_limited"  # a view still using django-ratelimit
 QIWANG_SURVEY_RATE = config.env_rate("QIWANG_SURVEY_RATE", "10000/m" if MODE == "test" else "120/m")
 QIWANG_PUBLIC_RATE = config.env_rate("QIWANG_PUBLIC_RATE", QIWANG_SURVEY_RATE)
 # Log-in: a username is locked for QIWANG_LOGIN_LOCKOUT_SECONDS after this many failed attempts.
