@@ -54,9 +54,9 @@ def problem(value: Any, *, int_limit: int = INT64) -> str | None:
         return _("The text contains an invalid character (a lone surrogate).")
     text = value.strip()
     # Beyond 19 digits int() itself may refuse (Python's 4,300-digit limit): count first.
-    if _WHOLE.fullmatch(text) and (
-        len(text.lstrip("+-").lstrip("0")) > 19 or abs(int(text)) > INT64
-    ):
+    # Leading zeros count towards that limit too, so convert the significant digits only.
+    digits = text.lstrip("+-").lstrip("0")
+    if _WHOLE.fullmatch(text) and (len(digits) > 19 or int(digits or "0") > INT64):
         return _("The number is out of range.")
     date = _DATE.fullmatch(text)
     if date and int(date.group(1)) not in YEARS:
