@@ -105,7 +105,13 @@ _CONDITION_LIMIT = 1.0 / (np.finfo(np.float64).eps * 1024)
 
 
 def _solve(a: FloatArray, b: FloatArray, what: str) -> FloatArray:
-    if np.any(np.linalg.cond(a) > _CONDITION_LIMIT):
+    if not np.all(np.isfinite(a)):
+        raise SingularMatrixError(f"singular matrix: {what}")
+    try:
+        condition = np.linalg.cond(a)
+    except np.linalg.LinAlgError as error:
+        raise SingularMatrixError(f"singular matrix: {what}") from error
+    if np.any(condition > _CONDITION_LIMIT):
         raise SingularMatrixError(f"singular matrix: {what}")
     try:
         out = np.asarray(np.linalg.solve(a, b), dtype=np.float64)
