@@ -46,7 +46,7 @@ def test_manager_adds_and_reorders_a_question_and_sees_the_new_version(demo_org,
     manager.select_option("#id_kind", "scale5")
     manager.fill("#id_text_zh", "您对停车管理满意吗？")
     manager.fill("#id_text_en", "Parking management")
-    manager.fill("#id_dimension", "core")
+    manager.select_option("#id_dimension", "core")  # a labelled list of groups
     manager.click("[data-testid=add-question]")
 
     manager.wait_for_selector(".messages .message")  # a plain POST and redirect

@@ -55,11 +55,11 @@ def test_quality_manager_maps_previews_and_imports_an_xlsx_on_a_phone(
     suggested = page.input_value("#map-1")
     unmatched = page.input_value("#map-4")
     overflow = page.evaluate("document.documentElement.scrollWidth")
-    page.select_option("#map-4", "cleanliness")
+    page.select_option("#map-4", "cleanliness_P")  # the export column: perception
     page.click("[data-testid=check]")
     page.wait_for_selector("[data-testid=import-counts]")
     valid = page.inner_text("[data-testid=count-valid]")
-    cleanliness = page.locator("[data-testid=sample-table] td[data-label=cleanliness]")
+    cleanliness = page.locator("[data-testid=sample-table] td[data-label=cleanliness_P]")
     sample = [cleanliness.nth(0).inner_text(), cleanliness.nth(1).inner_text()]
     page.click("[data-testid=import]")
     page.wait_for_url(f"{page.base_url}/surveys/waves/{wave.pk}/")
