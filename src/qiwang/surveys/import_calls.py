@@ -31,7 +31,6 @@ from qiwang.surveys.import_mapping import (
 )
 from qiwang.surveys.import_recode import Recode, check_recode, suggest_recode
 from qiwang.surveys.import_sources import read_upload
-from qiwang.surveys.imports import apply_import, preview_import, saved_mapping
 from qiwang.surveys.models import Wave
 
 __all__ = ["ImportReport", "RowError", "import_responses", "parse_mapping_file"]
@@ -113,6 +112,9 @@ def import_responses(
     headers and values start from the last import from the same tool, then from the suggestions
     (``import_mapping.suggest_for_table``, ``import_recode.suggest_recode``). Errors carry the
     answer pages' key (``overall.value``) as their column."""
+    # imports.py re-exports this module's names, so it is imported when first called.
+    from qiwang.surveys.imports import apply_import, preview_import, saved_mapping
+
     if not can(actor, Action.CHANGE_SURVEYS, wave):
         raise ServiceError(_("You may not change surveys here."))
     table = read_upload(content, filename)
