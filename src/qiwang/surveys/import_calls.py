@@ -99,7 +99,7 @@ def parse_mapping_file(text: str | bytes) -> tuple[dict[str, str], Any]:
 
 def import_responses(
     *,
-    actor: User,
+    actor: User | None,
     wave: Wave,
     content: bytes,
     filename: str,
@@ -115,7 +115,7 @@ def import_responses(
     # imports.py re-exports this module's names, so it is imported when first called.
     from qiwang.surveys.imports import apply_import, preview_import, saved_mapping
 
-    if not can(actor, Action.CHANGE_SURVEYS, wave):
+    if actor is not None and not can(actor, Action.CHANGE_SURVEYS, wave):
         raise ServiceError(_("You may not change surveys here."))
     table = read_upload(content, filename)
     targets = import_targets(_questions(wave))
@@ -151,10 +151,11 @@ def import_responses(
     used = suggest_recode(table, by_index, kinds, saved=saved.recode if saved else None)
     for key, values in explicit_recode.items():
         used.setdefault(key, {}).update(values)
-    used = {k: {v: c for v, c in values.items() if c} for k, values in used.items()}
-    used = {k: values for k, values in used.items() if values}
+    # Values with no code yet ("") stay in the report, for the person to fill in.
+    filled = {k: {v: c for v, c in values.items() if c} for k, values in used.items()}
+    filled = {k: values for k, values in filled.items() if values}
     preview = preview_import(
-        actor=actor, wave=wave, content=content, filename=filename, mapping=by_index, recode=used
+        actor=actor, wave=wave, content=content, filename=filename, mapping=by_index, recode=filled
     )
     errors = tuple(RowError(i.row, i.field or i.column, i.reason) for i in preview.issues) + tuple(
         RowError(1, "", message) for message in preview.file_issues
@@ -177,7 +178,7 @@ def import_responses(
         content=content,
         filename=filename,
         mapping=by_index,
-        recode=used,
+        recode=filled,
         expected_fingerprint=preview.fingerprint,
     )
     return replace(report, imported=result.imported, dry_run=False)

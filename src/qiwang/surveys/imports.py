@@ -248,7 +248,7 @@ def _shown(column: Column, values: AnswerValues | None) -> str:
 
 def preview_import(
     *,
-    actor: User,
+    actor: User | None,
     wave: Wave,
     content: bytes,
     filename: str,
@@ -261,7 +261,7 @@ def preview_import(
 
     Raises :class:`ServiceError` for a file that cannot be read or a mapping that is wrong
     (a target used twice names both columns); problems with rows are in the preview."""
-    if not can(actor, Action.CHANGE_SURVEYS, wave):
+    if actor is not None and not can(actor, Action.CHANGE_SURVEYS, wave):
         raise ServiceError(_("You may not change surveys here."))
     table = read_upload(content, filename)
     questions = _questions(wave)
@@ -430,7 +430,7 @@ class ImportResult:
 
 def apply_import(
     *,
-    actor: User,
+    actor: User | None,
     wave: Wave,
     content: bytes,
     filename: str,
@@ -554,7 +554,7 @@ def saved_mapping(wave: Wave, source: str) -> SavedImportMapping | None:
     ).first()
 
 
-def _remember_mapping(actor: User, wave: Wave, preview: ImportPreview) -> None:
+def _remember_mapping(actor: User | None, wave: Wave, preview: ImportPreview) -> None:
     """Keep what this import used for the next file from the same tool (merged over the
     earlier recode: values this file did not hold keep their codes)."""
     saved = saved_mapping(wave, preview.source)
