@@ -297,4 +297,4 @@ def parse_recode_text(text: str, *, column: str) -> dict[str, str]:
 
 def format_recode(entries: Mapping[str, str]) -> str:
     """The page's recode box text for ``entries`` (inverse of :func:`parse_recode_text`)."""
-    return "\n".join(f"{value} = {code}" for value, code in entries.items())
+    return "\n".join(f"{value} = {code}".rstrip() for value, code in entries.items())
