@@ -140,3 +140,21 @@ def test_qualtrics_on_the_page_maps_its_question_text_row(quality, pulse):
     assert "Extremely satisfied = 5" in form["recode-overall"]
     assert check.status_code == 200, check.content.decode()
     assert 'data-testid="count-valid">2<' in check.content.decode()
+
+
+def test_a_recode_box_for_a_column_the_wave_does_not_have_is_a_message_not_an_error(
+    quality, pulse
+):
+    client = Client()
+    client.force_login(quality)
+    url = reverse("surveys:import", args=[pulse.pk])
+    upload = client.post(
+        url, {"step": "upload", "file": SimpleUploadedFile("wjx.csv", _wenjuanxing("满意"))}
+    )
+    form = {**_form(upload.content.decode()), "map-6": "nonsense", "recode-nonsense": "a = 1"}
+
+    shown = client.post(url, {**form, "step": "mapping"})
+    refused = client.post(url, {**form, "step": "preview"})
+
+    assert shown.status_code == 200
+    assert refused.status_code == 422 and "nonsense" in refused.content.decode()

@@ -134,7 +134,8 @@ def _recode_rows(
     )
     by_key = {t.key: t for t in targets}
     rows = []
-    for key in [m for _i, m in sorted(mapping.items()) if m in suggested or m in (posted or {})]:
+    chosen = [m for _i, m in sorted(mapping.items()) if m in by_key and by_key[m].column]
+    for key in [m for m in chosen if m in suggested or m in (posted or {})]:
         entries = dict(suggested.get(key, {}))
         if posted is not None and key in posted:
             entries = {value: code for value, code in entries.items() if value not in posted[key]}
