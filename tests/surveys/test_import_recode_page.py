@@ -142,9 +142,7 @@ def test_qualtrics_on_the_page_maps_its_question_text_row(quality, pulse):
     assert 'data-testid="count-valid">2<' in check.content.decode()
 
 
-def test_a_recode_box_for_a_column_the_wave_does_not_have_is_a_message_not_an_error(
-    quality, pulse
-):
+def test_a_recode_box_for_a_column_the_wave_does_not_have_is_a_message_not_an_error(quality, pulse):
     client = Client()
     client.force_login(quality)
     url = reverse("surveys:import", args=[pulse.pk])
