@@ -237,3 +237,22 @@ def test_a_malformed_mapping_file_is_refused(text):
         parse_mapping_file(text)
 
     assert list(caught.value.errors) == ["mapping"]
+
+
+def test_other_tools_rating_labels_are_read_even_without_a_recode_step(quality, pulse):
+    from qiwang.surveys.imports import import_targets, preview_import, suggest_mapping
+
+    rows = tools.wenjuanxing_rows()
+    content = tools.csv_bytes(rows, encoding="gb18030")
+    targets = import_targets(list(pulse.version.questions.order_by("position")))
+
+    preview = preview_import(
+        actor=quality,
+        wave=pulse,
+        content=content,
+        filename="问卷星.csv",
+        mapping=suggest_mapping(rows[0], targets),
+    )
+
+    assert (preview.rows, preview.rejected, preview.issues) == (2, 0, ())
+    assert preview.can_import

@@ -35,6 +35,7 @@ __all__ = [
     "format_recode",
     "parse_recode_text",
     "suggest_recode",
+    "synonym_key",
 ]
 
 Recode = dict[str, dict[str, str]]
@@ -153,13 +154,14 @@ _SEVEN: dict[int, tuple[str, ...]] = {
 }
 
 
-def _key(value: str) -> str:
+def synonym_key(value: str) -> str:
+    """A label as :data:`SYNONYMS` spells it (NFKC, lower case, one space)."""
     text = unicodedata.normalize("NFKC", value).strip().lower()
     return re.sub(r"[\s\-_.。]+", " ", text).strip()
 
 
 def _table(spellings: dict[int, tuple[str, ...]]) -> dict[str, int]:
-    return {_key(word): code for code, words in spellings.items() for word in words}
+    return {synonym_key(word): code for code, words in spellings.items() for word in words}
 
 
 #: Normalised label → code, for 5- and 7-level scales.
@@ -200,12 +202,12 @@ def distinct_values(table: Table, index: int) -> list[str]:
 
 def _guess(kind: str, value: str, label: str, levels: int) -> str | None:
     if kind == QuestionKind.KANO:
-        code = KANO_ANSWERS.lookup().get(_key(label or value))
+        code = KANO_ANSWERS.lookup().get(synonym_key(label or value))
         return str(code) if code is not None else None
     synonyms = SYNONYMS.get(levels, {})
     for text in (label, value):
-        if text and _key(text) in synonyms:
-            return str(synonyms[_key(text)])
+        if text and synonym_key(text) in synonyms:
+            return str(synonyms[synonym_key(text)])
     match = _LIMESURVEY_CODE.match(value)
     if match and 1 <= int(match.group(1)) <= levels:
         return match.group(1)  # LimeSurvey answer codes by position: A1 is the first answer

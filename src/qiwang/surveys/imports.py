@@ -50,7 +50,7 @@ from qiwang.surveys.import_mapping import (
     source_columns,
     suggest_mapping,
 )
-from qiwang.surveys.import_recode import Recode, check_recode
+from qiwang.surveys.import_recode import SYNONYMS, Recode, check_recode, synonym_key
 from qiwang.surveys.import_sources import MAX_ROWS, Table, read_upload
 from qiwang.surveys.loop import response_completed
 from qiwang.surveys.models import Answer, Question, Response, SavedImportMapping, Wave
@@ -166,13 +166,16 @@ class ImportPreview:
 
 
 def _scale_code(question: Question, part: str, value: str) -> str:
-    """A scale label (满意, must-be, 我很喜欢 …) as its code; anything else unchanged (the
-    answer pages' rules judge it)."""
+    """A scale label (满意, must-be, 我很喜欢 …) as its code, then a rating label of other tools
+    (非常满意, Somewhat satisfied: ``import_recode.SYNONYMS``) when no recode said otherwise;
+    anything else unchanged (the answer pages' rules judge it)."""
     scale = _SCALES.get(question.kind)
     if scale is None or part not in ("value", "second") or value.lstrip("-").isdigit():
         return value
     spelled = re.sub(r"[\s\-_]+", " ", value.strip().lower()).strip(" .。")
     code = scale.lookup().get(spelled)
+    if code is None and question.kind != QuestionKind.KANO:
+        code = SYNONYMS[scale.levels].get(synonym_key(value))
     return str(code) if code is not None else value
 
 
