@@ -256,3 +256,20 @@ def test_other_tools_rating_labels_are_read_even_without_a_recode_step(quality, 
 
     assert (preview.rows, preview.rejected, preview.issues) == (2, 0, ())
     assert preview.can_import
+
+
+def test_spss_file_with_more_rows_than_allowed_is_refused_before_reading(tmp_path, monkeypatch):
+    import pandas as pd
+    import pyreadstat
+
+    from qiwang.surveys import import_sources
+
+    monkeypatch.setattr(import_sources, "MAX_ROWS", 3)
+    path = tmp_path / "big.sav"
+    pyreadstat.write_sav(pd.DataFrame({"q1": [1.0, 2.0, 3.0, 4.0, 5.0]}), str(path))
+
+    with pytest.raises(ServiceError) as caught:
+        read_upload(path.read_bytes(), "big.sav")
+
+    assert list(caught.value.errors) == ["file"]
+    assert "3" in str(caught.value)

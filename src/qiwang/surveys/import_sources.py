@@ -142,7 +142,21 @@ def _read_sav(content: bytes, filename: str) -> Table:
         with os.fdopen(handle, "wb") as file:
             file.write(content)
         try:
+            # The header first: a compressed file's size says little about its rows and columns.
+            _empty, shape = pyreadstat.read_sav(path, metadataonly=True)
+            too_wide = (shape.number_columns or 0) > reading.MAX_COLUMNS
+            if too_wide or (shape.number_rows or 0) > MAX_ROWS:
+                raise ServiceError(
+                    _("The file has more than %(max)d rows; split it into smaller files.")
+                    % {"max": MAX_ROWS}
+                    if not too_wide
+                    else _("Row %(row)d has more than %(max)d columns.")
+                    % {"row": 1, "max": reading.MAX_COLUMNS},
+                    field="file",
+                )
             frame, meta = pyreadstat.read_sav(path, row_limit=MAX_ROWS + 1)
+        except ServiceError:
+            raise
         except Exception:  # pyreadstat raises its own ReadstatError and plain errors
             raise ServiceError(
                 _("%s is not a readable SPSS data file (.sav).") % filename, field="file"
