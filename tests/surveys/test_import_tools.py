@@ -273,3 +273,21 @@ def test_spss_file_with_more_rows_than_allowed_is_refused_before_reading(tmp_pat
 
     assert list(caught.value.errors) == ["file"]
     assert "3" in str(caught.value)
+
+
+def test_recode_suggestions_for_kano_labels_and_limesurvey_codes(quality, org):
+    from qiwang.surveys.import_recode import suggest_recode
+    from qiwang.surveys.imports import import_targets
+
+    wave = make_wave(quality, make_instrument(quality, org.own, "kano_property"), org.own)
+    targets = import_targets(list(wave.version.questions.order_by("position")))
+    kinds = {t.key: t.column.question.kind for t in targets if t.column is not None}
+    functional, dysfunctional = (t.key for t in targets[1:3])
+    content = tools.csv_bytes([["f", "d"], ["I like it", "A5"], ["理所当然", "A1"], ["A3", "x"]])
+
+    recode = suggest_recode(read_upload(content, "k.csv"), {0: functional, 1: dysfunctional}, kinds)
+
+    assert recode == {
+        functional: {"A3": "3"},  # the Kano scale reads "I like it" and 理所当然 itself
+        dysfunctional: {"A5": "5", "A1": "1", "x": ""},
+    }

@@ -202,12 +202,15 @@ def distinct_values(table: Table, index: int) -> list[str]:
 
 def _guess(kind: str, value: str, label: str, levels: int) -> str | None:
     if kind == QuestionKind.KANO:
-        code = KANO_ANSWERS.lookup().get(synonym_key(label or value))
-        return str(code) if code is not None else None
-    synonyms = SYNONYMS.get(levels, {})
-    for text in (label, value):
-        if text and synonym_key(text) in synonyms:
-            return str(synonyms[synonym_key(text)])
+        for text in (label, value):
+            code = KANO_ANSWERS.lookup().get(synonym_key(text)) if text else None
+            if code is not None:
+                return str(code)
+    else:
+        synonyms = SYNONYMS.get(levels, {})
+        for text in (label, value):
+            if text and synonym_key(text) in synonyms:
+                return str(synonyms[synonym_key(text)])
     match = _LIMESURVEY_CODE.match(value)
     if match and 1 <= int(match.group(1)) <= levels:
         return match.group(1)  # LimeSurvey answer codes by position: A1 is the first answer
