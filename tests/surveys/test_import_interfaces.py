@@ -169,3 +169,23 @@ def test_cli_refusals_name_the_option(pulse, tmp_path, args, field):
 
     assert result.exit_code == 2
     assert [e["column"] for e in json.loads(result.output)["errors"]] == [field]
+
+
+@pytest.mark.parametrize(
+    ("path", "fields", "status"),
+    [
+        ("/api/surveys/waves/0/import", {"dry_run": "true"}, 422),  # no file: validation first
+        ("/api/surveys/waves/{wave}/import", {"dry_run": "maybe"}, 422),
+        ("/api/surveys/waves/{wave}/import", {"mapping": "{}"}, 422),
+    ],
+)
+def test_api_malformed_requests_are_4xx(quality, pulse, path, fields, status):
+    answered = Client().post(path.format(wave=pulse.pk), fields, **_auth(quality))
+
+    assert answered.status_code == status, answered.content
+
+
+def test_api_unknown_wave_is_404(quality):
+    answered = _post(quality, type("W", (), {"pk": 999999})(), b"a\n1\n", "x.csv")
+
+    assert answered.status_code == 404

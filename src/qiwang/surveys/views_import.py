@@ -137,9 +137,8 @@ def _recode_rows(
     chosen = [m for _i, m in sorted(mapping.items()) if m in by_key and by_key[m].column]
     for key in [m for m in chosen if m in suggested or m in (posted or {})]:
         entries = dict(suggested.get(key, {}))
-        if posted is not None and key in posted:
-            entries = {value: code for value, code in entries.items() if value not in posted[key]}
-            entries = {**posted[key], **{v: c for v, c in entries.items() if not c}}
+        if posted is not None and key in posted:  # what the person wrote, then new values
+            entries = {**posted[key], **{v: c for v, c in entries.items() if v not in posted[key]}}
         open_count = sum(1 for code in entries.values() if not code)
         rows.append((by_key[key], import_recode.format_recode(entries), open_count))
     return rows
