@@ -69,5 +69,5 @@ def fold(
     )
 
 
-# Free-text label commands register on surveys_app when imported.
-from qiwang.cli import surveys_text  # noqa: E402,F401
+# Free-text label and import commands register on surveys_app when imported.
+from qiwang.cli import surveys_import, surveys_text  # noqa: E402,F401

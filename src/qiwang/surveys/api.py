@@ -9,8 +9,9 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from pydantic import Field
 
@@ -362,6 +363,63 @@ def post_send(request: HttpRequest, wave_id: int):
     require(request.user, Action.CHANGE_SURVEYS, wave)
     result = send_wave(actor=request.user, wave=wave, base_url=request.build_absolute_uri("/"))
     return result.__dict__
+
+
+class ImportErrorOut(Schema):
+    row: int
+    column: str
+    message: str
+
+
+class ImportOut(Schema):
+    rows: int
+    imported: int
+    dry_run: bool
+    errors: list[ImportErrorOut]
+    unmapped: list[str]
+    source: str
+    mapping: dict[str, str]
+    recode: dict[str, dict[str, str]]
+
+
+@router.post(
+    "/waves/{wave_id}/import",
+    response={**WRITE_ERRORS, 200: ImportOut, 422: ImportOut},
+    summary="Import responses from a file (CSV, TSV, XLSX, SPSS .sav), all or nothing",
+)
+def post_import(
+    request: HttpRequest,
+    wave_id: int,
+    file: File[UploadedFile],
+    dry_run: Form[bool] = True,
+    mapping: Form[str] = "",
+):
+    """Check (``dry_run``, the default) or import a file exported by another tool. ``mapping``
+    is the command line's mapping file as JSON text: ``{"columns": {file header: wave column},
+    "recode": {wave column: {file value: code}}}``; columns and values it leaves out start from
+    the last import from the same tool, then from the suggestions. 422 with the report when a row
+    is refused (nothing is stored); 409 when this file was already imported."""
+    from qiwang.surveys.import_calls import import_responses, parse_mapping_file
+    from qiwang.surveys.imports import MAX_BYTES
+
+    wave = get_object_or_404(_waves(request), pk=wave_id)
+    require(request.user, Action.CHANGE_SURVEYS, wave)
+    if file.size and file.size > MAX_BYTES:
+        raise ServiceError(
+            _("The file is larger than %(size)d MB.") % {"size": MAX_BYTES // 1024 // 1024},
+            field="file",
+        )
+    columns, recode = parse_mapping_file(mapping) if mapping.strip() else ({}, None)
+    report = import_responses(
+        actor=request.user,
+        wave=wave,
+        content=file.read(),
+        filename=file.name or "upload",
+        mapping=columns,
+        recode=recode,
+        dry_run=dry_run,
+    )
+    return Status(422 if report.errors and not dry_run else 200, report.to_dict())
 
 
 @router.get(

@@ -18,8 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,12 +34,26 @@ from qiwang.analysis import FIVE_LEVEL, KANO_ANSWERS, SEVEN_LEVEL
 from qiwang.customers.models import Customer
 from qiwang.customers.services.io import MAX_BYTES
 from qiwang.customers.services.io import fingerprint as file_fingerprint
-from qiwang.customers.services.io import read_table as read_customer_table
 from qiwang.errors import ConflictError, ServiceError
 from qiwang.surveys.choices import QuestionKind, ResponseStatus
-from qiwang.surveys.exports import Column, question_columns
+from qiwang.surveys.exports import Column
+from qiwang.surveys.import_mapping import (
+    CUSTOMER_CODE,
+    IGNORE,
+    SourceColumn,
+    Target,
+    _check_mapping,
+    _column_name,
+    _legacy_keys,
+    _questions,
+    import_targets,
+    source_columns,
+    suggest_mapping,
+)
+from qiwang.surveys.import_recode import SYNONYMS, Recode, check_recode, synonym_key
+from qiwang.surveys.import_sources import MAX_ROWS, Table, read_upload
 from qiwang.surveys.loop import response_completed
-from qiwang.surveys.models import Answer, Question, Response, Wave
+from qiwang.surveys.models import Answer, Question, Response, SavedImportMapping, Wave
 from qiwang.surveys.responding import AnswerValues, validate_page
 from qiwang.surveys.tallies import fold_wave
 
@@ -50,32 +63,25 @@ __all__ = [
     "MAX_BYTES",
     "MAX_ROWS",
     "ImportPreview",
-    "ImportReport",
     "ImportResult",
-    "RowError",
     "RowIssue",
     "SourceColumn",
     "Table",
     "Target",
     "apply_import",
-    "import_responses",
     "import_targets",
     "preview_import",
     "read_table",
     "read_upload",
+    "saved_mapping",
     "source_columns",
     "suggest_mapping",
 ]
 
-MAX_ROWS = 100_000
 #: Problems listed by the dry run (every bad row is counted; the list stops here).
 MAX_ISSUES = 500
 #: Rows shown "as they would be stored" by the dry run.
 PREVIEW_ROWS = 10
-#: Mapping target: the customer's code (links the response to the customer, branch and tier).
-CUSTOMER_CODE = "customer_code"
-#: Mapping target: this file column is not imported.
-IGNORE = ""
 _CHUNK = 900  # codes per IN (…) query: below SQLite's variable limit
 
 _SCALES = {
@@ -83,246 +89,13 @@ _SCALES = {
     QuestionKind.SCALE_5: FIVE_LEVEL,
     QuestionKind.SCALE_7: SEVEN_LEVEL,
 }
-#: Words other tools put next to a question's wording for one part of it (normalised).
-_PART_WORDS: dict[tuple[str, str], tuple[str, ...]] = {
-    (QuestionKind.KANO, "value"): ("functional", "功能", "正向", "具备", "提供", "有"),
-    (QuestionKind.KANO, "second"): ("dysfunctional", "反向", "不具备", "不提供", "没有", "无"),
-    (QuestionKind.SERVQUAL, "value"): ("expectation", "expected", "e", "期望", "期望值"),
-    (QuestionKind.SERVQUAL, "second"): ("perception", "perceived", "p", "感知", "实际感受"),
-}
-_IMPORTANCE_WORDS = ("importance", "重要性", "重要程度")
-_CUSTOMER_HEADERS = (
-    "customer_code",
-    "customer code",
-    "customer number",
-    "customer",
-    "code",
-    "客户编号",
-    "客户编码",
-    "客户代码",
-    "客户号",
-    "编号",
-)
-_NUMBERING = re.compile(r"^\s*(?:[qQ]\s*)?\d+(?:\.\d+)*\s*[、.．:：)）]\s*")
-_SEPARATORS = re.compile(r"[—－|｜:：]")
-
-
-# --- reading ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Table:
-    """An uploaded file: its header, its data rows (as strings, padded to the header's width)
-    and the SHA-256 that ties a preview to the very bytes previewed."""
-
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    fingerprint: str
-
-
-def read_upload(content: bytes, filename: str) -> Table:
-    """The header and rows of CSV or XLSX bytes (customer import's reader: BOM, UTF-16, GBK,
-    size limit, Excel formula guard undone); blank lines dropped."""
-    if not filename.lower().endswith((".csv", ".xlsx")):
-        raise ServiceError(_("Upload a .csv or .xlsx file."), field="file")
-    _format, _encoding, rows = read_customer_table(content, filename)
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
-    if not rows:
-        raise ServiceError(_("The file is empty."), field="file")
-    header = tuple(cell.strip() for cell in rows[0])
-    width = len(header)
-    body = tuple(tuple((row + [""] * width)[:width]) for row in rows[1:])
-    if len(body) > MAX_ROWS:
-        raise ServiceError(_("At most %(n)s rows per file.") % {"n": MAX_ROWS}, field="file")
-    return Table(header, body, file_fingerprint(content))
+# --- reading: qiwang.surveys.import_sources -------------------------------------------------
 
 
 def read_table(content: bytes, filename: str) -> pd.DataFrame:
     """The file as a DataFrame of strings (header as column names)."""
     table = read_upload(content, filename)
     return pd.DataFrame(list(table.rows), columns=list(table.header), dtype=str)
-
-
-# --- mapping ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Target:
-    """Something a file column can be mapped to."""
-
-    key: str
-    label: str
-    column: Column | None = None  # None for the customer code
-
-    @property
-    def is_required(self) -> bool:
-        return (
-            self.column is not None
-            and self.column.question.is_required
-            and not self.column.question.show_if  # display logic: checked row by row
-            and self.column.part != "importance"
-        )
-
-
-@dataclass(frozen=True)
-class SourceColumn:
-    """One column of the uploaded file as the mapping step shows it."""
-
-    index: int
-    header: str
-    samples: tuple[str, ...]
-    suggested: str
-
-
-def _questions(wave: Wave) -> list[Question]:
-    return list(wave.version.questions.order_by("position"))
-
-
-def import_targets(questions: list[Question]) -> list[Target]:
-    """The customer code, then every column of the raw export (each question's parts)."""
-    targets = [Target(CUSTOMER_CODE, _("Customer code"))]
-    for column in question_columns(questions):
-        question = column.question
-        part = {
-            "value": {
-                QuestionKind.KANO: _("functional"),
-                QuestionKind.SERVQUAL: _("expectation"),
-            }.get(question.kind, ""),
-            "second": {
-                QuestionKind.KANO: _("dysfunctional"),
-                QuestionKind.SERVQUAL: _("perception"),
-            }.get(question.kind, ""),
-            "importance": _("importance"),
-        }.get(column.part, "")
-        label = f"{question.text}（{part}）" if part else question.text
-        targets.append(Target(column.name, f"{column.name} · {label}", column))
-    return targets
-
-
-def _normalise(text: str) -> str:
-    """Lower case, full-width folded, question numbering ("3、", "Q3.") and every space and
-    punctuation mark removed: what is left compares headers with wording."""
-    text = unicodedata.normalize("NFKC", str(text)).strip().lower()
-    text = _NUMBERING.sub("", text)
-    return "".join(ch for ch in text if ch.isalnum())
-
-
-def _header_keys(header: str) -> list[str]:
-    """The normalised header, and the part after the last separator ("7、评价—保安巡逻")."""
-    keys = [_normalise(header)]
-    parts = _SEPARATORS.split(unicodedata.normalize("NFKC", header))
-    if len(parts) > 1 and _normalise(parts[-1]):
-        keys.append(_normalise(parts[-1]))
-    return [key for key in keys if key]
-
-
-def _spellings(target: Target) -> set[str]:
-    """Every normalised header that means ``target``."""
-    if target.column is None:
-        return {_normalise(name) for name in _CUSTOMER_HEADERS}
-    column = target.column
-    question = column.question
-    names = {_normalise(column.name)}
-    if column.legacy:  # an export made before the shared column vocabulary
-        names.add(_normalise(column.legacy))
-    wordings = [w for w in (question.text_zh, question.text_en) if w]
-    if column.part == "importance":
-        words: tuple[str, ...] = _IMPORTANCE_WORDS
-    else:
-        words = _PART_WORDS.get((question.kind, column.part), ())
-    if words:
-        for wording in [*wordings, question.attribute]:
-            for word in words:
-                names.add(_normalise(f"{wording}{word}"))
-                names.add(_normalise(f"{word}{wording}"))
-    else:
-        names.add(_normalise(question.attribute))
-        names.update(_normalise(wording) for wording in wordings)
-    names.discard("")
-    return names
-
-
-def suggest_mapping(header: Iterable[str], targets: list[Target]) -> dict[int, str]:
-    """For each file column, the target its header names (export name, question wording in
-    either language, customer code), else :data:`IGNORE`. A target is suggested once (first
-    column wins), so a suggestion never maps two columns to the same target."""
-    by_spelling: dict[str, str] = {}
-    for target in targets:
-        for spelling in _spellings(target):
-            by_spelling.setdefault(spelling, target.key)
-    used: set[str] = set()
-    mapping: dict[int, str] = {}
-    for index, name in enumerate(header):
-        mapping[index] = IGNORE
-        for key in _header_keys(name):
-            target = by_spelling.get(key)
-            if target is not None and target not in used:
-                mapping[index] = target
-                used.add(target)
-                break
-    return mapping
-
-
-def source_columns(table: Table, targets: list[Target]) -> list[SourceColumn]:
-    """The mapping step's rows: header, up to three sample values, the suggested target."""
-    suggested = suggest_mapping(table.header, targets)
-    columns = []
-    for index, header in enumerate(table.header):
-        samples: list[str] = []
-        for row in table.rows:
-            value = row[index].strip()
-            if value:
-                samples.append(value[:60])
-            if len(samples) == 3:
-                break
-        columns.append(SourceColumn(index, header, tuple(samples), suggested[index]))
-    return columns
-
-
-def _column_name(table: Table, index: int) -> str:
-    header = table.header[index] if index < len(table.header) else ""
-    return header or _("column %(n)s") % {"n": index + 1}
-
-
-def _legacy_keys(targets: list[Target]) -> dict[str, str]:
-    """Earlier export names of the targets (``cleanliness_importance`` → ``cleanliness_I``): a
-    mapping written for an older export still names its columns."""
-    return {
-        t.column.legacy: t.key
-        for t in targets
-        if t.column is not None and t.column.legacy and t.column.legacy != t.key
-    }
-
-
-def _check_mapping(table: Table, targets: list[Target], mapping: Mapping[int, str]) -> None:
-    """Refuse unknown targets, columns the file does not have and a target used twice."""
-    known = {target.key for target in targets}
-    errors: list[str] = []
-    first_of: dict[str, int] = {}
-    for index, key in sorted(mapping.items()):
-        if key == IGNORE:
-            continue
-        if not 0 <= index < len(table.header):
-            errors.append(_("The file has no column %(n)s.") % {"n": index + 1})
-            continue
-        if key not in known:
-            errors.append(_("Not a column of this wave: %(names)s.") % {"names": key})
-            continue
-        if key in first_of:
-            errors.append(
-                _(
-                    "“%(first)s” and “%(second)s” are both mapped to %(target)s; map each wave column once."
-                )
-                % {
-                    "first": _column_name(table, first_of[key]),
-                    "second": _column_name(table, index),
-                    "target": key,
-                }
-            )
-            continue
-        first_of[key] = index
-    if errors:
-        raise ServiceError({"mapping": errors})
 
 
 # --- checking rows ---------------------------------------------------------------------------
@@ -369,6 +142,9 @@ class ImportPreview:
     sample: tuple[tuple[int, bool, tuple[str, ...]], ...]  # row, is valid, values
     already_imported: bool
     plan_digest: str
+    recode: Recode = field(default_factory=dict)
+    source: str = "file"
+    file_header: tuple[str, ...] = ()
     _rows: tuple[_Row, ...] = field(default=(), repr=False, compare=False)
 
     @property
@@ -390,13 +166,16 @@ class ImportPreview:
 
 
 def _scale_code(question: Question, part: str, value: str) -> str:
-    """A scale label (满意, must-be, 我很喜欢 …) as its code; anything else unchanged (the
-    answer pages' rules judge it)."""
+    """A scale label (满意, must-be, 我很喜欢 …) as its code, then a rating label of other tools
+    (非常满意, Somewhat satisfied: ``import_recode.SYNONYMS``) when no recode said otherwise;
+    anything else unchanged (the answer pages' rules judge it)."""
     scale = _SCALES.get(question.kind)
     if scale is None or part not in ("value", "second") or value.lstrip("-").isdigit():
         return value
     spelled = re.sub(r"[\s\-_]+", " ", value.strip().lower()).strip(" .。")
     code = scale.lookup().get(spelled)
+    if code is None and question.kind != QuestionKind.KANO:
+        code = SYNONYMS[scale.levels].get(synonym_key(value))
     return str(code) if code is not None else value
 
 
@@ -418,12 +197,13 @@ def _cell(value: str) -> str:
 
 
 def _raw_row(
-    cells: tuple[str, ...], columns: list[Column], source: dict[str, int]
+    cells: tuple[str, ...], columns: list[Column], source: dict[str, int], recode: Recode
 ) -> dict[str, dict[str, Any]]:
     raw: dict[str, dict[str, Any]] = {}
     for column in columns:
         index = source.get(column.name)
         value = _cell(cells[index]) if index is not None else ""
+        value = recode.get(column.name, {}).get(value, value)
         question = column.question
         entry = raw.setdefault(question.attribute, {})
         if column.part == "text" and question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
@@ -470,14 +250,21 @@ def _shown(column: Column, values: AnswerValues | None) -> str:
 
 
 def preview_import(
-    *, actor: User, wave: Wave, content: bytes, filename: str, mapping: Mapping[int, str]
+    *,
+    actor: User | None,
+    wave: Wave,
+    content: bytes,
+    filename: str,
+    mapping: Mapping[int, str],
+    recode: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ImportPreview:
     """The dry run of importing ``content`` into ``wave`` with ``mapping`` (file column index →
-    target key): what would be stored, and every reason it cannot be. Writes nothing.
+    target key) and ``recode`` (wave column → {file value: code}, see ``import_recode``): what
+    would be stored, and every reason it cannot be. Writes nothing.
 
     Raises :class:`ServiceError` for a file that cannot be read or a mapping that is wrong
     (a target used twice names both columns); problems with rows are in the preview."""
-    if not can(actor, Action.CHANGE_SURVEYS, wave):
+    if actor is not None and not can(actor, Action.CHANGE_SURVEYS, wave):
         raise ServiceError(_("You may not change surveys here."))
     table = read_upload(content, filename)
     questions = _questions(wave)
@@ -485,6 +272,10 @@ def preview_import(
     legacy = _legacy_keys(targets)
     mapping = {int(index): legacy.get(key, key) for index, key in mapping.items()}
     _check_mapping(table, targets, mapping)
+    checked_recode = check_recode(
+        {legacy.get(k, k): v for k, v in recode.items()} if isinstance(recode, dict) else recode,
+        (t.key for t in targets if t.column is not None),
+    )
     columns = [target.column for target in targets if target.column is not None]
     source = {key: index for index, key in mapping.items() if key != IGNORE}
     unmapped = tuple(c.name for c in columns if c.name not in source)
@@ -519,7 +310,7 @@ def preview_import(
     sample: list[tuple[int, bool, tuple[str, ...]]] = []
     first_row_of: dict[str, int] = {}
     if not file_issues:
-        for number, cells in enumerate(table.rows, start=2):  # row 1 is the header
+        for number, cells in enumerate(table.rows, start=table.first_row):
             row_issues: list[RowIssue] = []
             customer = None
             if code_index is not None:
@@ -559,7 +350,9 @@ def preview_import(
                     first_row_of.setdefault(code, number)
             parsed: dict[int, AnswerValues] = {}
             try:
-                parsed = validate_page(questions, _raw_row(cells, columns, source), require=True)
+                parsed = validate_page(
+                    questions, _raw_row(cells, columns, source, checked_recode), require=True
+                )
             except ServiceError as error:
                 for key, messages in error.errors.items():
                     column = _column_of_error(key, columns)
@@ -601,6 +394,7 @@ def preview_import(
         wave.branch_id,
         table.fingerprint,
         sorted(mapping.items()),
+        sorted((k, sorted(v.items())) for k, v in checked_recode.items()),
         [[r.number, r.customer_id, r.branch_id, r.tier] for r in rows],
         rejected,
         file_issues,
@@ -620,6 +414,9 @@ def preview_import(
         sample=tuple(sample),
         already_imported=already,
         plan_digest=hashlib.sha256(json.dumps(plan, default=str).encode()).hexdigest(),
+        recode=checked_recode,
+        source=table.source,
+        file_header=table.header,
         _rows=tuple(rows),
     )
 
@@ -636,13 +433,14 @@ class ImportResult:
 
 def apply_import(
     *,
-    actor: User,
+    actor: User | None,
     wave: Wave,
     content: bytes,
     filename: str,
     mapping: Mapping[int, str],
     expected_fingerprint: str,
     expected_plan: str | None = None,
+    recode: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ImportResult:
     """Store every row of a previewed file as a complete response (source ``import``), or none.
 
@@ -661,7 +459,12 @@ def apply_import(
             Wave.objects.select_for_update().select_related("version", "branch").get(pk=wave.pk)
         )
         preview = preview_import(
-            actor=actor, wave=locked, content=content, filename=filename, mapping=mapping
+            actor=actor,
+            wave=locked,
+            content=content,
+            filename=filename,
+            mapping=mapping,
+            recode=recode,
         )
         if preview.already_imported:
             raise ConflictError(_("This file has already been imported into this wave."))
@@ -736,86 +539,45 @@ def apply_import(
                 "fingerprint": preview.fingerprint[:16],
             },
         )
+        _remember_mapping(actor, locked, preview)
         # A large import is counted into the results tallies at once (ADR 0008), in the same
         # transaction: the results page stays fast without waiting for the fold job.
         fold_wave(locked)
     return ImportResult(len(responses), followed_up, preview.fingerprint)
 
 
-# --- one call (the API, scripts and the first version of the page) --------------------------
+# --- saved mappings --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    message: str
+def saved_mapping(wave: Wave, source: str) -> SavedImportMapping | None:
+    """The mapping and recode of the last import from tool ``source`` into a wave of this
+    wave's instrument and branch (``import_sources.SOURCES``), if any."""
+    return SavedImportMapping.objects.filter(
+        instrument_id=wave.version.instrument_id, branch_id=wave.branch_id, source=source
+    ).first()
 
 
-@dataclass(frozen=True)
-class ImportReport:
-    rows: int
-    imported: int
-    dry_run: bool
-    errors: tuple[RowError, ...] = ()
-    unmapped: tuple[str, ...] = field(default=())
-
-
-def import_responses(
-    *,
-    actor: User,
-    wave: Wave,
-    content: bytes,
-    filename: str,
-    mapping: dict[str, str] | None = None,
-    dry_run: bool = True,
-) -> ImportReport:
-    """Check (and unless ``dry_run`` store) the file in one call. ``mapping`` is
-    ``{file header: wave column}``; other headers are matched by :func:`suggest_mapping`.
-    Errors carry the answer pages' key (``overall.value``) as their column."""
-    if not can(actor, Action.CHANGE_SURVEYS, wave):
-        raise ServiceError(_("You may not change surveys here."))
-    table = read_upload(content, filename)
-    targets = import_targets(_questions(wave))
-    known = {target.key for target in targets}
-    legacy = _legacy_keys(targets)
-    pairs = {
-        k.strip(): legacy.get(v.strip(), v.strip())
-        for k, v in (mapping or {}).items()
-        if k.strip() and v.strip()
+def _remember_mapping(actor: User | None, wave: Wave, preview: ImportPreview) -> None:
+    """Keep what this import used for the next file from the same tool (merged over the
+    earlier recode: values this file did not hold keep their codes)."""
+    saved = saved_mapping(wave, preview.source)
+    columns = {
+        preview.file_header[index]: key
+        for index, key in preview.mapping
+        if index < len(preview.file_header) and preview.file_header[index]
     }
-    bad_targets = sorted(set(pairs.values()) - known)
-    if bad_targets:
-        raise ServiceError(
-            _("Not a column of this wave: %(names)s.") % {"names": ", ".join(bad_targets)},
-            field="mapping",
-        )
-    missing_headers = sorted(set(pairs) - set(table.header))
-    if missing_headers:
-        raise ServiceError(
-            _("The file has no column %(names)s.") % {"names": ", ".join(missing_headers)},
-            field="mapping",
-        )
-    by_index = suggest_mapping(table.header, targets)
-    explicit = {table.header.index(header): target for header, target in pairs.items()}
-    for index, target in list(by_index.items()):
-        if target in explicit.values() and index not in explicit:
-            by_index[index] = IGNORE
-    by_index.update(explicit)
-    preview = preview_import(
-        actor=actor, wave=wave, content=content, filename=filename, mapping=by_index
+    recode = {key: dict(values) for key, values in (saved.recode if saved else {}).items()}
+    for key, values in preview.recode.items():
+        recode.setdefault(key, {}).update(values)
+    SavedImportMapping.objects.update_or_create(
+        instrument_id=wave.version.instrument_id,
+        branch_id=wave.branch_id,
+        source=preview.source,
+        defaults={"columns": columns, "recode": recode, "updated_by": actor},
     )
-    errors = tuple(RowError(i.row, i.field or i.column, i.reason) for i in preview.issues) + tuple(
-        RowError(1, "", message) for message in preview.file_issues
-    )
-    if errors or dry_run:
-        return ImportReport(preview.rows, 0, dry_run, errors, preview.unmapped)
-    result = apply_import(
-        actor=actor,
-        wave=wave,
-        content=content,
-        filename=filename,
-        mapping=by_index,
-        expected_fingerprint=preview.fingerprint,
-    )
-    return ImportReport(preview.rows, result.imported, False, (), preview.unmapped)
+
+
+# The one-call import (API, command line, scripts) lives in its own module; importable here.
+from qiwang.surveys.import_calls import ImportReport, RowError, import_responses  # noqa: E402
+
+__all__ += ["ImportReport", "RowError", "import_responses"]

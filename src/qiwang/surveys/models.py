@@ -40,6 +40,7 @@ __all__ = [
     "Question",
     "RespondentTally",
     "Response",
+    "SavedImportMapping",
     "Wave",
 ]
 
@@ -472,6 +473,43 @@ class CrossTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.wave_id}/{self.bucket} {self.question_a_id}×{self.question_b_id}"
+
+
+class SavedImportMapping(models.Model):
+    """How the last file from one tool was imported into one instrument's waves of one branch:
+    file header → wave column, and the value recode (wave column → {file value: code}). The
+    next file from the same tool starts from it (``imports.saved_mapping``)."""
+
+    instrument = models.ForeignKey(
+        Instrument, verbose_name=_("survey instrument"), on_delete=models.CASCADE, related_name="+"
+    )
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.CASCADE, related_name="+"
+    )
+    source = models.CharField(_("source tool"), max_length=20)
+    columns = models.JSONField(_("column mapping"), default=dict)
+    recode = models.JSONField(_("value recode"), default=dict)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("saved import mapping")
+        verbose_name_plural = _("saved import mappings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instrument", "branch", "source"], name="survey_saved_import_mapping"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id}/{self.branch_id}/{self.source}"
 
 
 # Labels of free-text answers and their corrections live in their own module (text_models.py).

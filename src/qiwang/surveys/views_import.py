@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods
 from qiwang.accounts.permissions import Action, require
 from qiwang.errors import ServiceError
 from qiwang.project import config
-from qiwang.surveys import imports
+from qiwang.surveys import import_recode, imports
 from qiwang.surveys.models import Wave
 
 SESSION_KEY = "survey_imports"
@@ -105,6 +105,45 @@ def _posted_mapping(request: HttpRequest, columns: int) -> dict[int, str]:
     return {index: request.POST.get(f"map-{index}", imports.IGNORE) for index in range(columns)}
 
 
+def _kinds(targets: list[imports.Target]) -> dict[str, str]:
+    return {t.key: t.column.question.kind for t in targets if t.column is not None}
+
+
+def _posted_recode(request: HttpRequest) -> dict[str, dict[str, str]]:
+    """The recode boxes (``recode-<wave column>``, one "file value = code" a line)."""
+    recode: dict[str, dict[str, str]] = {}
+    for name, text in request.POST.items():
+        if name.startswith("recode-"):
+            target = name.removeprefix("recode-")
+            recode[target] = import_recode.parse_recode_text(text, column=target)
+    return recode
+
+
+def _recode_rows(
+    wave: Wave,
+    table: imports.Table,
+    targets: list[imports.Target],
+    mapping: dict[int, str],
+    posted: dict[str, dict[str, str]] | None,
+) -> list[tuple[imports.Target, str, int]]:
+    """The recode step's boxes: per mapped rating column, its text and how many values still
+    need a code. Posted boxes win; other columns start from the saved recode and suggestions."""
+    saved = imports.saved_mapping(wave, table.source)
+    suggested = import_recode.suggest_recode(
+        table, mapping, _kinds(targets), saved=saved.recode if saved else None
+    )
+    by_key = {t.key: t for t in targets}
+    rows = []
+    chosen = [m for _i, m in sorted(mapping.items()) if m in by_key and by_key[m].column]
+    for key in [m for m in chosen if m in suggested or m in (posted or {})]:
+        entries = dict(suggested.get(key, {}))
+        if posted is not None and key in posted:  # what the person wrote, then new values
+            entries = {**posted[key], **{v: c for v, c in entries.items() if v not in posted[key]}}
+        open_count = sum(1 for code in entries.values() if not code)
+        rows.append((by_key[key], import_recode.format_recode(entries), open_count))
+    return rows
+
+
 def _messages(error: ServiceError) -> list[str]:
     return [message for field_messages in error.errors.values() for message in field_messages]
 
@@ -135,13 +174,16 @@ def _mapping_page(
     chosen: dict[int, str] | None = None,
     errors: list[str] | None = None,
     status: int = 200,
+    recode: dict[str, dict[str, str]] | None = None,
 ) -> HttpResponse:
     targets = imports.import_targets(list(wave.version.questions.order_by("position")))
-    columns = imports.source_columns(table, targets)
+    saved = imports.saved_mapping(wave, table.source)
+    columns = imports.source_columns(table, targets, saved.columns if saved else None)
     rows = [
         (column, chosen.get(column.index, imports.IGNORE) if chosen else column.suggested)
         for column in columns
     ]
+    current = {column.index: key for column, key in rows}
     return render(
         request,
         "surveys/import_mapping.html",
@@ -153,6 +195,9 @@ def _mapping_page(
             "row_count": len(table.rows),
             "targets": targets,
             "errors": errors or [],
+            "recode_rows": _recode_rows(wave, table, targets, current, recode),
+            "source": table.source,
+            "saved": saved,
         },
         status=status,
     )
@@ -178,6 +223,10 @@ def _preview_page(
             "filename": filename,
             "preview": preview,
             "errors": errors or [],
+            "recode_texts": [
+                (key, import_recode.format_recode(entries))
+                for key, entries in preview.recode.items()
+            ],
         },
         status=status,
     )
@@ -195,7 +244,7 @@ def wave_import(request: HttpRequest, wave_id: int) -> HttpResponse:
     if step == "upload":
         upload = request.FILES.get("file")
         if upload is None:
-            return _upload_page(request, wave, [_("Choose a .csv or .xlsx file.")], 400)
+            return _upload_page(request, wave, [_("Choose a .csv, .tsv, .xlsx or .sav file.")], 400)
         if upload.size is not None and upload.size > imports.MAX_BYTES:
             message = _("The file is larger than %(size)d MB.") % {
                 "size": imports.MAX_BYTES // 1024 // 1024
@@ -221,15 +270,34 @@ def wave_import(request: HttpRequest, wave_id: int) -> HttpResponse:
     content = path.read_bytes()
     table = imports.read_upload(content, filename)
     mapping = _posted_mapping(request, len(table.header))
+    try:
+        recode = _posted_recode(request)
+    except ServiceError as error:
+        return _mapping_page(
+            request, wave, token, filename, table, mapping, _messages(error), 422, None
+        )
     if step == "mapping":
-        return _mapping_page(request, wave, token, filename, table, mapping)
+        return _mapping_page(request, wave, token, filename, table, mapping, recode=recode)
     try:
         preview = imports.preview_import(
-            actor=request.user, wave=wave, content=content, filename=filename, mapping=mapping
+            actor=request.user,
+            wave=wave,
+            content=content,
+            filename=filename,
+            mapping=mapping,
+            recode=recode,
         )
     except ServiceError as error:
         return _mapping_page(
-            request, wave, token, filename, table, mapping, _messages(error), error.status_code
+            request,
+            wave,
+            token,
+            filename,
+            table,
+            mapping,
+            _messages(error),
+            error.status_code,
+            recode,
         )
     if step == "preview":
         return _preview_page(request, wave, token, filename, preview)
@@ -242,6 +310,7 @@ def wave_import(request: HttpRequest, wave_id: int) -> HttpResponse:
             mapping=mapping,
             expected_fingerprint=request.POST.get("fingerprint", ""),
             expected_plan=request.POST.get("plan", ""),
+            recode=recode,
         )
     except ServiceError as error:
         # Show the preview as it is now, with why the import was refused.

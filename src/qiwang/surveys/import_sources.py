@@ -1,0 +1,220 @@
+"""Reading the files other survey tools export, for the response import (``imports.py``).
+
+One :class:`Table` whatever the tool: the column names, the question wording when the tool writes
+it in a row of its own, the data rows, the spreadsheet row number of the first data row, SPSS
+value labels, and which tool the file seems to come from (a saved mapping is kept per tool).
+
+- CSV / TSV (UTF-8 with or without BOM, UTF-16, GBK / GB18030) and XLSX go through the customer
+  import's bounded reader (size, rows, columns, cell length, reading time).
+- **Qualtrics** writes three header rows: the column ids (``Q1``, ``Q2_1`` …), the question text
+  ("How satisfied … - Repair speed") and a row of ``{"ImportId":"QID2_1"}`` JSON. The JSON row is
+  recognised and skipped; the text row becomes :attr:`Table.texts` and is matched to the wave's
+  wording like a header. Older exports with ``ResponseID`` and a text row but no JSON row too.
+- **SPSS** ``.sav`` is read with pyreadstat: variable names as header, variable labels as texts,
+  the stored numbers as values and the value labels kept per column (the recode step reads them).
+- The tool (``qualtrics``, ``limesurvey``, ``wenjuanxing``, ``tencent``, ``formbricks``, ``spss``,
+  or ``file``) is guessed from columns only that tool writes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from qiwang.customers.services import reading
+from qiwang.customers.services.io import MAX_BYTES
+from qiwang.customers.services.io import fingerprint as file_fingerprint
+from qiwang.customers.services.io import read_table as read_customer_table
+from qiwang.errors import ServiceError
+
+__all__ = ["EXTENSIONS", "MAX_ROWS", "SOURCES", "Table", "detect_source", "read_upload"]
+
+MAX_ROWS = 100_000
+#: File name endings the import reads.
+EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".sav")
+#: Tools recognised by their own columns (the key saved mappings are kept under).
+SOURCES = ("qualtrics", "limesurvey", "wenjuanxing", "tencent", "formbricks", "spss", "file")
+
+_MARKERS: dict[str, tuple[frozenset[str], ...]] = {
+    # Any one set of column names, all present (compared in lower case).
+    "limesurvey": (
+        frozenset({"submitdate", "lastpage", "startlanguage"}),
+        frozenset({"date submitted", "last page", "start language"}),
+    ),
+    "wenjuanxing": (frozenset({"提交答卷时间"}), frozenset({"所用时间", "来源"})),
+    "tencent": (frozenset({"开始答题时间", "结束答题时间"}), frozenset({"答题时长"})),
+    "formbricks": (frozenset({"response id", "timestamp", "finished"}),),
+    "qualtrics": (frozenset({"responseid", "recordeddate"}), frozenset({"responseid", "finished"})),
+}
+
+
+@dataclass(frozen=True)
+class Table:
+    """An uploaded file: its header, its data rows (as strings, padded to the header's width)
+    and the SHA-256 that ties a preview to the very bytes previewed.
+
+    ``texts`` holds the question wording per column when the tool writes it apart from the column
+    names (Qualtrics' second row, SPSS variable labels); ``first_row`` is the spreadsheet row
+    number of ``rows[0]``; ``value_labels`` maps, per column, a stored value to its label (SPSS)."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    fingerprint: str
+    texts: tuple[str, ...] = ()
+    first_row: int = 2
+    value_labels: tuple[dict[str, str], ...] = field(default=())
+    source: str = "file"
+
+    def text(self, index: int) -> str:
+        return self.texts[index] if index < len(self.texts) else ""
+
+    def labels(self, index: int) -> dict[str, str]:
+        return self.value_labels[index] if index < len(self.value_labels) else {}
+
+
+def _is_import_id_row(row: list[str]) -> bool:
+    """Qualtrics' third header row: every filled cell a ``{"ImportId": …}`` object."""
+    filled = [cell.strip() for cell in row if cell.strip()]
+    if not filled:
+        return False
+    for cell in filled:
+        try:
+            value = json.loads(cell)
+        except ValueError:
+            return False
+        if not isinstance(value, dict) or "ImportId" not in value:
+            return False
+    return True
+
+
+def _header_rows(rows: list[list[str]]) -> tuple[int, list[str]]:
+    """How many rows the header takes (1–3) and the question-text row, if any."""
+    if len(rows) >= 3 and _is_import_id_row(rows[2]):
+        return 3, rows[1]
+    if len(rows) >= 2 and _is_import_id_row(rows[1]):
+        return 2, []
+    names = {cell.strip().lower() for cell in rows[0]}
+    if len(rows) >= 2 and "responseid" in names:
+        texts = {cell.strip().lower() for cell in rows[1]}
+        if "response id" in texts or "responseid" in texts:  # Qualtrics without ImportIds
+            return 2, rows[1]
+    return 1, []
+
+
+def detect_source(header: tuple[str, ...], *, import_ids: bool = False) -> str:
+    """The tool a file seems to come from, by the columns only it writes (else ``file``)."""
+    if import_ids:
+        return "qualtrics"
+    names = {cell.strip().lower() for cell in header}
+    for source, marker_sets in _MARKERS.items():
+        if any(markers <= names for markers in marker_sets):
+            return source
+    return "file"
+
+
+def _spss_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value != value:  # NaN: a missing answer
+            return ""
+        if value.is_integer():
+            return str(int(value))
+    return str(value).strip()
+
+
+def _read_sav(content: bytes, filename: str) -> Table:
+    """An SPSS file: names, variable labels, values as stored, value labels per column."""
+    import pyreadstat
+
+    if len(content) > MAX_BYTES:
+        raise ServiceError(
+            _("The file is larger than %(size)d MB.") % {"size": MAX_BYTES // 1024 // 1024},
+            field="file",
+        )
+    handle, path = tempfile.mkstemp(suffix=".sav")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(content)
+        try:
+            # The header first: a compressed file's size says little about its rows and columns.
+            _empty, shape = pyreadstat.read_sav(path, metadataonly=True)
+            too_wide = (shape.number_columns or 0) > reading.MAX_COLUMNS
+            if too_wide or (shape.number_rows or 0) > MAX_ROWS:
+                raise ServiceError(
+                    _("The file has more than %(max)d rows; split it into smaller files.")
+                    % {"max": MAX_ROWS}
+                    if not too_wide
+                    else _("Row %(row)d has more than %(max)d columns.")
+                    % {"row": 1, "max": reading.MAX_COLUMNS},
+                    field="file",
+                )
+            frame, meta = pyreadstat.read_sav(path, row_limit=MAX_ROWS + 1)
+        except ServiceError:
+            raise
+        except Exception:  # pyreadstat raises its own ReadstatError and plain errors
+            raise ServiceError(
+                _("%s is not a readable SPSS data file (.sav).") % filename, field="file"
+            ) from None
+    finally:
+        os.unlink(path)
+    header = tuple(str(name) for name in frame.columns)
+    if len(frame) > MAX_ROWS:
+        raise ServiceError(_("At most %(n)s rows per file.") % {"n": MAX_ROWS}, field="file")
+    rows = list(
+        reading.bounded_rows(
+            frame.itertuples(index=False, name=None), max_rows=MAX_ROWS, cell=_spss_text
+        )
+    )
+    rows = [row for row in rows if any(rows_cell for rows_cell in row)]
+    labels = meta.column_names_to_labels or {}
+    value_labels = meta.variable_value_labels or {}
+    return Table(
+        header=header,
+        rows=tuple(tuple(row) for row in rows),
+        fingerprint=file_fingerprint(content),
+        texts=tuple(str(labels.get(name) or "") for name in header),
+        value_labels=tuple(
+            {_spss_text(k): str(v) for k, v in value_labels.get(name, {}).items()}
+            for name in header
+        ),
+        source="spss",
+    )
+
+
+def read_upload(content: bytes, filename: str) -> Table:
+    """The header and rows of CSV, TSV, XLSX or SPSS bytes; blank lines dropped, Qualtrics'
+    extra header rows recognised (see the module docstring)."""
+    name = filename.lower()
+    if not name.endswith(EXTENSIONS):
+        raise ServiceError(_("Upload a .csv, .tsv, .xlsx or .sav file."), field="file")
+    if not content:
+        raise ServiceError(_("The file is empty."), field="file")
+    if name.endswith(".sav"):
+        table = _read_sav(content, filename)
+        if not table.header:
+            raise ServiceError(_("The file is empty."), field="file")
+        return table
+    _format, _encoding, rows = read_customer_table(content, filename)
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    if not rows:
+        raise ServiceError(_("The file is empty."), field="file")
+    skip, texts = _header_rows(rows)
+    header = tuple(cell.strip() for cell in rows[0])
+    width = len(header)
+    body = tuple(tuple((row + [""] * width)[:width]) for row in rows[skip:])
+    if len(body) > MAX_ROWS:
+        raise ServiceError(_("At most %(n)s rows per file.") % {"n": MAX_ROWS}, field="file")
+    return Table(
+        header,
+        body,
+        file_fingerprint(content),
+        texts=tuple(cell.strip() for cell in (texts + [""] * width)[:width]) if texts else (),
+        first_row=skip + 1,
+        source=detect_source(header, import_ids=skip > 1 or bool(texts)),
+    )
