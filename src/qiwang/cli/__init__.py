@@ -10,6 +10,7 @@ import sys
 
 import typer
 
+from qiwang.cli._i18n import gettext as _
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.backup import register_backup_commands
 from qiwang.cli.customers import customers_app
@@ -22,7 +23,11 @@ from qiwang.cli.surveys import surveys_app
 
 app = typer.Typer(
     name="qiwang",
-    help="Qiwang (期望): customer expectation and satisfaction management.",
+    help=_(
+        "Qiwang (期望): customer expectation and satisfaction management. Messages and help "
+        "follow QIWANG_LANGUAGE, else LC_ALL / LC_MESSAGES / LANG (zh-hans or en). Exit codes: "
+        "0 success, 1 the work failed or rows were rejected, 2 misuse."
+    ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
