@@ -11,6 +11,7 @@ import sys
 import typer
 
 from qiwang.cli._i18n import gettext as _
+from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.backup import register_backup_commands
 from qiwang.cli.customers import customers_app
@@ -31,6 +32,14 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _each_invocation() -> None:
+    # Errors are plain text unless the command asks for JSON (its --json calls use_json).
+    use_json(False)
+
+
 app.add_typer(analyze_app, name="analyze")
 app.add_typer(customers_app, name="customers")
 app.add_typer(export_app, name="export")
