@@ -150,3 +150,28 @@ def test_help_is_chinese_by_default_and_english_under_an_english_locale():
     assert "从文件新建或更新客户" in chinese
     assert "Create or update customers from a file" in english
     assert "从文件" not in english
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["analyze", "kano", "/nonexistent/answers.csv"],
+        ["analyze", "drivers", "/nonexistent/answers.csv", "--target", "overall"],
+        ["analyze", "csi", "/nonexistent/answers.csv"],
+        ["analyze", "sentiment", "/nonexistent/comments.csv", "--text-column", "comment"],
+        ["analyze", "promise", "/nonexistent/visits.csv", "--value", "h", "--target", "<=24"],
+        ["analyze", "satisfaction", "/nonexistent/responses.csv", "--nps", "recommend"],
+    ],
+    ids=lambda a: a[1],
+)
+def test_analyze_errors_are_json_with_json_and_text_without(arguments):
+    runner = CliRunner()
+
+    plain = runner.invoke(app, arguments)
+    as_json = runner.invoke(app, [*arguments, "--json"])
+
+    assert plain.exit_code == 2 and plain.stdout == ""
+    assert plain.stderr.startswith("Error:") and "nonexistent" in plain.stderr
+    assert as_json.exit_code == 2 and as_json.stdout == ""
+    error = json.loads(as_json.stderr)
+    assert error["code"] == 2 and "nonexistent" in error["error"]
