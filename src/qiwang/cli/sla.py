@@ -27,8 +27,11 @@ def _parse_start(text: str, zone: Any) -> datetime.datetime:
         moment = datetime.datetime.fromisoformat(text.strip())
     except ValueError:
         raise fail(
-            f"--start: {text!r} is not a date and time like 2026-02-13T17:00 "
-            "(ISO 8601, optionally with an offset such as +08:00)"
+            _(
+                "--start: %(text)s is not a date and time like 2026-02-13T17:00 "
+                "(ISO 8601, optionally with an offset such as +08:00)"
+            )
+            % {"text": repr(text)}
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
@@ -51,14 +54,18 @@ def _load_calendar(branch: str | None) -> tuple[Any, str]:
         if branch:
             branch_id = Branch.objects.filter(code=branch).values_list("pk", flat=True).first()
             if branch_id is None:
-                raise fail(f"--branch: no branch with the code {branch!r}")
+                raise fail(_("--branch: no branch with the code %s") % repr(branch))
         return load_working_calendar(branch_id), "database"
     except DatabaseError:
         if branch:
-            raise fail("--branch: the database is not set up (run qiwang manage migrate)") from None
+            raise fail(
+                _("--branch: the database is not set up (run qiwang manage migrate)")
+            ) from None
         note(
-            "note: the database's working-day calendar is not available (run qiwang manage "
-            "migrate); using the chinese-calendar package's data"
+            _(
+                "note: the database's working-day calendar is not available (run qiwang manage "
+                "migrate); using the chinese-calendar package's data"
+            )
         )
         return WorkingCalendar.from_library(), "chinese-calendar"
 
@@ -102,9 +109,12 @@ def due_command(
     try:
         amount = float(hours)
     except ValueError:
-        raise fail(f"--hours: {hours!r} is not a number") from None
+        raise fail(_("--hours: %s is not a number") % repr(hours)) from None
     if not math.isfinite(amount) or amount < 0 or amount > MAX_HOURS:
-        raise fail(f"--hours: {hours} must be a number from 0 to {MAX_HOURS}")
+        raise fail(
+            _("--hours: %(hours)s must be a number from 0 to %(most)s")
+            % {"hours": hours, "most": MAX_HOURS}
+        )
     try:
         spec = BusinessHours.parse(business_hours, time_zone=time_zone)
     except ValueError as error:
@@ -138,7 +148,15 @@ def due_command(
     if as_json:
         emit_json(payload)
     else:
-        typer.echo(f"due {payload['due']}  ({amount:g} h of {spec} from {payload['start']})")
+        typer.echo(
+            _("due %(due)s  (%(hours)s h of %(business_hours)s from %(start)s)")
+            % {
+                "due": payload["due"],
+                "hours": f"{amount:g}",
+                "business_hours": spec,
+                "start": payload["start"],
+            }
+        )
 
 
 def _empty_calendar() -> Any:
