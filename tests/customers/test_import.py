@@ -323,7 +323,7 @@ def test_import_page_and_template_by_role(org, role, status):
     assert client.get(reverse("customers_io:import_template", args=["xlsx"])).status_code == status
 
 
-def test_cli_dry_run_and_rejected_rows_exit_2(org, tmp_path, django_db_blocker):
+def test_cli_dry_run_and_rejected_rows_exit_1(org, tmp_path, django_db_blocker):
     from typer.testing import CliRunner
 
     from qiwang.cli import app
@@ -339,13 +339,56 @@ def test_cli_dry_run_and_rejected_rows_exit_2(org, tmp_path, django_db_blocker):
     assert dry.exit_code == 0, dry.output
     assert not Customer.objects.filter(code="N0001").exists()
     rejected = runner.invoke(app, ["customers", "import", str(bad), "--user", "admin"])
-    assert rejected.exit_code == 2
-    assert "zz" in rejected.output and "2" in rejected.output
+    # Rejected rows are work that failed (exit code 1); misuse such as --user nobody is 2.
+    assert rejected.exit_code == 1
+    assert "zz" in rejected.stdout and "2" in rejected.stdout
+    assert "qiwang:" in rejected.stderr
     applied = runner.invoke(app, ["customers", "import", str(good), "--user", "account_manager_a"])
     assert applied.exit_code == 0, applied.output
     assert Customer.objects.filter(code__in=["N0001", "N0002"]).count() == 2
     unknown = runner.invoke(app, ["customers", "import", str(good), "--user", "nobody"])
     assert unknown.exit_code == 2
+    assert "nobody" in unknown.stderr and unknown.stdout == ""
+
+
+def test_cli_json_reports_the_preview_the_import_and_rejections(org, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from qiwang.cli import app
+
+    good = tmp_path / "good.csv"
+    good.write_bytes(csv_bytes(good_rows(), bom=True))
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(xlsx_bytes([["N0007", "甲", "household", "vip", "zz", "", "", ""]]))
+    runner = CliRunner()
+
+    dry = runner.invoke(
+        app, ["customers", "import", str(good), "--dry-run", "--json", "--user", "admin"]
+    )
+    rejected = runner.invoke(app, ["customers", "import", str(bad), "--json", "--user", "admin"])
+    missing = runner.invoke(app, ["customers", "import", str(tmp_path / "no.csv"), "--json"])
+    applied = runner.invoke(app, ["customers", "import", str(good), "--json", "--user", "admin"])
+
+    assert dry.exit_code == 0, dry.output
+    preview = json.loads(dry.stdout)
+    assert (preview["dry_run"], preview["written"], preview["created"]) == (True, False, 2)
+    assert [row["code"] for row in preview["rows"]] == ["N0001", "N0002"]
+    assert rejected.exit_code == 1
+    report = json.loads(rejected.stdout)
+    assert report["rejected"] == 1 and report["written"] is False
+    assert [issue["value"] for issue in report["rows"][0]["issues"]] == ["zz"]
+    assert json.loads(rejected.stderr)["code"] == 1
+    assert missing.exit_code == 2 and missing.stdout == ""
+    assert json.loads(missing.stderr)["code"] == 2
+    assert applied.exit_code == 0, applied.output
+    assert {k: json.loads(applied.stdout)[k] for k in ("written", "created", "updated")} == {
+        "written": True,
+        "created": 2,
+        "updated": 0,
+    }
+    assert Customer.objects.filter(code__in=["N0001", "N0002"]).count() == 2
 
 
 def test_excel_unicode_text_utf16_tab_separated_is_read(org):

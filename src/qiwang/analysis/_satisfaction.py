@@ -160,8 +160,10 @@ def count_levels(
             bad = present & ((numbers != np.round(numbers)) | (numbers < low) | (numbers > high))
             if bad.any():
                 at = int(np.flatnonzero(bad)[0])
+                value = values.iloc[at]
+                value = value.item() if isinstance(value, np.generic) else value
                 raise AnalysisInputError(
-                    f"{values.iloc[at]!r} is not a level of the {low}–{high} scale",
+                    f"{value!r} is not a level of the {low}–{high} scale",
                     column=column,
                     row=at + 1,
                 )

@@ -10,6 +10,8 @@ import sys
 
 import typer
 
+from qiwang.cli._i18n import gettext as _
+from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.backup import register_backup_commands
 from qiwang.cli.customers import customers_app
@@ -22,10 +24,22 @@ from qiwang.cli.surveys import surveys_app
 
 app = typer.Typer(
     name="qiwang",
-    help="Qiwang (期望): customer expectation and satisfaction management.",
+    help=_(
+        "Qiwang (期望): customer expectation and satisfaction management. Messages and help "
+        "follow QIWANG_LANGUAGE, else LC_ALL / LC_MESSAGES / LANG (zh-hans or en). Exit codes: "
+        "0 success, 1 the work failed or rows were rejected, 2 misuse."
+    ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _each_invocation() -> None:
+    # Errors are plain text unless the command asks for JSON (its --json calls use_json).
+    use_json(False)
+
+
 app.add_typer(analyze_app, name="analyze")
 app.add_typer(customers_app, name="customers")
 app.add_typer(export_app, name="export")

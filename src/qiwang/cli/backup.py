@@ -12,7 +12,11 @@ from typing import Annotated
 
 import typer
 
-from qiwang.cli.server import _fail, console, err_console
+from qiwang.cli._i18n import gettext as _
+from qiwang.cli._output import FAILED, emit_json, err_console, fail, use_json
+from qiwang.cli.server import _fail, console
+
+JSON_HELP = _("Print one JSON document (errors as JSON on standard error).")
 
 
 def _configuration() -> tuple[Path, dict]:  # type: ignore[type-arg]
@@ -38,13 +42,18 @@ def _configuration() -> tuple[Path, dict]:  # type: ignore[type-arg]
 
 
 def register_backup_commands(app: typer.Typer) -> None:
-    @app.command()
+    @app.command(
+        help=_(
+            "Back up the database and the data directory (uploads, SMS outbox, secret key) into "
+            "one new archive, while the site keeps running (SQLite's online backup API; pg_dump "
+            "for PostgreSQL)."
+        )
+    )
     def backup(
-        dest: Annotated[Path, typer.Argument(help="The archive to write (a new .tar.gz file).")],
+        dest: Annotated[Path, typer.Argument(help=_("The archive to write (a new .tar.gz file)."))],
+        as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
     ) -> None:
-        """Back up the database and the data directory (uploads, SMS outbox, secret key) into
-        one new archive, while the site keeps running (SQLite's online backup API; pg_dump for
-        PostgreSQL)."""
+        use_json(as_json)
         from importlib.metadata import version
 
         from qiwang.operations.backup import BackupError, BackupRefused
@@ -52,43 +61,68 @@ def register_backup_commands(app: typer.Typer) -> None:
 
         data_dir, database = _configuration()
         try:
-            with console.status("Backing up…"):
+            with err_console.status("Backing up…"):
                 result = make_backup(
                     dest, data_dir=data_dir, database=database, version=version("qiwang")
                 )
         except BackupRefused as error:
             _fail(str(error))
         except BackupError as error:
-            err_console.print(f"[bold red]qiwang:[/] {error}")
-            raise typer.Exit(code=1) from None
+            raise fail(str(error), FAILED) from None
         rows = sum(result.tables.values())
+        if as_json:
+            emit_json(
+                {
+                    "archive": str(result.path),
+                    "tables": dict(result.tables),
+                    "rows": rows,
+                    "files": result.files,
+                    "bytes": result.size,
+                }
+            )
+            return
         console.print(
             f"{result.path}: {len(result.tables)} tables, {rows} rows, {result.files} files, "
             f"{result.size / 1e6:.1f} MB"
         )
 
-    @app.command()
+    @app.command(
+        help=_(
+            "Restore a backup into QIWANG_DATA_DIR and the database of DATABASE_URL. Refuses a "
+            "data directory that is not empty unless --force. Stop the web server and the "
+            "worker first."
+        )
+    )
     def restore(
-        src: Annotated[Path, typer.Argument(help="An archive written by qiwang backup.")],
+        src: Annotated[Path, typer.Argument(help=_("An archive written by qiwang backup."))],
         force: Annotated[
-            bool, typer.Option("--force", help="Overwrite a data directory that is not empty.")
+            bool,
+            typer.Option("--force", help=_("Overwrite a data directory that is not empty.")),
         ] = False,
+        as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
     ) -> None:
-        """Restore a backup into QIWANG_DATA_DIR and the database of DATABASE_URL. Refuses a
-        data directory that is not empty unless --force. Stop the web server and the worker
-        first."""
+        use_json(as_json)
         from qiwang.operations.backup import BackupError, BackupRefused
         from qiwang.operations.backup import restore as do_restore
 
         data_dir, database = _configuration()
         try:
-            with console.status("Restoring…"):
+            with err_console.status("Restoring…"):
                 manifest = do_restore(src, data_dir=data_dir, database=database, force=force)
         except BackupRefused as error:
             _fail(str(error))
         except BackupError as error:
-            err_console.print(f"[bold red]qiwang:[/] {error}")
-            raise typer.Exit(code=1) from None
+            raise fail(str(error), FAILED) from None
+        if as_json:
+            emit_json(
+                {
+                    "created_at": manifest["created_at"],
+                    "rows": sum(manifest["tables"].values()),
+                    "files": len(manifest["files"]),
+                    "data_dir": str(data_dir),
+                }
+            )
+            return
         console.print(
             f"restored the backup of {manifest['created_at']}: "
             f"{sum(manifest['tables'].values())} rows, {len(manifest['files'])} files into {data_dir}"

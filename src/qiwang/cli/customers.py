@@ -10,30 +10,42 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from qiwang.cli._i18n import gettext as _
+from qiwang.cli._output import FAILED, MISUSE, emit_json, err_console, fail, use_json
 from qiwang.cli.server import check_database, console, setup_django
 
 customers_app = typer.Typer(
-    help="Customers: generate the day's contact tasks.", no_args_is_help=True
+    help=_("Customers: contact tasks, imports and personal-data requests."),
+    no_args_is_help=True,
 )
 
+JSON_HELP = _("Print one JSON document (errors as JSON on standard error).")
 
-@customers_app.command("generate-tasks")
+
+@customers_app.command(
+    "generate-tasks",
+    help=_(
+        "Create the day's contact tasks from the tier plans and escalate overdue ones. "
+        "Safe to run twice: tasks already generated for the day are not duplicated."
+    ),
+)
 def generate_tasks(
     day: Annotated[
-        str | None, typer.Option(help="Day to generate (YYYY-MM-DD); default: today.")
+        str | None, typer.Option(help=_("Day to generate (YYYY-MM-DD); default: today."))
     ] = None,
     enqueue: Annotated[
-        bool, typer.Option(help="Put the job on the background queue instead of running it now.")
+        bool,
+        typer.Option(help=_("Put the job on the background queue instead of running it now.")),
     ] = False,
     reschedule: Annotated[
         bool,
-        typer.Option(help="With --enqueue: the job queues itself again for every following day."),
+        typer.Option(
+            help=_("With --enqueue: the job queues itself again for every following day.")
+        ),
     ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
-    """Create the day's contact tasks from the tier plans and escalate overdue ones.
-
-    Safe to run twice: tasks already generated for the day are not duplicated.
-    """
+    use_json(as_json)
     setup_django()
     check_database()
     from django.utils import timezone
@@ -45,12 +57,14 @@ def generate_tasks(
         try:
             target = datetime.date.fromisoformat(day)
         except ValueError:
-            console.print(_("--day: %s is not a date (YYYY-MM-DD).") % day, style="red")
-            raise typer.Exit(code=2) from None
+            raise fail(_("--day: %s is not a date (YYYY-MM-DD).") % day, MISUSE) from None
     if enqueue:
         from qiwang.customers.tasks import generate_daily_contact_tasks
 
         result = generate_daily_contact_tasks.enqueue(target.isoformat(), reschedule=reschedule)
+        if as_json:
+            emit_json({"day": target.isoformat(), "queued": True, "job": str(result.id)})
+            return
         console.print(
             _("Queued the contact tasks of %(day)s (job %(id)s).")
             % {"day": target, "id": result.id}
@@ -60,6 +74,17 @@ def generate_tasks(
 
     refresh_lifecycles(target)
     outcome = generate_contact_tasks(target)
+    if as_json:
+        emit_json(
+            {
+                "day": target.isoformat(),
+                "queued": False,
+                "created": outcome.created,
+                "greetings": outcome.greetings,
+                "escalated": outcome.escalated,
+            }
+        )
+        return
     console.print(
         _(
             "%(day)s: %(created)d contact tasks and %(greetings)d greeting tasks created, "
@@ -74,24 +99,29 @@ def generate_tasks(
     )
 
 
-@customers_app.command("import")
+@customers_app.command(
+    "import",
+    help=_(
+        "Create or update customers from a file, all or nothing (rows matched by customer "
+        "number). Exit code 1 when any row is rejected (nothing is written), 2 when the file "
+        "cannot be read or an option is wrong."
+    ),
+)
 def import_customers(
-    file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK) or Excel (.xlsx) file.")],
+    file: Annotated[Path, typer.Argument(help=_("CSV (UTF-8 or GBK) or Excel (.xlsx) file."))],
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Only show what would happen; write nothing.")
+        bool, typer.Option("--dry-run", help=_("Only show what would happen; write nothing."))
     ] = False,
     user: Annotated[
         str | None,
         typer.Option(
             "--user",
-            help="Import as this user (their role and branches apply); default: every branch.",
+            help=_("Import as this user (their role and branches apply); default: every branch."),
         ),
     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
-    """Create or update customers from a file, all or nothing (rows matched by customer number).
-
-    Exit code 2 when any row is rejected (nothing is written) or the file cannot be read.
-    """
+    use_json(as_json)
     setup_django()
     check_database()
     from django.utils.translation import gettext as _
@@ -104,17 +134,19 @@ def import_customers(
     if user is not None:
         actor = User.objects.filter(username=user, is_active=True).first()
         if actor is None:
-            console.print(_("--user: no active user is called %s.") % user, style="red")
-            raise typer.Exit(code=2)
+            raise fail(_("--user: no active user is called %s.") % user, MISUSE)
     try:
         content = file.read_bytes()
     except OSError as error:
-        console.print(
-            _("Cannot read %(file)s: %(error)s") % {"file": file, "error": error}, style="red"
-        )
-        raise typer.Exit(code=2) from None
+        raise fail(
+            _("Cannot read %(file)s: %(error)s") % {"file": file, "error": error}, MISUSE
+        ) from None
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        disable=as_json or not err_console.is_terminal,
     ) as progress:
         checking = progress.add_task(_("Checking rows"), total=None)
 
@@ -127,9 +159,96 @@ def import_customers(
             )
         except ServiceError as error:
             progress.stop()
-            console.print(str(error), style="red")
-            raise typer.Exit(code=2) from None
-    table = Table(title=file.name)
+            raise fail(str(error), FAILED) from None
+    rejected = preview.rejected + len(preview.file_issues)
+    payload = _preview_payload(preview, file.name, dry_run=dry_run)
+    if as_json:
+        if rejected or dry_run:
+            emit_json(payload)
+        if rejected:
+            raise fail(_("Nothing was imported: fix the rejected rows and run again."), FAILED)
+        if dry_run:
+            return
+    else:
+        _print_preview(preview, file.name)
+        if rejected:
+            raise fail(_("Nothing was imported: fix the rejected rows and run again."), FAILED)
+        if dry_run:
+            console.print(_("Dry run: nothing was written."))
+            return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        disable=as_json or not err_console.is_terminal,
+    ) as progress:
+        writing = progress.add_task(_("Writing"), total=preview.created + preview.updated)
+        try:
+            result = apply_import(
+                actor=actor,
+                content=content,
+                filename=file.name,
+                expected_fingerprint=preview.fingerprint,
+                expected_plan=preview.plan_digest,
+                progress=lambda done, total: progress.update(writing, completed=done, total=total),
+            )
+        except ServiceError as error:
+            progress.stop()
+            raise fail(str(error), FAILED) from None
+    if as_json:
+        emit_json(
+            {**payload, "written": True, "created": result.created, "updated": result.updated}
+        )
+        return
+    console.print(
+        _("Imported: %(created)d created, %(updated)d updated.")
+        % {"created": result.created, "updated": result.updated},
+        style="green",
+    )
+
+
+def _issue_dict(issue) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    return {
+        "row": issue.row,
+        "field": issue.field,
+        "value": None if issue.value is None else str(issue.value),
+        "reason": str(issue.reason),
+    }
+
+
+def _preview_payload(preview, filename: str, *, dry_run: bool) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The ``--json`` document: counts, file-level issues and one entry per row."""
+    rejected = preview.rejected + len(preview.file_issues)
+    return {
+        "file": filename,
+        "dry_run": dry_run,
+        "written": False,
+        "created": preview.created,
+        "updated": preview.updated,
+        "unchanged": preview.unchanged,
+        "rejected": rejected,
+        "file_issues": [_issue_dict(issue) for issue in preview.file_issues],
+        "rows": [
+            {
+                "row": row.row,
+                "code": row.code,
+                "action": row.action,
+                "issues": [_issue_dict(issue) for issue in row.issues],
+                "changes": {
+                    name: None if new is None else str(new)
+                    for name, (_old, new) in row.changes.items()
+                },
+            }
+            for row in preview.rows
+        ],
+    }
+
+
+def _print_preview(preview, filename: str) -> None:  # type: ignore[no-untyped-def]
+    from django.utils.translation import gettext as _
+
+    table = Table(title=filename)
     for heading in (_("Row"), _("Customer number"), _("Result"), _("Details")):
         table.add_column(heading)
     labels = {
@@ -160,32 +279,4 @@ def import_customers(
             "unchanged": preview.unchanged,
             "rejected": preview.rejected + len(preview.file_issues),
         }
-    )
-    if preview.rejected or preview.file_issues:
-        console.print(_("Nothing was imported: fix the rejected rows and run again."), style="red")
-        raise typer.Exit(code=2)
-    if dry_run:
-        console.print(_("Dry run: nothing was written."))
-        return
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
-    ) as progress:
-        writing = progress.add_task(_("Writing"), total=preview.created + preview.updated)
-        try:
-            result = apply_import(
-                actor=actor,
-                content=content,
-                filename=file.name,
-                expected_fingerprint=preview.fingerprint,
-                expected_plan=preview.plan_digest,
-                progress=lambda done, total: progress.update(writing, completed=done, total=total),
-            )
-        except ServiceError as error:
-            progress.stop()
-            console.print(str(error), style="red")
-            raise typer.Exit(code=2) from None
-    console.print(
-        _("Imported: %(created)d created, %(updated)d updated.")
-        % {"created": result.created, "updated": result.updated},
-        style="green",
     )

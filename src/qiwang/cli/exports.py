@@ -7,40 +7,48 @@ from typing import Annotated
 
 import typer
 
-from qiwang.cli.server import check_database, console, err_console, setup_django
+from qiwang.cli._i18n import gettext as _
+from qiwang.cli._output import FAILED, emit_json, fail, use_json
+from qiwang.cli.server import check_database, console, setup_django
 
-export_app = typer.Typer(help="Export data for other tools.", no_args_is_help=True)
+export_app = typer.Typer(help=_("Export data for other tools."), no_args_is_help=True)
 
 
-@export_app.command("responses")
+@export_app.command(
+    "responses",
+    help=_(
+        "One row per answer of complete responses, without personal data, partitioned by wave. "
+        "Columns: wave (from the directory), wave_name, response, customer (internal id), "
+        "branch, tier, kind, attribute, dimension, value, second, importance, submitted_at. "
+        "Free-text answers are not exported. Read it with "
+        "`qiwang analyze … --engine duckdb|spark DEST`."
+    ),
+)
 def responses(
     dest: Annotated[
-        Path, typer.Option("--dest", help="Directory to write (wave=<id>/part-*.parquet).")
+        Path, typer.Option("--dest", help=_("Directory to write (wave=<id>/part-*.parquet)."))
     ],
-    fmt: Annotated[str, typer.Option("--format", help="File format: parquet.")] = "parquet",
+    fmt: Annotated[str, typer.Option("--format", help=_("File format: parquet."))] = "parquet",
     wave: Annotated[
-        list[int] | None, typer.Option("--wave", help="Only this wave (its id); repeatable.")
+        list[int] | None, typer.Option("--wave", help=_("Only this wave (its id); repeatable."))
     ] = None,
     kind: Annotated[
         str | None,
-        typer.Option("--kind", help="Only questions of this kind (kano, servqual, scale5 …)."),
+        typer.Option("--kind", help=_("Only questions of this kind (kano, servqual, scale5 …).")),
     ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help=_("Print one JSON document (errors as JSON on standard error).")
+        ),
+    ] = False,
 ) -> None:
-    """One row per answer of complete responses, without personal data, partitioned by wave.
-
-    Columns: wave (from the directory), wave_name, response, customer (internal id), branch,
-    tier, kind, attribute, dimension, value, second, importance, submitted_at. Free-text answers
-    are not exported. Read it with `qiwang analyze … --engine duckdb|spark DEST`.
-    """
+    use_json(as_json)
     setup_django()
     from django.utils.translation import gettext as _
 
     from qiwang.surveys import warehouse
     from qiwang.surveys.models import Wave
-
-    def fail(message: str) -> typer.Exit:
-        err_console.print(message, style="red", highlight=False)
-        return typer.Exit(code=2)
 
     if fmt != "parquet":
         raise fail(_("--format: only parquet is supported, not %(format)s.") % {"format": fmt})
@@ -65,8 +73,20 @@ def responses(
         ) from None
     except OSError as error:
         raise fail(
-            _("--dest: cannot write %(path)s: %(reason)s") % {"path": dest, "reason": error}
+            _("--dest: cannot write %(path)s: %(reason)s") % {"path": dest, "reason": error},
+            FAILED,
         ) from None
+    if as_json:
+        emit_json(
+            {
+                "dest": str(dest),
+                "format": fmt,
+                "rows": result.total,
+                "waves": {str(wave_id): count for wave_id, count in result.rows.items()},
+                "files": [str(path) for path in result.files],
+            }
+        )
+        return
     console.print(
         _("Wrote %(rows)d answers of %(waves)d waves to %(dest)s.")
         % {"rows": result.total, "waves": len(result.rows), "dest": dest},

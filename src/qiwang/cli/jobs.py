@@ -6,17 +6,23 @@ For a deployment without a long-running worker, a cron or systemd timer can call
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from qiwang.cli.server import check_database, console, err_console, setup_django
+from qiwang.cli._i18n import gettext as _
+from qiwang.cli._output import FAILED, MISUSE, emit_json, fail, use_json
+from qiwang.cli.server import check_database, console, setup_django
 
 jobs_app = typer.Typer(
-    help="Periodic jobs: status, one beat, one run.", invoke_without_command=True
+    help=_(
+        "Periodic jobs: status, one beat, one run. Without a subcommand: each job's schedule, "
+        "last run, outcome and next slot, and the workers."
+    ),
+    invoke_without_command=True,
 )
+JSON_HELP = _("Print one JSON document (errors as JSON on standard error).")
 
 
 def _when(value) -> str:  # type: ignore[no-untyped-def]
@@ -28,11 +34,13 @@ def _when(value) -> str:  # type: ignore[no-untyped-def]
 @jobs_app.callback()
 def status(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help=_("Print JSON instead of a table."))
+    ] = False,
 ) -> None:
-    """Show each job's schedule, last run, outcome and next slot, and the workers."""
     if ctx.invoked_subcommand is not None:
         return
+    use_json(as_json)
     setup_django()
     check_database()
     from django.utils.translation import gettext as _
@@ -55,7 +63,7 @@ def status(
                 for w in workers
             ],
         }
-        console.print_json(json.dumps(payload, ensure_ascii=False))
+        emit_json(payload)
         return
     table = Table(title=_("Periodic jobs"))
     for heading in (
@@ -89,13 +97,17 @@ def status(
         console.print(_("No worker is alive: start `qiwang worker`."), style="red")
 
 
-@jobs_app.command("tick")
+@jobs_app.command(
+    "tick",
+    help=_("One beat: re-queue what dead workers left, queue the due job slots (and run them)."),
+)
 def tick_command(
     run: Annotated[
-        bool, typer.Option("--run", help="Also run the queued tasks now (for a cron timer).")
+        bool, typer.Option("--run", help=_("Also run the queued tasks now (for a cron timer)."))
     ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
-    """One beat: re-queue what dead workers left, queue the due job slots (and run them)."""
+    use_json(as_json)
     setup_django()
     check_database()
     from django.conf import settings
@@ -106,22 +118,37 @@ def tick_command(
 
     reaped = reap(dead_seconds=settings.QIWANG_WORKER_DEAD_SECONDS)
     queued = tick(beat="cli")
+    if run:
+        run_worker(batch=True, schedule=False)
+    if as_json:
+        emit_json(
+            {
+                "queued": len(queued),
+                "requeued_tasks": reaped.requeued_tasks,
+                "abandoned_runs": reaped.abandoned_runs,
+                "ran": run,
+            }
+        )
+        return
     console.print(
         _("%(queued)d job slot(s) queued, %(tasks)d task(s) re-queued, %(runs)d run(s) abandoned.")
         % {"queued": len(queued), "tasks": reaped.requeued_tasks, "runs": reaped.abandoned_runs}
     )
-    if run:
-        run_worker(batch=True, schedule=False)
 
 
-@jobs_app.command("run")
+@jobs_app.command(
+    "run",
+    help=_(
+        "Queue the job's current slot and run it now, in this process. Exit code 1 when the "
+        "run fails, 2 when the job is unknown; when another process already ran or queued this "
+        "slot, says so and exits 0."
+    ),
+)
 def run_command(
-    key: Annotated[str, typer.Argument(help="The job's key, e.g. surveys.fold.")],
+    key: Annotated[str, typer.Argument(help=_("The job's key, e.g. surveys.fold."))],
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
-    """Queue the job's current slot and run it now, in this process.
-
-    Exit code 1 when the run fails, 2 when the job is unknown; when another process already
-    ran or queued this slot, says so and exits 0."""
+    use_json(as_json)
     setup_django()
     check_database()
     from django.utils.translation import gettext as _
@@ -131,19 +158,34 @@ def run_command(
 
     job = JOBS.get(key)
     if job is None:
-        err_console.print(
-            _("qiwang: there is no job %(key)s; jobs: %(keys)s")
-            % {"key": key, "keys": ", ".join(sorted(JOBS))}
+        raise fail(
+            _("there is no job %(key)s; jobs: %(keys)s")
+            % {"key": key, "keys": ", ".join(sorted(JOBS))},
+            MISUSE,
         )
-        raise typer.Exit(code=2)
     queued = tick(jobs=[job], beat="cli")
     if not queued:
+        if as_json:
+            emit_json({"job": key, "ran": False, "status": None, "result": None})
+            return
         console.print(_("The current slot of %s is already queued or done.") % key)
         return
     run = run_job(queued[0].pk, worker="cli")
     if run is None or run.status != JobStatus.SUCCEEDED:
-        err_console.print(
-            _("%(key)s failed: %(error)s") % {"key": key, "error": run.error if run else "?"}
+        if as_json:
+            emit_json(
+                {
+                    "job": key,
+                    "ran": run is not None,
+                    "status": run.status if run else None,
+                    "result": None,
+                }
+            )
+        raise fail(
+            _("%(key)s failed: %(error)s") % {"key": key, "error": run.error if run else "?"},
+            FAILED,
         )
-        raise typer.Exit(code=1)
+    if as_json:
+        emit_json({"job": key, "ran": True, "status": run.status, "result": run.result})
+        return
     console.print(_("%(key)s succeeded: %(result)s") % {"key": key, "result": run.result})

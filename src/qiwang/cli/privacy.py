@@ -9,8 +9,10 @@ from typing import Annotated
 
 import typer
 
-from qiwang.cli.customers import customers_app
-from qiwang.cli.server import check_database, console, err_console, setup_django
+from qiwang.cli._i18n import gettext as _
+from qiwang.cli._output import MISUSE, emit_json, fail, use_json
+from qiwang.cli.customers import JSON_HELP, customers_app
+from qiwang.cli.server import check_database, console, setup_django
 
 
 def _customer(code: str):  # type: ignore[no-untyped-def]
@@ -20,24 +22,32 @@ def _customer(code: str):  # type: ignore[no-untyped-def]
 
     customer = Customer.objects.filter(code=code).first()
     if customer is None:
-        err_console.print(_("CUSTOMER: no customer has the number %s.") % code, style="red")
-        raise typer.Exit(code=2)
+        raise fail(_("CUSTOMER: no customer has the number %s.") % code, MISUSE)
     return customer
 
 
-@customers_app.command("personal-data")
+CUSTOMER_HELP = _("The customer number.")
+
+
+@customers_app.command(
+    "personal-data",
+    help=_(
+        "A customer's copy of everything Qiwang holds about them (JSON or XLSX, labels in both "
+        "languages). Audited."
+    ),
+)
 def personal_data(
-    code: Annotated[str, typer.Argument(metavar="CUSTOMER", help="The customer number.")],
+    code: Annotated[str, typer.Argument(metavar="CUSTOMER", help=CUSTOMER_HELP)],
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write to this file (default: print JSON)."),
+        typer.Option("--output", "-o", help=_("Write to this file (default: print JSON).")),
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", help="json or xlsx (xlsx needs --output).")
+        str, typer.Option("--format", help=_("json or xlsx (xlsx needs --output)."))
     ] = "json",
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
-    """A customer's copy of everything Qiwang holds about them (JSON or XLSX, labels in both
-    languages). Audited."""
+    use_json(as_json)
     setup_django()
     check_database()
     from django.utils.translation import gettext as _
@@ -45,11 +55,9 @@ def personal_data(
     from qiwang.customers.privacy import personal_data_copy, write_copy_xlsx
 
     if fmt not in {"json", "xlsx"}:
-        err_console.print(_("--format: %s is not json or xlsx.") % fmt, style="red")
-        raise typer.Exit(code=2)
+        raise fail(_("--format: %s is not json or xlsx.") % fmt, MISUSE)
     if fmt == "xlsx" and output is None:
-        err_console.print(_("--format xlsx needs --output FILE."), style="red")
-        raise typer.Exit(code=2)
+        raise fail(_("--format xlsx needs --output FILE."), MISUSE)
     copy = personal_data_copy(None, _customer(code))
     data = (
         write_copy_xlsx(copy)
@@ -62,21 +70,28 @@ def personal_data(
     try:
         output.write_bytes(data)
     except OSError as error:
-        err_console.print(
-            _("Cannot write %(file)s: %(error)s") % {"file": output, "error": error}, style="red"
-        )
-        raise typer.Exit(code=2) from None
+        raise fail(
+            _("Cannot write %(file)s: %(error)s") % {"file": output, "error": error}, MISUSE
+        ) from None
+    if as_json:
+        emit_json({"customer": code, "format": fmt, "output": str(output), "bytes": len(data)})
+        return
     console.print(_("Wrote %(file)s.") % {"file": output})
 
 
-@customers_app.command("erase")
+@customers_app.command(
+    "erase",
+    help=_(
+        "Anonymise a customer everywhere (personal fields, free texts, SMS outbox, waiting "
+        "imports, audit texts); statistics are kept. Audited. Needs --yes."
+    ),
+)
 def erase(
-    code: Annotated[str, typer.Argument(metavar="CUSTOMER", help="The customer number.")],
-    yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print what changed as JSON.")] = False,
+    code: Annotated[str, typer.Argument(metavar="CUSTOMER", help=CUSTOMER_HELP)],
+    yes: Annotated[bool, typer.Option("--yes", help=_("Confirm: this cannot be undone."))] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=_("Print what changed as JSON."))] = False,
 ) -> None:
-    """Anonymise a customer everywhere (personal fields, free texts, SMS outbox, waiting imports,
-    audit texts); statistics are kept. Audited. Needs --yes."""
+    use_json(as_json)
     setup_django()
     check_database()
     from django.utils.translation import gettext as _
@@ -85,16 +100,12 @@ def erase(
 
     customer = _customer(code)
     if not yes:
-        err_console.print(
-            _("Erasing cannot be undone; repeat with --yes to erase customer %s.") % code,
-            style="red",
+        raise fail(
+            _("Erasing cannot be undone; repeat with --yes to erase customer %s.") % code, MISUSE
         )
-        raise typer.Exit(code=2)
     erasure = erase_personal_data(None, customer, confirm=code)
     if as_json:
-        typer.echo(
-            json.dumps({"customer": code, "total": erasure.total, "changed": erasure.changed})
-        )
+        emit_json({"customer": code, "total": erasure.total, "changed": erasure.changed})
         return
     console.print(
         _("Customer %(code)s erased: %(count)d items anonymised; statistics kept.")

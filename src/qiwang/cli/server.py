@@ -1,7 +1,9 @@
 """Commands that run the web application: demo, serve, worker, manage, compilemessages.
 
 Django is imported lazily so that ``qiwang analyze`` starts fast and works without a database.
-Configuration errors stop start-up with one clear sentence and exit code 2, never a traceback.
+Configuration errors stop start-up with one clear sentence on standard error and exit code 2,
+never a traceback (:mod:`qiwang.cli._output`). Messages follow the command line's language
+(:func:`qiwang.cli._i18n.cli_language`: QIWANG_LANGUAGE, LC_ALL, LC_MESSAGES, LANG).
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from qiwang.cli._output import MISUSE, err_console, fail
+
 console = Console()
-err_console = Console(stderr=True)
 
 
 def _fail(message: str) -> None:
-    err_console.print(f"[bold red]qiwang:[/] {message}")
-    raise typer.Exit(code=2)
+    raise fail(message, MISUSE)
 
 
 def setup_django(*, mode: str | None = None) -> None:
@@ -36,10 +38,11 @@ def setup_django(*, mode: str | None = None) -> None:
         django.setup()
     except ImproperlyConfigured as error:
         _fail(str(error))
-    from django.conf import settings
     from django.utils import translation
 
-    translation.activate(settings.LANGUAGE_CODE)
+    from qiwang.cli._i18n import cli_language
+
+    translation.activate(cli_language())
 
 
 def check_database() -> None:

@@ -11,4 +11,5 @@ analyze_app = typer.Typer(
 )
 
 # Command modules register on analyze_app when imported (order sets the order in --help).
-from qiwang.cli.analyze import survey, csi, promise, surprise, expectations, text, reply  # noqa: E402,F401,I001
+from qiwang.cli.analyze import survey, satisfaction, csi, promise  # noqa: E402,F401,I001
+from qiwang.cli.analyze import surprise, expectations, text, reply  # noqa: E402,F401,I001

@@ -27,7 +27,14 @@ def console() -> Console:
 
 
 def fail(message: str, *, code: int = 2) -> typer.Exit:
-    """Print ``Error: message`` on standard error; return the exit to raise."""
+    """Print ``Error: message`` on standard error; return the exit to raise.
+
+    A command that called :func:`qiwang.cli._output.use_json` gets the JSON error instead.
+    """
+    from qiwang.cli import _output
+
+    if _output.json_wanted():
+        return _output.fail(message, code)
     Console(stderr=True, soft_wrap=True).print(
         f"[bold red]Error:[/] {message.replace('[', chr(92) + '[')}", highlight=False
     )

@@ -28,6 +28,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.analyze._engine import (
     DatabaseUrlOption,
@@ -59,10 +60,9 @@ class Interval(StrEnum):
 
 
 def _fail(message: str) -> typer.Exit:
-    Console(stderr=True, soft_wrap=True).print(
-        f"[bold red]Error:[/] {message.replace('[', chr(92) + '[')}", highlight=False
-    )
-    return typer.Exit(code=2)
+    from qiwang.cli.analyze._common import fail
+
+    return fail(message)  # "Error: …" on stderr, or the JSON error with --json; exit code 2
 
 
 def _read_table(path: Path) -> pd.DataFrame | Path:
@@ -331,6 +331,7 @@ def csi_command(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Customer satisfaction index (ACSI / ECSI) by PLS path modelling, with bootstrap."""
+    use_json(as_json)
     from qiwang.analysis import csi
 
     # stage 1 (the indicators' moment matrix) is DuckDB / pandas only, as without --engine

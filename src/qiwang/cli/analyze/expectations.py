@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.analyze._common import console, fail, guard, print_json, working
 
@@ -63,6 +64,7 @@ def expectations_command(
     service: Annotated[str | None, typer.Option("--service")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
+    use_json(as_json)
     from qiwang.analysis import expectations
     from qiwang.analysis._io import read_table
 

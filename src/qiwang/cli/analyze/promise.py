@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.analyze._common import console, guard, print_json
 
@@ -54,6 +55,7 @@ def promise_command(
     ] = 0.95,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
+    use_json(as_json)
     from qiwang.analysis import promise
     from qiwang.analysis._io import numeric_column, read_table, require_columns
 

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.analyze._common import console, fail, guard, print_json
 
@@ -31,6 +32,7 @@ def reply_check(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Flag phrases a complaint reply should avoid (你应该, 你别激动, 但是 …) with suggestions."""
+    use_json(as_json)
     from qiwang.analysis.reply import check_replies
 
     replies = list(texts or [])

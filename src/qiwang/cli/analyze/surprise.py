@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.analyze._common import console, guard, print_json
 
@@ -67,6 +68,7 @@ def surprise_plan_command(
     ] = 0.2,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
+    use_json(as_json)
     from qiwang.analysis import surprise
     from qiwang.analysis._io import read_table, require_columns
 

@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.analyze.csi import _progress
 
@@ -51,10 +52,9 @@ ServicesFile = Annotated[
 
 
 def _fail(message: str) -> typer.Exit:
-    Console(stderr=True, soft_wrap=True).print(
-        f"[bold red]Error:[/] {message.replace('[', chr(92) + '[')}", highlight=False
-    )
-    return typer.Exit(code=2)
+    from qiwang.cli.analyze._common import fail
+
+    return fail(message)  # "Error: …" on stderr, or the JSON error with --json; exit code 2
 
 
 def _read(path: Path, column: str, extra: str | None = None) -> pd.DataFrame:
@@ -189,6 +189,7 @@ def sentiment_command(
     services_file: ServicesFile = None,
     as_json: JsonOption = False,
 ) -> None:
+    use_json(as_json)
     frame = _read(input_file, text_column)
     services = _services(service, services_file)
     results = _analyse(_texts(frame, text_column), services)
@@ -254,6 +255,7 @@ def themes_command(
     services_file: ServicesFile = None,
     as_json: JsonOption = False,
 ) -> None:
+    use_json(as_json)
     from qiwang.analysis.text import themes
 
     frame = _read(input_file, text_column)
@@ -306,6 +308,7 @@ def emotion_command(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
+    use_json(as_json)
     import pandas as pd
 
     from qiwang.analysis import AnalysisInputError

@@ -1,0 +1,361 @@
+"""``qiwang analyze kano``: Kano classification per attribute, across waves and segments."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from qiwang.cli._output import use_json
+from qiwang.cli.analyze import analyze_app
+from qiwang.cli.analyze._columns import (
+    canonical_columns,
+)
+from qiwang.cli.analyze._engine import (
+    DatabaseUrlOption,
+    EngineOption,
+    SparkMasterOption,
+    check_engine,
+    open_input,
+)
+from qiwang.cli.analyze._survey_common import (
+    EXAMPLES,
+    InputArgument,
+    JsonOption,
+    _escape,
+    _fail,
+    _guard,
+    _number,
+    _out,
+    _percent,
+    _print_json,
+    _progress,
+)
+
+if TYPE_CHECKING:
+    from qiwang.analysis.kano import KanoComparison, KanoCounts, KanoResult
+
+KANO_HELP = f"""Kano analysis: classify answers into A, O, M, I, R, Q per attribute.
+
+Answers may be codes 1–5 or labels: 1 like 我很喜欢, 2 must-be 理应如此, 3 neutral 无所谓,
+4 live-with 能忍受, 5 dislike 我很不喜欢.
+
+\b
+Layouts of INPUT:
+  long   one row per respondent and attribute, columns
+         respondent, attribute, functional, dysfunctional[, importance][, segment…]
+  wide   one row per respondent, columns NAME_F and NAME_D (and NAME_I for importance)
+         for each attribute NAME, as a Qiwang survey export writes them (its earlier
+         names NAME_functional, NAME_dysfunctional, NAME_importance are read too)
+  counts with --counts: one row per attribute, columns attribute, A, O, M, I, R, Q
+
+\b
+The category is the most frequent one unless Fong's test finds the top two not significantly
+different; then the rule M > O > A > I decides. Better = (A+O)/(A+O+M+I),
+Worse = −(O+M)/(A+O+M+I), strengths are fractions of all answers.
+
+\b
+Examples (files in {EXAMPLES}):
+  qiwang analyze kano examples/kano_long.csv
+  qiwang analyze kano examples/kano_long.csv --by tier --json
+  qiwang analyze kano examples/kano_long.csv --wave wave
+  qiwang analyze kano examples/kano_wide.csv
+  qiwang analyze kano --counts examples/kano_counts.csv --json
+"""
+
+
+@analyze_app.command("kano", help=KANO_HELP)
+def kano_command(
+    input_file: InputArgument,
+    counts: Annotated[
+        bool,
+        typer.Option("--counts", help="INPUT holds category counts: attribute, A, O, M, I, R, Q."),
+    ] = False,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Column to segment by (tier, branch …).")
+    ] = None,
+    wave: Annotated[
+        str | None,
+        typer.Option(
+            "--wave",
+            help="Column naming the survey wave: analyse each wave and flag attributes that "
+            "fall (A→O, O→M, A→M) between consecutive waves.",
+        ),
+    ] = None,
+    importance: Annotated[
+        str | None,
+        typer.Option("--importance", help="Column of self-stated importance (long layout)."),
+    ] = None,
+    attribute_column: Annotated[
+        str, typer.Option("--attribute-column", help="Attribute column (long layout).")
+    ] = "attribute",
+    functional_column: Annotated[
+        str, typer.Option("--functional-column", help="Functional answer column (long layout).")
+    ] = "functional",
+    dysfunctional_column: Annotated[
+        str,
+        typer.Option("--dysfunctional-column", help="Dysfunctional answer column (long layout)."),
+    ] = "dysfunctional",
+    problem_share: Annotated[
+        float,
+        typer.Option(
+            "--problem-share", min=0.0, max=1.0, help="Flag attributes with more R + Q than this."
+        ),
+    ] = 0.1,
+    alpha: Annotated[
+        float,
+        typer.Option("--alpha", min=0.0, max=1.0, help="Significance level of the falling flag."),
+    ] = 0.05,
+    engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
+    database_url: DatabaseUrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    use_json(as_json)
+    from qiwang.analysis import kano
+    from qiwang.analysis._io import SUFFIXES, read_table
+
+    if counts and wave is not None:
+        raise _fail("--wave needs answers, not --counts")
+    problem = check_engine(engine, command="kano", supported=("duckdb", "spark", "postgres"))
+    if problem is not None:
+        raise _fail(problem)
+    if counts and engine is not None:
+        raise _fail("--counts reads a small table of category counts: drop --engine")
+    with _guard(), _progress(f"Reading {input_file.name}") as say:
+        if counts:
+            frame = read_table(input_file)
+            say("Classifying")
+            result = kano.analyze_category_counts(frame, segment=by, problem_share=problem_share)
+            _show_kano([("", result)], [], as_json=as_json)
+            return
+        count_waves = _kano_counter(
+            input_file,
+            kind=engine or SUFFIXES.get(input_file.suffix.lower(), ""),
+            attribute=attribute_column,
+            functional=functional_column,
+            dysfunctional=dysfunctional_column,
+            importance=importance,
+            segment=by,
+            read=read_table,
+            spark_master=spark_master,
+            database_url=database_url,
+        )
+        say("Counting answer pairs")
+        per_wave = count_waves(wave)
+        say("Classifying")
+        results = [
+            (label, kano.analyze_counts(table, problem_share=problem_share))
+            for label, table in per_wave
+        ]
+        comparisons = [
+            kano.compare_waves(
+                first, second, alpha=alpha, before_label=first_label, after_label=second_label
+            )
+            for (first_label, first), (second_label, second) in zip(
+                results, results[1:], strict=False
+            )
+        ]
+    _show_kano(results, comparisons, as_json=as_json, wave=wave)
+
+
+def _kano_counter(
+    path: Path,
+    *,
+    kind: str,
+    attribute: str,
+    functional: str,
+    dysfunctional: str,
+    importance: str | None,
+    segment: str | None,
+    read: Callable[[Path], Any],
+    spark_master: str | None = None,
+    database_url: str | None = None,
+) -> Callable[[str | None], list[tuple[str, KanoCounts]]]:
+    """Return a function counting answer pairs per wave (DuckDB for long CSV / Parquet).
+
+    ``kind`` ``duckdb``, ``spark`` or ``postgres`` (``--engine``) runs the portable stage 1 there.
+    """
+    from qiwang.analysis import AnalysisInputError, engines, kano
+    from qiwang.analysis._duckdb import open_source, quote_identifier, quote_literal, select
+
+    if kind in {"duckdb", "spark", "postgres"}:
+        table = open_input(path, kind, spark_master=spark_master, database_url=database_url)
+        names: dict[str, Any] = {
+            "attribute": attribute,
+            "functional": functional,
+            "dysfunctional": dysfunctional,
+            "importance": importance,
+            "segment": segment,
+        }
+
+        def count_on_engine(wave: str | None) -> list[tuple[str, KanoCounts]]:
+            if wave is None:
+                return [("", engines.count_kano_answers(table, **names))]
+            return [
+                (value, engines.count_kano_answers(table, **names, where=(wave, value)))
+                for value in engines.distinct_values(table, wave)
+            ]
+
+        return count_on_engine
+    if kind in {"csv", "parquet"}:
+        relation = open_source(path)
+        if attribute in relation.columns:
+
+            def count_duckdb(wave: str | None) -> list[tuple[str, KanoCounts]]:
+                options: dict[str, Any] = {
+                    "attribute": attribute,
+                    "functional": functional,
+                    "dysfunctional": dysfunctional,
+                    "importance": importance,
+                    "segment": segment,
+                }
+                if wave is None:
+                    return [("", kano.count_answers_duckdb(relation, **options))]
+                if wave not in relation.columns:
+                    raise AnalysisInputError(f"missing column {wave!r}", column=wave)
+                name = quote_identifier(wave)
+                values = [
+                    row[0]
+                    for row in select(
+                        relation,
+                        f"SELECT DISTINCT {name} FROM qiwang_input "  # noqa: S608
+                        f"WHERE {name} IS NOT NULL ORDER BY 1",
+                    )
+                ]
+                return [
+                    (
+                        str(value),
+                        kano.count_answers_duckdb(
+                            relation.filter(
+                                f"CAST({name} AS VARCHAR) = {quote_literal(str(value))}"
+                            ),
+                            **options,
+                        ),
+                    )
+                    for value in values
+                ]
+
+            return count_duckdb
+    frame = read(path)
+    long = attribute in frame.columns
+    if not long:  # a wide table: earlier export names (NAME_functional …) are aliases
+        frame = canonical_columns(frame)
+
+    def count_pandas(wave: str | None) -> list[tuple[str, KanoCounts]]:
+        def count(part: Any) -> KanoCounts:
+            if long:
+                return kano.count_answers(
+                    part,
+                    attribute=attribute,
+                    functional=functional,
+                    dysfunctional=dysfunctional,
+                    importance=importance,
+                    segment=segment,
+                )
+            return kano.count_answers_wide(part, segment=segment)
+
+        if wave is None:
+            return [("", count(frame))]
+        if wave not in frame.columns:
+            raise AnalysisInputError(f"missing column {wave!r}", column=wave)
+        waves = sorted(frame[wave].dropna().unique().tolist())
+        return [(str(value), count(frame[frame[wave] == value])) for value in waves]
+
+    return count_pandas
+
+
+def _show_kano(
+    results: list[tuple[str, KanoResult]],
+    comparisons: list[KanoComparison],
+    *,
+    as_json: bool,
+    wave: str | None = None,
+) -> None:
+    if as_json:
+        if wave is None:
+            _print_json(results[0][1].to_dict())
+        else:
+            _print_json(
+                {
+                    "wave_column": wave,
+                    "waves": [{"wave": label, **result.to_dict()} for label, result in results],
+                    "comparisons": [comparison.to_dict() for comparison in comparisons],
+                }
+            )
+        return
+    console = _out()
+    for label, result in results:
+        segmented = result.segment_column is not None
+        title = "Kano analysis" + (f" — {wave} {label}" if wave else "")
+        table = Table(
+            title=title,
+            title_justify="left",
+            caption="cat = category; TS total strength, CS category strength (share of all "
+            "answers); Fong: top two significantly different",
+            caption_justify="left",
+        )
+        if segmented:
+            table.add_column(str(result.segment_column), no_wrap=True)
+        table.add_column("attribute", no_wrap=True)
+        for header in ("n", "A", "O", "M", "I", "R", "Q"):
+            table.add_column(header, justify="right")
+        table.add_column("cat", justify="center")
+        for header in ("Better", "Worse", "TS", "CS"):
+            table.add_column(header, justify="right")
+        table.add_column("Fong", justify="center")
+        notes = []
+        for item in result.attributes:
+            name = item.attribute if item.segment is None else f"{item.segment} / {item.attribute}"
+            if not item.fong_significant and item.counts[item.second] == 0:
+                notes.append(f"{name}: only {item.n} answers, too few for Fong's test")
+            elif not item.fong_significant:
+                notes.append(
+                    f"{name}: {item.mode} not significantly ahead of {item.second}; "
+                    f"reported {item.category} by the rule M > O > A > I"
+                )
+            if item.has_questionnaire_problem:
+                notes.append(
+                    f"{name}: {_percent(item.shares['R'] + item.shares['Q'])} R + Q answers, "
+                    "check the question"
+                )
+            table.add_row(
+                *([item.segment or ""] if segmented else []),
+                item.attribute,
+                str(item.n),
+                *(str(item.counts[code]) for code in ("A", "O", "M", "I", "R", "Q")),
+                f"[bold]{item.category}[/]",
+                _number(item.better, 2),
+                _number(item.worse, 2),
+                _percent(item.total_strength),
+                _percent(item.category_strength),
+                "yes" if item.fong_significant else "no",
+            )
+        console.print(table)
+        for note in notes:
+            console.print(f"  • {_escape(note)}", highlight=False)
+    for comparison in comparisons:
+        table = Table(
+            title=f"Kano categories from {wave} {comparison.before} to {comparison.after}",
+            caption=f"{comparison.test}; falling = A→O, O→M or A→M with p < {comparison.alpha}",
+            title_justify="left",
+        )
+        segmented = any(change.segment is not None for change in comparison.changes)
+        if segmented:
+            table.add_column("segment")
+        for header in ("attribute", "before", "after", "χ²", "p", "falling"):
+            table.add_column(header)
+        for change in comparison.changes:
+            table.add_row(
+                *([change.segment or ""] if segmented else []),
+                change.attribute,
+                change.category_before,
+                change.category_after,
+                _number(change.statistic, 2),
+                _number(change.p_value, 4),
+                "[bold red]FALLING[/]" if change.is_falling else "",
+            )
+        console.print(table)

@@ -1,0 +1,43 @@
+"""The examples of docs/cli.md ("Examples that run anywhere") run as written, in an empty
+directory, with only the installed ``qiwang`` on the PATH (no path into the repository)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
+
+
+def _block_after(heading: str) -> str:
+    text = DOC.read_text(encoding="utf-8")
+    section = text[text.index(heading) :]
+    return re.search(r"```sh\n(.*?)```", section, re.DOTALL).group(1)
+
+
+def test_the_examples_that_run_anywhere_run(tmp_path):
+    script = _block_after("## Examples that run anywhere")
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    environment["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}/usr/bin:/bin"
+    environment["QIWANG_DATA_DIR"] = str(tmp_path / "var")
+
+    done = subprocess.run(
+        ["bash", "-euc", script],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "exit 2" in done.stdout
+    assert json.loads((tmp_path / "promise.json").read_text())["breaches"] == 2
+    assert json.loads((tmp_path / "due.json").read_text())["due"] == "2026-02-14T16:00:00+08:00"
+    error = json.loads((tmp_path / "error.json").read_text())
+    assert error["code"] == 2 and "row 1" in error["error"] and "20" in error["error"]
