@@ -133,7 +133,8 @@ def _person_name(rng: random.Random) -> str:
 
 
 def _phone(rng: random.Random) -> str:
-    return f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
+    """A mobile number in the stored form (E.164) from a prefix that is in service."""
+    return f"+861{rng.choice(('38', '39', '58', '59', '86', '88'))}{rng.randrange(10**8):08d}"
 
 
 def _customer_rows(

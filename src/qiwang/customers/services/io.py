@@ -13,7 +13,6 @@ import datetime
 import hashlib
 import io
 import json
-import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from qiwang.accounts.models import AuditEvent, Branch, User
 from qiwang.accounts.permissions import Action, has_permission
 from qiwang.customers.choices import CustomerKind, Tier
 from qiwang.customers.models import Customer
+from qiwang.customers.phones import try_normalise_phone
 from qiwang.customers.presentation import MASK
 from qiwang.customers.services import reading
 from qiwang.errors import ConflictError, ServiceError
@@ -89,10 +89,6 @@ COLUMN_LABELS = {
 MAX_LENGTHS = {"code": 30, "name": 120, "phone": 30, "address": 200, "wechat": 60, "email": 254}
 MAX_ROWS = 100_000
 MAX_BYTES = 20 * 1024 * 1024
-#: After removing spaces, hyphens and brackets: an optional + and 7–15 digits (E.164 length);
-#: covers mobiles (13812345678), landlines with area code (0571-88886666) and +86 numbers.
-PHONE_PATTERN = re.compile(r"^\+?\d{7,15}$")
-_PHONE_NOISE = re.compile(r"[\s\-()（）]")
 _CHUNK = 900  # ids per IN (…) query: below SQLite's variable limit on every version
 
 CREATE = "create"
@@ -442,10 +438,10 @@ class _Validator:
             else:
                 branch = found
                 values["branch"] = found
-        if raw.get("phone"):
-            phone = _PHONE_NOISE.sub("", raw["phone"])
-            if not PHONE_PATTERN.match(phone):
-                refuse("phone", _("Not a phone number (7–15 digits, optionally starting with +)."))
+        if raw.get("phone") and MASK not in raw["phone"]:
+            phone = try_normalise_phone(raw["phone"])
+            if phone is None:
+                refuse("phone", _("Not a valid phone number (see the template's instructions)."))
             values["phone"] = phone
         if raw.get("email"):
             try:
@@ -684,7 +680,7 @@ def _template_help() -> list[tuple[str, str, str, str]]:
         (
             "phone",
             str(COLUMN_LABELS["phone"]),
-            _("7–15 digits, optionally starting with +"),
+            _("a mobile, a landline with its area code, or +country code; stored as +86…"),
             "13812345678",
         ),
         ("email", str(COLUMN_LABELS["email"]), "", "owner@example.cn"),
