@@ -189,7 +189,7 @@ def test_import_stores_e164_and_names_row_and_value_of_a_bad_number(org):
 
 def test_an_existing_number_in_another_form_is_unchanged_on_import(org):
     make_customer(org.own, "N1", phone="+8613800001111")
-    content = "code,phone\nN1,138 0000 1111\n".encode()
+    content = b"code,phone\nN1,138 0000 1111\n"
 
     preview = preview_import(actor=org.users["administrator"], content=content, filename="x.csv")
 

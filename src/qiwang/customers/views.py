@@ -16,8 +16,8 @@ from qiwang.customers.choices import CustomerKind, Tier
 from qiwang.customers.filters import CustomerFilter
 from qiwang.customers.forms import CustomerEditForm
 from qiwang.customers.models import Customer
-from qiwang.customers.phones import display_phone
 from qiwang.customers.panels import panels
+from qiwang.customers.phones import display_phone
 from qiwang.customers.presentation import contact_fields, personal_fields
 from qiwang.customers.services import update_customer
 from qiwang.customers.timeline import timeline
