@@ -195,6 +195,12 @@ def _customer_rows(
         )
 
 
+def _with_search_keys(customers: list[Customer]) -> list[Customer]:
+    for customer in customers:
+        customer.refresh_search_key()  # bulk_create does not call save()
+    return customers
+
+
 @transaction.atomic
 def build_demo(
     *, customers: int = 300, seed: int = 20261123, progress: bool = False, history: bool = True
@@ -362,9 +368,9 @@ def _bulk_create(rows: Iterator[Customer], batch_size: int, advance) -> None:  #
     for customer in rows:
         batch.append(customer)
         if len(batch) >= batch_size:
-            Customer.objects.bulk_create(batch)
+            Customer.objects.bulk_create(_with_search_keys(batch))
             advance(len(batch))
             batch = []
     if batch:
-        Customer.objects.bulk_create(batch)
+        Customer.objects.bulk_create(_with_search_keys(batch))
         advance(len(batch))

@@ -601,15 +601,16 @@ def apply_import(
         now = timezone.now()
         to_create = [plan for plan in preview.rows if plan.action == CREATE]
         to_update = [plan for plan in preview.rows if plan.action == UPDATE]
-        Customer.objects.bulk_create(
-            [Customer(**plan.values) for plan in to_create], batch_size=1000
-        )
+        created = [Customer(**plan.values) for plan in to_create]
+        for customer in created:
+            customer.refresh_search_key()  # bulk_create does not call save()
+        Customer.objects.bulk_create(created, batch_size=1000)
         by_code: dict[str, Customer] = {}
         for chunk in _in_chunks(
             plan.code for plan in preview.rows if plan.action in (CREATE, UPDATE)
         ):
             by_code.update({c.code: c for c in Customer.objects.filter(code__in=chunk)})
-        changed_fields: set[str] = {"updated_at"}
+        changed_fields: set[str] = {"updated_at", "search_key"}
         updated: list[Customer] = []
         for plan in to_update:
             customer = by_code[plan.code]
@@ -617,6 +618,7 @@ def apply_import(
                 setattr(customer, name, value)
                 changed_fields.add(name)
             customer.updated_at = now
+            customer.refresh_search_key()
             updated.append(customer)
         Customer.objects.bulk_update(updated, sorted(changed_fields), batch_size=1000)
         events = []
