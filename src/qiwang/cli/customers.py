@@ -87,6 +87,13 @@ def import_customers(
             help="Import as this user (their role and branches apply); default: every branch.",
         ),
     ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            help="Encoding of a CSV file (UTF-8, GBK, Big5, Shift_JIS, UTF-16); default: detected.",
+        ),
+    ] = None,
 ) -> None:
     """Create or update customers from a file, all or nothing (rows matched by customer number).
 
@@ -123,7 +130,11 @@ def import_customers(
 
         try:
             preview = preview_import(
-                actor=actor, content=content, filename=file.name, progress=advance
+                actor=actor,
+                content=content,
+                filename=file.name,
+                encoding=encoding,
+                progress=advance,
             )
         except ServiceError as error:
             progress.stop()
@@ -178,6 +189,7 @@ def import_customers(
                 filename=file.name,
                 expected_fingerprint=preview.fingerprint,
                 expected_plan=preview.plan_digest,
+                encoding=encoding,
                 progress=lambda done, total: progress.update(writing, completed=done, total=total),
             )
         except ServiceError as error:

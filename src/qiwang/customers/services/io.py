@@ -186,41 +186,6 @@ def fingerprint(content: bytes) -> str:
 # --- reading files ---------------------------------------------------------------------------
 
 
-def _decode_csv(content: bytes) -> tuple[str, str]:
-    """Text and a name for its encoding: UTF-8 (with or without BOM), UTF-16 or GBK (GB18030)."""
-    if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8", errors="strict"), "UTF-8 (BOM)"
-    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return content.decode("utf-16"), "UTF-16"
-    try:
-        return content.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError as utf8_error:
-        try:
-            # Excel in China saves "CSV" in the ANSI code page 936 (GBK); GB18030 is its superset.
-            text = content.decode("gb18030")
-        except UnicodeDecodeError:
-            raise ServiceError(
-                _(
-                    "The file is neither UTF-8 nor GBK text (byte %(position)d cannot be read). "
-                    "Save it as “CSV UTF-8” or as an Excel workbook (.xlsx)."
-                )
-                % {"position": utf8_error.start + 1},
-                field="file",
-            ) from None
-        foreign = reading.foreign_encoding(content, text)
-        if foreign is not None:
-            # Shift_JIS and Big5 bytes decode as GBK without an error, into nonsense characters.
-            raise ServiceError(
-                _(
-                    "The file seems to be %(encoding)s text, which would import as garbled "
-                    "characters. Save it as “CSV UTF-8” or as an Excel workbook (.xlsx)."
-                )
-                % {"encoding": foreign},
-                field="file",
-            ) from None
-        return text, "GBK"
-
-
 def _cell_text(value: Any) -> str:
     if value is None:
         return ""
@@ -239,8 +204,12 @@ unguard_formula = exports.unguard_formula
 FORMULA_STARTS = exports.FORMULA_STARTS
 
 
-def read_table(content: bytes, filename: str) -> tuple[str, str, list[list[str]]]:
-    """``(format, encoding, rows)`` of a CSV or XLSX file; rows[0] is the header."""
+def read_table(
+    content: bytes, filename: str, *, encoding: str | None = None
+) -> tuple[str, str, list[list[str]]]:
+    """``(format, encoding, rows)`` of a CSV or XLSX file; rows[0] is the header.
+
+    ``encoding`` overrides the detected encoding of a CSV (:func:`reading.decode_csv`)."""
     if not content:
         raise ServiceError(_("The file is empty."), field="file")
     if len(content) > MAX_BYTES:
@@ -276,7 +245,7 @@ def read_table(content: bytes, filename: str) -> tuple[str, str, list[list[str]]
         raise ServiceError(
             _("Old Excel files (.xls) cannot be read: save as .xlsx or CSV."), field="file"
         )
-    text, encoding = _decode_csv(content)
+    text, encoding = reading.decode_csv(content, encoding)
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     try:
@@ -515,13 +484,14 @@ def preview_import(
     actor: User | None,
     content: bytes,
     filename: str,
+    encoding: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportPreview:
     """The dry run: what applying ``content`` would do, row by row. Writes nothing.
 
     ``actor`` None is the command line without ``--user``: every branch, no owner rule.
     """
-    file_format, encoding, table = read_table(content, filename)
+    file_format, encoding, table = read_table(content, filename, encoding=encoding)
     digest = fingerprint(content)
     if not table or not any(table[0]):
         raise ServiceError(_("The file has no header row."), field="file")
@@ -567,6 +537,7 @@ def apply_import(
     filename: str,
     expected_fingerprint: str,
     expected_plan: str | None = None,
+    encoding: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Apply a previewed file: every row or none, in one transaction, each change audited.
@@ -581,7 +552,7 @@ def apply_import(
             field="file",
         )
     with transaction.atomic():
-        preview = preview_import(actor=actor, content=content, filename=filename)
+        preview = preview_import(actor=actor, content=content, filename=filename, encoding=encoding)
         if preview.file_issues or preview.rejected:
             first = preview.issues[:20]
             raise ServiceError(
