@@ -116,3 +116,22 @@ def test_search_page_queries_do_not_grow_with_rows(org, book):
         client.get(reverse("customers:list"), {"q": "wj"})
 
     assert len(many) == len(few)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigram index is PostgreSQL's")
+def test_postgresql_answers_a_search_from_the_trigram_index(book):
+    from qiwang.customers.search import matches
+
+    query = Customer.objects.filter(matches("wjg")).only("pk").order_by().query
+    sql, params = query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'customers_customer_search_key'"
+        )
+        [(definition,)] = cursor.fetchall()
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: make the choice visible
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "gin_trgm_ops" in definition
+    assert "customers_customer_search_key" in plan
