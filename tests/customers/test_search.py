@@ -135,3 +135,14 @@ def test_postgresql_answers_a_search_from_the_trigram_index(book):
 
     assert "gin_trgm_ops" in definition
     assert "customers_customer_search_key" in plan
+
+
+def test_erasing_a_customer_erases_their_name_and_phone_from_the_search_key(org, book):
+    from qiwang.customers.privacy import erase_personal_data
+
+    wang = book["wang"]
+    erase_personal_data(org.users["administrator"], wang, confirm=wang.code)
+
+    wang.refresh_from_db()
+    assert "wjg" not in wang.search_key and "13800001111" not in wang.search_key
+    assert wang.search_key.endswith("c0001")  # still found by the customer number
