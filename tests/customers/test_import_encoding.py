@@ -8,6 +8,7 @@ import io
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from typer.testing import CliRunner
 
 from qiwang.accounts.services import create_api_token
@@ -18,6 +19,12 @@ from qiwang.errors import ServiceError
 
 #: A Big5 file too short for our own check: GBK reads the name as 朝, a private-use character and ゅ.
 SHORT_BIG5 = "code,name,kind,branch\nN1,陳大文,household,a\n".encode("big5")
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
