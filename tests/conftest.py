@@ -40,7 +40,7 @@ def make_customer(branch, code, **extra):
         "name": f"客户{code}",
         "kind": "household",
         "tier": "general",
-        "phone": "13812345678",
+        "phone": "+8613812345678",  # stored in E.164
         "address": "翠湖花园 3栋2单元1502室",
         "email": "owner@example.cn",
     }

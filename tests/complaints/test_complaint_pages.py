@@ -65,7 +65,7 @@ def test_permission_table_pages(role, org, own_and_other):
     assert moved.status_code == (302 if changes else 403)
     assert moved_other.status_code == (302 if role == "administrator" else 404)
     body = own_page.content.decode()
-    assert ("13812345678" in body) == personal
+    assert ("138 1234 5678" in body) == personal
     assert ("138****5678" in body) == (not personal)
 
 

@@ -92,7 +92,7 @@ def test_scope_role_and_personal_data(org, make_complaint):
     )
     assert (
         api(org.users["agent"]).get(f"/api/complaints/{own.pk}").json()["reporter_phone"]
-        == "13812345678"
+        == "+8613812345678"
     )
     listed = api(org.users["agent"]).get("/api/complaints").json()
     assert [row["id"] for row in listed["items"]] == [own.pk]

@@ -135,7 +135,7 @@ def test_sending_an_sms_greeting_writes_the_outbox_and_completes_the_task(book, 
         for line in path.read_text(encoding="utf-8").splitlines()
     ]
     assert len(lines) == 1
-    assert lines[0]["to"] == "13812345678"
+    assert lines[0]["to"] == "+8613812345678"
     assert "中秋节" in lines[0]["text"] and book["general"].name in lines[0]["text"]
     assert message.body == lines[0]["text"]
     task.refresh_from_db()

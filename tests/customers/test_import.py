@@ -94,7 +94,7 @@ def test_csv_in_each_encoding_is_read_and_applied(org, encoding, bom, expected):
         "王建国",
         "vip",
         org.own,
-        "13812345678",
+        "+8613812345678",  # stored in E.164
     )
     assert wang.account_manager == manager  # an account manager owns what they import
     assert Customer.objects.get(code="N0002").tier == "important"  # Chinese label accepted
@@ -109,7 +109,7 @@ def test_xlsx_with_numbers_as_cells_is_read(org):
 
     assert preview.file_format == "xlsx"
     assert preview.rows[0].action == "create"
-    assert preview.rows[0].values["phone"] == "13912345678"  # not "13912345678.0"
+    assert preview.rows[0].values["phone"] == "+8613912345678"  # not "13912345678.0"
 
 
 def test_preview_names_row_field_value_and_reason_for_each_rejection(org, customers):
@@ -206,7 +206,7 @@ def test_update_by_code_changes_only_given_cells_and_audits_without_personal_dat
 
     own.refresh_from_db()
     assert preview.rows[0].action == "update"
-    assert (own.name, own.tier, own.phone) == ("新名字", "vip", "13900001111")
+    assert (own.name, own.tier, own.phone) == ("新名字", "vip", "+8613900001111")
     assert own.email == "owner@example.cn"  # blank cell: unchanged
     event = AuditEvent.objects.get(action="customer_updated", object_id=str(own.pk))
     assert event.changes["phone"] == ["…", "…"]

@@ -166,7 +166,7 @@ def test_the_account_manager_is_alerted_by_email_and_sms(unhappy, manager, setti
     assert "：2 / 5" in message.body and invitation.customer.code in message.body
     (outbox,) = tmp_path.glob("outbox-*.jsonl")
     (line,) = outbox.read_text(encoding="utf-8").splitlines()
-    assert json.loads(line)["to"] == "13900001111"
+    assert json.loads(line)["to"] == "+8613900001111"  # sent in E.164
 
 
 def test_the_alert_channels_are_a_setting(manager, pulse, settings):

@@ -150,7 +150,7 @@ def test_sms_invitations_go_through_the_customers_sms_backend(
         json.loads(line) for f in tmp_path.iterdir() for line in f.read_text("utf-8").splitlines()
     ]
     assert (result.delivered, len(lines)) == (2, 2)
-    assert lines[0]["to"] == "13812345678"
+    assert lines[0]["to"] == "+8613812345678"
     assert "https://survey.example.cn/s/" in lines[0]["text"]
 
 

@@ -109,7 +109,12 @@ def test_a_completed_response_reaches_the_endpoint_signed_through_the_worker(
     assert data["answers"]["overall"]["value"] == 4
     assert set(data["answers"]) == {q.attribute for q, _a in pairs}
     body = received.body.decode()
-    assert "王建国" not in body and "13812345678" not in body and "翠湖花园 3栋" not in body
+    assert (
+        "王建国" not in body
+        and "13812345678" not in body
+        and "+8613812345678" not in body
+        and "翠湖花园 3栋" not in body
+    )
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("delivered", 1, 200)
 

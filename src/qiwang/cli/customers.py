@@ -119,6 +119,15 @@ def import_customers(
             help=_("Import as this user (their role and branches apply); default: every branch."),
         ),
     ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            help=_(
+                "Encoding of a CSV file (UTF-8, GBK, Big5, Shift_JIS, UTF-16); default: detected."
+            ),
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
     use_json(as_json)
@@ -155,7 +164,11 @@ def import_customers(
 
         try:
             preview = preview_import(
-                actor=actor, content=content, filename=file.name, progress=advance
+                actor=actor,
+                content=content,
+                filename=file.name,
+                encoding=encoding,
+                progress=advance,
             )
         except ServiceError as error:
             progress.stop()
@@ -191,6 +204,7 @@ def import_customers(
                 filename=file.name,
                 expected_fingerprint=preview.fingerprint,
                 expected_plan=preview.plan_digest,
+                encoding=encoding,
                 progress=lambda done, total: progress.update(writing, completed=done, total=total),
             )
         except ServiceError as error:

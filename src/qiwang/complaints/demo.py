@@ -104,7 +104,7 @@ def build_complaint_demo(
             customer=customer,
             severity=rng.choice(["low", "medium", "medium", "high"]),
             reporter_name="" if customer else rng.choice(["王女士", "李先生", "张阿姨"]),
-            reporter_phone="" if customer else f"139{rng.randint(10000000, 99999999)}",
+            reporter_phone="" if customer else f"+86139{rng.randint(10000000, 99999999)}",
             measured_temperature=temperature,
             received_at=received,
             actor=agent,
@@ -177,7 +177,7 @@ def _heating_outage(
             channel=rng.choice(["phone", "public_page", "public_page", "api"]),
             severity="high",
             reporter_name=rng.choice(["3-1-201 住户", "3-2-502 住户", "3-1-1101 住户", "住户"]),
-            reporter_phone=f"1370000{index:04d}",
+            reporter_phone=f"+861370000{index:04d}",
             received_at=start + datetime.timedelta(minutes=9 * index),
             incident=incident,
         )

@@ -146,12 +146,21 @@ def _read(upload: UploadedFile) -> bytes:
 
 
 @router.post("/import/preview", response={200: PreviewOut, **WRITE_ERRORS})
-def import_preview(request: HttpRequest, file: File[UploadedFile]) -> dict:
-    """Dry run: what importing the file would do, row by row. Writes nothing."""
+def import_preview(
+    request: HttpRequest, file: File[UploadedFile], encoding: Form[str] = ""
+) -> dict:
+    """Dry run: what importing the file would do, row by row. Writes nothing.
+
+    ``encoding`` (UTF-8, GBK, Big5, Shift_JIS, UTF-16) overrides the detected one of a CSV."""
     require(request.user, Action.CHANGE_CUSTOMERS)
     content = _read(file)
     return _preview_out(
-        preview_import(actor=request.user, content=content, filename=file.name or "upload")
+        preview_import(
+            actor=request.user,
+            content=content,
+            filename=file.name or "upload",
+            encoding=encoding[:20],
+        )
     )
 
 
@@ -161,6 +170,7 @@ def import_apply(
     file: File[UploadedFile],
     fingerprint: Form[str],
     plan: Form[str] = "",
+    encoding: Form[str] = "",
 ) -> dict:
     """Apply the previewed file, all or nothing (409 when the file or the customers changed)."""
     require(request.user, Action.CHANGE_CUSTOMERS)
@@ -170,6 +180,7 @@ def import_apply(
         filename=file.name or "upload",
         expected_fingerprint=fingerprint,
         expected_plan=plan or None,
+        encoding=encoding[:20],
     )
     return {
         "created": result.created,

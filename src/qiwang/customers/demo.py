@@ -165,7 +165,7 @@ def _contacts(rng: random.Random) -> None:
                     customer_id=customer_id,
                     name=f"{surname}{'经理' if index == 0 else '女士'}",
                     title=rng.choice(TITLES),
-                    phone=f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
+                    phone=f"+861{rng.choice(('35', '37', '58', '89'))}{rng.randrange(10**8):08d}",
                     wechat=f"wx_c{customer_id}_{index}" if rng.random() < 0.5 else "",
                     email=f"contact{customer_id}_{index}@example.cn" if rng.random() < 0.3 else "",
                     is_primary=index == 0,

@@ -7,19 +7,24 @@ from ninja import FilterSchema
 from pydantic import Field
 
 from qiwang.customers.choices import CustomerKind, Tier
+from qiwang.customers.search import matches
 
 
 class CustomerFilter(FilterSchema):
-    q: str | None = Field(default=None, max_length=100, description="Name or customer number")
+    q: str | None = Field(
+        default=None,
+        max_length=100,
+        description=(
+            "Name, pinyin (wangjianguo) or its initials (wjg), customer number, or phone number "
+            "in any form (138 0000 1111, +86…, its last digits)"
+        ),
+    )
     tier: Tier | None = None
     kind: CustomerKind | None = None
     branch: int | None = Field(default=None, description="Branch id")
 
     def filter_q(self, value: str | None) -> Q:
-        if not value or not value.strip():
-            return Q()
-        text = value.strip()
-        return Q(name__icontains=text) | Q(code__icontains=text)
+        return matches(value or "")
 
     def filter_branch(self, value: int | None) -> Q:
         return Q(branch_id=value) if value else Q()

@@ -74,10 +74,13 @@ def get_sms_backend() -> SmsBackend:
 
 
 def _check_phone(phone: str) -> str:
-    digits = phone.strip().replace(" ", "").replace("-", "")
-    if not (digits.lstrip("+").isdigit() and 7 <= len(digits.lstrip("+")) <= 15):
+    """The number in E.164, by the same rule that stores numbers (qiwang.customers.phones)."""
+    from qiwang.customers.phones import try_normalise_phone
+
+    number = try_normalise_phone(phone)
+    if not number:
         raise MessagingError(f"{phone!r} is not a phone number.")
-    return digits
+    return number
 
 
 def send_sms(phone: str, text: str) -> SentMessage:

@@ -7,16 +7,9 @@ from typing import Any
 from qiwang.accounts.models import User
 from qiwang.accounts.permissions import Action, can
 from qiwang.customers.models import Contact, Customer
+from qiwang.customers.phones import MASK, mask_phone
 
-MASK = "***"
-
-
-def mask_phone(phone: str) -> str:
-    """``13812345678`` → ``138****5678``: enough to recognise, not enough to call."""
-    digits = phone.strip()
-    if len(digits) < 7:
-        return MASK if digits else ""
-    return f"{digits[:3]}****{digits[-4:]}"
+__all__ = ["MASK", "contact_fields", "mask_phone", "personal_fields"]
 
 
 def personal_fields(customer: Customer, user: User) -> dict[str, Any]:

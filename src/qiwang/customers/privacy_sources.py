@@ -32,6 +32,7 @@ from qiwang.customers.models import (
     TierChange,
 )
 from qiwang.customers.privacy import ERASED, Identifiers, Section, Source, model_section, register
+from qiwang.customers.search import search_key
 from qiwang.project import config
 
 __all__ = ["register_sources"]
@@ -70,6 +71,7 @@ def _erase(customer: Customer, ids: Identifiers) -> dict[str, int]:
         "customer": Customer.objects.filter(pk=customer.pk).update(
             name=ERASED,
             phone="",
+            search_key=search_key(name=ERASED, code=customer.code, phone=""),
             email="",
             address="",
             wechat="",

@@ -17,6 +17,7 @@ from qiwang.customers.filters import CustomerFilter
 from qiwang.customers.forms import CustomerEditForm
 from qiwang.customers.models import Customer
 from qiwang.customers.panels import panels
+from qiwang.customers.phones import display_phone
 from qiwang.customers.presentation import contact_fields, personal_fields
 from qiwang.customers.services import update_customer
 from qiwang.customers.timeline import timeline
@@ -91,6 +92,7 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = _visible_customer(request, customer_id)
     require(request.user, Action.CHANGE_CUSTOMERS, customer)
     initial = {name: getattr(customer, name) for name in CustomerEditForm.base_fields}
+    initial["phone"] = display_phone(customer.phone)  # stored in E.164, typed as people read it
     form = CustomerEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -31,6 +31,7 @@ from qiwang.customers.services.io import (
     build_template,
     preview_import,
 )
+from qiwang.customers.services.reading import ENCODINGS
 from qiwang.errors import ServiceError
 from qiwang.project import config
 
@@ -72,7 +73,11 @@ def _stored(request: HttpRequest, token: str) -> tuple[Path, str]:
 def customer_import(request: HttpRequest) -> HttpResponse:
     """GET: the upload form; POST: store the file and show the dry-run preview."""
     require(request.user, Action.CHANGE_CUSTOMERS)
-    context: dict[str, object] = {"max_mb": MAX_BYTES // 1024 // 1024}
+    context: dict[str, object] = {
+        "max_mb": MAX_BYTES // 1024 // 1024,
+        "encodings": list(ENCODINGS),
+        "encoding": request.POST.get("encoding", ""),
+    }
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
@@ -84,8 +89,11 @@ def customer_import(request: HttpRequest) -> HttpResponse:
             }
             return render(request, "customers/import.html", context, status=400)
         content = upload.read()
+        chosen = request.POST.get("encoding", "")[:20]
         try:
-            preview = preview_import(actor=request.user, content=content, filename=upload.name)
+            preview = preview_import(
+                actor=request.user, content=content, filename=upload.name, encoding=chosen
+            )
         except ServiceError as error:
             context["error"] = error.text
             return render(request, "customers/import.html", context, status=400)
@@ -99,7 +107,7 @@ def customer_import(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "customers/import_preview.html",
-            {"preview": preview, "token": token, "filename": upload.name},
+            {"preview": preview, "token": token, "filename": upload.name, "encoding": chosen},
         )
     return render(request, "customers/import.html", context)
 
@@ -117,6 +125,7 @@ def customer_import_apply(request: HttpRequest) -> HttpResponse:
             filename=filename,
             expected_fingerprint=request.POST.get("fingerprint", ""),
             expected_plan=request.POST.get("plan", ""),
+            encoding=request.POST.get("encoding", "")[:20],
         )
     except ServiceError as error:
         return render(

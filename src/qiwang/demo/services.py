@@ -133,7 +133,8 @@ def _person_name(rng: random.Random) -> str:
 
 
 def _phone(rng: random.Random) -> str:
-    return f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
+    """A mobile number in the stored form (E.164) from a prefix that is in service."""
+    return f"+861{rng.choice(('38', '39', '58', '59', '86', '88'))}{rng.randrange(10**8):08d}"
 
 
 def _customer_rows(
@@ -192,6 +193,12 @@ def _customer_rows(
             created_at=now - datetime.timedelta(days=age_days, minutes=rng.randint(0, 600)),
             last_activity_at=last_activity,
         )
+
+
+def _with_search_keys(customers: list[Customer]) -> list[Customer]:
+    for customer in customers:
+        customer.refresh_search_key()  # bulk_create does not call save()
+    return customers
 
 
 @transaction.atomic
@@ -361,9 +368,9 @@ def _bulk_create(rows: Iterator[Customer], batch_size: int, advance) -> None:  #
     for customer in rows:
         batch.append(customer)
         if len(batch) >= batch_size:
-            Customer.objects.bulk_create(batch)
+            Customer.objects.bulk_create(_with_search_keys(batch))
             advance(len(batch))
             batch = []
     if batch:
-        Customer.objects.bulk_create(batch)
+        Customer.objects.bulk_create(_with_search_keys(batch))
         advance(len(batch))

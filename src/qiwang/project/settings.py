@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import phonenumbers
 from django.utils.translation import gettext_lazy as _
 
 from qiwang.operations.logs import logging_config
@@ -115,6 +116,13 @@ QIWANG_API_TOKEN_DAYS = config.env_int("QIWANG_API_TOKEN_DAYS", 90, minimum=1, m
 QIWANG_API_TOKEN_MAX_DAYS = config.env_int(
     "QIWANG_API_TOKEN_MAX_DAYS", 365, minimum=0, maximum=3650
 )
+# Phone numbers (qiwang.customers.phones, ADR 0120): stored in E.164; a number typed without a
+# country code belongs to this region (ISO 3166 code, e.g. CN, HK, TW).
+QIWANG_PHONE_REGION = config.env_str("QIWANG_PHONE_REGION", "CN").upper()
+if QIWANG_PHONE_REGION not in phonenumbers.SUPPORTED_REGIONS:
+    raise config.ImproperlyConfigured(
+        f"QIWANG_PHONE_REGION={QIWANG_PHONE_REGION!r} is not a region."
+    )
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"

@@ -25,6 +25,7 @@ from qiwang.complaints.models import Category, Complaint, Incident, Move
 from qiwang.complaints.services.sla import apply_targets
 from qiwang.complaints.workflow import FIRST_STEP
 from qiwang.customers.models import Customer
+from qiwang.customers.phones import normalise_phone
 from qiwang.errors import ConflictError, ServiceError
 
 logger = logging.getLogger(__name__)
@@ -121,6 +122,11 @@ def open_complaint(
         errors["incident"] = [_("The incident belongs to another branch.")]
     if len(reporter_phone or "") > 30 or len(reporter_name or "") > 60:
         errors["reporter"] = [_("Name or phone number too long.")]
+    else:
+        try:
+            reporter_phone = normalise_phone(reporter_phone or "", field="reporter_phone")
+        except ServiceError as error:
+            errors.update(error.errors)
     try:
         temperature = _clean_temperature(measured_temperature)
     except ServiceError as error:
@@ -167,7 +173,7 @@ def open_complaint(
         branch=branch,
         customer=customer,
         reporter_name=(reporter_name or "").strip(),
-        reporter_phone=(reporter_phone or "").strip(),
+        reporter_phone=reporter_phone,
         category=category,
         dimension=category.dimension,
         failure_kind=category.failure_kind,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from qiwang.accounts.models import Branch
 from qiwang.customers.choices import CustomerKind, Lifecycle, Tier
 from qiwang.customers.querysets import CustomerQuerySet
+from qiwang.customers.search import search_key
 
 __all__ = ["Customer"]
 
@@ -57,6 +58,12 @@ class Customer(models.Model):
         "customers.CustomerTag", verbose_name=_("tags"), related_name="customers", blank=True
     )
     notes = models.TextField(_("notes"), blank=True)
+    # What the search box and the API's q= look in (qiwang.customers.search): name, pinyin,
+    # initials, number, phone digits; kept in step by save() and the bulk writes. Indexed by
+    # migration 0013 (trigram GIN on PostgreSQL).
+    search_key = models.CharField(
+        _("search key"), max_length=1000, blank=True, default="", editable=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -73,5 +80,16 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.refresh_search_key()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"name", "code", "phone"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_key"}
+        super().save(*args, **kwargs)
+
+    def refresh_search_key(self) -> None:
+        """Recompute :attr:`search_key` from the name, number and phone."""
+        self.search_key = search_key(name=self.name, code=self.code, phone=self.phone)
 
     PERSONAL_FIELDS = ("phone", "email", "address", "wechat")

@@ -14,6 +14,7 @@ from qiwang.accounts.permissions import Action, require
 from qiwang.accounts.services import diff_fields, record_event
 from qiwang.customers.choices import CustomerKind, Tier
 from qiwang.customers.models import Customer
+from qiwang.customers.phones import normalise_phone
 from qiwang.errors import ConflictError, ServiceError
 
 EDITABLE_FIELDS = (
@@ -42,6 +43,11 @@ def _clean(actor: User, data: dict[str, Any], *, current: Customer | None) -> di
             cleaned[name] = str(cleaned[name] or "").strip()
             if not cleaned[name]:
                 errors[name] = [_("This field is required.")]
+    if "phone" in cleaned:
+        try:
+            cleaned["phone"] = normalise_phone(str(cleaned["phone"] or ""))
+        except ServiceError as error:
+            errors.update(error.errors)
     if "kind" in cleaned and cleaned["kind"] not in CustomerKind.values:
         errors["kind"] = [_("%s is not a customer kind.") % cleaned["kind"]]
     if "tier" in cleaned and cleaned["tier"] not in Tier.values:

@@ -13,7 +13,6 @@ import datetime
 import hashlib
 import io
 import json
-import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from qiwang.accounts.models import AuditEvent, Branch, User
 from qiwang.accounts.permissions import Action, has_permission
 from qiwang.customers.choices import CustomerKind, Tier
 from qiwang.customers.models import Customer
+from qiwang.customers.phones import try_normalise_phone
 from qiwang.customers.presentation import MASK
 from qiwang.customers.services import reading
 from qiwang.errors import ConflictError, ServiceError
@@ -89,10 +89,6 @@ COLUMN_LABELS = {
 MAX_LENGTHS = {"code": 30, "name": 120, "phone": 30, "address": 200, "wechat": 60, "email": 254}
 MAX_ROWS = 100_000
 MAX_BYTES = 20 * 1024 * 1024
-#: After removing spaces, hyphens and brackets: an optional + and 7–15 digits (E.164 length);
-#: covers mobiles (13812345678), landlines with area code (0571-88886666) and +86 numbers.
-PHONE_PATTERN = re.compile(r"^\+?\d{7,15}$")
-_PHONE_NOISE = re.compile(r"[\s\-()（）]")
 _CHUNK = 900  # ids per IN (…) query: below SQLite's variable limit on every version
 
 CREATE = "create"
@@ -190,41 +186,6 @@ def fingerprint(content: bytes) -> str:
 # --- reading files ---------------------------------------------------------------------------
 
 
-def _decode_csv(content: bytes) -> tuple[str, str]:
-    """Text and a name for its encoding: UTF-8 (with or without BOM), UTF-16 or GBK (GB18030)."""
-    if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8", errors="strict"), "UTF-8 (BOM)"
-    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return content.decode("utf-16"), "UTF-16"
-    try:
-        return content.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError as utf8_error:
-        try:
-            # Excel in China saves "CSV" in the ANSI code page 936 (GBK); GB18030 is its superset.
-            text = content.decode("gb18030")
-        except UnicodeDecodeError:
-            raise ServiceError(
-                _(
-                    "The file is neither UTF-8 nor GBK text (byte %(position)d cannot be read). "
-                    "Save it as “CSV UTF-8” or as an Excel workbook (.xlsx)."
-                )
-                % {"position": utf8_error.start + 1},
-                field="file",
-            ) from None
-        foreign = reading.foreign_encoding(content, text)
-        if foreign is not None:
-            # Shift_JIS and Big5 bytes decode as GBK without an error, into nonsense characters.
-            raise ServiceError(
-                _(
-                    "The file seems to be %(encoding)s text, which would import as garbled "
-                    "characters. Save it as “CSV UTF-8” or as an Excel workbook (.xlsx)."
-                )
-                % {"encoding": foreign},
-                field="file",
-            ) from None
-        return text, "GBK"
-
-
 def _cell_text(value: Any) -> str:
     if value is None:
         return ""
@@ -243,8 +204,12 @@ unguard_formula = exports.unguard_formula
 FORMULA_STARTS = exports.FORMULA_STARTS
 
 
-def read_table(content: bytes, filename: str) -> tuple[str, str, list[list[str]]]:
-    """``(format, encoding, rows)`` of a CSV or XLSX file; rows[0] is the header."""
+def read_table(
+    content: bytes, filename: str, *, encoding: str | None = None
+) -> tuple[str, str, list[list[str]]]:
+    """``(format, encoding, rows)`` of a CSV or XLSX file; rows[0] is the header.
+
+    ``encoding`` overrides the detected encoding of a CSV (:func:`reading.decode_csv`)."""
     if not content:
         raise ServiceError(_("The file is empty."), field="file")
     if len(content) > MAX_BYTES:
@@ -280,7 +245,7 @@ def read_table(content: bytes, filename: str) -> tuple[str, str, list[list[str]]
         raise ServiceError(
             _("Old Excel files (.xls) cannot be read: save as .xlsx or CSV."), field="file"
         )
-    text, encoding = _decode_csv(content)
+    text, encoding = reading.decode_csv(content, encoding)
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     try:
@@ -442,10 +407,10 @@ class _Validator:
             else:
                 branch = found
                 values["branch"] = found
-        if raw.get("phone"):
-            phone = _PHONE_NOISE.sub("", raw["phone"])
-            if not PHONE_PATTERN.match(phone):
-                refuse("phone", _("Not a phone number (7–15 digits, optionally starting with +)."))
+        if raw.get("phone") and MASK not in raw["phone"]:
+            phone = try_normalise_phone(raw["phone"])
+            if phone is None:
+                refuse("phone", _("Not a valid phone number (see the template's instructions)."))
             values["phone"] = phone
         if raw.get("email"):
             try:
@@ -519,13 +484,14 @@ def preview_import(
     actor: User | None,
     content: bytes,
     filename: str,
+    encoding: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportPreview:
     """The dry run: what applying ``content`` would do, row by row. Writes nothing.
 
     ``actor`` None is the command line without ``--user``: every branch, no owner rule.
     """
-    file_format, encoding, table = read_table(content, filename)
+    file_format, encoding, table = read_table(content, filename, encoding=encoding)
     digest = fingerprint(content)
     if not table or not any(table[0]):
         raise ServiceError(_("The file has no header row."), field="file")
@@ -571,6 +537,7 @@ def apply_import(
     filename: str,
     expected_fingerprint: str,
     expected_plan: str | None = None,
+    encoding: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Apply a previewed file: every row or none, in one transaction, each change audited.
@@ -585,7 +552,7 @@ def apply_import(
             field="file",
         )
     with transaction.atomic():
-        preview = preview_import(actor=actor, content=content, filename=filename)
+        preview = preview_import(actor=actor, content=content, filename=filename, encoding=encoding)
         if preview.file_issues or preview.rejected:
             first = preview.issues[:20]
             raise ServiceError(
@@ -605,15 +572,16 @@ def apply_import(
         now = timezone.now()
         to_create = [plan for plan in preview.rows if plan.action == CREATE]
         to_update = [plan for plan in preview.rows if plan.action == UPDATE]
-        Customer.objects.bulk_create(
-            [Customer(**plan.values) for plan in to_create], batch_size=1000
-        )
+        created = [Customer(**plan.values) for plan in to_create]
+        for customer in created:
+            customer.refresh_search_key()  # bulk_create does not call save()
+        Customer.objects.bulk_create(created, batch_size=1000)
         by_code: dict[str, Customer] = {}
         for chunk in _in_chunks(
             plan.code for plan in preview.rows if plan.action in (CREATE, UPDATE)
         ):
             by_code.update({c.code: c for c in Customer.objects.filter(code__in=chunk)})
-        changed_fields: set[str] = {"updated_at"}
+        changed_fields: set[str] = {"updated_at", "search_key"}
         updated: list[Customer] = []
         for plan in to_update:
             customer = by_code[plan.code]
@@ -621,6 +589,7 @@ def apply_import(
                 setattr(customer, name, value)
                 changed_fields.add(name)
             customer.updated_at = now
+            customer.refresh_search_key()
             updated.append(customer)
         Customer.objects.bulk_update(updated, sorted(changed_fields), batch_size=1000)
         events = []
@@ -684,7 +653,7 @@ def _template_help() -> list[tuple[str, str, str, str]]:
         (
             "phone",
             str(COLUMN_LABELS["phone"]),
-            _("7–15 digits, optionally starting with +"),
+            _("a mobile, a landline with its area code, or +country code; stored as +86…"),
             "13812345678",
         ),
         ("email", str(COLUMN_LABELS["email"]), "", "owner@example.cn"),

@@ -11,7 +11,10 @@ one crossed, with one message that names it:
 - the reading time (``QIWANG_IMPORT_SECONDS``).
 
 It also refuses text that would import as mojibake: Japanese (Shift_JIS) or Traditional Chinese
-(Big5) files decode without error as GBK, so they are recognised and refused with a clear message.
+(Big5) files decode without error as GBK, so they are recognised — by our own check and by a
+second opinion from charset-normalizer — and refused with a clear message; the person may then
+choose the encoding (``decode_csv(..., encoding=...)``: a field on the import page, ``encoding``
+on the API, ``--encoding`` on the command line) and the file is read in it (ADR 0120).
 """
 
 from __future__ import annotations
@@ -161,3 +164,101 @@ def foreign_encoding(content: bytes, as_gbk: str) -> str | None:
         if chars and level1 >= 0.8:
             return "Big5"
     return None
+
+
+# --- decoding CSV text -----------------------------------------------------------------------
+
+#: Encodings a person may choose instead of the detected one: name shown → Python codec.
+ENCODINGS = {
+    "UTF-8": "utf-8",
+    "GBK": "gb18030",  # Excel in China saves "CSV" in code page 936 (GBK); GB18030 is its superset
+    "Big5": "big5",
+    "Shift_JIS": "shift_jis",
+    "UTF-16": "utf-16",
+}
+_SECOND_OPINION = {"gb18030": "GBK", "big5": "Big5", "shift_jis": "Shift_JIS"}
+
+
+def encoding_name(value: str | None) -> str | None:
+    """The shown name of an encoding given in any spelling (``big5``, ``GB18030``), None when
+    blank; a ServiceError naming the choices for an unknown one."""
+    if not value or not value.strip() or value.strip().lower() in ("auto", "automatic"):
+        return None
+    wanted = value.strip().lower().replace("-", "").replace("_", "")
+    aliases = {name.lower().replace("-", "").replace("_", ""): name for name in ENCODINGS}
+    aliases.update({"gb18030": "GBK", "gb2312": "GBK", "cp936": "GBK", "sjis": "Shift_JIS"})
+    if wanted not in aliases:
+        raise ServiceError(
+            _("Unknown encoding %(value)s; choose one of: %(choices)s.")
+            % {"value": value.strip()[:20], "choices": ", ".join(ENCODINGS)},
+            field="encoding",
+        )
+    return aliases[wanted]
+
+
+def second_opinion(content: bytes) -> str | None:
+    """charset-normalizer's reading of bytes that are not UTF-8: "Big5" or "Shift_JIS" when it
+    finds that encoding strictly more coherent than GBK, else None (GBK, the local default,
+    wins ties: short files often read equally well both ways)."""
+    from charset_normalizer import from_bytes
+
+    results = from_bytes(content[:200_000], cp_isolation=list(_SECOND_OPINION))
+    best = results.best()
+    if best is None or best.encoding == "gb18030":
+        return None
+    chaos = {match.encoding: match.chaos for match in results}
+    if "gb18030" in chaos and chaos["gb18030"] <= best.chaos:
+        return None
+    return _SECOND_OPINION.get(best.encoding)
+
+
+def decode_csv(content: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """Text and the shown name of its encoding.
+
+    Without ``encoding``: a BOM (UTF-8, UTF-16), else strict UTF-8, else GBK — unless our own
+    check (:func:`foreign_encoding`) or charset-normalizer's second opinion says the bytes are
+    Big5 or Shift_JIS, which GBK would read without error into garbled characters: then the file
+    is refused, naming the encoding, and the person may choose it (``encoding``) to read it so.
+    """
+    chosen = encoding_name(encoding)
+    if chosen is not None:
+        codec = "utf-8-sig" if chosen == "UTF-8" else ENCODINGS[chosen]
+        try:
+            return content.decode(codec), chosen
+        except UnicodeDecodeError as error:
+            raise ServiceError(
+                _("The file is not %(encoding)s text (byte %(position)d cannot be read).")
+                % {"encoding": chosen, "position": error.start + 1},
+                field="file",
+            ) from None
+    if content.startswith(b"\xef\xbb\xbf"):
+        return content[3:].decode("utf-8", errors="strict"), "UTF-8 (BOM)"
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return content.decode("utf-16"), "UTF-16"
+    try:
+        return content.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError as utf8_error:
+        text = _strict(content, "gb18030")
+        foreign = (foreign_encoding(content, text) if text is not None else None) or (
+            second_opinion(content)
+        )
+        if text is None and foreign is None:
+            raise ServiceError(
+                _(
+                    "The file is neither UTF-8 nor GBK text (byte %(position)d cannot be read). "
+                    "Save it as “CSV UTF-8” or as an Excel workbook (.xlsx)."
+                )
+                % {"position": utf8_error.start + 1},
+                field="file",
+            ) from None
+        if foreign is not None:
+            raise ServiceError(
+                _(
+                    "The file seems to be %(encoding)s text, which would import as garbled "
+                    "characters. Save it as “CSV UTF-8” or as an Excel workbook (.xlsx), or "
+                    "choose the encoding %(encoding)s and preview it again."
+                )
+                % {"encoding": foreign},
+                field="file",
+            ) from None
+        return str(text), "GBK"

@@ -14,6 +14,7 @@ from qiwang.accounts.permissions import Action, require
 from qiwang.accounts.services import record_event
 from qiwang.customers.choices import TaskKind, TaskStatus
 from qiwang.customers.models import Contact, ContactTask, Customer, Referral
+from qiwang.customers.phones import normalise_phone
 from qiwang.customers.services.maintenance import create_follow_up
 from qiwang.errors import ConflictError, ServiceError
 
@@ -38,9 +39,10 @@ def add_contact(*, actor: User, customer: Customer, data: dict[str, Any]) -> Con
     errors: dict[str, list[str]] = {}
     if not cleaned["name"]:
         errors["name"] = [_("This field is required.")]
-    phone = cleaned["phone"].replace(" ", "").replace("-", "")
-    if phone and not (phone.lstrip("+").isdigit() and 7 <= len(phone.lstrip("+")) <= 15):
-        errors["phone"] = [_("Not a phone number (7–15 digits, optionally starting with +).")]
+    try:
+        cleaned["phone"] = normalise_phone(cleaned["phone"])
+    except ServiceError as error:
+        errors.update(error.errors)
     if cleaned["email"] and "@" not in cleaned["email"]:
         errors["email"] = [_("Not an e-mail address.")]
     if errors:
