@@ -136,14 +136,14 @@ def test_cli_dry_run_json_then_import_with_a_mapping_file(quality, pulse, tmp_pa
     assert Response.objects.filter(wave=pulse, source="import").count() == 2
 
 
-def test_cli_bad_rows_exit_2_and_name_them(pulse, tmp_path):
+def test_cli_bad_rows_exit_1_and_name_them(pulse, tmp_path):
     rows = tools.wenjuanxing_rows(answers=[["超级满意", "满意", "满意", "满意", "9", "6"]])
     data = tmp_path / "wjx.csv"
     data.write_bytes(tools.csv_bytes(rows, encoding="gb18030"))
 
     result = _cli(data, "--wave", pulse.pk, "--json")
 
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # the work failed: rows refused (2 is kept for misuse)
     report = json.loads(result.output)
     assert [(e["row"], e["column"]) for e in report["errors"]] == [(2, "overall.value")]
     assert not Response.objects.filter(wave=pulse).exists()

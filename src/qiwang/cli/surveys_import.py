@@ -5,8 +5,9 @@ rows skipped, columns suggested from the headers (and from the last import from 
 scale labels recoded. ``--mapping FILE`` gives the columns and the recode as JSON (see
 ``qiwang.surveys.import_calls``). ``--dry-run`` checks every row and writes nothing; ``--json``
 prints the report as JSON: ``rows``, ``imported``, ``dry_run``, ``errors`` (``row``, ``column``,
-``message``), ``unmapped``, ``source``, ``mapping``, ``recode``. Exit code 2 when the file, the
-mapping or any row is refused (nothing is written).
+``message``), ``unmapped``, ``source``, ``mapping``, ``recode``. Exit codes follow the command
+line's convention: 1 when the file or any row is refused (nothing is written), 2 on misuse (no
+such wave or user, an unreadable file, a malformed mapping); messages go to standard error.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from qiwang.cli._output import FAILED, MISUSE, err_console
 from qiwang.cli.server import check_database, console, setup_django
 from qiwang.cli.surveys import surveys_app
 
@@ -60,7 +62,7 @@ def import_survey_responses(
     from qiwang.surveys.imports import import_responses
     from qiwang.surveys.models import Wave
 
-    def refuse(messages: dict[str, list[str]]) -> None:
+    def refuse(messages: dict[str, list[str]], code: int = MISUSE) -> None:
         if as_json:
             errors = [
                 {"row": 0, "column": key, "message": message}
@@ -73,8 +75,8 @@ def import_survey_responses(
         else:
             for key, values in messages.items():
                 for message in values:
-                    console.print(f"{key}: {message}" if key else message, style="red")
-        raise typer.Exit(code=2)
+                    err_console.print(f"{key}: {message}" if key else message, style="red")
+        raise typer.Exit(code=code)
 
     target = Wave.objects.select_related("version").filter(pk=wave).first()
     if target is None:
@@ -102,6 +104,10 @@ def import_survey_responses(
         columns, recode = (
             parse_mapping_file(mapping_text) if mapping_text is not None else ({}, None)
         )
+    except ServiceError as error:
+        refuse(error.errors)
+        return
+    try:
         report = import_responses(
             actor=actor,
             wave=target,
@@ -112,7 +118,7 @@ def import_survey_responses(
             dry_run=dry_run,
         )
     except ServiceError as error:
-        refuse(error.errors)
+        refuse(error.errors, FAILED)
         return
     if as_json:
         _print_json(report.to_dict())
@@ -123,7 +129,7 @@ def import_survey_responses(
                 table.add_column(heading)
             for problem in report.errors:
                 table.add_row(str(problem.row), problem.column, problem.message)
-            console.print(table)
+            err_console.print(table)
         if report.imported:
             console.print(
                 _("Imported %(n)d responses from %(file)s.")
@@ -141,4 +147,4 @@ def import_survey_responses(
                 style="red",
             )
     if report.errors:
-        raise typer.Exit(code=2)
+        raise typer.Exit(code=FAILED)
