@@ -130,6 +130,7 @@ def test_the_api_and_the_command_take_the_encoding(org, tmp_path):
     )
 
     assert answered["encoding"] == "Big5"
-    assert refused.exit_code == 2 and "Big5" in refused.output
+    # the file is refused: the work failed (exit 1; 2 is for misuse, issue 17 item 3)
+    assert refused.exit_code == 1 and "Big5" in refused.output
     assert read.exit_code == 0, read.output
     assert "陳大文" in read.output
