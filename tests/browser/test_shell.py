@@ -68,6 +68,7 @@ def test_agent_is_refused_what_the_role_or_branch_does_not_allow(demo_org, new_p
 
 def test_manager_edits_a_customer_and_sees_full_phone(demo_org, new_page):
     from qiwang.customers.models import Customer
+    from qiwang.customers.phones import display_phone
 
     customer = Customer.objects.get(code="C0000001")
     page = new_page()
@@ -80,7 +81,10 @@ def test_manager_edits_a_customer_and_sees_full_phone(demo_org, new_page):
 
     assert page.url.endswith(f"/customers/{customer.pk}/")
     assert page.locator("h1").inner_text().startswith("王建国")
-    assert page.locator("[data-testid=customer-phone]").inner_text() == customer.phone
+    # Stored in E.164, shown unmasked in the national grouping (138 1234 5678)
+    assert page.locator("[data-testid=customer-phone]").inner_text() == display_phone(
+        customer.phone
+    )
 
 
 def test_language_switch_to_english_and_back(demo_org, new_page):
