@@ -42,7 +42,7 @@ def test_a_resident_complains_from_a_phone_and_the_agent_is_coached(complaint_or
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     phone.click("[data-testid=public-submit]")
     phone.wait_for_selector("[data-testid=thanks]")
-    complaint = Complaint.objects.get(reporter_phone="13800001234")
+    complaint = Complaint.objects.get(reporter_phone="+8613800001234")  # stored in E.164
     assert str(complaint.pk) in phone.inner_text("main")
 
     agent = new_page()
