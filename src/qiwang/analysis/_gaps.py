@@ -34,7 +34,7 @@ Key = tuple[str | None, str]
 
 
 class Outcome(StrEnum):
-    """Outcome of comparing perception with expectation (DOMAIN.md §1, seed [001])."""
+    """Outcome of comparing perception with expectation (S = P − E; docs/analysis/servqual.md)."""
 
     REGULAR = "regular"
     """P > E: satisfied, becomes a regular (成为常客)."""

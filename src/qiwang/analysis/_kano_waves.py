@@ -1,4 +1,4 @@
-"""Kano categories across survey waves: detect an attribute "falling" (掉落, DOMAIN.md §2).
+"""Kano categories across survey waves: detect an attribute "falling" (掉落).
 
 As time passes a delighter becomes expected, then basic: A → O → M. An attribute *falls* between
 two waves when its reported category moves A → O, O → M or A → M **and** the distribution of its

@@ -58,7 +58,7 @@ __all__ = [
 
 
 def scale_for(levels: int) -> LabelledScale:
-    """The 5- or 7-level satisfaction scale of DOMAIN.md §5."""
+    """The 5- or 7-level labelled satisfaction scale."""
     if levels == 5:
         return FIVE_LEVEL
     if levels == 7:
@@ -454,7 +454,7 @@ def ces(counts: LevelCounts, *, confidence: float = 0.95) -> tuple[CesResult, ..
 
 @dataclass(frozen=True)
 class GapResult:
-    """Expectation–perception comparison per attribute and overall (DOMAIN.md §1).
+    """Expectation–perception comparison per attribute and overall (docs/customers.md).
 
     Attributes
     ----------

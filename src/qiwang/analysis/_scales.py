@@ -226,7 +226,7 @@ FIVE_LEVEL = LabelledScale(
     labels_zh=("很不满意", "不满意", "一般", "满意", "很满意"),
     labels_en=("very dissatisfied", "dissatisfied", "neutral", "satisfied", "very satisfied"),
 )
-"""The 5-level satisfaction scale of DOMAIN.md §5: 很不满意 / 不满意 / 一般 / 满意 / 很满意."""
+"""The 5-level satisfaction scale of docs/customers.md: 很不满意 / 不满意 / 一般 / 满意 / 很满意."""
 
 SEVEN_LEVEL = LabelledScale(
     name="7-level satisfaction",
@@ -241,5 +241,5 @@ SEVEN_LEVEL = LabelledScale(
         "very satisfied",
     ),
 )
-"""The 7-level satisfaction scale of DOMAIN.md §5:
+"""The 7-level satisfaction scale of docs/customers.md:
 很不满意 / 不满意 / 不太满意 / 一般 / 较满意 / 满意 / 很满意."""

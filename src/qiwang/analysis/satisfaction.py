@@ -1,4 +1,4 @@
-"""Satisfaction measures (DOMAIN.md §1 and §5).
+"""Satisfaction measures (docs/customers.md and §5).
 
 - the 5- and 7-level labelled scales (很不满意 … 很满意) and their conversion to 0–100
   (:func:`to_score`, :data:`FIVE_LEVEL`, :data:`SEVEN_LEVEL`);

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ServiceTier(models.TextChoices):
-    """The three tiers of DOMAIN.md §3: services for basic, expected and delight needs."""
+    """The three tiers of docs/customers.md: services for basic, expected and delight needs."""
 
     BASIC = "basic", _("Basic")
     EXPECTED = "expected", _("Expected")
@@ -11,7 +11,7 @@ class ServiceTier(models.TextChoices):
 
 
 class CommitmentLevel(models.TextChoices):
-    """How firmly a service is promised (DOMAIN.md §3)."""
+    """How firmly a service is promised (docs/customers.md)."""
 
     EXPLICIT = "explicit", _("Explicit standard")
     MODERATE = "moderate", _("Moderate")
@@ -26,7 +26,7 @@ class Comparison(models.TextChoices):
 
 
 class PublicityScope(models.TextChoices):
-    """How widely a service may be made known (DOMAIN.md §3)."""
+    """How widely a service may be made known (docs/customers.md)."""
 
     PUBLIC = "public", _("Public")
     SEGMENT = "segment", _("Segment only")

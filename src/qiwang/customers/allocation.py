@@ -1,4 +1,4 @@
-"""Shortage allocation by tier priority, pro rata inside a tier (DOMAIN.md §4). No Django.
+"""Shortage allocation by tier priority, pro rata inside a tier (docs/customers.md). No Django.
 
 Priority groups, served in order until the supply runs out:
 

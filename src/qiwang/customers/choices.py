@@ -8,7 +8,7 @@ class CustomerKind(models.TextChoices):
 
 
 class Tier(models.TextChoices):
-    """Relationship tiers of DOMAIN.md §4, in priority order."""
+    """Relationship tiers of docs/customers.md, in priority order."""
 
     VIP = "vip", _("VIP")
     IMPORTANT = "important", _("Important")
@@ -84,7 +84,7 @@ class TierChangeSource(models.TextChoices):
 
 
 class OccasionKind(models.TextChoices):
-    """Events that call for a greeting (DOMAIN.md §4)."""
+    """Events that call for a greeting (docs/customers.md)."""
 
     PUBLIC_HOLIDAY = "public_holiday", _("Public holiday")
     FESTIVAL = "festival", _("Traditional festival")

@@ -112,7 +112,7 @@ class Delivery(models.Model):
 
 
 class Publication(models.Model):
-    """A time a service was made known: a channel and an audience (DOMAIN.md §3)."""
+    """A time a service was made known: a channel and an audience (docs/customers.md)."""
 
     service = models.ForeignKey(
         Service, verbose_name=_("service"), related_name="publications", on_delete=models.CASCADE

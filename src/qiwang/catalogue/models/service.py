@@ -91,7 +91,7 @@ class Service(models.Model):
 class Commitment(models.Model):
     """What is promised about a service (承诺) between two dates, with a measurable target.
 
-    ``level`` follows DOMAIN.md §3. A target is ``metric comparison threshold unit`` ("repair
+    ``level`` follows docs/customers.md. A target is ``metric comparison threshold unit`` ("repair
     visit hours <= 24 h"); a commitment of level "none" has no target, nor has any commitment of a
     surprise service. ``valid_to`` empty means open-ended; a delivery is judged against the
     commitment in force on its date.

@@ -1,4 +1,4 @@
-"""The default maintenance plans of DOMAIN.md §4 (editable by the service-quality manager)."""
+"""The default maintenance plans of docs/customers.md (editable by the service-quality manager)."""
 
 from django.db import migrations
 

@@ -1,6 +1,6 @@
 """Default greeting channels per tier and message templates per tier, channel and occasion.
 
-DOMAIN.md §4: VIP and important customers are greeted by phone (or SMS), the others by SMS;
+docs/customers.md: VIP and important customers are greeted by phone (or SMS), the others by SMS;
 every tier gets holiday greetings. Templates are data: the service-quality manager edits them.
 Placeholders: {customer}, {occasion}, {manager}, {company}.
 """

@@ -2,7 +2,7 @@
 measurements, care plans, greeting texts and allocation goods. Everything is editable afterwards.
 
 Existing rows stay meaningful: the plans, templates and interactions of before are the B2B
-supplier profile's (DOMAIN.md §4 came from a B2B supplier), the old topic codes are its topics,
+supplier profile's (docs/customers.md came from a B2B supplier), the old topic codes are its topics,
 and the two measured columns of earlier interactions become answers.
 
 The greeting texts are fixed on the way: "尊敬的{customer}，您好！" instead of the name run into

@@ -3,7 +3,7 @@ and measurements they carry) of each profile, and the goods a profile allocates 
 
 A profile is chosen per branch (the organisation is the root branch); a branch without one takes
 its nearest ancestor's, and a tree without any takes :data:`DEFAULT_INDUSTRY` (the B2B supplier of
-DOMAIN.md §4, which every installation had before profiles existed). See ADR 0080.
+docs/customers.md, which every installation had before profiles existed). See ADR 0080.
 """
 
 from __future__ import annotations

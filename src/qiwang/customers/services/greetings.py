@@ -1,4 +1,4 @@
-"""Greetings on occasions (DOMAIN.md §4): the year's holiday table, the customers' own dates,
+"""Greetings on occasions (docs/customers.md): the year's holiday table, the customers' own dates,
 product launches and sales rises become greeting tasks; a greeting is sent by SMS or e-mail (or
 made by phone and logged).
 
@@ -75,7 +75,7 @@ FESTIVALS = (
 )
 #: Fallback solar dates for years chinese-calendar does not cover yet.
 FIXED_HOLIDAYS = {"元旦": (1, 1), "清明节": (4, 5), "劳动节": (5, 1), "国庆节": (10, 1)}
-#: Tiers greeted on a customer's sales rise (DOMAIN.md §4: VIP, and important "as VIP").
+#: Tiers greeted on a customer's sales rise (docs/customers.md: VIP, and important "as VIP").
 SALES_RISE_TIERS = (Tier.VIP, Tier.IMPORTANT)
 
 

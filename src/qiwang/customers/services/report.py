@@ -8,7 +8,7 @@ the same few queries for 300 or 1 million customers. Definitions (docs/customers
 - tier and lifecycle changes: confirmed ``TierChange`` rows decided in the month and
   ``LifecycleChange`` rows of the month (written by the daily lifecycle job);
 - referrals: made in the month by the scope's customers, and whether the referrer was followed up;
-- effort split (DOMAIN.md §4: old 60 % / dormant 10 % / new 30 %): interactions of the month by
+- effort split (docs/customers.md: old 60 % / dormant 10 % / new 30 %): interactions of the month by
   the customer's lifecycle when contacted — the rule of ``CustomerQuerySet.with_lifecycle``
   applied at the interaction's time with the customer's latest earlier interaction (or
   ``last_activity_at`` when that is earlier) — *new* is new, *old* is active, *dormant* is
@@ -65,7 +65,7 @@ __all__ = [
     "visible_account_managers",
 ]
 
-#: DOMAIN.md §4 [001][004]: split effort old 60 % / dormant 10 % / new 30 %.
+#: docs/customers.md: split effort old 60 % / dormant 10 % / new 30 %.
 EFFORT_TARGETS = (("old", 60), ("dormant", 10), ("new", 30))
 EFFORT_LABELS = {
     "old": gettext_lazy("Old customers"),

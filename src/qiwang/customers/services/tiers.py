@@ -5,7 +5,7 @@ The rule (docs/customers.md, "Tier suggestions"), per branch, on the customer's 
 
 1. Sort the branch's customers by revenue, largest first, and take each customer's *share before*:
    the part of the branch's revenue earned from the customers ranked above them (a Pareto / ABC
-   cut, as in DOMAIN.md's "a few customers make most of the business").
+   cut, as in the relationship rules' "a few customers make most of the business").
 2. VIP: share before < 50 % (the few customers who together make half the revenue);
    important: share before < 80 %; high-quality: the rest with at least 12 orders a year (a
    steady, at least monthly buyer); general: everyone else, and every customer without revenue.
