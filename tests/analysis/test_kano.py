@@ -61,7 +61,7 @@ def test_evaluation_table_is_berger_et_al_1993():
 
 
 def test_answers_accept_codes_english_and_chinese_labels():
-    # given the same five answers written three ways (DOMAIN.md §2 scale)
+    # given the same five answers written three ways (docs/analysis/kano.md scale)
     codes = [1, 2, 3, 4, 5]
     english = ["like", "Must-Be", "neutral", "live with", "DISLIKE"]
     chinese = ["我很喜欢", "理应如此", "无所谓", "能忍受", "我很不喜欢"]

@@ -2,7 +2,7 @@
 
 References: numpy/scipy two-pass (centred) statistics on the unshifted data — the textbook
 stable computation (Chan, Golub & LeVeque 1983) that statsmodels, pingouin and R use — and
-the definition of c = P / E (DOMAIN.md §1), which has no meaning for a non-positive expectation.
+the definition of c = P / E (docs/analysis/satisfaction.md), which has no meaning for a non-positive expectation.
 """
 
 from __future__ import annotations

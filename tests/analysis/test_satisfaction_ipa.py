@@ -1,6 +1,6 @@
 """Satisfaction measures (scales, S and c, outcome, CSAT, NPS, CES) and importance–performance.
 
-Sources: scales and the outcome rule are DOMAIN.md §1 and §5 (seeds [001], [003]); NPS is
+Sources: scales and the outcome rule are docs/analysis/satisfaction.md and ipa.md; NPS is
 Reichheld (2003, Harvard Business Review: promoters 9–10, detractors 0–6); CSAT is the top-2-box
 share; IPA is Martilla & James (1977, Journal of Marketing 41(1): quadrants "concentrate here",
 "keep up the good work", "low priority", "possible overkill"). Intervals are checked against

@@ -64,7 +64,7 @@ def test_holiday_eve_gives_every_owned_customer_a_greeting_with_the_tier_channel
     # six owned customers (the unowned VIP gets none)
     assert created == 6 == tasks.count()
     channels = dict(tasks.values_list("customer__code", "channel"))
-    assert channels["A1000"] == "phone"  # VIP: by phone (DOMAIN.md §4)
+    assert channels["A1000"] == "phone"  # VIP: by phone (docs/customers.md)
     assert channels["A1003"] == "sms"  # general: SMS
     assert set(tasks.values_list("greeting_kind", flat=True)) == {OccasionKind.FESTIVAL}
     assert generate_greeting_tasks(eve) == 0  # idempotent

@@ -154,7 +154,7 @@ def test_account_manager_report_counts_by_hand(org, team, month_data):
     assert (tiers["important"].planned, tiers["important"].made) == (1, 1)
     assert tiers["vip"].interactions == 6 and tiers["vip"].anomalies == 1
     assert (report.planned, report.made, report.interactions, report.anomaly_total) == (6, 4, 10, 1)
-    # 6 old / 1 dormant / 3 new interactions: exactly the 60/10/30 target of DOMAIN.md §4.
+    # 6 old / 1 dormant / 3 new interactions: exactly the 60/10/30 target of docs/customers.md.
     effort = {row.group: row for row in report.effort}
     assert effort["old"].actual == pytest.approx(0.6) and effort["old"].target == 0.6
     assert effort["dormant"].actual == pytest.approx(0.1)

@@ -1,4 +1,4 @@
-"""The daily generation of contact tasks from the tier plans (DOMAIN.md §4 cadences)."""
+"""The daily generation of contact tasks from the tier plans (docs/customers.md cadences)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from qiwang.errors import ConflictError
 
 
 def test_default_plans_follow_domain_section_4(db):
-    # DOMAIN.md §4: VIP phone daily; important and high-quality twice a week; general monthly
+    # docs/customers.md: VIP phone daily; important and high-quality twice a week; general monthly
     plans = {plan.tier: plan for plan in MaintenancePlan.objects.filter(industry="b2b_supplier")}
     assert (plans["vip"].frequency, plans["vip"].channel) == ("daily", "phone")
     assert (plans["important"].frequency, len(plans["important"].weekdays)) == ("weekly", 2)

@@ -1,4 +1,4 @@
-"""Structural rules of DESIGN.md, checked on the source."""
+"""Structural rules of docs/ARCHITECTURE.md, checked on the source."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "qiwang"
 
-# DESIGN.md: an app may import only apps above it in this list.
+# docs/ARCHITECTURE.md: an app may import only apps above it in this list.
 APP_ORDER = [
     "accounts",
     "operations",

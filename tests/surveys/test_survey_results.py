@@ -1,6 +1,6 @@
 """Wave results: stage 1 in the database must equal the pandas stage 1 of ``qiwang.analysis``
 (the reference implementation, itself tested against published tables in tests/analysis), and the
-demo's two Kano seasons must raise the falling flag (DOMAIN.md §2)."""
+demo's two Kano seasons must raise the falling flag (docs/analysis/kano.md)."""
 
 from __future__ import annotations
 
