@@ -178,7 +178,7 @@ def customer_export(request: HttpRequest, file_format: str) -> HttpResponse:
             export_csv_chunks(request.user, customers), content_type=CONTENT_TYPES["csv"]
         )
     else:
-        # The XLSX rows go straight into a zip on disk (xlsx_writer); the file is then streamed.
+        # The XLSX is written to a file on disk in constant memory (qiwang.xlsx), then streamed.
         spool = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
         export_xlsx(request.user, customers, spool)
         spool.seek(0)

@@ -235,6 +235,8 @@ QIWANG_SALES_RISE_PERCENT = config.env_float(
     "QIWANG_SALES_RISE_PERCENT", 20.0, minimum=0, maximum=10000
 )
 QIWANG_COMPANY_NAME = config.env_str("QIWANG_COMPANY_NAME", "")
+# The TrueType font embedded in PDFs ("" = the first open-licence Chinese font found; qiwang.pdf)
+QIWANG_PDF_FONT = config.env_str("QIWANG_PDF_FONT", "")
 
 # Outgoing messages (customers.messaging, reused by surveys): e-mail through Django's mail
 # framework — the console in demo and development, SMTP (EMAIL_HOST…) in production; SMS through

@@ -28,6 +28,7 @@ from qiwang.surveys.choices import QuestionKind, ResponseStatus
 from qiwang.surveys.models import Answer, Question, Response, Wave
 from qiwang.surveys.results import WaveResults
 from qiwang.surveys.text_answers import add_text_labels
+from qiwang.xlsx import Sheet, write_workbook
 
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
@@ -224,6 +225,16 @@ def render(frames: dict[str, pd.DataFrame], fmt: str, columns: list[Column] | No
 
     Every text cell and column name passes the shared formula guard (``qiwang.exports``): an
     answer written as ``=HYPERLINK(…)`` is text in every format, never a live formula."""
+    if fmt == "xlsx":  # the writer guards every text cell and column name itself
+        buffer = io.BytesIO()
+        write_workbook(
+            buffer,
+            (
+                Sheet(name, list(frame.columns), frame.itertuples(index=False, name=None))
+                for name, frame in frames.items()
+            ),
+        )
+        return buffer.getvalue()
     frames = {name: guard_frame(frame) for name, frame in frames.items()}
     if fmt == "csv":
         out = io.StringIO()
@@ -232,12 +243,6 @@ def render(frames: dict[str, pd.DataFrame], fmt: str, columns: list[Column] | No
                 out.write(("\n" if i else "") + f"# {name}\n")
             frame.to_csv(out, index=False)
         return ("\ufeff" + out.getvalue()).encode("utf-8")
-    if fmt == "xlsx":
-        buffer = io.BytesIO()
-        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-            for name, frame in frames.items():
-                frame.to_excel(writer, sheet_name=name[:31], index=False)
-        return buffer.getvalue()
     if fmt == "sav":
         name, frame = next(iter(frames.items()))
         return _sav(frame, columns)

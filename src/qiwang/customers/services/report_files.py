@@ -1,7 +1,7 @@
-"""The monthly report as files: XLSX (openpyxl, typed cells) and PDF (reportlab).
+"""The monthly report as files: XLSX (:mod:`qiwang.xlsx`, typed cells) and PDF (reportlab).
 
-The PDF uses reportlab's built-in CID font STSong-Light (Adobe-GB1), which renders Chinese with
-no font file and no system library (ADR 0001).
+The PDF embeds a subset of a TrueType Chinese font (:mod:`qiwang.pdf`, ``QIWANG_PDF_FONT``), so it
+looks the same in every viewer and can be archived (ADR 0210).
 """
 
 from __future__ import annotations
@@ -10,15 +10,13 @@ import io
 from typing import Any
 from xml.sax.saxutils import escape
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qiwang.customers.services.report import MonthlyReport
-from qiwang.exports import guard_row
 
 __all__ = ["report_filename", "report_pdf", "report_xlsx"]
-
-PDF_FONT = "STSong-Light"
 
 
 def report_filename(report: MonthlyReport, extension: str) -> str:
@@ -150,36 +148,31 @@ def _summary(report: MonthlyReport) -> list[tuple[str, Any]]:
 
 
 def report_xlsx(report: MonthlyReport) -> bytes:
-    """One sheet per table, a header row, numbers as numbers and shares as percentages."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+    """One sheet per table, a header row, numbers as numbers and shares as percentages
+    (:mod:`qiwang.xlsx`: constant memory, Excel's limits, every text guarded)."""
+    from qiwang.xlsx import Sheet, write_workbook
 
-    workbook = Workbook()
-    summary = workbook.active
-    summary.title = _("Summary")[:31]
-    summary.append([_("Monthly customer report"), ""])
-    summary["A1"].font = Font(bold=True, size=14)
-    for label, value in _summary(report):
-        summary.append(guard_row([label, value]))
-    summary.column_dimensions["A"].width = 24
-    summary.column_dimensions["B"].width = 30
+    sheets = [
+        Sheet(
+            str(_("Summary")),
+            [],
+            ([label, value] for label, value in _summary(report)),
+            title=str(_("Monthly customer report")),
+            widths=(24, 30),
+        )
+    ]
     for title, header, rows, formats in _sections(report):
-        sheet = workbook.create_sheet(title[:31])
-        sheet.append(guard_row(header))
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-        for row in rows:
-            sheet.append(guard_row(row))  # openpyxl writes text starting with "=" as a formula
-        for index, kind in enumerate(formats, start=1):
-            letter = get_column_letter(index)
-            sheet.column_dimensions[letter].width = 16 if kind else 22
-            if kind == "pct":
-                for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                    cell.number_format = "0.0%"
+        sheets.append(
+            Sheet(
+                str(title),
+                header,
+                rows,
+                widths=[16 if kind else 22 for kind in formats],
+                number_formats=["0.0%" if kind == "pct" else None for kind in formats],
+            )
+        )
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    write_workbook(buffer, sheets)
     return buffer.getvalue()
 
 
@@ -195,20 +188,19 @@ def _pdf_text(value: Any, kind: str = "") -> str:
 
 
 def report_pdf(report: MonthlyReport) -> bytes:
-    """An A4 PDF of the report, Chinese set in STSong-Light."""
+    """An A4 PDF of the report, set in the embedded font of :func:`qiwang.pdf.pdf_font`."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
-    title_style = ParagraphStyle("title", fontName=PDF_FONT, fontSize=16, leading=22)
-    heading = ParagraphStyle("heading", fontName=PDF_FONT, fontSize=12, leading=18, spaceBefore=8)
-    body = ParagraphStyle("body", fontName=PDF_FONT, fontSize=8.5, leading=11, wordWrap="CJK")
+    from qiwang.pdf import pdf_font
+
+    font = pdf_font(settings.QIWANG_PDF_FONT).name
+    title_style = ParagraphStyle("title", fontName=font, fontSize=16, leading=22)
+    heading = ParagraphStyle("heading", fontName=font, fontSize=12, leading=18, spaceBefore=8)
+    body = ParagraphStyle("body", fontName=font, fontSize=8.5, leading=11, wordWrap="CJK")
     story: list[Any] = [
         Paragraph(_("Monthly customer report"), title_style),
         Paragraph(_pdf_text(f"{report.month_label} / {report.scope}"), heading),
@@ -222,7 +214,11 @@ def report_pdf(report: MonthlyReport) -> bytes:
         colWidths=[50 * mm, 80 * mm],
         hAlign="LEFT",
     )
-    summary.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]))
+    summary.setStyle(
+        TableStyle(
+            [("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("FONTNAME", (0, 0), (-1, -1), font)]
+        )
+    )
     story.append(summary)
     for title, header, rows, formats in _sections(report):
         story.append(Paragraph(title, heading))
@@ -244,6 +240,7 @@ def report_pdf(report: MonthlyReport) -> bytes:
                     ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
                     ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6f2f1")),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("FONTNAME", (0, 0), (-1, -1), font),
                 ]
             )
         )
@@ -257,6 +254,7 @@ def report_pdf(report: MonthlyReport) -> bytes:
         topMargin=15 * mm,
         bottomMargin=15 * mm,
         title=_("Monthly customer report"),
+        initialFontName=font,  # else the canvas starts in Helvetica, a font no file embeds
     )
     document.build(story)
     return buffer.getvalue()
