@@ -1,5 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from qiwang.accounts.admin_site import AuditedAdmin
@@ -9,6 +12,7 @@ from qiwang.accounts.models import (
     Branch,
     CalendarDay,
     CalendarYear,
+    MfaDevice,
     User,
 )
 
@@ -34,6 +38,82 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         (_("Qiwang"), {"fields": ("display_name", "role", "branches")}),
     )
+    actions = ("end_sessions", "reset_mfa")
+
+    def _confirm(self, request, queryset, *, action: str, title: str, text: str):  # type: ignore[no-untyped-def]
+        """The page that asks before an action that cannot be undone (like Django's delete)."""
+        return TemplateResponse(
+            request,
+            "accounts/admin_confirm_action.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "text": text,
+                "users": list(queryset),
+                "action": action,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    @admin.action(description=_("Sign out everywhere (end every session)"))
+    def end_sessions(self, request, queryset):  # type: ignore[no-untyped-def]
+        from qiwang.accounts.services import end_all_sessions
+
+        if request.POST.get("confirmed") != "yes":
+            return self._confirm(
+                request,
+                queryset,
+                action="end_sessions",
+                title=gettext("Sign these users out everywhere?"),
+                text=gettext(
+                    "Every session of these users ends now; they must log in again. Their API "
+                    "tokens keep working (revoke them separately)."
+                ),
+            )
+        for user in queryset:
+            end_all_sessions(user=user, actor=request.user)
+        if queryset.filter(pk=request.user.pk).exists():  # keep the administrator's own session
+            request.user.refresh_from_db(fields=["session_epoch"])
+            update_session_auth_hash(request, request.user)
+        self.message_user(
+            request,
+            gettext("Signed out everywhere: %(users)s.") % {"users": ", ".join(map(str, queryset))},
+            messages.SUCCESS,
+        )
+        return None
+
+    @admin.action(description=_("Reset two-factor authentication (lost phone)"))
+    def reset_mfa(self, request, queryset):  # type: ignore[no-untyped-def]
+        from qiwang.accounts import mfa
+        from qiwang.accounts.services import end_all_sessions
+
+        if request.POST.get("confirmed") != "yes":
+            return self._confirm(
+                request,
+                queryset,
+                action="reset_mfa",
+                title=gettext("Reset two-factor authentication of these users?"),
+                text=gettext(
+                    "Their authenticator and recovery codes stop working and their sessions end. "
+                    "Check who is asking first (in person or by a call you place). If their role "
+                    "requires two-factor authentication, they set up a new authenticator at their "
+                    "next log-in."
+                ),
+            )
+        for user in queryset:
+            mfa.admin_reset(user, actor=request.user)
+            end_all_sessions(user=user, actor=request.user)
+        if queryset.filter(pk=request.user.pk).exists():
+            request.user.refresh_from_db(fields=["session_epoch"])
+            update_session_auth_hash(request, request.user)
+        self.message_user(
+            request,
+            gettext("Two-factor authentication reset: %(users)s.")
+            % {"users": ", ".join(map(str, queryset))},
+            messages.SUCCESS,
+        )
+        return None
 
 
 @admin.register(ApiToken)
@@ -63,12 +143,31 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return False
 
 
+LOGIN_FAILURE_TEXT = {
+    "bad_password": _("wrong username or password"),
+    "locked": _("username locked after too many failures"),
+    "mfa_failed": _("wrong two-factor code"),
+}
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "actor", "action", "object_type", "object_repr", "branch")
+    list_display = ("at", "actor", "action", "object_type", "object_repr", "summary", "branch")
     list_filter = ("action", "object_type")
     search_fields = ("object_repr", "object_id", "actor__username")
     readonly_fields = [field.name for field in AuditEvent._meta.fields]
+
+    @admin.display(description=_("details"))
+    def summary(self, event: AuditEvent) -> str:
+        """Failed log-ins in the reader's language: the address and why (never the password)."""
+        if event.action != "login_failed":
+            return ""
+        changes = event.changes or {}
+        reason = LOGIN_FAILURE_TEXT.get(changes.get("reason", ""), changes.get("reason", ""))
+        return gettext("Failed log-in from %(address)s: %(reason)s") % {
+            "address": changes.get("client_ip", "?"),
+            "reason": reason,
+        }
 
     def has_add_permission(self, request):
         return False
@@ -91,3 +190,19 @@ class CalendarDayAdmin(AuditedAdmin):
     list_display = ("day", "kind", "name", "branch", "note")
     list_filter = ("kind", "name", "branch")
     date_hierarchy = "day"
+
+
+@admin.register(MfaDevice)
+class MfaDeviceAdmin(admin.ModelAdmin):
+    """Who has two-factor authentication (the secret is never shown); reset it from Users."""
+
+    list_display = ("user", "created_at", "confirmed_at", "last_used_at")
+    fields = ("user", "created_at", "confirmed_at", "last_used_at")
+    readonly_fields = fields
+    search_fields = ("user__username",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

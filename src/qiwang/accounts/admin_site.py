@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 
@@ -12,6 +12,17 @@ class QiwangAdminSite(admin.AdminSite):
     site_header = _("Qiwang administration")
     site_title = _("Qiwang administration")
     index_title = _("Organisation, users and settings")
+
+    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        """Everyone logs in through Qiwang's own log-in (lockout, two-factor step, audit)."""
+        from urllib.parse import urlencode
+
+        from django.shortcuts import resolve_url
+
+        target = request.GET.get("next") or resolve_url("admin:index")
+        return HttpResponseRedirect(
+            f"{resolve_url('accounts:login')}?{urlencode({'next': target})}"
+        )
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
@@ -56,6 +56,9 @@ class TokenOut(Schema):
     expires_at: datetime | None
     revoked_at: datetime | None
     can_create_tokens: bool
+    expires_soon: bool = Field(
+        description="Active and expiring within QIWANG_API_TOKEN_WARN_DAYS days (14 by default)."
+    )
 
 
 class TokenCreatedOut(TokenOut):
@@ -99,7 +102,13 @@ def list_branches(request: HttpRequest):
     return Branch.objects.for_user(request.user).order_by("code")
 
 
-@router.get("/tokens", response={200: list[TokenOut], **ERRORS}, summary="Your API tokens")
+@router.get(
+    "/tokens",
+    response={200: list[TokenOut], **ERRORS},
+    summary="Your API tokens",
+    description="`expires_soon` warns of active tokens expiring within "
+    "QIWANG_API_TOKEN_WARN_DAYS days: create a replacement before then.",
+)
 @paginate(Pagination)
 def list_tokens(request: HttpRequest):
     return ApiToken.objects.filter(user=request.user)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from qiwang.accounts.choices import BranchKind, Role
@@ -64,6 +67,9 @@ class User(AbstractUser):
         blank=True,
     )
 
+    # Raised by "sign out everywhere": every session signed with an older value ends (ADR 0180).
+    session_epoch = models.PositiveIntegerField(_("session generation"), default=0, editable=False)
+
     objects = UserManager()
 
     class Meta:
@@ -73,6 +79,20 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
+
+    def _qiwang_session_hash(self, secret: str | None) -> str:
+        # Django's session hash (an HMAC of the password hash), plus the session generation once
+        # it has been raised, so that ending every session does not need the password to change.
+        value = self.password if not self.session_epoch else f"{self.password}#{self.session_epoch}"
+        salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        return salted_hmac(salt, value, secret=secret, algorithm="sha256").hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        return self._qiwang_session_hash(None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._qiwang_session_hash(fallback_secret)
 
     @property
     def is_administrator(self) -> bool:
@@ -136,6 +156,19 @@ class ApiToken(models.Model):
 
         return self.expires_at is not None and self.expires_at <= timezone.now()
 
+    @property
+    def expires_soon(self) -> bool:
+        """Active, not yet expired, and expiring within ``QIWANG_API_TOKEN_WARN_DAYS`` days."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        if self.revoked_at is not None or self.expires_at is None:
+            return False
+        now = timezone.now()
+        warn = timedelta(days=settings.QIWANG_API_TOKEN_WARN_DAYS)
+        return now < self.expires_at <= now + warn
+
 
 class AuditEvent(models.Model):
     """One row per change: who did what to which object, and what changed."""
@@ -184,3 +217,8 @@ __all__ += ["CalendarDay", "CalendarYear"]
 from qiwang.accounts.limit_models import RateCounter  # noqa: E402
 
 __all__ += ["RateCounter"]
+
+# Multi-factor authentication (ADR 0180).
+from qiwang.accounts.mfa_models import MfaDevice, RecoveryCode  # noqa: E402
+
+__all__ += ["MfaDevice", "RecoveryCode"]

@@ -77,6 +77,44 @@ def record_password_change(user: User) -> None:
     record_event(actor=user, action="password_changed", obj=user)
 
 
+#: Why a log-in failed, as stored in the audit log (rendered in the reader's language).
+LOGIN_FAILURE_REASONS = ("bad_password", "locked", "mfa_failed")
+
+
+def record_login_failure(*, username: str, client_ip: str, reason: str) -> AuditEvent:
+    """Note a failed log-in: the username tried, the client address and why. Never the password
+    or the code. The event belongs to no branch, so only administrators see it."""
+    if reason not in LOGIN_FAILURE_REASONS:
+        raise ValueError(f"unknown log-in failure reason {reason!r}")
+    tried = str(username or "")[:150]
+    user = User.objects.filter(username=tried).only("pk").first() if tried else None
+    return AuditEvent.objects.create(
+        actor=None,
+        action="login_failed",
+        object_type=User._meta.label_lower,
+        object_id=str(user.pk) if user is not None else "",
+        object_repr=tried,
+        branch=None,
+        changes={"username": tried, "client_ip": client_ip, "reason": reason},
+    )
+
+
+@transaction.atomic
+def end_all_sessions(*, user: User, actor: User) -> int:
+    """End every session of ``user`` by raising their session generation (ADR 0180): each
+    session's stored hash stops matching and Django signs it out at its next request. The caller
+    re-signs its own session with ``update_session_auth_hash`` to keep it. Audited."""
+    User.objects.filter(pk=user.pk).update(session_epoch=models.F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+    record_event(
+        actor=actor,
+        action="sessions_ended",
+        obj=user,
+        changes={"by_administrator": actor.pk != user.pk},
+    )
+    return user.session_epoch
+
+
 # --- API tokens ---------------------------------------------------------------------------------
 
 

@@ -1,12 +1,23 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from qiwang.accounts import calendar_views, views
+from qiwang.accounts import calendar_views, mfa_views, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.QiwangLoginView.as_view(), name="login"),
+    path("login/verify/", mfa_views.login_verify, name="login-verify"),
+    path("mfa/qr.svg", mfa_views.mfa_qr, name="mfa-qr"),
+    path("security/", mfa_views.security, name="security"),
+    path("security/mfa/setup/", mfa_views.mfa_setup, name="mfa-setup"),
+    path(
+        "security/mfa/recovery-codes/",
+        mfa_views.mfa_recovery_codes,
+        name="mfa-recovery-codes",
+    ),
+    path("security/mfa/disable/", mfa_views.mfa_disable, name="mfa-disable"),
+    path("security/sessions/end/", mfa_views.sessions_end, name="sessions-end"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.QiwangPasswordChangeView.as_view(), name="password-change"),
     path("tokens/", views.tokens, name="tokens"),

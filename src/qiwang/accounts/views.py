@@ -15,21 +15,27 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from qiwang.accounts import mfa, signin
 from qiwang.accounts.forms import QiwangPasswordChangeForm, TokenForm
-from qiwang.accounts.limits import hit, parse_rate, peek, rate_limited_response, reset
+from qiwang.accounts.limits import hit, parse_rate, rate_limited_response, reset
 from qiwang.accounts.models import ApiToken
 from qiwang.accounts.security import client_ip
-from qiwang.accounts.services import TokenError, create_api_token, revoke_api_token
-
-
-def _failures_bucket(username: object) -> str:
-    return "login-failed:" + str(username or "").strip().lower()
+from qiwang.accounts.services import (
+    TokenError,
+    create_api_token,
+    record_login_failure,
+    revoke_api_token,
+)
 
 
 class QiwangLoginView(LoginView):
     """Log-in, limited per address (``QIWANG_LOGIN_RATE``) and per username: after
     ``QIWANG_LOGIN_FAILURES`` failed attempts the username is locked for
-    ``QIWANG_LOGIN_LOCKOUT_SECONDS`` and no password is checked until then (ADR 0012)."""
+    ``QIWANG_LOGIN_LOCKOUT_SECONDS`` and no password is checked until then (ADR 0012).
+
+    A user with two-factor authentication, or whose role requires it, goes on to the second step
+    (``mfa_views.login_verify``) instead of being signed in (ADR 0180). Every failure is written
+    to the audit log: the username tried, the client address and why (never the password)."""
 
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
@@ -39,19 +45,13 @@ class QiwangLoginView(LoginView):
         verdict = hit(f"login:{client_ip(request)}", limit=limit, period=period)
         if not verdict.allowed:
             return rate_limited_response(request, verdict.retry_after)
-        bucket = _failures_bucket(request.POST.get("username"))
-        locked = peek(
-            bucket,
-            limit=settings.QIWANG_LOGIN_FAILURES,
-            period=settings.QIWANG_LOGIN_LOCKOUT_SECONDS,
-        )
+        username = request.POST.get("username", "")
+        locked = signin.lockout(username)
         if not locked.allowed:
             # An unbound form: the password is not even checked while the username is locked.
-            form = self.get_form_class()(request, initial={"username": request.POST["username"]})
-            message = _(
-                "Too many failed log-ins for this username: it is locked for %(minutes)s more "
-                "minutes."
-            ) % {"minutes": max(1, -(-locked.retry_after // 60))}
+            record_login_failure(username=username, client_ip=client_ip(request), reason="locked")
+            form = self.get_form_class()(request, initial={"username": username})
+            message = signin.locked_message(locked.retry_after)
             context = self.get_context_data(form=form, locked=message)
             response = self.render_to_response(context, status=429)
             response["Retry-After"] = str(locked.retry_after)
@@ -59,15 +59,20 @@ class QiwangLoginView(LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
-        reset(_failures_bucket(form.cleaned_data.get("username")))
+        user = form.get_user()
+        if mfa.is_enabled(user) or mfa.required_for(user):
+            # The lockout count stays until the second step succeeds too.
+            signin.begin_pending(self.request, user, self.get_success_url())
+            return redirect("accounts:login-verify")
+        reset(signin.failures_bucket(form.cleaned_data.get("username")))
         return super().form_valid(form)
 
     def form_invalid(self, form):  # type: ignore[no-untyped-def]
-        if form.data.get("username"):
-            hit(
-                _failures_bucket(form.data.get("username")),
-                limit=settings.QIWANG_LOGIN_FAILURES,
-                period=settings.QIWANG_LOGIN_LOCKOUT_SECONDS,
+        username = form.data.get("username")
+        if username:
+            signin.count_failure(username)
+            record_login_failure(
+                username=username, client_ip=client_ip(self.request), reason="bad_password"
             )
         return super().form_invalid(form)
 
@@ -128,13 +133,16 @@ def tokens(request: HttpRequest) -> HttpResponse:
         else:
             new_key = issued.key
             form = TokenForm()
+    user_tokens = list(ApiToken.objects.filter(user=request.user))
     return render(
         request,
         "accounts/tokens.html",
         {
             "form": form,
             "new_key": new_key,
-            "tokens": ApiToken.objects.filter(user=request.user),
+            "tokens": user_tokens,
+            "expiring": [token for token in user_tokens if token.expires_soon],
+            "warn_days": settings.QIWANG_API_TOKEN_WARN_DAYS,
         },
     )
 

@@ -127,6 +127,20 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+def env_subset(name: str, default: list[str], choices: tuple[str, ...]) -> list[str]:
+    """Comma-separated words, each one of ``choices`` (case-insensitive); empty means none."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default)
+    values = [item.strip().lower() for item in raw.split(",") if item.strip()]
+    unknown = [value for value in values if value not in choices]
+    if unknown:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r}: {', '.join(unknown)} is not one of {', '.join(choices)}."
+        )
+    return list(dict.fromkeys(values))
+
+
 def env_dotted_path(name: str, default: str) -> str:
     """A dotted Python path (``package.module.Class``); checked for shape here, imported on use."""
     value = env_str(name, default)

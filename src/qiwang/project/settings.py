@@ -116,6 +116,18 @@ QIWANG_API_TOKEN_DAYS = config.env_int("QIWANG_API_TOKEN_DAYS", 90, minimum=1, m
 QIWANG_API_TOKEN_MAX_DAYS = config.env_int(
     "QIWANG_API_TOKEN_MAX_DAYS", 365, minimum=0, maximum=3650
 )
+# Tokens expiring within this many days are flagged (`expires_soon`, a banner on the tokens page).
+QIWANG_API_TOKEN_WARN_DAYS = config.env_int(
+    "QIWANG_API_TOKEN_WARN_DAYS", 14, minimum=0, maximum=365
+)
+# Multi-factor authentication (TOTP, ADR 0180): roles that must use it. Production requires it of
+# administrators by default; demo, development and test require it of no one unless set.
+QIWANG_MFA_REQUIRED_ROLES = config.env_subset(
+    "QIWANG_MFA_REQUIRED_ROLES",
+    ["administrator"] if MODE == "production" else [],
+    ("administrator", "quality_manager", "account_manager", "agent", "analyst"),
+)
+QIWANG_MFA_ISSUER = config.env_str("QIWANG_MFA_ISSUER", "Qiwang")
 # Phone numbers (qiwang.customers.phones, ADR 0120): stored in E.164; a number typed without a
 # country code belongs to this region (ISO 3166 code, e.g. CN, HK, TW).
 QIWANG_PHONE_REGION = config.env_str("QIWANG_PHONE_REGION", "CN").upper()
