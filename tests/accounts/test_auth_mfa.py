@@ -27,6 +27,7 @@ def _superuser_admin(org):
     admin.is_superuser = True
     admin.save(update_fields=["is_superuser"])
 
+
 # RFC 6238 appendix B: the seeds (ASCII) and the 8-digit codes at each time, per hash function.
 RFC_SEEDS = {
     "sha1": b"12345678901234567890",
@@ -138,7 +139,7 @@ def test_log_in_asks_for_the_code_after_the_password(client, org):
     assert first.status_code == 302 and first["Location"] == reverse("accounts:login-verify")
     assert not _signed_in(client)
     assert client.get(reverse("core:home")).status_code == 302  # not signed in between the steps
-    assert "data-testid=\"mfa-verify\"" in client.get(first["Location"]).content.decode()
+    assert 'data-testid="mfa-verify"' in client.get(first["Location"]).content.decode()
 
     wrong = client.post(reverse("accounts:login-verify"), {"code": "000000"})
     assert wrong.status_code == 422 and not _signed_in(client)
@@ -279,7 +280,9 @@ def test_an_administrator_resets_a_lost_device_with_confirmation(client, org):
     form = {"action": "reset_mfa", "_selected_action": [user.pk]}
 
     asked = admin.post(changelist, form)
-    assert asked.status_code == 200 and 'data-testid="admin-confirm-action"' in asked.content.decode()
+    assert (
+        asked.status_code == 200 and 'data-testid="admin-confirm-action"' in asked.content.decode()
+    )
     assert mfa.is_enabled(user)  # nothing happens before the confirmation
 
     done = admin.post(changelist, {**form, "confirmed": "yes"})

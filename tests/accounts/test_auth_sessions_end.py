@@ -24,9 +24,7 @@ def _superuser_admin(org):
 
 def _signed_in_client(username):
     client = Client()
-    response = client.post(
-        reverse("accounts:login"), {"username": username, "password": PASSWORD}
-    )
+    response = client.post(reverse("accounts:login"), {"username": username, "password": PASSWORD})
     assert response.status_code == 302
     return client
 
