@@ -15,11 +15,20 @@ from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.pagination import PageNumberPagination
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
 from qiwang.accounts.services import token_for_key
 from qiwang.errors import ServiceError
+from qiwang.project.api_conventions import (
+    API_VERSION,
+    Pagination,
+    complete_document,
+    operation_id,
+    tighten,
+)
+
+__all__ = ["ERRORS", "WRITE_ERRORS", "ErrorOut", "Pagination", "api"]
 
 
 class FieldError(Schema):
@@ -33,8 +42,18 @@ class ErrorOut(Schema):
     errors: list[FieldError] = []
 
 
-#: Declared on every operation, so the OpenAPI document lists every error it can return.
-ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+#: Declared on every operation, so the OpenAPI document lists every error it can return: 400 bad
+#: request (a body that is not JSON), 401, 403, 404, 422 invalid or unknown fields and parameters,
+#: 429 too many requests, 503 the database unreachable (with ``Retry-After``).
+ERRORS: dict[int, Any] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    422: ErrorOut,
+    429: ErrorOut,
+    503: ErrorOut,
+}
 WRITE_ERRORS: dict[int, Any] = {**ERRORS, 409: ErrorOut}
 
 
@@ -46,15 +65,6 @@ def _authenticate(request: HttpRequest, key: str) -> Any:
     request.user = token.user
     request.api_token = token  # type: ignore[attr-defined]
     return token.user
-
-
-class Pagination(PageNumberPagination):
-    """Page-number pagination with bounded numbers: a page beyond 2³¹ − 1 is a 422 naming
-    ``page``, not an offset the database cannot hold. Every list endpoint uses this one."""
-
-    class Input(Schema):
-        page: int = Field(1, ge=1, le=2**31 - 1)
-        page_size: int | None = Field(None, ge=1)
 
 
 class BearerToken(HttpBearer):
@@ -75,13 +85,25 @@ class HeaderToken(APIKeyHeader):
         return _authenticate(request, key)
 
 
-api = NinjaAPI(
+class QiwangAPI(NinjaAPI):
+    """The NinjaAPI with the project's conventions (``project/api_conventions.py``)."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> OpenAPISchema:
+        document = super().get_openapi_schema(*args, **kwargs)
+        complete_document(document)
+        return document
+
+
+api = QiwangAPI(
     title="Qiwang API",
     version="1",
     description=(
         "Customer expectation and satisfaction management. Authenticate with a personal API "
         "token (`Authorization: Bearer qw_…`, created on the Tokens page) or a browser session "
-        "(with the CSRF token on writes). Data is scoped to the branches of the token's user."
+        "(with the CSRF token on writes). Data is scoped to the branches of the token's user. "
+        "Every response carries an `API-Version` header; unknown fields and query parameters "
+        "are refused (422 naming them); lists take `page` and `page_size` (at most 500) and "
+        "answer `count`, `next` and `previous`. Conventions and versioning policy: docs/api.md."
     ),
     auth=[BearerToken(), HeaderToken(), django_auth],
     urls_namespace="api",
@@ -162,4 +184,29 @@ def register_routers() -> None:
     api.add_router("/", complaints_router)
 
 
+def _versioned(run: Any) -> Any:
+    def run_and_stamp(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = run(request, *args, **kwargs)
+        response["API-Version"] = API_VERSION
+        return response
+
+    return run_and_stamp
+
+
+def _apply_conventions() -> None:
+    """Short operation ids, unknown input refused, the ``API-Version`` header: on every
+    operation of every router, once all are added."""
+    operations = []
+    for bound in api._get_bound_routers():
+        for path, path_view in bound.path_operations.items():
+            for operation in path_view.operations:
+                if not getattr(operation, "operation_id", None):
+                    full_path = "/".join(p.strip("/") for p in (bound.prefix, path) if p.strip("/"))
+                    operation.operation_id = operation_id(operation.methods[0], full_path)
+                operation.run = _versioned(operation.run)  # type: ignore[method-assign]
+                operations.append(operation)
+    tighten(operations)
+
+
 register_routers()
+_apply_conventions()
