@@ -12,9 +12,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, NinjaAPI, Schema
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi import schema as openapi_schema_module
 from ninja.openapi.schema import OpenAPISchema
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
@@ -23,10 +24,14 @@ from qiwang.errors import ServiceError
 from qiwang.project.api_conventions import (
     API_VERSION,
     Pagination,
+    QualifiedNames,
     complete_document,
     operation_id,
     tighten,
 )
+
+# Component names unique across apps (see QualifiedNames).
+openapi_schema_module.NinjaGenerateJsonSchema = QualifiedNames  # type: ignore[misc]
 
 __all__ = ["ERRORS", "WRITE_ERRORS", "ErrorOut", "Pagination", "api"]
 
@@ -89,6 +94,8 @@ class QiwangAPI(NinjaAPI):
     """The NinjaAPI with the project's conventions (``project/api_conventions.py``)."""
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> OpenAPISchema:
+        if not QualifiedNames.seen:
+            super().get_openapi_schema(*args, **kwargs)  # learn which names are ambiguous
         document = super().get_openapi_schema(*args, **kwargs)
         complete_document(document)
         return document

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 from urllib.parse import urlencode
@@ -28,6 +29,7 @@ from django.http import HttpRequest
 from ninja import Field, FilterSchema, Schema
 from ninja.pagination import PageNumberPagination
 from ninja.params.models import QueryModel
+from ninja.schema import NinjaGenerateJsonSchema
 from pydantic import BaseModel
 from pydantic_core import ValidationError as CoreValidationError
 
@@ -52,6 +54,9 @@ INT32 = 2**31 - 1
 INT64 = 2**63 - 1
 #: Text the boundary accepts: no NUL (PostgreSQL cannot store it; ``project/bad_input.py``).
 TEXT_PATTERN = "^[^\\u0000]*$"
+#: Dates and times the boundary accepts: ISO 8601 with a year from 1000 to 8999.
+DATE_PATTERN = "^[1-8][0-9]{3}-"
+_ISO_DATE = re.compile(r"[1-8]\d{3}-\d{2}-\d{2}([T ].*)?\Z", re.DOTALL)
 
 OPERATION_IDS: dict[str, str] = {
     "GET /me": "me_get",
@@ -289,9 +294,10 @@ def _forbid_extra(model: type[BaseModel], done: set[type[BaseModel]]) -> None:
         model.model_rebuild(force=True)
 
 
-def _unknown_query_check(allowed: frozenset[str]) -> type[QueryModel]:
+def _unknown_query_check(allowed: frozenset[str], dates: frozenset[str]) -> type[QueryModel]:
     """A parameter model with no fields that refuses every query parameter outside ``allowed``
-    (a 422 naming it, like any other invalid parameter)."""
+    and every date in ``dates`` not written as ISO 8601 (pydantic alone would read ``0`` as
+    1970-01-01): a 422 naming it, like any other invalid parameter."""
 
     class UnknownQueryParameters(QueryModel):
         __ninja_param_source__ = "query"
@@ -299,25 +305,43 @@ def _unknown_query_check(allowed: frozenset[str]) -> type[QueryModel]:
 
         @classmethod
         def resolve(cls, request: HttpRequest, api: Any, path_params: Any) -> Any:
-            unknown = sorted(set(request.GET) - allowed)
-            if unknown:
-                raise CoreValidationError.from_exception_data(
-                    "query",
-                    [
-                        {"type": "extra_forbidden", "loc": (name,), "input": request.GET[name]}
-                        for name in unknown
-                    ],
-                )
+            errors: list[Any] = [
+                {"type": "extra_forbidden", "loc": (name,), "input": request.GET[name]}
+                for name in sorted(set(request.GET) - allowed)
+            ]
+            errors += [
+                {
+                    "type": "date_from_datetime_parsing",
+                    "loc": (name,),
+                    "input": value,
+                    "ctx": {"error": "an ISO 8601 date (YYYY-MM-DD) is expected"},
+                }
+                for name in sorted(dates & set(request.GET))
+                for value in request.GET.getlist(name)
+                if value and not _ISO_DATE.match(value)
+            ]
+            if errors:
+                raise CoreValidationError.from_exception_data("query", errors)
             return cls()
 
     return UnknownQueryParameters
 
 
-def _query_names(model: type[BaseModel]) -> Iterable[str]:
-    flatten = getattr(model, "__ninja_flatten_map__", None)
-    if flatten:
-        return flatten.keys()
-    return (field.alias or name for name, field in model.model_fields.items())
+def _query_names(model: type[BaseModel]) -> Iterator[tuple[str, bool]]:
+    """Each query parameter of ``model`` and whether it is a date or a time."""
+    flatten = getattr(model, "__ninja_flatten_map__", None) or {
+        field.alias or name: (name,) for name, field in model.model_fields.items()
+    }
+    for name, path in flatten.items():
+        node: Any = model
+        for part in path:
+            field = getattr(node, "model_fields", {}).get(part)
+            node = field.annotation if field is not None else None
+            inner = list(_nested_models(node))
+            if inner and part != path[-1]:
+                node = inner[0]
+        kinds = {node, *(getattr(node, "__args__", ()) or ())}
+        yield name, bool(kinds & {datetime.date, datetime.datetime})
 
 
 def tighten(operations: Iterable[Any]) -> None:
@@ -326,6 +350,7 @@ def tighten(operations: Iterable[Any]) -> None:
     done: set[type[BaseModel]] = set()
     for operation in operations:
         allowed: set[str] = set()
+        dates: set[str] = set()
         for model in operation.models:
             source = getattr(model, "__ninja_param_source__", None)
             if source == "body":
@@ -334,12 +359,43 @@ def tighten(operations: Iterable[Any]) -> None:
                         _forbid_extra(inner, done)
                 model.model_rebuild(force=True)
             elif source == "query":
-                allowed.update(_query_names(model))
-        if not any(getattr(m, "__name__", "") == "UnknownQueryParameters" for m in operation.models):
-            operation.models.append(_unknown_query_check(frozenset(allowed)))
+                for name, is_date in _query_names(model):
+                    allowed.add(name)
+                    if is_date:
+                        dates.add(name)
+        if not any(
+            getattr(m, "__name__", "") == "UnknownQueryParameters" for m in operation.models
+        ):
+            operation.models.append(_unknown_query_check(frozenset(allowed), frozenset(dates)))
 
 
 # --- the document ---------------------------------------------------------------------------
+
+
+class QualifiedNames(NinjaGenerateJsonSchema):
+    """Component names that stay unique across apps: two classes of one name (the maintenance
+    ``PlanOut`` and the surprise ``PlanOut``, the complaint and the contact ``Channel``) would
+    overwrite each other in ``components/schemas`` and the document would describe one with the
+    other. A name used by more than one class becomes ``<App><Name>`` (``CustomersPlanOut``);
+    every other name stays as it is."""
+
+    #: short name → the full names of the classes seen with it (filled by every generation)
+    seen: ClassVar[dict[str, set[str]]] = {}
+
+    def get_defs_ref(self, core_mode_ref: Any) -> Any:
+        key = super().get_defs_ref(core_mode_ref)
+        core_ref = core_mode_ref[0]
+        if "[" in core_ref:
+            return key
+        full = core_ref.rsplit(":", 1)[0]
+        short = full.rsplit(".", 1)[-1]
+        QualifiedNames.seen.setdefault(short, set()).add(full)
+        if len(QualifiedNames.seen[short]) > 1 and full.startswith("qiwang."):
+            app = full.split(".")[1]
+            qualified = self.normalize_name(app.title() + short)
+            choices = self._prioritized_defsref_choices[key]
+            self._prioritized_defsref_choices[key] = [qualified, *choices]
+        return key
 
 
 def _walk_schema(node: Any, *, int_limit: int) -> None:
@@ -348,6 +404,8 @@ def _walk_schema(node: Any, *, int_limit: int) -> None:
         if kind == "integer":
             node.setdefault("minimum", -int_limit)
             node.setdefault("maximum", int_limit)
+        elif kind == "string" and node.get("format") in ("date", "date-time"):
+            node.setdefault("pattern", DATE_PATTERN)
         elif kind == "string" and not ({"format", "enum", "pattern", "const"} & node.keys()):
             node["pattern"] = TEXT_PATTERN
         if kind == "object" or "additionalProperties" in node:

@@ -20,7 +20,7 @@ from qiwang.accounts.permissions import Action, require
 from qiwang.customers.choices import Tier
 from qiwang.errors import ServiceError
 from qiwang.operations.metrics import count_submission
-from qiwang.project.api import ERRORS, WRITE_ERRORS, Pagination
+from qiwang.project.api import ERRORS, WRITE_ERRORS, ErrorOut, Pagination
 from qiwang.surveys.choices import (
     FollowUpRule,
     InvitationChannel,
@@ -384,7 +384,7 @@ class ImportOut(Schema):
 
 @router.post(
     "/waves/{wave_id}/import",
-    response={**WRITE_ERRORS, 200: ImportOut, 422: ImportOut},
+    response={**WRITE_ERRORS, 200: ImportOut, 422: ImportOut | ErrorOut},
     summary="Import responses from a file (CSV, TSV, XLSX, SPSS .sav), all or nothing",
 )
 def post_import(
