@@ -1,6 +1,7 @@
 """API: customers, scoped to the user's branches; personal data only for roles that need it."""
 
 from datetime import datetime
+from typing import Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -15,6 +16,7 @@ from qiwang.customers.models import Customer
 from qiwang.customers.presentation import personal_fields
 from qiwang.customers.services import create_customer, update_customer
 from qiwang.project.api import ERRORS, WRITE_ERRORS, Pagination
+from qiwang.project.api_conventions import SyncFilter
 
 router = Router(tags=["customers"])
 
@@ -45,6 +47,24 @@ class CustomerOut(Schema):
     @staticmethod
     def resolve_address(obj: Customer, context: dict) -> str:
         return personal_fields(obj, context["request"].user)["address"]
+
+
+class CustomerListFilter(SyncFilter, CustomerFilter):
+    """The list page's filter with the API's ordering, ``created_after`` and ``updated_since``."""
+
+    ordering: (
+        Literal[
+            "code",
+            "-code",
+            "name",
+            "-name",
+            "created_at",
+            "-created_at",
+            "updated_at",
+            "-updated_at",
+        ]
+        | None
+    ) = None
 
 
 class CustomerIn(Schema):
@@ -80,7 +100,7 @@ def _service_data(payload: dict) -> dict:
 
 @router.get("", response={200: list[CustomerOut], **ERRORS}, summary="List customers")
 @paginate(Pagination)
-def list_customers(request: HttpRequest, filters: Query[CustomerFilter]):
+def list_customers(request: HttpRequest, filters: Query[CustomerListFilter]):
     require(request.user, Action.VIEW_CUSTOMERS)
     customers = filters.filter(Customer.objects.for_user(request.user).with_related())
     return customers

@@ -180,6 +180,7 @@ def register_routers() -> None:
     from qiwang.customers.api_maintenance import router as maintenance_router
     from qiwang.customers.api_privacy import router as privacy_router
     from qiwang.surveys.api import router as surveys_router
+    from qiwang.webhooks.api import router as webhooks_router
 
     api.add_router("/", accounts_router)
     api.add_router("/customers", customers_router)
@@ -189,6 +190,7 @@ def register_routers() -> None:
     api.add_router("/customers-io", customers_io_router)
     api.add_router("/catalogue", catalogue_router)
     api.add_router("/", complaints_router)
+    api.add_router("/webhooks", webhooks_router)
 
 
 def _versioned(run: Any) -> Any:

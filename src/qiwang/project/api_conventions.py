@@ -37,8 +37,10 @@ __all__ = [
     "API_VERSION",
     "MAX_PAGE_SIZE",
     "OPERATION_IDS",
+    "CreatedFilter",
     "ListFilter",
     "Pagination",
+    "SyncFilter",
     "complete_document",
     "operation_id",
     "tighten",
@@ -230,43 +232,48 @@ def _page_link(request: HttpRequest, page: int) -> str:
 
 class ListFilter(FilterSchema):
     """What every list filter shares. A subclass declares ``ordering`` as a ``Literal`` of the
-    fields it may be ordered by (``"name"``, ``"-created_at"``: a minus orders descending) and
-    sets :attr:`created_field` / :attr:`updated_field` when its model keeps those times; then
-    ``created_after`` and ``updated_since`` (inclusive, ISO 8601) filter on them, and the rows
-    come in a stable order (the primary key breaks ties) so pages never overlap.
-
-    ``updated_since`` is for incremental sync: ask with the time of the previous sync and
-    ``ordering=updated_at``."""
-
-    created_field: ClassVar[str | None] = None
-    updated_field: ClassVar[str | None] = None
+    fields it may be ordered by (``"name"``, ``"-created_at"``: a minus orders descending); the
+    primary key breaks ties, so pages never overlap. :class:`CreatedFilter` adds
+    ``created_after`` and :class:`SyncFilter` ``updated_since`` for models that keep those
+    times (``created_field`` / ``updated_field`` name them)."""
 
     ordering: str | None = None
-    created_after: datetime.datetime | None = Field(
-        None, description="Only rows created at or after this time (ISO 8601)"
-    )
-    updated_since: datetime.datetime | None = Field(
-        None, description="Only rows changed at or after this time (ISO 8601): incremental sync"
-    )
 
     def filter_ordering(self, value: str | None) -> Q:
         return Q()
-
-    def filter_created_after(self, value: datetime.datetime | None) -> Q:
-        if value is None or not self.created_field:
-            return Q()
-        return Q(**{f"{self.created_field}__gte": value})
-
-    def filter_updated_since(self, value: datetime.datetime | None) -> Q:
-        if value is None or not self.updated_field:
-            return Q()
-        return Q(**{f"{self.updated_field}__gte": value})
 
     def filter(self, queryset: QuerySet) -> QuerySet:  # type: ignore[override]
         queryset = super().filter(queryset)
         if self.ordering:
             return queryset.order_by(self.ordering, "pk")
         return queryset
+
+
+class CreatedFilter(ListFilter):
+    """:class:`ListFilter` and ``created_after`` (inclusive, ISO 8601)."""
+
+    created_field: ClassVar[str] = "created_at"
+
+    created_after: datetime.datetime | None = Field(
+        None, description="Only rows created at or after this time (ISO 8601)"
+    )
+
+    def filter_created_after(self, value: datetime.datetime | None) -> Q:
+        return Q(**{f"{self.created_field}__gte": value}) if value else Q()
+
+
+class SyncFilter(CreatedFilter):
+    """:class:`CreatedFilter` and ``updated_since`` (inclusive, ISO 8601): for incremental
+    sync, ask with the time of the previous sync and ``ordering=updated_at``."""
+
+    updated_field: ClassVar[str] = "updated_at"
+
+    updated_since: datetime.datetime | None = Field(
+        None, description="Only rows changed at or after this time (ISO 8601): incremental sync"
+    )
+
+    def filter_updated_since(self, value: datetime.datetime | None) -> Q:
+        return Q(**{f"{self.updated_field}__gte": value}) if value else Q()
 
 
 # --- refusing unknown input -------------------------------------------------------------------

@@ -1,0 +1,152 @@
+"""The API's conventions (issue 17 item 2, ADR 0190): unknown input refused and named, a
+declared maximum page size, next / previous links, ordering, ``created_after`` /
+``updated_since``, the ``API-Version`` header, short operation ids."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+
+from django.test import Client
+from django.utils import timezone
+from tests.conftest import make_customer
+
+from qiwang.accounts.services import create_api_token
+from qiwang.customers.models import Customer
+from qiwang.project.api_conventions import API_VERSION, MAX_PAGE_SIZE, OPERATION_IDS
+
+
+def _auth(user):
+    return {"HTTP_AUTHORIZATION": f"Bearer {create_api_token(user=user, name='t').key}"}
+
+
+def _fields(response):
+    return {error["field"] for error in response.json()["errors"]}
+
+
+def test_an_unknown_query_parameter_is_a_422_naming_it(org, customers):
+    client, auth = Client(), _auth(org.users["analyst"])
+
+    response = client.get("/api/customers?tier=vip&colour=red&sort=name", **auth)
+
+    assert response.status_code == 422
+    assert _fields(response) == {"query.colour", "query.sort"}
+    assert client.get("/api/customers?tier=vip", **auth).status_code == 200
+
+
+def test_an_unknown_body_field_is_a_422_naming_it_and_nothing_is_stored(org):
+    client, auth = Client(), _auth(org.users["quality_manager"])
+    body = {"code": "N1", "name": "新客户", "kind": "household", "branch_id": org.own.pk}
+
+    response = client.post(
+        "/api/customers", json.dumps({**body, "vip": True}), content_type="application/json", **auth
+    )
+
+    assert response.status_code == 422
+    assert _fields(response) == {"vip"}
+    assert not Customer.objects.filter(code="N1").exists()
+
+
+def test_page_size_above_the_maximum_is_a_422_not_a_silent_cap(org, customers):
+    client, auth = Client(), _auth(org.users["analyst"])
+
+    too_big = client.get(f"/api/customers?page_size={MAX_PAGE_SIZE + 1}", **auth)
+    largest = client.get(f"/api/customers?page_size={MAX_PAGE_SIZE}", **auth)
+
+    assert too_big.status_code == 422
+    assert _fields(too_big) == {"query.page_size"}
+    assert str(MAX_PAGE_SIZE) in too_big.json()["errors"][0]["message"]
+    assert largest.status_code == 200
+
+
+def test_lists_link_the_next_and_previous_pages_keeping_the_filters(org):
+    for index in range(5):
+        make_customer(org.own, f"L{index}", tier="vip")
+    client, auth = Client(), _auth(org.users["analyst"])
+
+    first = client.get("/api/customers?tier=vip&page_size=2", **auth).json()
+    second = client.get(first["next"].replace("http://testserver", ""), **auth).json()
+    last = client.get("/api/customers?tier=vip&page_size=2&page=3", **auth).json()
+
+    assert first["previous"] is None
+    assert re.search(r"[?&]tier=vip", first["next"]) and "page=2" in first["next"]
+    assert [i["code"] for i in second["items"]] and second["previous"].endswith("page=1")
+    assert last["next"] is None and len(last["items"]) == 1
+    codes = [i["code"] for page in (first, second, last) for i in page["items"]]
+    assert sorted(codes) == [f"L{i}" for i in range(5)]
+
+
+def test_ordering_over_declared_fields_only(org):
+    for code, name in (("O2", "乙"), ("O1", "丙"), ("O3", "甲")):
+        make_customer(org.own, code, name=name)
+    client, auth = Client(), _auth(org.users["analyst"])
+
+    descending = client.get("/api/customers?ordering=-code", **auth).json()["items"]
+    refused = client.get("/api/customers?ordering=phone", **auth)
+
+    assert [i["code"] for i in descending] == ["O3", "O2", "O1"]
+    assert refused.status_code == 422 and _fields(refused) == {"query.ordering"}
+
+
+def test_updated_since_gives_what_changed_for_incremental_sync(org):
+    old = make_customer(org.own, "S1")
+    fresh = make_customer(org.own, "S2")
+    then = timezone.now() - datetime.timedelta(days=3)
+    Customer.objects.filter(pk=old.pk).update(updated_at=then, created_at=then)
+    since = (timezone.now() - datetime.timedelta(days=1)).isoformat()
+    client, auth = Client(), _auth(org.users["analyst"])
+
+    changed = client.get("/api/customers", {"updated_since": since}, **auth).json()["items"]
+    created = client.get("/api/customers", {"created_after": since}, **auth).json()["items"]
+    not_a_date = client.get("/api/customers?updated_since=yesterday", **auth)
+
+    assert [i["code"] for i in changed] == [fresh.code]
+    assert [i["code"] for i in created] == [fresh.code]
+    assert not_a_date.status_code == 422 and _fields(not_a_date) == {"query.updated_since"}
+
+
+def test_every_answer_carries_the_api_version(org, customers):
+    client, auth = Client(), _auth(org.users["analyst"])
+
+    ok = client.get("/api/customers", **auth)
+    unauthenticated = client.get("/api/customers")
+    not_found = client.get("/api/customers/999999", **auth)
+
+    assert {r["API-Version"] for r in (ok, unauthenticated, not_found)} == {API_VERSION}
+
+
+def test_operation_ids_are_short_unique_and_listed(db):
+    document = Client().get("/api/openapi.json").json()
+    operations = [
+        (f"{method.upper()} {path.removeprefix('/api')}", operation)
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+    ]
+    ids = [operation["operationId"] for _, operation in operations]
+
+    assert len(ids) == len(set(ids))
+    for key, operation in operations:
+        assert OPERATION_IDS.get(key) == operation["operationId"], f"add {key!r} to OPERATION_IDS"
+        assert re.fullmatch(r"[a-z][a-z_]{2,40}", operation["operationId"])
+        assert (
+            "API-Version"
+            in operation["responses"][
+                "200" if "200" in operation["responses"] else next(iter(operation["responses"]))
+            ]["headers"]
+        )
+    assert OPERATION_IDS["GET /customers"] == "customers_list"
+    assert OPERATION_IDS["GET /customers/{customer_id}"] == "customers_get"
+
+
+def test_the_document_forbids_unknown_fields_and_names_each_component_once(db):
+    document = Client().get("/api/openapi.json").json()
+    schemas = document["components"]["schemas"]
+
+    assert schemas["CustomerIn"]["additionalProperties"] is False
+    # Two classes called PlanOut (maintenance and surprise plans) no longer overwrite each other.
+    assert "service_id" in schemas["CataloguePlanOut"]["properties"]
+    assert "service_id" not in schemas["CustomersPlanOut"]["properties"]
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            assert {"429", "503"} <= set(operation["responses"]), f"{method} {path}"
