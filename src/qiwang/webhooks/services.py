@@ -412,8 +412,12 @@ def sign(secret: str, body: bytes) -> str:
 
 def _key(secret: str) -> bytes:
     """The HMAC key of a secret, as Standard Webhooks libraries derive it: the base64 after
-    ``whsec_`` (older secrets, 48 hex digits, are valid base64 too)."""
-    return base64.b64decode(secret.removeprefix("whsec_"))
+    ``whsec_`` (older secrets, 48 hex digits, are valid base64 too); a secret that is not
+    base64 at all (set by hand in the database) is used as its UTF-8 bytes."""
+    try:
+        return base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+    except ValueError:
+        return secret.encode()
 
 
 def sign_standard(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
