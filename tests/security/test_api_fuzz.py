@@ -16,7 +16,7 @@ from qiwang.project.wsgi import application
 pytestmark = pytest.mark.django_db
 
 #: Examples per operation and role: small enough for every run of the suite (about a minute).
-BUDGET = 4
+BUDGET = 3
 ROLES = ("quality_manager", "agent")
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
