@@ -204,6 +204,7 @@ def move(request: HttpRequest, complaint_id: int, payload: StepIn):  # type: ign
         skip_reason=payload.skip_reason,
         escalate_to=escalate_to,
         return_reason=payload.return_reason or "",
+        base_url=request.build_absolute_uri("/"),
     )
     return Status(201, made)
 

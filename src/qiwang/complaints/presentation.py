@@ -51,6 +51,10 @@ def move_text(move: Move) -> str:
         return _("Compensation of %(value)s yuan rejected.") % {"value": params.get("value")}
     if code == "severity_changed":
         return _("Severity changed; deadlines recalculated with the pause kept.")
+    if code == "follow_up_score" and params.get("by") == "customer":
+        return _("The customer answered the follow-up: %(score)s of 5.") % {
+            "score": params.get("score")
+        }
     if code == "follow_up_score":
         return _("Follow-up answer: %(score)s of 5.") % {"score": params.get("score")}
     if code == "outcome":
@@ -60,6 +64,8 @@ def move_text(move: Move) -> str:
         }
     if code == "incident.answer":
         return _("Answered with the incident's answer.")
+    if code == "incident.resolved":
+        return _("Resolved with the incident: follow up with the reporter.")
     return ""
 
 
@@ -76,7 +82,20 @@ def clock(complaint: Complaint, now: datetime.datetime | None = None) -> dict[st
             return None
         return round((deadline - now).total_seconds() / 3600, 1)
 
+    def business_hours(start: datetime.datetime | None, end: datetime.datetime) -> float | None:
+        from qiwang.complaints.services.sla import business_elapsed
+
+        if start is None or end < start:
+            return None
+        spent = business_elapsed(complaint, start, end)
+        return None if spent is None else round(spent.total_seconds() / 3600, 1)
+
+    end = complaint.resolved_at or now
     return {
+        # a clock per stage beside the customer-facing one: the first line until the escalation
+        # (or the resolution), the escalation owner from the escalation on
+        "first_line_hours": business_hours(complaint.received_at, complaint.escalated_at or end),
+        "escalation_hours": business_hours(complaint.escalated_at, end),
         "first_response_left": None
         if complaint.first_response_at
         else left(complaint.first_response_due),

@@ -4,4 +4,7 @@ from qiwang.complaints.views import public
 
 app_name = "complaints_public"
 
-urlpatterns = [path("<str:token>/", public.public_form, name="form")]
+urlpatterns = [
+    path("f/<str:token>/", public.follow_up_answer, name="follow_up"),
+    path("<str:token>/", public.public_form, name="form"),
+]

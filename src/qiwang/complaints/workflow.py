@@ -72,6 +72,11 @@ FIRST_STEP = {Workflow.COMPLAINT: S.LISTEN, Workflow.RETURN: S.ASK_WHY}
 #: Moving back to an earlier step: a better solution after a failed follow-up or escalation.
 BACKWARD = {(S.FOLLOW_UP, S.PROPOSE), (S.ESCALATE, S.PROPOSE)}
 
+#: An incident is handled once: resolving it resolves each open report of the complaint workflow,
+#: which moves (one row each, code ``incident.resolved``) to this step, where the agent follows up
+#: with the reporter as for any complaint.
+INCIDENT_RESOLVED_STEP = {Workflow.COMPLAINT: S.FOLLOW_UP}
+
 #: The order of the steps of each workflow, for the step guide.
 ORDER = {
     Workflow.COMPLAINT: (S.LISTEN, S.APOLOGISE, S.GATHER, S.PROPOSE, S.ESCALATE, S.FOLLOW_UP),

@@ -59,8 +59,10 @@ def move_complaint(
     escalate_to: Any = None,
     return_reason: str = "",
     now: datetime.datetime | None = None,
+    base_url: str = "",
 ) -> Move:
-    """Move ``complaint`` to ``to_step``; with ``skip_reason``, skip the current step."""
+    """Move ``complaint`` to ``to_step``; with ``skip_reason``, skip the current step.
+    ``base_url`` (the site's address) makes the follow-up SMS link absolute when closing."""
     require(actor, Action.CHANGE_COMPLAINTS, complaint)
     note = _text(note, "note", required=False)
     skip_reason = _text(skip_reason, "skip_reason", required=False)
@@ -126,20 +128,26 @@ def move_complaint(
                 current.outcome = Outcome.RECOVERED if kept else Outcome.LOST
                 current.outcome_at = now
             else:
-                _ask_follow_up(current)
+                _ask_follow_up(current, base_url)
         current.save()
     complaint.refresh_from_db()
     return move
 
 
-def _ask_follow_up(complaint: Complaint) -> None:
+def _ask_follow_up(complaint: Complaint, base_url: str = "") -> None:
     """The one-question follow-up (an SMS through the messaging channel of the surveys and
-    customers apps), queued in the closing transaction."""
+    customers apps, with the link to the answer page), queued in the closing transaction."""
+    from qiwang.complaints.services.follow_up import follow_up_link
     from qiwang.complaints.services.notify import queue_message
 
     phone = complaint.reporter_phone or (complaint.customer.phone if complaint.customer else "")
     if phone:
-        queue_message(complaint=complaint, phone=phone, code="complaint.follow_up", params={})
+        queue_message(
+            complaint=complaint,
+            phone=phone,
+            code="complaint.follow_up",
+            params={"link": follow_up_link(complaint, base_url)},
+        )
 
 
 def record_reply(complaint: Complaint, *, actor: Any, text: str, language: str = "zh") -> Move:

@@ -19,11 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qiwang.accounts.models import Branch
-from qiwang.complaints.choices import Channel, MoveKind, Severity, Workflow
+from qiwang.complaints.choices import Channel, MoveKind, Severity, Status, Workflow
 from qiwang.complaints.emotion import read_emotion
 from qiwang.complaints.models import Category, Complaint, Incident, Move
 from qiwang.complaints.services.sla import apply_targets
-from qiwang.complaints.workflow import FIRST_STEP
+from qiwang.complaints.workflow import FIRST_STEP, INCIDENT_RESOLVED_STEP
 from qiwang.customers.models import Customer
 from qiwang.customers.phones import normalise_phone
 from qiwang.errors import ConflictError, ServiceError
@@ -306,8 +306,9 @@ def open_incident(
 
 
 def answer_incident(*, incident: Incident, actor: Any, text: str, resolve: bool = True) -> int:
-    """Answer every reporter of the incident once (an SMS each, from the outbox) and resolve it.
-    Returns the number of reporters answered."""
+    """Answer every reporter of the incident once (an SMS each, from the outbox) and, with
+    ``resolve``, resolve it: each open report moves to the follow-up step (one row each).
+    Returns the number of reports answered."""
     from qiwang.complaints.services.notify import queue_message
 
     text = (text or "").strip()
@@ -337,7 +338,30 @@ def answer_incident(*, incident: Incident, actor: Any, text: str, resolve: bool 
             )
             if report.first_response_at is None:
                 report.first_response_at = now
-                report.save(update_fields=["first_response_at", "updated_at"])
+            target = INCIDENT_RESOLVED_STEP.get(report.workflow)
+            if resolve and target and report.is_open and report.step not in (target, "closed"):
+                Move.objects.create(
+                    complaint=report,
+                    kind=MoveKind.DONE,
+                    from_step=report.step,
+                    to_step=target,
+                    actor=actor,
+                    at=now,
+                    code="incident.resolved",
+                    params={"incident": incident.pk},
+                )
+                report.step, report.status = target, Status.RESOLVED
+                report.resolved_at, report.paused_since = now, None
+            report.save(
+                update_fields=[
+                    "first_response_at",
+                    "step",
+                    "status",
+                    "resolved_at",
+                    "paused_since",
+                    "updated_at",
+                ]
+            )
             if phone and phone not in phones:
                 phones.add(phone)
                 queue_message(

@@ -86,8 +86,8 @@ def _render_sms(row: Notification) -> str:
         if row.code == "complaint.follow_up":
             return _(
                 "Your complaint #%(number)s has been resolved. How satisfied are you with how we "
-                "handled it? Reply 1 (very dissatisfied) to 5 (very satisfied)."
-            ) % {"number": row.complaint_id}
+                "handled it? Answer 1 (very dissatisfied) to 5 (very satisfied): %(link)s"
+            ) % {"number": row.complaint_id, "link": row.params.get("link", "")}
         return str(row.params.get("text", row.code))
 
 

@@ -163,6 +163,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
             skip_reason=request.POST.get("skip_reason", ""),
             escalate_to=escalate_to,
             return_reason=request.POST.get("return_reason", ""),
+            base_url=request.build_absolute_uri("/"),
         ),
         _("Step recorded."),
     )

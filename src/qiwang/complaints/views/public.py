@@ -26,6 +26,11 @@ from qiwang.accounts.security import client_ip
 from qiwang.complaints.choices import Channel
 from qiwang.complaints.models import Category
 from qiwang.complaints.services.attachments import check_photo, store_photo
+from qiwang.complaints.services.follow_up import (
+    AlreadyAnswered,
+    complaint_from_token,
+    record_customer_answer,
+)
 from qiwang.complaints.services.intake import MAX_DESCRIPTION, DuplicateSubmission, open_complaint
 from qiwang.errors import ServiceError
 
@@ -129,6 +134,31 @@ def public_form(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request, "complaints/public/form.html", {"form": form, "branch": branch}, status=status
     )
+
+
+@never_cache
+def follow_up_answer(request: HttpRequest, token: str) -> HttpResponse:
+    """The one-question follow-up a closed complaint's customer reaches from the SMS link."""
+    complaint = complaint_from_token(token)
+    if complaint is None:
+        raise Http404
+    context = {"branch": complaint.branch, "complaint": complaint, "scores": range(1, 6)}
+    if request.method != "POST":
+        return render(request, "complaints/public/follow_up.html", context)
+    limit, period = parse_rate(settings.QIWANG_COMPLAINT_RATE)
+    verdict = hit(f"complaint-follow-up:{client_ip(request)}", limit=limit, period=period)
+    if not verdict.allowed:
+        return rate_limited_response(request, verdict.retry_after)
+    try:
+        record_customer_answer(complaint, score=request.POST.get("score", ""))
+    except AlreadyAnswered as answered:
+        context.update(answered=answered.score)
+        return render(request, "complaints/public/follow_up.html", context, status=409)
+    except ServiceError as error:
+        context.update(error=error.text)
+        return render(request, "complaints/public/follow_up.html", context, status=400)
+    context.update(thanks=True)
+    return render(request, "complaints/public/follow_up.html", context)
 
 
 @login_required

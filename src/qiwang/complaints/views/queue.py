@@ -142,4 +142,5 @@ def new_complaint(request: HttpRequest) -> HttpResponse:
                     request, _("Complaint %(number)s received.") % {"number": complaint.pk}
                 )
                 return redirect("complaints:detail", complaint.pk)
-    return render(request, "complaints/new.html", {"form": form})
+    status = 400 if request.method == "POST" else 200  # a valid POST has redirected
+    return render(request, "complaints/new.html", {"form": form}, status=status)
