@@ -10,7 +10,8 @@ warm-up, as the user who reads it:
 
 - the agent's queue (one community) and the quality manager's queue and overdue view (all 20);
 - a complaint page (its SLA clocks in business time on the working-day calendar);
-- the *SLA and outcomes* page over the whole season (every figure of the page);
+- the *SLA and outcomes* page over the whole season (every figure of the page), read from the
+  tallies the ``complaints.tallies`` job folds (the rebuild is timed too);
 - the API's overdue list.
 
 The **floor** is the *New complaint* form of the same user in the same run: the same middleware,
@@ -119,8 +120,9 @@ def _seed(complaints: int) -> tuple[float, dict]:
             "INSERT INTO bench_categories VALUES (%s, %s, %s, %s)",
             [(n, pk, dim, kind) for n, (pk, dim, kind) in enumerate(categories)],
         )
-        # complaint i: customer c = i*7919 mod 100000 (its branch: c mod 20), received spread
-        # over 120 days; the last 3 days open, the rest closed with an outcome.
+        # complaint i: customer c = i*7919 mod 100000 (its branch: c mod 20), received in
+        # order over 120 days (as a live system inserts them); the last 3 days open, the rest
+        # closed with an outcome.
         cursor.execute(
             """
             INSERT INTO complaints_complaint (branch_id, customer_id, reporter_name,
@@ -150,8 +152,8 @@ def _seed(complaints: int) -> tuple[float, dict]:
             FROM generate_series(0, %(n)s - 1) AS i
             CROSS JOIN LATERAL (SELECT (i::bigint * 7919) %% %(customers)s AS c) AS cc
             CROSS JOIN LATERAL (
-                SELECT %(now)s - ((i::bigint * 104729) %% (120 * 86400)) * interval '1 second'
-                       AS at) AS t
+                SELECT %(now)s - ((%(n)s - 1 - i)::float8 * 120 * 86400 / %(n)s)
+                       * interval '1 second' AS at) AS t
             CROSS JOIN LATERAL (SELECT t.at, t.at > %(now)s - interval '3 days' AS open) AS r
             CROSS JOIN LATERAL (SELECT CASE WHEN i %% 7 = 0 THEN 'angry'
                                             WHEN i %% 3 = 0 THEN 'upset' ELSE 'calm' END
@@ -168,8 +170,8 @@ def _seed(complaints: int) -> tuple[float, dict]:
                 "categories": len(categories),
             },
         )
-        cursor.execute("ANALYZE customers_customer")
-        cursor.execute("ANALYZE complaints_complaint")
+        cursor.execute("VACUUM ANALYZE customers_customer")
+        cursor.execute("VACUUM ANALYZE complaints_complaint")
     return time.perf_counter() - started, users
 
 
@@ -195,8 +197,12 @@ def main() -> None:
 
     from qiwang.complaints.models import Complaint
     from qiwang.complaints.services.sla import scan_breaches
+    from qiwang.complaints.services.tallies import rebuild_tallies
 
     seed_seconds, users = _seed(options.complaints)
+    started = time.perf_counter()
+    folded = rebuild_tallies()
+    tally_ms = (time.perf_counter() - started) * 1000
     open_one = Complaint.objects.open().filter(branch__code="bench00").order_by("pk").first()
     clients = {}
     for role, user in users.items():
@@ -250,6 +256,7 @@ def main() -> None:
                 "open": Complaint.objects.open().count(),
                 "seed_seconds": round(seed_seconds, 1),
                 "repeat": options.repeat,
+                "tally_rebuild": {"ms": round(tally_ms, 1), **folded},
                 "pages": results,
                 "breach_scan": scans,
                 "machine": {

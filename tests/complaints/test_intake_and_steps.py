@@ -351,4 +351,9 @@ def test_outcomes_are_decided_after_the_window(make_complaint, org):
 def test_the_periodic_jobs_are_registered(db):
     from qiwang.operations.scheduler import JOBS
 
-    assert {"complaints.sla_scan", "complaints.notifications", "complaints.outcomes"} <= set(JOBS)
+    assert {
+        "complaints.sla_scan",
+        "complaints.notifications",
+        "complaints.outcomes",
+        "complaints.tallies",
+    } <= set(JOBS)

@@ -50,6 +50,8 @@ OUTAGE_TEXTS = [
     "请问3号楼暖气什么时候能恢复",
     "暖气不热，老人受不了",
 ]
+#: Complaints older than this many days have been handled to the end (the open queue is recent).
+OPEN_DAYS = 10
 #: How far each demo complaint has come (share of complaints).
 PATHS = [
     ((), 10),
@@ -86,6 +88,9 @@ def build_complaint_demo(
     }
     options = list(CompensationOption.objects.filter(is_active=True))
     paths, weights = zip(*PATHS, strict=True)
+    closing, closing_weights = zip(
+        *[(path, weight) for path, weight in PATHS if Step.CLOSED in path], strict=True
+    )
     made = 0
     for index in range(count):
         branch = rng.choice(communities)
@@ -111,6 +116,8 @@ def build_complaint_demo(
         )
         made += 1
         path = rng.choices(paths, weights=weights)[0]
+        if received < now - datetime.timedelta(days=OPEN_DAYS) and Step.CLOSED not in path:
+            path = rng.choices(closing, weights=closing_weights)[0]  # old ones are done
         if received > now - datetime.timedelta(days=2):
             path = path[:2]
         moment = received
@@ -144,11 +151,59 @@ def build_complaint_demo(
             )
         if index % 25 == 0:
             handling.record_reply(complaint, actor=agent, text="你别激动，但是师傅今天已经下班了")
+    made += _after_survey_answers(categories, agents, quality, rng, now)
     made += _heating_outage(communities[0], categories, agents, quality, options, rng, now)
     made += _returns(communities, categories, agents, customers, rng, now)
     _pending_approvals(communities, agents, options, now)
     sla.scan_breaches(now=now)
     return {"complaints": made}
+
+
+def _after_survey_answers(
+    categories: dict[str, Category],
+    agents: dict[int, User],
+    quality: User,
+    rng: random.Random,
+    now: datetime.datetime,
+) -> int:
+    """Customers who answered a 1–5 satisfaction question and complained a few hours later,
+    recovered quickly: the "before" row of the recovery paradox check has real answers."""
+    from qiwang.surveys.models import Response
+
+    responses = (
+        Response.objects.filter(
+            customer__isnull=False,
+            customer__branch_id__in=list(agents),
+            submitted_at__lt=now - datetime.timedelta(days=1),
+            answers__question__kind="scale5",
+        )
+        .select_related("customer")
+        .distinct()
+        .order_by("pk")[:12]
+    )
+    count = 0
+    for response in responses:
+        customer = response.customer
+        agent = agents[customer.branch_id]
+        received = response.submitted_at + datetime.timedelta(hours=rng.uniform(2, 6))
+        complaint = open_complaint(
+            branch=customer.branch,
+            category=categories["repair"],
+            description="报修的水管到现在没人来，已经等了三天",
+            channel="phone",
+            customer=customer,
+            severity="medium",
+            received_at=received,
+            actor=agent,
+        )
+        moment = received
+        for step in (Step.APOLOGISE, Step.GATHER, Step.PROPOSE, Step.FOLLOW_UP, Step.CLOSED):
+            moment = min(now, moment + datetime.timedelta(hours=rng.uniform(0.3, 3)))
+            handling.move_complaint(complaint, to_step=step, actor=agent, now=moment)
+        handling.record_follow_up_score(complaint, actor=agent, score=rng.choice([4, 5, 5]))
+        handling.record_outcome(complaint, actor=quality, outcome="recovered")
+        count += 1
+    return count
 
 
 def _heating_outage(

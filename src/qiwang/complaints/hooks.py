@@ -41,6 +41,14 @@ def register() -> None:
     )
     register_job(
         Job(
+            key="complaints.tallies",
+            function="qiwang.complaints.services.tallies.tallies_job",
+            label=_("Fold complaints into the figures of the SLA and outcomes page"),
+            every=600,
+        )
+    )
+    register_job(
+        Job(
             key="complaints.notifications",
             function="qiwang.complaints.services.notify.notifications_job",
             label=_("Retry complaint notifications that failed"),

@@ -33,7 +33,11 @@ class ComplaintQuerySet(BranchScopedQuerySet):
         ).order_by("angry_rank", "-priority", models.F("resolution_due").asc(nulls_last=True), "pk")
 
     def with_related(self) -> ComplaintQuerySet:
-        return self.select_related("branch", "customer", "category", "assigned_to", "incident")
+        """The small tables joined; the customer read for the page's rows only (joining a
+        million-customer table before the queue's sort and limit costs more than the sort)."""
+        return self.select_related(
+            "branch", "category", "assigned_to", "incident"
+        ).prefetch_related("customer")
 
 
 class IncidentQuerySet(BranchScopedQuerySet):
@@ -52,3 +56,7 @@ class CompensationQuerySet(BranchScopedQuerySet):
     def counted(self) -> CompensationQuerySet:
         """Compensations that were (or will be) given: the ledger."""
         return self.filter(status__in=("approved", "given"))
+
+
+class TallyQuerySet(BranchScopedQuerySet):
+    pass

@@ -9,6 +9,7 @@ from qiwang.complaints.models.setup import (
     ReplyTemplate,
     SlaTarget,
 )
+from qiwang.complaints.models.tally import ComplaintTally, ParadoxTally
 
 __all__ = [
     "Attachment",
@@ -18,9 +19,11 @@ __all__ = [
     "Compensation",
     "CompensationOption",
     "Complaint",
+    "ComplaintTally",
     "Incident",
     "Move",
     "Notification",
+    "ParadoxTally",
     "ReplyTemplate",
     "RoleLimit",
     "SlaTarget",

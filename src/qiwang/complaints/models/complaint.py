@@ -234,6 +234,22 @@ class Complaint(models.Model):
             models.Index(fields=["branch", "status", "-priority"]),
             models.Index(fields=["status", "first_response_due"]),
             models.Index(fields=["customer", "received_at"]),
+            # The open queue (a few thousand rows among a season's million): its counts and
+            # overdue checks read this partial index only (the columns are INCLUDEd on
+            # PostgreSQL; SQLite keeps the plain partial index).
+            models.Index(
+                fields=["branch", "emotion"],
+                include=[
+                    "priority",
+                    "resolution_due",
+                    "first_response_due",
+                    "first_response_at",
+                    "paused_since",
+                    "assigned_to",
+                ],
+                condition=models.Q(status__in=["open", "waiting"]),
+                name="complaint_open_queue",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,10 +11,11 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Count, F, Min, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from qiwang.accounts.models import Branch
 from qiwang.complaints.choices import Outcome
 from qiwang.complaints.models import Complaint
 
@@ -57,60 +58,126 @@ class Figures:
     word_of_mouth: dict[str, int] = field(default_factory=dict)
     second_failures: int = 0
     total: int = 0
+    sla: dict[str, int] = field(default_factory=dict)
+    built_at: datetime.datetime | None = None  # tallies: when they were built (None: live)
 
 
-def recovery_rows(rows: Any) -> list[RecoveryRow]:
-    """Share of complaining customers who came back, by how the complaint was resolved."""
-    from django.utils.translation import gettext as _
+RECOVERY_BUCKETS = ("on_time", "late", "not_resolved")
 
-    known = rows.filter(customer__isnull=False, workflow="complaint")
+
+def _recovery_conditions() -> dict[str, Q]:
     on_time = Q(resolved_at__isnull=False) & (
         Q(resolution_due__isnull=True) | Q(resolved_at__lte=F("resolution_due"))
     )
     late = Q(resolved_at__isnull=False, resolved_at__gt=F("resolution_due"))
-    buckets = [
-        (_("Resolved within the SLA"), on_time),
-        (_("Resolved late"), late),
-        (_("Not resolved"), Q(resolved_at__isnull=True)),
-    ]
-    stats = known.aggregate(
-        **{
-            f"{kind}_{index}": Count("pk", filter=condition & extra)
-            for index, (_label, condition) in enumerate(buckets)
-            for kind, extra in (
-                ("n", Q()),
-                ("recovered", Q(outcome=Outcome.RECOVERED)),
-                ("lost", Q(outcome=Outcome.LOST)),
-            )
-        }
-    )
+    return {"on_time": on_time, "late": late, "not_resolved": Q(resolved_at__isnull=True)}
+
+
+def _bucket_labels() -> dict[str, str]:
+    from django.utils.translation import gettext as _
+
+    return {
+        "on_time": _("Resolved within the SLA"),
+        "late": _("Resolved late"),
+        "not_resolved": _("Not resolved"),
+    }
+
+
+def _season_aggregates(now: datetime.datetime) -> dict[str, Any]:
+    """Every single-number figure of the page, for one pass over the rows: SLA met and breached,
+    the recovery buckets (known customers, complaint workflow), outcomes, second failures and the
+    satisfaction after recovery."""
+    known = Q(customer__isnull=False, workflow="complaint")
+    recovered = Q(outcome=Outcome.RECOVERED)
+    lost = Q(outcome=Outcome.LOST)
+    rated = recovered & Q(follow_up_score__isnull=False)
+    aggregates: dict[str, Any] = {
+        "total": Count("pk"),
+        "first_met": Count(
+            "pk", filter=Q(first_response_at__isnull=False, first_response_breached_at__isnull=True)
+        ),
+        "first_breached": Count("pk", filter=Q(first_response_breached_at__isnull=False)),
+        "resolved_on_time": Count(
+            "pk", filter=Q(resolved_at__isnull=False) & Q(resolved_at__lte=F("resolution_due"))
+        ),
+        "resolved_late": Count(
+            "pk", filter=Q(resolved_at__isnull=False, resolved_at__gt=F("resolution_due"))
+        ),
+        "open_overdue": Count(
+            "pk",
+            filter=Q(
+                status__in=("open", "waiting"), resolution_due__lt=now, paused_since__isnull=True
+            ),
+        ),
+        "calendar_problems": Count("pk", filter=~Q(sla_problem="")),
+        "recovered": Count("pk", filter=recovered),
+        "lost": Count("pk", filter=lost),
+        "second": Count("pk", filter=Q(is_second_failure=True)),
+        "after_mean": Avg("follow_up_score", filter=rated),
+        "after_n": Count("pk", filter=rated),
+        "after_second_mean": Avg("follow_up_score", filter=rated & Q(is_second_failure=True)),
+        "after_second_n": Count("pk", filter=rated & Q(is_second_failure=True)),
+    }
+    for bucket, condition in _recovery_conditions().items():
+        aggregates[f"n_{bucket}"] = Count("pk", filter=known & condition)
+        aggregates[f"recovered_{bucket}"] = Count("pk", filter=known & condition & recovered)
+        aggregates[f"lost_{bucket}"] = Count("pk", filter=known & condition & lost)
+    return aggregates
+
+
+def recovery_rows(rows: Any) -> list[RecoveryRow]:
+    """Share of complaining customers who came back, by how the complaint was resolved."""
+    stats = rows.aggregate(**_season_aggregates(timezone.now()))
+    return _recovery_from(stats)
+
+
+def _recovery_from(stats: dict[str, Any]) -> list[RecoveryRow]:
+    labels = _bucket_labels()
     return [
-        RecoveryRow(str(label), stats[f"n_{i}"], stats[f"recovered_{i}"], stats[f"lost_{i}"])
-        for i, (label, _condition) in enumerate(buckets)
+        RecoveryRow(
+            str(labels[bucket]),
+            stats[f"n_{bucket}"],
+            stats[f"recovered_{bucket}"],
+            stats[f"lost_{bucket}"],
+        )
+        for bucket in RECOVERY_BUCKETS
     ]
 
 
-def paradox(rows: Any) -> dict[str, Any]:
+#: The "before" satisfaction is read for at most this many recovered customers (a sample read
+#: through the customer index, so that the page stays fast at a million complaints).
+PARADOX_SAMPLE = 5000
+
+
+def paradox(
+    rows: Any, stats: dict[str, Any] | None = None, branch_ids: list[int] | None = None
+) -> dict[str, Any]:
     """Satisfaction (1–5) after recovery vs the same customers before the complaint vs customers
     who never complained. The paradox (after > before) holds for satisfaction, not repurchase,
     and vanishes after a second failure (de Matos et al. 2007; Maxham & Netemeyer 2002)."""
     from qiwang.customers.models import Customer
     from qiwang.surveys.models import Answer
 
+    if stats is None:
+        stats = rows.aggregate(**_season_aggregates(timezone.now()))
+    after = {"mean": stats["after_mean"], "n": stats["after_n"]}
+    after_second = {"mean": stats["after_second_mean"], "n": stats["after_second_n"]}
     recovered = rows.filter(outcome=Outcome.RECOVERED, follow_up_score__isnull=False)
-    after = recovered.aggregate(mean=Avg("follow_up_score"), n=Count("pk"))
-    after_second = recovered.filter(is_second_failure=True).aggregate(
-        mean=Avg("follow_up_score"), n=Count("pk")
+    customer_ids = list(
+        recovered.filter(customer__isnull=False)
+        .order_by("customer_id")
+        .values_list("customer_id", flat=True)
+        .distinct()[:PARADOX_SAMPLE]
     )
-    customer_ids = list(recovered.values_list("customer_id", flat=True).distinct()[:5000])
     scale = Answer.objects.filter(
         question__kind="scale5", value__isnull=False, response__customer__isnull=False
     )
     first_complaint = {
         row["customer_id"]: row["first"]
         for row in rows.filter(customer_id__in=customer_ids)
+        .order_by()
         .values("customer_id")
-        .annotate(first=models_min("received_at"))
+        .annotate(first=Min("received_at"))
     }
     before_values = [
         value
@@ -121,10 +188,13 @@ def paradox(rows: Any) -> dict[str, Any]:
         and customer_id in first_complaint
         and submitted < first_complaint[customer_id]
     ]
-    complainers = Complaint.objects.filter(customer__isnull=False).values("customer_id")
-    never = scale.filter(
-        response__customer__in=Customer.objects.exclude(pk__in=complainers)
-    ).aggregate(mean=Avg("value"), n=Count("pk"))
+    if branch_ids is None:
+        branch_ids = list(rows.order_by().values_list("branch_id", flat=True).distinct())
+    never = (
+        scale.filter(response__customer__branch_id__in=branch_ids)
+        .exclude(response__customer__in=Customer.objects.filter(complaints__isnull=False))
+        .aggregate(mean=Avg("value"), n=Count("pk"))
+    )
     before = {
         "mean": sum(before_values) / len(before_values) if before_values else None,
         "n": len(before_values),
@@ -141,47 +211,81 @@ def paradox(rows: Any) -> dict[str, Any]:
     }
 
 
-def models_min(name: str) -> Any:
-    from django.db.models import Min
+def figures(rows: Any, *, now: datetime.datetime | None = None) -> Figures:
+    """Every figure of the *SLA and outcomes* page in two passes over ``rows`` (one aggregate,
+    one grouping by category × dimension × branch × week × reason, folded here) plus the paradox's
+    indexed reads."""
+    from qiwang.complaints.models import Category
 
-    return Min(name)
-
-
-def figures(rows: Any) -> Figures:
-    result = Figures(total=rows.count())
-    result.recovery = recovery_rows(rows)
-    result.paradox = paradox(rows)
-    result.by_category = list(
-        rows.values("category__code", "category__name_zh", "category__name_en")
+    stats = rows.aggregate(**_season_aggregates(now or timezone.now()))
+    result = Figures(total=stats["total"])
+    result.sla = {
+        key: stats[key]
+        for key in (
+            "total",
+            "first_met",
+            "first_breached",
+            "resolved_on_time",
+            "resolved_late",
+            "open_overdue",
+            "calendar_problems",
+        )
+    }
+    result.recovery = _recovery_from(stats)
+    groups = (
+        rows.order_by()
+        .annotate(week=TruncWeek("received_at"))
+        .values("category_id", "dimension", "branch_id", "week", "workflow", "return_reason")
         .annotate(n=Count("pk"))
-        .order_by("-n")
     )
-    result.by_dimension = list(rows.values("dimension").annotate(n=Count("pk")).order_by("-n"))
-    result.by_branch = list(rows.values("branch__name").annotate(n=Count("pk")).order_by("-n"))
-    result.by_week = list(
-        rows.annotate(week=TruncWeek("received_at"))
-        .values("week")
-        .annotate(n=Count("pk"))
-        .order_by("week")
+    by_category: dict[int, int] = {}
+    by_dimension: dict[str, int] = {}
+    by_branch: dict[int, int] = {}
+    by_week: dict[Any, int] = {}
+    reasons: dict[str, int] = {}
+    for row in groups:
+        n = row["n"]
+        by_category[row["category_id"]] = by_category.get(row["category_id"], 0) + n
+        by_dimension[row["dimension"]] = by_dimension.get(row["dimension"], 0) + n
+        by_branch[row["branch_id"]] = by_branch.get(row["branch_id"], 0) + n
+        by_week[row["week"]] = by_week.get(row["week"], 0) + n
+        if row["workflow"] == "return" and row["return_reason"]:
+            reasons[row["return_reason"]] = reasons.get(row["return_reason"], 0) + n
+    categories = Category.objects.in_bulk(list(by_category))
+    result.by_category = sorted(
+        (
+            {
+                "category__code": categories[pk].code,
+                "category__name_zh": categories[pk].name_zh,
+                "category__name_en": categories[pk].name_en,
+                "n": n,
+            }
+            for pk, n in by_category.items()
+            if pk in categories
+        ),
+        key=lambda row: -row["n"],
     )
-    result.return_reasons = list(
-        rows.filter(workflow="return")
-        .exclude(return_reason="")
-        .values("return_reason")
-        .annotate(n=Count("pk"))
-        .order_by("-n")
+    result.by_dimension = sorted(
+        ({"dimension": key, "n": n} for key, n in by_dimension.items()), key=lambda r: -r["n"]
     )
-    outcome_counts = rows.aggregate(
-        recovered=Count("pk", filter=Q(outcome=Outcome.RECOVERED)),
-        lost=Count("pk", filter=Q(outcome=Outcome.LOST)),
-        second=Count("pk", filter=Q(is_second_failure=True)),
+    names = dict(Branch.objects.filter(pk__in=list(by_branch)).values_list("pk", "name"))
+    result.by_branch = sorted(
+        ({"branch__name": names.get(pk, pk), "n": n} for pk, n in by_branch.items()),
+        key=lambda row: -row["n"],
     )
-    result.second_failures = outcome_counts["second"]
+    result.by_week = [
+        {"week": week, "n": n} for week, n in sorted(by_week.items()) if week is not None
+    ]
+    result.return_reasons = sorted(
+        ({"return_reason": key, "n": n} for key, n in reasons.items()), key=lambda r: -r["n"]
+    )
+    result.paradox = paradox(rows, stats, branch_ids=list(by_branch))
+    result.second_failures = stats["second"]
     result.word_of_mouth = {
-        "recovered": outcome_counts["recovered"],
-        "lost": outcome_counts["lost"],
-        "positive": outcome_counts["recovered"] * WORD_OF_MOUTH_POSITIVE,
-        "negative": outcome_counts["lost"] * WORD_OF_MOUTH_NEGATIVE,
+        "recovered": stats["recovered"],
+        "lost": stats["lost"],
+        "positive": stats["recovered"] * WORD_OF_MOUTH_POSITIVE,
+        "negative": stats["lost"] * WORD_OF_MOUTH_NEGATIVE,
     }
     return result
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, F, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 from qiwang.accounts.models import Branch
 from qiwang.accounts.permissions import Action, can, require
 from qiwang.complaints.choices import Dimension, ReturnReason
-from qiwang.complaints.models import Category, Compensation, CompensationOption, Complaint, Incident
+from qiwang.complaints.models import Category, Compensation, CompensationOption, Incident
 from qiwang.complaints.services import compensation as compensation_services
 from qiwang.complaints.services import outcomes
 from qiwang.complaints.services.intake import answer_incident, open_incident
+from qiwang.complaints.services.tallies import figures_for
 from qiwang.customers.services.io import guard_formula
 from qiwang.errors import ServiceError
 
@@ -205,29 +206,8 @@ def ledger_csv(request: HttpRequest) -> HttpResponse:
 def reports(request: HttpRequest) -> HttpResponse:
     """SLA and outcome figures with charts, for the reader's branches."""
     require(request.user, Action.VIEW_COMPLAINTS)
-    rows = Complaint.objects.for_user(request.user)
-    now = timezone.now()
-    sla = rows.aggregate(
-        total=Count("pk"),
-        first_met=Count(
-            "pk", filter=Q(first_response_at__isnull=False, first_response_breached_at__isnull=True)
-        ),
-        first_breached=Count("pk", filter=Q(first_response_breached_at__isnull=False)),
-        resolved_on_time=Count(
-            "pk", filter=Q(resolved_at__isnull=False) & Q(resolved_at__lte=F("resolution_due"))
-        ),
-        resolved_late=Count(
-            "pk", filter=Q(resolved_at__isnull=False, resolved_at__gt=F("resolution_due"))
-        ),
-        open_overdue=Count(
-            "pk",
-            filter=Q(
-                status__in=("open", "waiting"), resolution_due__lt=now, paused_since__isnull=True
-            ),
-        ),
-        calendar_problems=Count("pk", filter=~Q(sla_problem="")),
-    )
-    figures = outcomes.figures(rows)
+    figures = figures_for(request.user, now=timezone.now())
+    sla = figures.sla
     dimension_labels = dict(Dimension.choices)
     reason_labels = dict(ReturnReason.choices)
     english = (request.LANGUAGE_CODE or "").startswith("en")

@@ -48,7 +48,13 @@ def queue(request: HttpRequest) -> HttpResponse:
         rows = visible.exclude(status__in=("open", "waiting"))
     else:
         rows = visible.open()
-    page = Paginator(rows.with_related().queue_order(), PAGE_SIZE).get_page(request.GET.get("page"))
+    # Order and cut the page on the narrow key first, then read the page's rows with their
+    # related objects (the queue stays fast with a season of a million complaints).
+    ordered = rows.queue_order().values_list("pk", flat=True)
+    page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    found = Complaint.objects.with_related().in_bulk(ids)
+    page.object_list = [found[pk] for pk in ids if pk in found]
     counts = {
         "open": visible.open().count(),
         "overdue": visible.overdue(now).count(),

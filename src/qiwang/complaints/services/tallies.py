@@ -1,0 +1,223 @@
+"""The *SLA and outcomes* figures at scale: folded per branch, week, category, workflow and
+reason into :class:`ComplaintTally` rows by a set-based rebuild (the ``complaints.tallies`` job,
+every 10 minutes), and summed over the reader's branches when the page is shown.
+
+With a season of a million complaints the page then reads a few thousand tally rows, plus the
+open complaints (an index) for what changes by the minute (open and overdue). The figures are the
+same as :func:`qiwang.complaints.services.outcomes.figures` computed live over the complaints
+(a test checks it); the page says when they were built.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, F, Min, Q, Sum
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from qiwang.accounts.models import Branch
+from qiwang.complaints.choices import Outcome
+from qiwang.complaints.models import Category, Complaint, ComplaintTally, ParadoxTally
+from qiwang.complaints.models.tally import COUNTS
+from qiwang.complaints.services import outcomes
+
+KEYS = ("branch_id", "week", "category_id", "dimension", "workflow", "return_reason")
+
+
+def _counts() -> dict[str, Any]:
+    known = Q(customer__isnull=False, workflow="complaint")
+    recovered = Q(outcome=Outcome.RECOVERED)
+    lost = Q(outcome=Outcome.LOST)
+    rated = recovered & Q(follow_up_score__isnull=False)
+    counts: dict[str, Any] = {
+        "total": Count("pk"),
+        "first_met": Count(
+            "pk", filter=Q(first_response_at__isnull=False, first_response_breached_at__isnull=True)
+        ),
+        "first_breached": Count("pk", filter=Q(first_response_breached_at__isnull=False)),
+        "resolved_on_time": Count(
+            "pk", filter=Q(resolved_at__isnull=False) & Q(resolved_at__lte=F("resolution_due"))
+        ),
+        "resolved_late": Count(
+            "pk", filter=Q(resolved_at__isnull=False, resolved_at__gt=F("resolution_due"))
+        ),
+        "calendar_problems": Count("pk", filter=~Q(sla_problem="")),
+        "recovered": Count("pk", filter=recovered),
+        "lost": Count("pk", filter=lost),
+        "second": Count("pk", filter=Q(is_second_failure=True)),
+        "after_sum": Sum("follow_up_score", filter=rated),
+        "after_n": Count("pk", filter=rated),
+        "after_second_sum": Sum("follow_up_score", filter=rated & Q(is_second_failure=True)),
+        "after_second_n": Count("pk", filter=rated & Q(is_second_failure=True)),
+    }
+    for bucket, condition in outcomes._recovery_conditions().items():
+        counts[f"n_{bucket}"] = Count("pk", filter=known & condition)
+        counts[f"recovered_{bucket}"] = Count("pk", filter=known & condition & recovered)
+        counts[f"lost_{bucket}"] = Count("pk", filter=known & condition & lost)
+    return counts
+
+
+def rebuild_tallies(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Fold every complaint into tally rows (one grouped pass) and each branch's paradox
+    satisfaction; replace the old rows in one transaction."""
+    now = now or timezone.now()
+    grouped = (
+        Complaint.objects.order_by()
+        .annotate(week=TruncWeek("received_at"))
+        .values(*KEYS)
+        .annotate(**_counts())
+    )
+    rows = []
+    for row in grouped:
+        week = row["week"]
+        if isinstance(week, datetime.datetime):
+            week = timezone.localtime(week).date() if timezone.is_aware(week) else week.date()
+        rows.append(
+            ComplaintTally(
+                branch_id=row["branch_id"],
+                week=week,
+                category_id=row["category_id"],
+                dimension=row["dimension"],
+                workflow=row["workflow"],
+                return_reason=row["return_reason"],
+                built_at=now,
+                **{name: row[name] or 0 for name in COUNTS},
+            )
+        )
+    paradox_rows = []
+    for branch_id in sorted({row.branch_id for row in rows}):
+        scoped = Complaint.objects.filter(branch_id=branch_id)
+        found = outcomes.paradox(scoped, branch_ids=[branch_id])
+        before, never = found["before"], found["never"]
+        paradox_rows.append(
+            ParadoxTally(
+                branch_id=branch_id,
+                before_sum=(before["mean"] or 0) * before["n"],
+                before_n=before["n"],
+                never_sum=float(never["mean"] or 0) * (never["n"] or 0),
+                never_n=never["n"] or 0,
+                built_at=now,
+            )
+        )
+    with transaction.atomic():
+        ComplaintTally.objects.all().delete()
+        ParadoxTally.objects.all().delete()
+        ComplaintTally.objects.bulk_create(rows, batch_size=1000)
+        ParadoxTally.objects.bulk_create(paradox_rows, batch_size=1000)
+    return {"rows": len(rows), "branches": len(paradox_rows)}
+
+
+def tallies_job(*, slot: datetime.datetime) -> dict[str, int]:
+    """The ``complaints.tallies`` periodic job."""
+    return rebuild_tallies()
+
+
+def _mean(total: float, n: int) -> float | None:
+    return total / n if n else None
+
+
+def figures_for(user: Any, *, now: datetime.datetime | None = None) -> outcomes.Figures:
+    """The page's figures for ``user``'s branches from the tallies (built first if there are
+    none yet); open and overdue counted live from the open complaints."""
+    now = now or timezone.now()
+    if not ParadoxTally.objects.exists() and Complaint.objects.exists():
+        rebuild_tallies(now=now)
+    tallies = list(ComplaintTally.objects.for_user(user).values(*KEYS, *COUNTS, "built_at"))
+    sums = {name: sum(row[name] for row in tallies) for name in COUNTS}
+    result = outcomes.Figures(total=sums["total"])
+    result.sla = {
+        key: sums[key]
+        for key in (
+            "total",
+            "first_met",
+            "first_breached",
+            "resolved_on_time",
+            "resolved_late",
+            "calendar_problems",
+        )
+    }
+    result.sla["open_overdue"] = (
+        Complaint.objects.for_user(user)
+        .open()
+        .filter(resolution_due__lt=now, paused_since__isnull=True)
+        .count()
+    )
+    result.recovery = outcomes._recovery_from(sums)
+    paradox = ParadoxTally.objects.for_user(user).aggregate(
+        before_sum=Sum("before_sum"),
+        before_n=Sum("before_n"),
+        never_sum=Sum("never_sum"),
+        never_n=Sum("never_n"),
+        built=Min("built_at"),
+    )
+    after = {"mean": _mean(sums["after_sum"], sums["after_n"]), "n": sums["after_n"]}
+    before = {
+        "mean": _mean(paradox["before_sum"] or 0, paradox["before_n"] or 0),
+        "n": paradox["before_n"] or 0,
+    }
+    result.paradox = {
+        "after": after,
+        "after_second_failure": {
+            "mean": _mean(sums["after_second_sum"], sums["after_second_n"]),
+            "n": sums["after_second_n"],
+        },
+        "before": before,
+        "never": {
+            "mean": _mean(paradox["never_sum"] or 0, paradox["never_n"] or 0),
+            "n": paradox["never_n"] or 0,
+        },
+        "holds": after["mean"] is not None
+        and before["mean"] is not None
+        and after["mean"] > before["mean"],
+    }
+    result.built_at = min((row["built_at"] for row in tallies), default=paradox["built"])
+
+    def fold(key: str) -> dict[Any, int]:
+        folded: dict[Any, int] = {}
+        for row in tallies:
+            folded[row[key]] = folded.get(row[key], 0) + row["total"]
+        return folded
+
+    categories = Category.objects.in_bulk(list(fold("category_id")))
+    result.by_category = sorted(
+        (
+            {
+                "category__code": categories[pk].code,
+                "category__name_zh": categories[pk].name_zh,
+                "category__name_en": categories[pk].name_en,
+                "n": n,
+            }
+            for pk, n in fold("category_id").items()
+            if pk in categories
+        ),
+        key=lambda row: -row["n"],
+    )
+    result.by_dimension = sorted(
+        ({"dimension": key, "n": n} for key, n in fold("dimension").items()),
+        key=lambda row: -row["n"],
+    )
+    by_branch = fold("branch_id")
+    names = dict(Branch.objects.filter(pk__in=list(by_branch)).values_list("pk", "name"))
+    result.by_branch = sorted(
+        ({"branch__name": names.get(pk, pk), "n": n} for pk, n in by_branch.items()),
+        key=lambda row: -row["n"],
+    )
+    result.by_week = [{"week": week, "n": n} for week, n in sorted(fold("week").items())]
+    reasons: dict[str, int] = {}
+    for row in tallies:
+        if row["workflow"] == "return" and row["return_reason"]:
+            reasons[row["return_reason"]] = reasons.get(row["return_reason"], 0) + row["total"]
+    result.return_reasons = sorted(
+        ({"return_reason": key, "n": n} for key, n in reasons.items()), key=lambda r: -r["n"]
+    )
+    result.second_failures = sums["second"]
+    result.word_of_mouth = {
+        "recovered": sums["recovered"],
+        "lost": sums["lost"],
+        "positive": sums["recovered"] * outcomes.WORD_OF_MOUTH_POSITIVE,
+        "negative": sums["lost"] * outcomes.WORD_OF_MOUTH_NEGATIVE,
+    }
+    return result
