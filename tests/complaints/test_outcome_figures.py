@@ -140,3 +140,12 @@ def test_the_demo_season_fills_every_page(transactional_db):
     shown = figures(rows)
     assert shown.paradox["before"]["n"] > 0 and shown.paradox["after"]["n"] > 0
     assert shown.return_reasons
+    # the page's folded figures agree with the live ones, the paradox's survey rows included
+    from qiwang.accounts.models import User
+    from qiwang.complaints.services.tallies import figures_for
+
+    folded = figures_for(User.objects.get(username="admin"))
+    for row in ("after", "before", "never", "after_second_failure"):
+        assert folded.paradox[row]["n"] == shown.paradox[row]["n"], row
+        assert folded.paradox[row]["mean"] == pytest.approx(shown.paradox[row]["mean"]), row
+    assert folded.return_reasons == shown.return_reasons

@@ -91,7 +91,13 @@ def clock(complaint: Complaint, now: datetime.datetime | None = None) -> dict[st
         return None if spent is None else round(spent.total_seconds() / 3600, 1)
 
     end = complaint.resolved_at or now
+    first_left = None if complaint.first_response_at else left(complaint.first_response_due)
+    resolution_left = None if complaint.resolved_at else left(complaint.resolution_due)
     return {
+        "first_response_late": -first_left if first_left is not None and first_left < 0 else None,
+        "resolution_late": (
+            -resolution_left if resolution_left is not None and resolution_left < 0 else None
+        ),
         # a clock per stage beside the customer-facing one: the first line until the escalation
         # (or the resolution), the escalation owner from the escalation on
         "first_line_hours": business_hours(complaint.received_at, complaint.escalated_at or end),

@@ -14,7 +14,7 @@ import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Min, Q, Sum
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -87,27 +87,66 @@ def rebuild_tallies(*, now: datetime.datetime | None = None) -> dict[str, int]:
                 **{name: row[name] or 0 for name in COUNTS},
             )
         )
-    paradox_rows = []
-    for branch_id in sorted({row.branch_id for row in rows}):
-        scoped = Complaint.objects.filter(branch_id=branch_id)
-        found = outcomes.paradox(scoped, branch_ids=[branch_id])
-        before, never = found["before"], found["never"]
-        paradox_rows.append(
-            ParadoxTally(
-                branch_id=branch_id,
-                before_sum=(before["mean"] or 0) * before["n"],
-                before_n=before["n"],
-                never_sum=float(never["mean"] or 0) * (never["n"] or 0),
-                never_n=never["n"] or 0,
-                built_at=now,
-            )
+    paradox_rows = [
+        ParadoxTally(
+            branch_id=branch_id,
+            before_sum=before_sum,
+            before_n=before_n,
+            never_sum=never_sum,
+            never_n=never_n,
+            built_at=now,
         )
+        for branch_id, (before_sum, before_n, never_sum, never_n) in _paradox_by_branch().items()
+    ]
     with transaction.atomic():
         ComplaintTally.objects.all().delete()
         ParadoxTally.objects.all().delete()
         ComplaintTally.objects.bulk_create(rows, batch_size=1000)
         ParadoxTally.objects.bulk_create(paradox_rows, batch_size=1000)
-    return {"rows": len(rows), "branches": len(paradox_rows)}
+    return {"rows": len(rows), "paradox_branches": len(paradox_rows)}
+
+
+def _paradox_by_branch() -> dict[int, tuple[float, int, float, int]]:
+    """Per branch of the customer: (sum, count) of 1–5 survey answers given by recovered
+    customers before their first complaint, and of customers who never complained. Two grouped
+    queries over the survey answers; each answer looks its customer's complaints up through the
+    (customer, received_at) index."""
+    from qiwang.surveys.models import Answer
+
+    scale = Answer.objects.filter(
+        question__kind="scale5",
+        value__isnull=False,
+        response__customer__isnull=False,
+        response__submitted_at__isnull=False,
+    ).order_by()
+    of_customer = Complaint.objects.filter(customer_id=OuterRef("response__customer_id"))
+    before = (
+        scale.annotate(
+            first=Subquery(of_customer.order_by("received_at").values("received_at")[:1])
+        )
+        .filter(
+            Exists(of_customer.filter(outcome=Outcome.RECOVERED, follow_up_score__isnull=False)),
+            response__submitted_at__lt=F("first"),
+        )
+        .values("response__customer__branch_id")
+        .annotate(total=Sum("value"), n=Count("pk"))
+    )
+    never = (
+        scale.filter(~Exists(of_customer))
+        .values("response__customer__branch_id")
+        .annotate(total=Sum("value"), n=Count("pk"))
+    )
+    found: dict[int, list[float]] = {}
+    for row in before:
+        entry = found.setdefault(row["response__customer__branch_id"], [0.0, 0, 0.0, 0])
+        entry[0], entry[1] = float(row["total"] or 0), row["n"]
+    for row in never:
+        entry = found.setdefault(row["response__customer__branch_id"], [0.0, 0, 0.0, 0])
+        entry[2], entry[3] = float(row["total"] or 0), row["n"]
+    return {
+        branch: (entry[0], int(entry[1]), entry[2], int(entry[3]))
+        for branch, entry in found.items()
+    }
 
 
 def tallies_job(*, slot: datetime.datetime) -> dict[str, int]:
@@ -123,7 +162,7 @@ def figures_for(user: Any, *, now: datetime.datetime | None = None) -> outcomes.
     """The page's figures for ``user``'s branches from the tallies (built first if there are
     none yet); open and overdue counted live from the open complaints."""
     now = now or timezone.now()
-    if not ParadoxTally.objects.exists() and Complaint.objects.exists():
+    if not ComplaintTally.objects.exists() and Complaint.objects.exists():
         rebuild_tallies(now=now)
     tallies = list(ComplaintTally.objects.for_user(user).values(*KEYS, *COUNTS, "built_at"))
     sums = {name: sum(row[name] for row in tallies) for name in COUNTS}

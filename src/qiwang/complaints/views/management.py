@@ -177,6 +177,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
             "query": request.GET.urlencode(),
             "habit_count": compensation_services.HABIT_COUNT,
             "habit_days": compensation_services.HABIT_DAYS,
+            "may_change": can(request.user, Action.CHANGE_COMPLAINTS),
         },
     )
 
@@ -247,5 +248,6 @@ def reports(request: HttpRequest) -> HttpResponse:
             "wom_positive": outcomes.WORD_OF_MOUTH_POSITIVE,
             "dimension_labels": dimension_labels,
             "reason_labels": reason_labels,
+            "may_change": can(request.user, Action.CHANGE_COMPLAINTS),
         },
     )

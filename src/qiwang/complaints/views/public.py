@@ -77,7 +77,9 @@ class PublicComplaintForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
     photo = forms.FileField(
-        label=gettext_lazy("Photo (optional, JPEG or PNG, up to 5 MB)"), required=False
+        label=gettext_lazy("Photo (optional, JPEG, PNG or WebP, up to 5 MB)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
     key = forms.CharField(widget=forms.HiddenInput, max_length=40)
 
