@@ -182,7 +182,8 @@ def test_a_recent_broken_promise_gives_a_follow_up_and_calls_the_hooks(
         hooks.BROKEN_PROMISE_HOOKS.remove(seen.append)
     broken = [d for d in batch.stored if d.kept is False]
     assert len(broken) == 3
-    assert seen == broken
+    # history is not news: the 2025 delivery counts in the rates but opens nothing downstream
+    assert seen == broken[:2]
     tasks = ContactTask.objects.filter(customer=catalogue["own"], kind="follow_up")
     assert tasks.count() == 1
     task = tasks.get()

@@ -2,8 +2,8 @@
 reason a user can read (docs/catalogue.md, "The demo"):
 
 - 24 小时报修 (basic, "repair visit within 24 h"): about 9 % of a year's visits are late, so
-  the promise is broken more often than allowed (over-promise); a few owners rated a first
-  visit poorly and the next one far better (ratchet);
+  the promise is broken more often than allowed (over-promise); a few owners in each community
+  rated a visit poorly and the next one far better (ratchet);
 - 小区绿化 (basic) has only a moderate commitment (basic without explicit commitment);
 - 智能快递柜 (expected) fell from one-dimensional to must-be between the spring and autumn Kano
   waves (fall; tier disagrees); 社区活动 fell from attractive to one-dimensional (fall);
@@ -283,11 +283,12 @@ def _birthday_gifts(
 def _ratchet_ratings(
     service: Service, customers: list[Customer], rng: random.Random, today: datetime.date
 ) -> None:
-    """Ratings after repair visits (1–7): for a few owners a poor first visit, then a great one."""
+    """Ratings after repair visits (1–7): for a few owners a usual visit, a poor one, then a
+    great one last (so the ratchet is the latest thing that happened to their expectation)."""
     rows = []
     for index, customer in enumerate(customers[: RATCHET_CUSTOMERS * 4]):
         ratchet = index < RATCHET_CUSTOMERS
-        scores = [3.0, 7.0, 6.0] if ratchet else [round(rng.uniform(4.5, 6.0), 1) for _ in range(3)]
+        scores = [5.0, 3.0, 7.0] if ratchet else [round(rng.uniform(4.5, 6.0), 1) for _ in range(3)]
         for step, score in enumerate(scores):
             day = today - datetime.timedelta(days=300 - 110 * step - index % 20)
             rows.append(

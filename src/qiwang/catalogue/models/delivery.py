@@ -22,6 +22,7 @@ from qiwang.catalogue.querysets import (
     PublicationQuerySet,
     SurprisePlanQuerySet,
 )
+from qiwang.customers.choices import Tier
 
 __all__ = [
     "Delivery",
@@ -153,6 +154,12 @@ class Publication(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def audience_tier_labels(self) -> list[str]:
+        """The audience's customer tiers in the reader's language (stored as codes)."""
+        labels = dict(Tier.choices)
+        return [str(labels.get(code, code)) for code in self.audience_tiers]
 
 
 class SurprisePlan(models.Model):

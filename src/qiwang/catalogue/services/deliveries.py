@@ -326,7 +326,7 @@ def record_deliveries(
                     "source": source,
                 },
             )
-        run_broken_promise_hooks(broken)
+        run_broken_promise_hooks(recent_broken(broken))
     return DeliveryBatch(results=results)
 
 
@@ -356,14 +356,20 @@ def _refuse_stored_references(results: list[ItemResult]) -> None:
             }
 
 
+def recent_broken(broken: list[Delivery]) -> list[Delivery]:
+    """The broken deliveries of the last ``FOLLOW_UP_WINDOW_DAYS`` days: news that calls for a
+    follow-up and a complaint. Older ones (an imported year of history) only count in the rates."""
+    since = timezone.localdate() - datetime.timedelta(days=FOLLOW_UP_WINDOW_DAYS)
+    return [d for d in broken if local_day(d.delivered_at) >= since]
+
+
 def follow_up_broken(broken: list[Delivery]) -> None:
     """A follow-up for each customer, service and day with a recent broken promise."""
-    since = timezone.localdate() - datetime.timedelta(days=FOLLOW_UP_WINDOW_DAYS)
     done: set[tuple[int, int, datetime.date]] = set()
-    for delivery in broken:
+    for delivery in recent_broken(broken):
         day = local_day(delivery.delivered_at)
         key = (delivery.customer_id, delivery.service_id, day)
-        if day < since or key in done:
+        if key in done:
             continue
         done.add(key)
         commitment = delivery.commitment
