@@ -156,14 +156,14 @@ def _seed(pairs: int) -> dict[str, object]:
             """,
             [ids],
         )
-        # three perceptions per pair (1–7), the second one sometimes a big positive surprise
+        # three perceptions per pair (1–7), the last one sometimes a big positive surprise
         cursor.execute(
             """
             INSERT INTO catalogue_observation (customer_id, service_id, branch_id, observed_at,
                 perception, expectation, source, source_ref)
             SELECT c.id, s.id, c.branch_id,
                    now() - ((300 - k * 100 + (c.id %% 50)) || ' days')::interval,
-                   CASE WHEN k = 1 AND c.id %% 20 = 0 THEN 7.0
+                   CASE WHEN k = 2 AND c.id %% 20 = 0 THEN 7.0
                         ELSE 3.0 + ((c.id * 7 + s.id * 3 + k * 5) %% 31) / 10.0 END,
                    CASE WHEN k = 0 AND c.id %% 10 = 0 THEN 5.5 END,
                    'survey', ''
@@ -382,8 +382,12 @@ def _pages(quality_id: int, requests: int) -> dict[str, object]:
     from qiwang.catalogue.models import ExpectationState
 
     _step(f"pages, {requests} requests each")
-    state = ExpectationState.objects.filter(ratchet_warning=True).order_by("customer_id").first()
-    customer_id = state.customer_id if state else 1
+    state = (
+        ExpectationState.objects.filter(ratchet_warning=True).order_by("customer_id").first()
+        or ExpectationState.objects.order_by("customer_id").first()
+    )
+    assert state is not None
+    customer_id = state.customer_id
     floor = _timed(Client(HTTP_HOST="localhost"), "/accounts/login/", requests)
     client = Client(HTTP_HOST="localhost")
     client.force_login(User.objects.get(pk=quality_id))
@@ -409,8 +413,11 @@ def main() -> None:
     seed = _seed(args.pairs)
     quality_id = int(seed.pop("quality_id"))  # type: ignore[call-overload]
     seed.pop("service_ids")
+    print(json.dumps({"seed": seed}), file=sys.stderr, flush=True)
     recompute = _recompute()
+    print(json.dumps({"recompute": recompute}), file=sys.stderr, flush=True)
     bulk = _bulk(args.deliveries, int(seed["customers"]), quality_id)  # type: ignore[call-overload]
+    print(json.dumps({"bulk_api": bulk}), file=sys.stderr, flush=True)
     pages = _pages(quality_id, args.requests)
     print(
         json.dumps(

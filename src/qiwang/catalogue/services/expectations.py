@@ -9,13 +9,16 @@ asymmetric weights are the analysis defaults, ADR 0030).
 from __future__ import annotations
 
 import datetime
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db import transaction
+import pandas as pd
+from django.db import connection, transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from qiwang.analysis.expectations import (
     ExpectationParameters,
@@ -28,12 +31,25 @@ PARAMETERS = ExpectationParameters(prior_mean=5.0, prior_sd=1.0, noise_sd=1.0)
 SCALE = (1.0, 7.0)
 
 
+_COLUMNS = ("customer_id", "service_id", "branch_id", "perception", "expectation")
+_STATE_COLUMNS = (
+    "customer_id",
+    "service_id",
+    "branch_id",
+    "expectation",
+    "uncertainty",
+    "observations",
+    "last_perception",
+    "ratchet_warning",
+    "computed_at",
+)
+
+
 def _arrays(rows: QuerySet[Observation]) -> dict[str, np.ndarray]:
-    data = list(
-        rows.order_by("customer_id", "service_id", "observed_at", "pk").values_list(
-            "customer_id", "service_id", "branch_id", "perception", "expectation"
-        )
-    )
+    ordered = rows.order_by("customer_id", "service_id", "observed_at", "pk").values_list(*_COLUMNS)
+    if connection.vendor == "postgresql":
+        return _arrays_by_copy(ordered)
+    data = list(ordered)
     if not data:
         return {}
     customer, service, branch, perception, expectation = zip(*data, strict=True)
@@ -46,6 +62,68 @@ def _arrays(rows: QuerySet[Observation]) -> dict[str, np.ndarray]:
             [np.nan if e is None else e for e in expectation], dtype=np.float64
         ),
     }
+
+
+def _arrays_by_copy(ordered: QuerySet[Any]) -> dict[str, np.ndarray]:
+    """PostgreSQL: the ordered rows as one ``COPY … TO STDOUT`` parsed by pandas' C reader, not
+    a Python tuple per row."""
+    sql, params = ordered.query.sql_with_params()
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
+        for block in copy:
+            buffer.write(block)
+    if not buffer.tell():
+        return {}
+    buffer.seek(0)
+    frame = pd.read_csv(
+        buffer,
+        sep="\t",
+        header=None,
+        names=["customer", "service", "branch", "perception", "expectation"],
+        na_values=["\\N"],
+        keep_default_na=False,
+        dtype={"customer": np.int64, "service": np.int64, "branch": np.int64},
+    )
+    return {
+        name: frame[name].to_numpy(
+            dtype=np.float64 if name in ("perception", "expectation") else None
+        )
+        for name in frame.columns
+    }
+
+
+def _write_states(columns: dict[str, np.ndarray]) -> None:
+    """Store the states: ``COPY … FROM STDIN`` of a buffer written by pandas on PostgreSQL,
+    ``bulk_create`` elsewhere (SQLite, small installations)."""
+    if connection.vendor == "postgresql":
+        frame = pd.DataFrame(columns)
+        frame["computed_at"] = timezone.now().isoformat()
+        buffer = io.StringIO()
+        frame.to_csv(buffer, sep="\t", header=False, index=False, na_rep="\\N")
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(
+                f"COPY {ExpectationState._meta.db_table} ({', '.join(_STATE_COLUMNS)}) FROM STDIN"
+            ) as copy,
+        ):
+            copy.write(buffer.getvalue())
+        return
+    ExpectationState.objects.bulk_create(
+        [
+            ExpectationState(
+                customer_id=int(c),
+                service_id=int(s),
+                branch_id=int(b),
+                expectation=float(e),
+                uncertainty=float(u),
+                observations=int(n),
+                last_perception=None if np.isnan(p) else float(p),
+                ratchet_warning=bool(r),
+            )
+            for c, s, b, e, u, n, p, r in zip(*columns.values(), strict=True)
+        ],
+        batch_size=5000,
+    )
 
 
 def _pairs(customer: np.ndarray, service: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -79,31 +157,17 @@ def refresh_states(
         n_pairs=len(first),
         expectation=arrays["expectation"],
     )
-    ExpectationState.objects.bulk_create(
-        [
-            ExpectationState(
-                customer_id=int(c),
-                service_id=int(s),
-                branch_id=int(b),
-                expectation=float(e),
-                uncertainty=float(u),
-                observations=int(n),
-                last_perception=None if np.isnan(p) else float(p),
-                ratchet_warning=bool(r),
-            )
-            for c, s, b, e, u, n, p, r in zip(
-                arrays["customer"][first],
-                arrays["service"][first],
-                arrays["branch"][first],
-                scan.expectation,
-                scan.uncertainty,
-                scan.observations,
-                scan.last_perception,
-                scan.ratchet_warning,
-                strict=True,
-            )
-        ],
-        batch_size=5000,
+    _write_states(
+        {
+            "customer_id": arrays["customer"][first],
+            "service_id": arrays["service"][first],
+            "branch_id": arrays["branch"][first],
+            "expectation": np.asarray(scan.expectation, dtype=np.float64),
+            "uncertainty": np.asarray(scan.uncertainty, dtype=np.float64),
+            "observations": np.asarray(scan.observations, dtype=np.int64),
+            "last_perception": np.asarray(scan.last_perception, dtype=np.float64),
+            "ratchet_warning": np.asarray(scan.ratchet_warning, dtype=bool),
+        }
     )
     return len(first)
 
