@@ -40,3 +40,26 @@ def book(org, team):
     )
     customers["unowned_vip"] = make_customer(org.own, "A3001", tier="vip")
     return customers
+
+
+@pytest.fixture
+def working_today(db):
+    """Tests about "today" must not depend on the weekday they run on: the days around today
+    become company-wide make-up working days (rows of the real calendar, as an administrator
+    would enter them), and their year is declared when the calendar does not know it yet."""
+    from django.utils import timezone
+
+    from qiwang.accounts.calendar_models import CalendarDay, CalendarYear, DayKind, YearStatus
+    from qiwang.accounts.calendar_services import load_working_calendar
+
+    today = timezone.localdate()
+    days = [today + datetime.timedelta(days=offset) for offset in range(-3, 3)]
+    for year in {day.year for day in days}:
+        CalendarYear.objects.get_or_create(year=year, defaults={"status": YearStatus.ESTIMATED})
+    calendar = load_working_calendar()
+    for day in days:
+        if not calendar.is_working_day(day):
+            CalendarDay.objects.update_or_create(
+                day=day, branch=None, defaults={"kind": DayKind.WORKDAY}
+            )
+    return today

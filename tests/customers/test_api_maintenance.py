@@ -23,7 +23,7 @@ def _client(user):
 
 
 @pytest.fixture
-def day_tasks(book):
+def day_tasks(book, working_today):
     generate_contact_tasks(timezone.localdate(), escalate=False)
     return book
 

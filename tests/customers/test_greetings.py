@@ -31,7 +31,7 @@ def sms_outbox(settings, tmp_path):
     return tmp_path / "sms"
 
 
-def test_holiday_table_2026_matches_the_published_dates():
+def test_holiday_table_2026_matches_the_published_dates(db):
     # Lunar festivals (Hong Kong Observatory Gregorian–lunar conversion tables, 2026):
     # Spring Festival 17 Feb, Lantern 3 Mar, Dragon Boat 19 Jun, Mid-Autumn 25 Sep, Double Ninth
     # 18 Oct. Public holidays: State Council notice on the 2026 holiday arrangement — New Year
@@ -180,7 +180,9 @@ def test_file_backend_appends(tmp_path):
     assert [json.loads(line)["text"] for line in path.read_text().splitlines()] == ["一", "二"]
 
 
-def test_my_day_shows_the_greeting_and_sends_it_through_htmx(client, book, team, sms_outbox):
+def test_my_day_shows_the_greeting_and_sends_it_through_htmx(
+    client, book, team, sms_outbox, working_today
+):
     from django.utils import timezone
 
     today = timezone.localdate()

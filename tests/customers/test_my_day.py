@@ -16,7 +16,7 @@ from qiwang.errors import ServiceError
 
 
 @pytest.fixture
-def today_tasks(book):
+def today_tasks(book, working_today):
     generate_contact_tasks(timezone.localdate(), escalate=False)
     return book
 
@@ -47,7 +47,7 @@ def test_my_day_lists_own_open_tasks_vip_first(client, team, today_tasks):
     assert "A2001" not in response.content.decode()
 
 
-def test_my_day_shows_overdue_tasks_from_earlier_days(client, team, book):
+def test_my_day_shows_overdue_tasks_from_earlier_days(client, team, book, working_today):
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     generate_contact_tasks(yesterday, escalate=False)
     response = _client(client, team["manager"]).get("/customers/my-day/")
@@ -55,7 +55,7 @@ def test_my_day_shows_overdue_tasks_from_earlier_days(client, team, book):
     assert "A1000" in {task.customer.code for task in response.context["tasks"]}
 
 
-def test_a_supervisor_sees_the_tasks_escalated_to_them(client, team, book):
+def test_a_supervisor_sees_the_tasks_escalated_to_them(client, team, book, working_today):
     yesterday_but_one = timezone.localdate() - datetime.timedelta(days=2)
     generate_contact_tasks(yesterday_but_one, escalate=False)
     generate_contact_tasks(timezone.localdate())  # escalates the overdue ones

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from qiwang.customers.choices import TaskKind, TaskStatus
 from qiwang.customers.models import ContactTask, Customer, MaintenancePlan
+from qiwang.accounts.working_calendar import WorkingCalendar
 from qiwang.customers.services import generate_contact_tasks
 
 # A Thursday: the default important / high-quality plans call on Monday and Thursday.
@@ -52,7 +53,10 @@ def test_general_customers_are_called_once_a_month_on_their_rotation_day(book):
         if generate_contact_tasks(day, escalate=False)
         and ContactTask.objects.filter(customer=general, due_date=day).exists()
     ]
-    assert due == [datetime.date(2026, 11, 1 + general.pk % 28)]
+    # on its rotation day, or on the first working day after it when that day is off
+    rotation_day = datetime.date(2026, 11, 1 + general.pk % 28)
+    calendar = WorkingCalendar.from_library()
+    assert due == [calendar.next_working_day(rotation_day)]
 
 
 def test_running_twice_creates_no_duplicates(book):
@@ -74,21 +78,24 @@ def test_tasks_go_to_the_account_manager_with_the_plan_channel(book, team):
 
 def test_overdue_tasks_escalate_to_the_supervisor_once(book, team):
     generate_contact_tasks(THURSDAY)
-    # two days later the VIP task of Thursday is still open: past the one-day grace
-    result = generate_contact_tasks(THURSDAY + datetime.timedelta(days=2))
+    # on Saturday (a day off) nothing is escalated: nobody is at work
+    assert generate_contact_tasks(THURSDAY + datetime.timedelta(days=2)).escalated == 0
+    # on Monday the VIP task of Thursday is still open: Friday, one working day, has passed
+    monday = THURSDAY + datetime.timedelta(days=4)
+    result = generate_contact_tasks(monday)
     task = ContactTask.objects.get(customer=book["vip"], due_date=THURSDAY)
     assert task.escalated_to == team["supervisor"]
     assert task.escalated_at is not None
-    # every Thursday task, whoever's supervisor (Saturday's are not overdue yet)
+    # every Thursday task, whoever's supervisor (Friday's are not overdue yet)
     assert result.escalated == 5 + len(_general_due(book, THURSDAY))
-    again = generate_contact_tasks(THURSDAY + datetime.timedelta(days=2))
+    again = generate_contact_tasks(monday)
     assert again.escalated == 0
 
 
 def test_done_tasks_do_not_escalate(book):
     generate_contact_tasks(THURSDAY)
     ContactTask.objects.filter(customer=book["vip"]).update(status=TaskStatus.DONE)
-    generate_contact_tasks(THURSDAY + datetime.timedelta(days=2))
+    generate_contact_tasks(THURSDAY + datetime.timedelta(days=4))
     assert ContactTask.objects.get(customer=book["vip"], due_date=THURSDAY).escalated_at is None
 
 
@@ -101,22 +108,38 @@ def test_done_tasks_do_not_escalate(book):
     runs=st.integers(min_value=1, max_value=3),
 )
 def test_generation_invariants(book, weekdays, offset, runs):
-    """Whatever the weekly plan and the day: each owned customer of a due tier gets exactly one
-    contact task, nobody else gets one, and re-running changes nothing."""
+    """Whatever the weekly plan and the day: on a working day each owned customer of a tier due
+    on that day or on the days off just before it gets exactly one contact task, nobody else gets
+    one, re-running changes nothing; a day off gets none; a year without calendar data none.
+    The expected working days come from the chinese-calendar package (the State Council's
+    notices), independently of the database calendar the generation reads."""
     ContactTask.objects.all().delete()
     MaintenancePlan.objects.filter(tier="important").update(weekdays=weekdays)
     day = THURSDAY + datetime.timedelta(days=offset)
     for _ in range(runs):
-        generate_contact_tasks(day, escalate=False)
-    due_tiers = {"vip"} | ({"important"} if day.weekday() in weekdays else set())
-    due_tiers |= {"high_quality"} if day.weekday() in (0, 3) else set()
+        result = generate_contact_tasks(day, escalate=False)
+    calendar = WorkingCalendar.from_library()
+    covered: list[datetime.date] = []
+    if calendar.knows(day.year) and calendar.is_working_day(day):
+        covered = [day]
+        before = day - datetime.timedelta(days=1)
+        while not calendar.is_working_day(before):
+            covered.append(before)
+            before -= datetime.timedelta(days=1)
+    if not calendar.knows(day.year):
+        assert result.unknown_year == day.year
+    covered_weekdays = {covered_day.weekday() for covered_day in covered}
+    slots = {covered_day.day - 1 for covered_day in covered if covered_day.day <= 28}
+    due_tiers = {"vip"} if covered else set()
+    due_tiers |= {"important"} if covered_weekdays & set(weekdays) else set()
+    due_tiers |= {"high_quality"} if covered_weekdays & {0, 3} else set()
     expected = {
         customer.pk
         for customer in Customer.objects.filter(account_manager__isnull=False)
-        if customer.tier in due_tiers
-        or (customer.tier == "general" and day.day <= 28 and customer.pk % 28 == day.day - 1)
+        if customer.tier in due_tiers or (customer.tier == "general" and customer.pk % 28 in slots)
     }
-    tasks = ContactTask.objects.filter(due_date=day, kind=TaskKind.CONTACT)
+    tasks = ContactTask.objects.filter(kind=TaskKind.CONTACT)
+    assert set(tasks.values_list("due_date", flat=True)) <= {day}
     assert sorted(tasks.values_list("customer_id", flat=True)) == sorted(expected)
 
 
@@ -166,12 +189,10 @@ def test_the_job_generates_and_no_longer_queues_itself(book):
 
 def test_generating_a_future_day_escalates_nothing(book):
     """Issue 15: ``generate-tasks --day <future date>`` escalated tasks that were not overdue."""
-    from django.utils import timezone
-
-    today = timezone.localdate()
-    generate_contact_tasks(today, escalate=False)
-    # planning a day a month ahead: today's open tasks are not overdue, nothing is escalated
-    ahead = generate_contact_tasks(today + datetime.timedelta(days=30))
+    now = datetime.datetime(2026, 11, 19, 9, tzinfo=datetime.UTC)  # Thursday morning
+    generate_contact_tasks(THURSDAY, now=now, escalate=False)
+    # planning a (working) day a month ahead: today's open tasks are not overdue
+    ahead = generate_contact_tasks(datetime.date(2026, 12, 21), now=now)
     assert ahead.escalated == 0
     assert not ContactTask.objects.filter(escalated_at__isnull=False).exists()
     # a future day still gets its tasks (planning ahead)

@@ -25,7 +25,6 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-import chinese_calendar
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
@@ -36,6 +35,7 @@ from lunardate import LunarDate
 from qiwang.accounts.models import Branch, User
 from qiwang.accounts.permissions import Action, is_company_scoped, require, require_company
 from qiwang.accounts.services import record_event
+from qiwang.accounts.working_calendar import WorkingCalendar
 from qiwang.customers.choices import (
     Channel,
     MessageStatus,
@@ -57,13 +57,14 @@ from qiwang.customers.models import (
 )
 from qiwang.errors import ServiceError
 
-#: Public holidays taken from chinese-calendar (the State Council's yearly notice): the first
-#: day of each holiday period. The festivals with a public holiday are in FESTIVALS instead.
+#: Public holidays greeted: the first day of each holiday period in the working-day calendar
+#: (``accounts.CalendarDay``, the State Council's yearly notice), by holiday code. The festivals
+#: with a public holiday are in FESTIVALS instead (their lunar date is the greeting day).
 PUBLIC_HOLIDAYS = {
-    "New Year's Day": "元旦",
-    "Tomb-sweeping Day": "清明节",
-    "Labour Day": "劳动节",
-    "National Day": "国庆节",
+    "new_years_day": "元旦",
+    "tomb_sweeping_day": "清明节",
+    "labour_day": "劳动节",
+    "national_day": "国庆节",
 }
 #: Traditional festivals by lunar month and day (lunardate).
 FESTIVALS = (
@@ -73,8 +74,6 @@ FESTIVALS = (
     (8, 15, "中秋节"),
     (9, 9, "重阳节"),
 )
-#: Fallback solar dates for years chinese-calendar does not cover yet.
-FIXED_HOLIDAYS = {"元旦": (1, 1), "清明节": (4, 5), "劳动节": (5, 1), "国庆节": (10, 1)}
 #: Tiers greeted on a customer's sales rise (docs/customers.md: VIP, and important "as VIP").
 SALES_RISE_TIERS = (Tier.VIP, Tier.IMPORTANT)
 
@@ -87,25 +86,34 @@ class YearOccasion:
 
 
 def holiday_table(year: int) -> list[YearOccasion]:
-    """Public holidays and traditional festivals of ``year``, by date."""
+    """Public holidays and traditional festivals of ``year``, by date.
+
+    Public holidays come from the working-day calendar; for a year it does not know there are
+    none (never guessed: the dates move every year) — :func:`holidays_known` tells. Festivals are
+    lunar dates, computed."""
+    from qiwang.accounts.calendar_models import CalendarDay, CalendarYear, DayKind
+
     rows: list[YearOccasion] = []
-    found: dict[str, datetime.date] = {}
-    try:
-        day = datetime.date(year, 1, 1)
-        while day.year == year:
-            is_holiday, name = chinese_calendar.get_holiday_detail(day)
-            if is_holiday and name in PUBLIC_HOLIDAYS and PUBLIC_HOLIDAYS[name] not in found:
-                found[PUBLIC_HOLIDAYS[name]] = day
-            day += datetime.timedelta(days=1)
-    except NotImplementedError:  # a year beyond the library's data
-        found = {}
-    for name, (month, day_of_month) in FIXED_HOLIDAYS.items():
-        date = found.get(name, datetime.date(year, month, day_of_month))
-        rows.append(YearOccasion(date=date, kind=OccasionKind.PUBLIC_HOLIDAY, name=name))
+    if CalendarYear.objects.filter(year=year).exists():
+        found: dict[str, datetime.date] = {}
+        days = CalendarDay.objects.filter(
+            day__year=year, branch__isnull=True, kind=DayKind.HOLIDAY, name__in=PUBLIC_HOLIDAYS
+        ).order_by("day")
+        for day, code in days.values_list("day", "name"):
+            found.setdefault(PUBLIC_HOLIDAYS[code], day)
+        for name, date in found.items():
+            rows.append(YearOccasion(date=date, kind=OccasionKind.PUBLIC_HOLIDAY, name=name))
     for month, day_of_month, name in FESTIVALS:
         date = LunarDate(year, month, day_of_month).to_solar_date()
         rows.append(YearOccasion(date=date, kind=OccasionKind.FESTIVAL, name=name))
     return sorted(rows, key=lambda row: row.date)
+
+
+def holidays_known(year: int) -> bool:
+    """Whether the working-day calendar knows ``year`` (so its public holidays are greeted)."""
+    from qiwang.accounts.calendar_models import CalendarYear
+
+    return CalendarYear.objects.filter(year=year).exists()
 
 
 @transaction.atomic
@@ -269,16 +277,43 @@ def _owned(customers: QuerySet) -> QuerySet:
     )
 
 
+def _ensure_year(year: int) -> None:
+    """Load the year's holiday table on first use, and its public holidays once the working-day
+    calendar knows the year (an administrator may enter it after the festivals were loaded)."""
+    occasions = Occasion.objects.filter(date__year=year, customer__isnull=True, branch=None)
+    if not occasions.filter(kind=OccasionKind.FESTIVAL).exists() or (
+        holidays_known(year) and not occasions.filter(kind=OccasionKind.PUBLIC_HOLIDAY).exists()
+    ):
+        load_year(year)
+
+
 @transaction.atomic
-def generate_greeting_tasks(day: datetime.date, *, now: datetime.datetime | None = None) -> int:
-    """Create the greeting tasks due on ``day``; returns how many were created. Idempotent."""
+def generate_greeting_tasks(
+    day: datetime.date,
+    *,
+    now: datetime.datetime | None = None,
+    calendar: WorkingCalendar | None = None,
+) -> int:
+    """Create the greeting tasks due on ``day``; returns how many were created. Idempotent.
+
+    Only on working days: a working day also greets for the days off right after it (a birthday
+    on Sunday is greeted on Friday, a holiday's greeting due on a Saturday on the Friday before).
+    A day in a year the working-day calendar does not know creates nothing."""
+    from qiwang.accounts.calendar_services import load_working_calendar
+    from qiwang.customers.services.workdays import UnknownCalendarYear, days_ahead
+
     now = now or timezone.now()
+    try:
+        covered = days_ahead(calendar or load_working_calendar(), day)
+    except UnknownCalendarYear:
+        return 0
     created = 0
     lead = datetime.timedelta(days=settings.QIWANG_GREETING_LEAD_DAYS)
-    target_year = (day + lead).year
-    if not Occasion.objects.filter(kind=OccasionKind.FESTIVAL, date__year=target_year).exists():
-        load_year(target_year)  # the year's holiday table, loaded once on first use
-    company = Occasion.objects.filter(date=day + lead, customer__isnull=True)
+    for year in sorted({(covered_day + lead).year for covered_day in covered}):
+        _ensure_year(year)
+    company = Occasion.objects.filter(
+        date__in=[covered_day + lead for covered_day in covered], customer__isnull=True
+    )
     for occasion in company:
         customers = Customer.objects.all()
         if occasion.branch_id:
@@ -296,31 +331,42 @@ def generate_greeting_tasks(day: datetime.date, *, now: datetime.datetime | None
             note=occasion.name,
             now=now,
         )
-    leap_day = day.month == 2 and day.day == 28 and not calendar.isleap(day.year)
+    for covered_day in covered:
+        created += _own_dates(day, covered_day, now)
+        if covered_day.day == 1:
+            created += _insert_sales_rises(covered_day, due=day, now=now)
+    return created
+
+
+def _own_dates(day: datetime.date, covered_day: datetime.date, now: datetime.datetime) -> int:
+    """Birthdays and company anniversaries on ``covered_day``, due on ``day``."""
+    created = 0
+    leap_day = (
+        covered_day.month == 2 and covered_day.day == 28 and not calendar.isleap(covered_day.year)
+    )
     for field, kind, note, code in (
         ("birthday", OccasionKind.BIRTHDAY, _("Birthday"), "birthday"),
         ("founded_on", OccasionKind.ANNIVERSARY, _("Company anniversary"), "anniversary"),
     ):
-        same_day = Q(**{f"{field}__month": day.month, f"{field}__day": day.day})
+        same_day = Q(**{f"{field}__month": covered_day.month, f"{field}__day": covered_day.day})
         if leap_day:
             same_day |= Q(**{f"{field}__month": 2, f"{field}__day": 29})
         created += _insert_greetings(
             _owned(Customer.objects.filter(same_day)),
             day=day,
-            key=f"{kind}:{day.year}",
+            key=f"{kind}:{covered_day.year}",
             greeting_kind=kind,
             occasion_id=None,
             note=str(note),
             now=now,
             code=code,
         )
-    if day.day == 1:
-        created += _insert_sales_rises(day, now=now)
     return created
 
 
-def _insert_sales_rises(day: datetime.date, *, now: datetime.datetime) -> int:
-    last_month = (day - datetime.timedelta(days=1)).replace(day=1)
+def _insert_sales_rises(first: datetime.date, *, due: datetime.date, now: datetime.datetime) -> int:
+    """Sales rises of the month before ``first`` (the 1st of a month), due on ``due``."""
+    last_month = (first - datetime.timedelta(days=1)).replace(day=1)
     month_before = (last_month - datetime.timedelta(days=1)).replace(day=1)
     factor = 1 + settings.QIWANG_SALES_RISE_PERCENT / 100
     before = MonthlySales.objects.filter(customer=OuterRef("customer"), month=month_before)
@@ -341,7 +387,7 @@ def _insert_sales_rises(day: datetime.date, *, now: datetime.datetime) -> int:
     )
     return _insert_greetings(
         rises,
-        day=day,
+        day=due,
         key=f"sales-rise:{last_month:%Y-%m}",
         greeting_kind=OccasionKind.SALES_RISE,
         occasion_id=None,

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from qiwang.accounts.models import User
 from qiwang.accounts.permissions import Action, require, require_company
 from qiwang.accounts.services import diff_fields, record_event
+from qiwang.accounts.working_calendar import WorkingCalendar
 from qiwang.customers.choices import Channel, Frequency, Lifecycle, TaskKind, TaskStatus
 from qiwang.customers.models import ContactTask, Customer, Interaction, MaintenancePlan
 from qiwang.customers.models.maintenance import MONTH_ROTATION
@@ -35,6 +36,10 @@ class GenerationResult:
     created: int
     escalated: int
     greetings: int = 0
+    #: Whether ``day`` is a working day (no task is created on a day off).
+    working_day: bool = True
+    #: A year the working-day calendar does not know: nothing was generated (never guessed).
+    unknown_year: int | None = None
 
 
 _INSERT_TASKS = """
@@ -48,10 +53,16 @@ ON CONFLICT (customer_id, kind, due_date, key) DO NOTHING
 
 
 def _insert_for_plan(
-    plan: MaintenancePlan, day: datetime.date, now: datetime.datetime, branch_ids: list[int]
+    plan: MaintenancePlan,
+    day: datetime.date,
+    now: datetime.datetime,
+    branch_ids: list[int],
+    covered: tuple[datetime.date, ...] | None = None,
 ) -> int:
-    """The plan's tasks for its tier's owned customers in ``branch_ids`` (its profile's)."""
-    if not branch_ids:
+    """The plan's tasks due on ``day`` for its tier's owned customers in ``branch_ids`` (its
+    profile's), for the plan days ``covered`` (``day`` and the days off just before it)."""
+    covered = (day,) if covered is None else covered
+    if not branch_ids or not any(plan.is_due_on(plan_day) for plan_day in covered):
         return 0
     ops = connection.ops
     rotation = ""
@@ -65,10 +76,12 @@ def _insert_for_plan(
         plan.tier,
         *branch_ids,
     ]
-    slot = plan.rotation_slot(day)
-    if slot is not None:
-        rotation = f"AND c.id %% {MONTH_ROTATION} = %s"
-        params.append(slot)
+    if plan.rotation_slot(day) is not None:  # monthly: the rotation days covered
+        slots = sorted({plan.rotation_slot(plan_day) for plan_day in covered} - {-1, None})
+        if not slots:
+            return 0
+        rotation = f"AND c.id %% {MONTH_ROTATION} IN ({', '.join(['%s'] * len(slots))})"
+        params.extend(slots)
     sql = _INSERT_TASKS.format(
         task=ops.quote_name(ContactTask._meta.db_table),
         customer=ops.quote_name(Customer._meta.db_table),
@@ -85,38 +98,71 @@ def generate_contact_tasks(
     day: datetime.date, *, now: datetime.datetime | None = None, escalate: bool = True
 ) -> GenerationResult:
     """Create the day's contact and greeting tasks from the active plans and the occasions, and
-    escalate overdue ones.
+    escalate overdue ones — on working days only (``services.workdays``).
 
     A system job (no actor): it writes no audit event per task; the count is returned and logged
-    by the caller. Idempotent for a given day.
+    by the caller. Idempotent for a given day. A day in a year the working-day calendar does not
+    know creates nothing and says so in ``unknown_year``.
     """
+    from qiwang.customers.services.greetings import generate_greeting_tasks
     from qiwang.customers.services.profiles import branch_industries, branches_in_industry
+    from qiwang.customers.services.workdays import UnknownCalendarYear, branch_windows
 
     now = now or timezone.now()
+    try:
+        calendar, windows = branch_windows(day)
+    except UnknownCalendarYear as error:
+        return GenerationResult(
+            day=day, created=0, escalated=0, working_day=False, unknown_year=error.year
+        )
     created = 0
     industries = branch_industries()
+    own_branches = {bid for window in windows if window.branch_ids for bid in window.branch_ids}
     for plan in MaintenancePlan.objects.filter(is_active=True):
-        if plan.is_due_on(day):
-            branch_ids = branches_in_industry(plan.industry, industries)
-            created += _insert_for_plan(plan, day, now, branch_ids)
-    from qiwang.customers.services.greetings import generate_greeting_tasks
-
-    greetings = generate_greeting_tasks(day, now=now)
+        profile = branches_in_industry(plan.industry, industries)
+        for window in windows:
+            if window.branch_ids is None:
+                branch_ids = [bid for bid in profile if bid not in own_branches]
+            else:
+                branch_ids = [bid for bid in profile if bid in window.branch_ids]
+            created += _insert_for_plan(plan, day, now, branch_ids, window.days)
+    greetings = generate_greeting_tasks(day, now=now, calendar=calendar)
     # Tasks are generated ahead for a future day (planning), but nothing is overdue yet on a
     # day that has not come: escalation only ever runs for today or a day gone by.
     escalate = escalate and day <= timezone.localdate(now)
-    escalated = escalate_overdue_tasks(day, now=now) if escalate else 0
-    return GenerationResult(day=day, created=created, escalated=escalated, greetings=greetings)
+    escalated = escalate_overdue_tasks(day, now=now, calendar=calendar) if escalate else 0
+    return GenerationResult(
+        day=day,
+        created=created,
+        escalated=escalated,
+        greetings=greetings,
+        working_day=calendar.is_working_day(day),
+    )
 
 
-def escalate_overdue_tasks(today: datetime.date, *, now: datetime.datetime | None = None) -> int:
-    """Escalate open tasks still undone a full day after their due date to the assignee's
-    supervisor (one ``UPDATE``). Already escalated tasks are left alone."""
-    grace = datetime.timedelta(days=settings.QIWANG_ESCALATE_AFTER_DAYS)
+def escalate_overdue_tasks(
+    today: datetime.date,
+    *,
+    now: datetime.datetime | None = None,
+    calendar: WorkingCalendar | None = None,
+) -> int:
+    """Escalate open tasks still undone ``QIWANG_ESCALATE_AFTER_DAYS`` working days after their
+    due date to the assignee's supervisor (one ``UPDATE``). Nothing is escalated on a day off
+    (everyone is on leave) and days off do not count. Already escalated tasks are left alone."""
+    from qiwang.accounts.calendar_services import load_working_calendar
+    from qiwang.customers.services.workdays import UnknownCalendarYear, escalation_cutoff
+
+    try:
+        calendar = calendar or load_working_calendar()
+        cutoff = escalation_cutoff(calendar, today, settings.QIWANG_ESCALATE_AFTER_DAYS)
+    except UnknownCalendarYear:
+        return 0
+    if cutoff is None:
+        return 0
     supervisor = User.objects.filter(pk=OuterRef("assignee_id")).values("supervisor_id")[:1]
     return (
         ContactTask.objects.open()
-        .filter(due_date__lt=today - grace, escalated_at__isnull=True)
+        .filter(due_date__lt=cutoff, escalated_at__isnull=True)
         .update(escalated_at=now or timezone.now(), escalated_to=Subquery(supervisor))
     )
 
