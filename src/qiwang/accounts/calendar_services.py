@@ -40,6 +40,7 @@ __all__ = [
     "delete_calendar_day",
     "import_calendar_lines",
     "load_working_calendar",
+    "parse_calendar_lines",
     "seed_calendar_from_library",
     "seed_calendar_job",
     "set_calendar_day",
@@ -199,15 +200,17 @@ def delete_calendar_day(*, actor: User | None, entry: CalendarDay) -> None:
 _LINE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s+(\w+)(?:\s+(\w+))?\s*$")
 
 
-def import_calendar_lines(
-    *, actor: User | None, text: str, year_status: str = YearStatus.PUBLISHED
-) -> int:
-    """Import ``YYYY-MM-DD holiday|workday [holiday_code]`` lines, all or nothing.
+@dataclass(frozen=True)
+class ParsedDay:
+    day: datetime.date
+    kind: str
+    name: str
 
-    The years named are declared with ``year_status``; their existing company-wide days are
-    replaced by the lines given. Returns the number of days imported.
-    """
-    parsed: list[tuple[datetime.date, str, str]] = []
+
+def parse_calendar_lines(text: str) -> list[ParsedDay]:
+    """Read ``YYYY-MM-DD holiday|workday [holiday_code]`` lines (blank lines and ``#`` comments
+    skipped). Raises a ServiceError naming every bad line; writes nothing."""
+    parsed: list[ParsedDay] = []
     errors: list[str] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip() or raw.lstrip().startswith("#"):
@@ -236,19 +239,36 @@ def import_calendar_lines(
                 _("line %(n)s: unknown holiday “%(name)s”.") % {"n": number, "name": name}
             )
         else:
-            parsed.append((day, kind, name))
+            parsed.append(ParsedDay(day, kind, name))
     if errors:
         raise ServiceError({"text": errors})
     if not parsed:
         raise ServiceError(_("No days to import."), field="text")
-    if len({day for day, _kind, _name in parsed}) != len(parsed):
-        raise ServiceError(_("A day is listed twice."), field="text")
-    years = sorted({day.year for day, _kind, _name in parsed})
+    seen: set[datetime.date] = set()
+    for entry in parsed:
+        if entry.day in seen:
+            raise ServiceError(
+                _("%(day)s is listed twice.") % {"day": entry.day.isoformat()}, field="text"
+            )
+        seen.add(entry.day)
+    return parsed
+
+
+def import_calendar_lines(
+    *, actor: User | None, text: str, year_status: str = YearStatus.PUBLISHED
+) -> int:
+    """Import ``YYYY-MM-DD holiday|workday [holiday_code]`` lines, all or nothing.
+
+    The years named are declared with ``year_status``; their existing company-wide days are
+    replaced by the lines given. Returns the number of days imported.
+    """
+    parsed = parse_calendar_lines(text)
+    years = sorted({entry.day.year for entry in parsed})
     with transaction.atomic():
         for year in years:
             set_calendar_year(actor=actor, year=year, status=year_status)
         CalendarDay.objects.filter(day__year__in=years, branch__isnull=True).delete()
         CalendarDay.objects.bulk_create(
-            [CalendarDay(day=day, kind=kind, name=name) for day, kind, name in parsed]
+            [CalendarDay(day=entry.day, kind=entry.kind, name=entry.name) for entry in parsed]
         )
     return len(parsed)

@@ -14,6 +14,7 @@ from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.backup import register_backup_commands
+from qiwang.cli.calendar import calendar_app
 from qiwang.cli.customers import customers_app
 from qiwang.cli.exports import export_app
 from qiwang.cli.jobs import jobs_app
@@ -46,6 +47,7 @@ app.add_typer(export_app, name="export")
 app.add_typer(surveys_app, name="surveys")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(sla_app, name="sla")
+app.add_typer(calendar_app, name="calendar")
 register_server_commands(app)
 register_backup_commands(app)
 

@@ -25,8 +25,10 @@ JSON_HELP = _("Print one JSON document (errors as JSON on standard error).")
 @customers_app.command(
     "generate-tasks",
     help=_(
-        "Create the day's contact tasks from the tier plans and escalate overdue ones. "
-        "Safe to run twice: tasks already generated for the day are not duplicated."
+        "Create the day's contact tasks from the tier plans and escalate overdue ones, on "
+        "working days of the working-day calendar (nothing on a day off; exit code 2 for a "
+        "year the calendar does not know). Safe to run twice: tasks already generated for "
+        "the day are not duplicated."
     ),
 )
 def generate_tasks(
@@ -74,15 +76,35 @@ def generate_tasks(
 
     refresh_lifecycles(target)
     outcome = generate_contact_tasks(target)
+    if outcome.unknown_year is not None:
+        raise fail(
+            _(
+                "--day: the working-day calendar has no data for %(year)s, so no task was "
+                "created (holidays are never guessed). Load the year first: qiwang calendar "
+                "import FILE, or Working-day calendar in the web."
+            )
+            % {"year": outcome.unknown_year},
+            MISUSE,
+        )
     if as_json:
         emit_json(
             {
                 "day": target.isoformat(),
                 "queued": False,
+                "working_day": outcome.working_day,
                 "created": outcome.created,
                 "greetings": outcome.greetings,
                 "escalated": outcome.escalated,
             }
+        )
+        return
+    if not outcome.working_day:
+        console.print(
+            _(
+                "%(day)s is not a working day (a weekend or public holiday in the working-day "
+                "calendar): no tasks are due; plan days are made up on the next working day."
+            )
+            % {"day": target}
         )
         return
     console.print(

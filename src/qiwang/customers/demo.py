@@ -25,7 +25,7 @@ from qiwang.customers.models import (
     MonthlySales,
     Occasion,
 )
-from qiwang.customers.services import allocate_shortage, refresh_lifecycles
+from qiwang.customers.services import allocate_shortage, generate_contact_tasks, refresh_lifecycles
 from qiwang.customers.services.greetings import generate_greeting_tasks, load_year
 from qiwang.customers.services.profiles import industry_of_branch
 from qiwang.customers.services.relationship import (
@@ -122,6 +122,20 @@ def demo_answers(
     return answers
 
 
+def _demo_workday(today: datetime.date) -> datetime.date:
+    """Today, or the next working day when today is a day off (today when unknown)."""
+    from qiwang.accounts.calendar_services import load_working_calendar
+    from qiwang.customers.services.workdays import UnknownCalendarYear, next_working_day
+
+    calendar = load_working_calendar()
+    try:
+        if calendar.is_working_day(today):
+            return today
+    except UnknownCalendarYear:
+        return today
+    return next_working_day(calendar, today) or today
+
+
 def build_customer_demo(
     *,
     rng: random.Random,
@@ -134,18 +148,23 @@ def build_customer_demo(
     _contacts(rng)
     _own_dates(rng, today)
     _monthly_sales(rng, today)
+    # The demo opens on the account manager's working day: today, or on a day off the next
+    # working day, planned ahead as the daily job does (docs/customers.md, "Working days").
+    workday = _demo_workday(today)
     load_year(today.year)
-    load_year((today + datetime.timedelta(days=1)).year)
+    load_year((workday + datetime.timedelta(days=1)).year)
     industry = industry_of_branch(first_branch.pk)
     Occasion.objects.get_or_create(  # company-wide rows outlive a rebuilt organisation
         kind=OccasionKind.PRODUCT_LAUNCH,
-        date=today + datetime.timedelta(days=1),
+        date=workday + datetime.timedelta(days=1),
         name=EVENTS.get(industry, EVENTS[Industry.B2B_SUPPLIER]),
         branch=None,
         customer=None,
         defaults={"tiers": [Tier.VIP, Tier.IMPORTANT]},
     )
     generate_greeting_tasks(today, now=now)
+    if workday != today:
+        generate_contact_tasks(workday, now=now, escalate=False)
     _referrals(rng, today)
     _allocation(first_branch, industry)
     suggest_tiers(branch_ids=[first_branch.pk])

@@ -45,6 +45,13 @@ def register_jobs() -> None:
 def _generate(target: datetime.date) -> dict[str, int | str]:
     lifecycles = refresh_lifecycles(target)
     result = generate_contact_tasks(target)
+    if result.unknown_year is not None:
+        logger.error(
+            "no tasks for %s: the working-day calendar has no data for %d (an administrator "
+            "must load that year: qiwang calendar import, or the Working-day calendar page)",
+            target,
+            result.unknown_year,
+        )
     logger.info(
         "tasks for %s: %d contact, %d greeting, %d escalated, %d lifecycle changes",
         target,
@@ -55,6 +62,8 @@ def _generate(target: datetime.date) -> dict[str, int | str]:
     )
     return {
         "day": target.isoformat(),
+        "working_day": int(result.working_day),
+        "unknown_year": result.unknown_year or 0,
         "created": result.created,
         "greetings": result.greetings,
         "escalated": result.escalated,
@@ -63,8 +72,20 @@ def _generate(target: datetime.date) -> dict[str, int | str]:
 
 
 def daily_contact_tasks(*, slot: datetime.datetime) -> dict[str, int | str]:
-    """The scheduled job: the tasks of the slot's local day."""
-    return _generate(timezone.localdate(slot))
+    """The scheduled job: the tasks of the slot's local day. On a day off it plans the next
+    working day ahead (no escalation), so a manager looking on Sunday sees Monday's list."""
+    day = timezone.localdate(slot)
+    outcome = _generate(day)
+    if not outcome["working_day"] and not outcome["unknown_year"]:
+        from qiwang.accounts.calendar_services import load_working_calendar
+        from qiwang.customers.services.workdays import next_working_day
+
+        ahead = next_working_day(load_working_calendar(), day)
+        if ahead is not None:
+            planned = generate_contact_tasks(ahead, escalate=False)
+            outcome["planned_day"] = ahead.isoformat()
+            outcome["planned"] = planned.created + planned.greetings
+    return outcome
 
 
 def next_run(day: datetime.date) -> datetime.datetime:

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -67,12 +68,42 @@ def _prepare(tasks: list[ContactTask]) -> None:
         task.previews = greeting_previews(task, **options)
 
 
+def _working_day_notice(day: datetime.date, *, chosen: bool) -> tuple[datetime.date, str]:
+    """The day to show and what to tell about it: on a day off, "my day" opens the next working
+    day (its tasks are planned ahead) unless the person chose a day; a year the working-day
+    calendar does not know is said, not guessed."""
+    from qiwang.accounts.calendar_services import load_working_calendar
+    from qiwang.customers.services.workdays import UnknownCalendarYear, next_working_day
+
+    calendar = load_working_calendar()
+    try:
+        if calendar.is_working_day(day):
+            return day, ""
+    except UnknownCalendarYear as error:
+        return day, _(
+            "The working-day calendar has no data for %(year)s: no tasks are generated for "
+            "that year until an administrator loads its public holidays."
+        ) % {"year": error.year}
+    ahead = None if chosen else next_working_day(calendar, day)
+    if ahead is None:
+        return day, _("%(day)s is not a working day: no new tasks are due.") % {
+            "day": date_format(day, "MONTH_DAY_FORMAT")
+        }
+    return ahead, _(
+        "Today (%(today)s) is not a working day: showing your next working day, %(day)s."
+    ) % {
+        "today": date_format(day, "MONTH_DAY_FORMAT"),
+        "day": date_format(ahead, "MONTH_DAY_FORMAT") + " " + date_format(ahead, "l"),
+    }
+
+
 @login_required
 def my_day(request: HttpRequest) -> HttpResponse:
     """Open tasks due by the day, VIP first; overdue ones flagged; escalations to me below
     (supervisors without customers of their own open it for the escalations)."""
     require(request.user, Action.VIEW_CUSTOMERS)
     day = _day_from(request)
+    day, day_notice = _working_day_notice(day, chosen=bool(request.GET.get("day", "").strip()))
     due = ContactTask.objects.for_day(request.user, day)
     page = Paginator(due.select_related("customer__branch"), DAY_PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -98,6 +129,7 @@ def my_day(request: HttpRequest) -> HttpResponse:
         "customers/my_day.html",
         {
             "day": day,
+            "day_notice": day_notice,
             "is_today": day == timezone.localdate(),
             "tasks": tasks,
             "page": page,
