@@ -7,9 +7,9 @@ import datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from qiwang.accounts.working_calendar import WorkingCalendar
 from qiwang.customers.choices import TaskKind, TaskStatus
 from qiwang.customers.models import ContactTask, Customer, MaintenancePlan
-from qiwang.accounts.working_calendar import WorkingCalendar
 from qiwang.customers.services import generate_contact_tasks
 
 # A Thursday: the default important / high-quality plans call on Monday and Thursday.

@@ -130,3 +130,65 @@ def test_next_working_day_follows_the_calendar(db, today, expected):
     if expected is None and CalendarYear.objects.filter(year=2027).exists():
         pytest.fail("2027 is now in the calendar: update this test with its first working day")
     assert next_working_day(load_working_calendar(), today) == expected
+
+
+def test_generate_tasks_on_a_holiday_says_so_and_a_year_without_data_exits_2(book):
+    from typer.testing import CliRunner
+
+    from qiwang.cli import app
+
+    runner = CliRunner(env={"QIWANG_LANGUAGE": "en"})
+    holiday = runner.invoke(app, ["customers", "generate-tasks", "--day", "2026-02-17", "--json"])
+    assert holiday.exit_code == 0, holiday.output
+    assert '"working_day": false' in holiday.output
+    assert '"created": 0' in holiday.output
+    CalendarYear.objects.filter(year=2026).delete()
+    unknown = runner.invoke(app, ["customers", "generate-tasks", "--day", "2026-11-19"])
+    assert unknown.exit_code == 2
+    assert "2026" in unknown.output
+    assert not ContactTask.objects.exists()
+
+
+def test_my_day_on_a_day_off_opens_the_next_working_day(client, team, book):
+    from tests.conftest import PASSWORD
+
+    client.login(username=team["manager"].username, password=PASSWORD)
+    # a chosen day off is shown as it is, with a notice
+    page = client.get("/customers/my-day/?day=2026-02-17")
+    assert page.context["day"] == SPRING_FESTIVAL_FIRST_DAY
+    assert page.context["day_notice"]
+    assert client.get("/customers/my-day/?day=2026-02-24").context["day_notice"] == ""
+
+
+def test_calendar_import_loads_a_year_all_or_nothing(db, tmp_path):
+    from typer.testing import CliRunner
+
+    from qiwang.cli import app
+
+    runner = CliRunner(env={"QIWANG_LANGUAGE": "en"})
+    bad = tmp_path / "bad.txt"
+    bad.write_text("2031-01-01 holiday new_years_day\n2031-02-30 holiday\n", encoding="utf-8")
+    refused = runner.invoke(app, ["calendar", "import", str(bad)])
+    assert refused.exit_code == 1
+    assert "line 2" in refused.output
+    assert not CalendarYear.objects.filter(year=2031).exists()
+    good = tmp_path / "2031.txt"
+    good.write_text(
+        "# a test year (not the State Council's)\n"
+        "2031-01-01 holiday new_years_day\n2031-01-04 workday new_years_day\n",
+        encoding="utf-8",
+    )
+    dry = runner.invoke(app, ["calendar", "import", str(good), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert not CalendarYear.objects.filter(year=2031).exists()
+    loaded = runner.invoke(app, ["calendar", "import", str(good), "--status", "estimated"])
+    assert loaded.exit_code == 0, loaded.output
+    assert CalendarYear.objects.get(year=2031).status == "estimated"
+    calendar = load_working_calendar()
+    assert calendar.is_working_day(datetime.date(2031, 1, 4))  # a Saturday made a working day
+    assert not calendar.is_working_day(datetime.date(2031, 1, 1))
+    shown = runner.invoke(app, ["calendar", "show", "--json"])
+    assert shown.exit_code == 0
+    assert '"year": 2031' in shown.output
+    misuse = runner.invoke(app, ["calendar", "import", str(good), "--status", "maybe"])
+    assert misuse.exit_code == 2

@@ -73,6 +73,7 @@ def show(as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = Fals
     if as_json:
         emit_json({"years": years, "warnings": warnings})
         return
+
     table = Table(_("Year"), _("Status"), _("Source"), _("Holidays"), _("Make-up working days"))
     for row in years:
         table.add_row(
@@ -158,10 +159,16 @@ def import_days(
                     "loaded (%(status)s)"
                 )
             )
-            % {"year": year, "status": status, **counts}
+            % {"year": year, "status": _status_label(status), **counts}
         )
     if dry_run:
         console.print(_("Nothing was written (--dry-run)."))
+
+
+def _status_label(status: str) -> str:
+    from qiwang.accounts.calendar_models import YearStatus
+
+    return str(YearStatus(status).label)
 
 
 @calendar_app.command(
