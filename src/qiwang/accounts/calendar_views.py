@@ -81,7 +81,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         year = today.year
     if not 1900 <= year <= 2200:  # the years the calendar form accepts
         year = today.year
-    years = CalendarYear.objects.all()
+    years = CalendarYear.objects.order_by("-year")  # the years a person acts on first
     counts = {
         row["day__year"]: row
         for row in CalendarDay.objects.filter(branch__isnull=True)

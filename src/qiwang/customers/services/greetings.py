@@ -504,7 +504,8 @@ def render_greeting(
     )
     return RenderedGreeting(
         channel=channel,
-        subject=template.subject.format_map(values).strip(),
+        # an SMS has no subject: the customer receives the body only
+        subject=template.subject.format_map(values).strip() if channel == Channel.EMAIL else "",
         body=template.body.format_map(values).strip(),
     )
 
