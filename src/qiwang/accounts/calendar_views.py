@@ -52,7 +52,7 @@ class ImportForm(forms.Form):
     text = forms.CharField(
         label=gettext_lazy("Days, one per line"),
         widget=forms.Textarea(
-            attrs={"rows": 6, "placeholder": "2027-02-06 holiday spring_festival"}
+            attrs={"rows": 6, "placeholder": "2026-02-15 holiday spring_festival"}
         ),
         help_text=gettext_lazy(
             "YYYY-MM-DD holiday|workday [holiday code]. Replaces the company-wide days of the "
