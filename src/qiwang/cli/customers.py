@@ -91,7 +91,6 @@ def generate_tasks(
             {
                 "day": target.isoformat(),
                 "queued": False,
-                "working_day": outcome.working_day,
                 "created": outcome.created,
                 "greetings": outcome.greetings,
                 "escalated": outcome.escalated,
