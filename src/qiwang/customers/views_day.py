@@ -93,7 +93,8 @@ def _working_day_notice(day: datetime.date, *, chosen: bool) -> tuple[datetime.d
         "Today (%(today)s) is not a working day: showing your next working day, %(day)s."
     ) % {
         "today": date_format(day, "MONTH_DAY_FORMAT"),
-        "day": date_format(ahead, "MONTH_DAY_FORMAT") + " " + date_format(ahead, "l"),
+        "day": _("%(weekday)s, %(date)s")
+        % {"weekday": date_format(ahead, "l"), "date": date_format(ahead, "MONTH_DAY_FORMAT")},
     }
 
 
