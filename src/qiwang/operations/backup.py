@@ -7,11 +7,14 @@ data directory's files: uploads awaiting import, the SMS outbox, the generated s
 
 - **SQLite** (the default): the database is copied with SQLite's online backup API, a consistent
   snapshot taken while the site keeps running (a WAL-mode file must never be copied with ``cp``).
-- **PostgreSQL**: ``pg_dump --format=custom`` when it is installed; the point-in-time recovery
-  that a large site wants is PostgreSQL's own (docs/deploy.md).
+- **PostgreSQL**: ``pg_dump --format=custom`` of the snapshot in which every table's rows are
+  counted for the manifest; the point-in-time recovery that a large site wants is PostgreSQL's
+  own (docs/deploy.md).
 
-Restore refuses a data directory that holds anything (or an existing SQLite file) unless
-``--force``, writes the files, then the database. Nothing here needs Django to be set up, so a
+Restore refuses a data directory that holds anything (or an existing SQLite file, or a PostgreSQL
+database that already has tables) unless ``--force``, writes the files, then the database
+(PostgreSQL: ``pg_restore`` in one transaction), and checks every table's row count against the
+manifest. Nothing here needs Django to be set up, so a
 restore starts from an empty directory without creating anything in it first.
 """
 
@@ -102,6 +105,108 @@ def _pg_env(settings_dict: dict[str, Any]) -> dict[str, str]:
     return env
 
 
+def _pg_connect(settings_dict: dict[str, Any]) -> Any:
+    import psycopg
+
+    params = {
+        "dbname": settings_dict["NAME"],
+        "host": settings_dict.get("HOST") or None,
+        "port": settings_dict.get("PORT") or None,
+        "user": settings_dict.get("USER") or None,
+        "password": settings_dict.get("PASSWORD") or None,
+    }
+    try:
+        return psycopg.connect(
+            **{k: v for k, v in params.items() if v is not None}, connect_timeout=10
+        )
+    except psycopg.Error as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise BackupError(f"cannot connect to PostgreSQL: {reason[:300]}") from None
+
+
+_PG_TABLES = (
+    "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables "
+    "WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1"
+)
+
+
+def _pg_counts(cursor: Any) -> dict[str, int]:
+    """Every user table's row count, read in the cursor's transaction (its snapshot)."""
+    tables = [row[0] for row in cursor.execute(_PG_TABLES).fetchall()]
+    return {
+        table: cursor.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+        for table in tables
+    }
+
+
+def _pg_dump(db_file: Path, database: dict[str, Any]) -> dict[str, int]:
+    """``pg_dump`` of the very snapshot in which the rows are counted (``pg_export_snapshot``):
+    the manifest's counts are exactly the dump's, even while the site keeps writing."""
+    if shutil.which("pg_dump") is None:
+        raise BackupRefused(
+            "pg_dump is not installed; install the PostgreSQL client (postgresql-client) "
+            "or back up PostgreSQL as docs/deploy.md describes."
+        )
+    with _pg_connect(database) as conn, conn.cursor() as cursor:
+        cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        snapshot = cursor.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        tables = _pg_counts(cursor)
+        result = subprocess.run(  # noqa: S603 - fixed program, arguments from settings
+            [  # noqa: S607
+                "pg_dump",
+                "--format=custom",
+                "--no-owner",
+                f"--snapshot={snapshot}",
+                f"--file={db_file}",
+            ],
+            env=_pg_env(database),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        cursor.execute("COMMIT")
+    if result.returncode != 0:
+        raise BackupError(f"pg_dump failed: {result.stderr.strip()[:300]}")
+    return tables
+
+
+def _pg_check_target(database: dict[str, Any], *, force: bool) -> None:
+    """Before anything is written: the client tools exist and the database is empty (or
+    ``force``)."""
+    if shutil.which("pg_restore") is None:
+        raise BackupRefused("pg_restore is not installed (postgresql-client).")
+    with _pg_connect(database) as conn:
+        present = [row[0] for row in conn.execute(_PG_TABLES).fetchall()]
+    if present and not force:
+        raise BackupRefused(
+            f"the database {database['NAME']} already holds {len(present)} tables; restore into "
+            "an empty database, or add --force to replace what is there."
+        )
+
+
+def _pg_restore(
+    db_file: Path, database: dict[str, Any], manifest: dict[str, Any], *, force: bool
+) -> None:
+    """``pg_restore`` in one transaction (with ``force``: over the tables there), then every
+    table's rows counted against the manifest."""
+    command = ["pg_restore", "--no-owner", "--exit-on-error", "--single-transaction"]
+    if force:
+        command += ["--clean", "--if-exists"]
+    result = subprocess.run(  # noqa: S603 - fixed program, arguments from settings
+        [*command, f"--dbname={database['NAME']}", str(db_file)],
+        env=_pg_env(database),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise BackupError(f"pg_restore failed: {result.stderr.strip()[:300]}")
+    with _pg_connect(database) as conn, conn.cursor() as cursor:
+        counts = _pg_counts(cursor)
+    if any(counts.get(table) != rows for table, rows in manifest["tables"].items()):
+        raise BackupError("the restored database does not hold the rows of the backup.")
+
+
 def backup(dest: Path, *, data_dir: Path, database: dict[str, Any], version: str) -> BackupResult:
     """Write the archive ``dest`` (which must not exist)."""
     dest = dest.expanduser()
@@ -123,22 +228,9 @@ def backup(dest: Path, *, data_dir: Path, database: dict[str, Any], version: str
             tables = _sqlite_counts(copy)
             db_name, db_file, live_db = "database.sqlite3", copy, source
         else:
-            if shutil.which("pg_dump") is None:
-                raise BackupRefused(
-                    "pg_dump is not installed; install the PostgreSQL client (postgresql-client) "
-                    "or back up PostgreSQL as docs/deploy.md describes."
-                )
             db_file = work / "database.pgdump"
-            result = subprocess.run(  # noqa: S603 - fixed program, arguments from settings
-                ["pg_dump", "--format=custom", "--no-owner", f"--file={db_file}"],  # noqa: S607
-                env=_pg_env(database),
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if result.returncode != 0:
-                raise BackupError(f"pg_dump failed: {result.stderr.strip()[:300]}")
-            tables, db_name, live_db = {}, "database.pgdump", None
+            tables = _pg_dump(db_file, database)
+            db_name, live_db = "database.pgdump", None
         files = _data_files(data_dir, live_db)
         manifest = {
             "format": FORMAT,
@@ -204,6 +296,8 @@ def restore(
                 f"{data_dir} is not empty; restore into an empty data directory, or add --force "
                 "to overwrite what is there."
             )
+        if vendor == "postgresql":
+            _pg_check_target(database, force=force)
         data_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="qiwang-restore-") as scratch:
             work = Path(scratch)
@@ -235,23 +329,5 @@ def restore(
                 if counts != manifest["tables"]:
                     raise BackupError("the restored database does not hold the rows of the backup.")
             else:
-                if shutil.which("pg_restore") is None:
-                    raise BackupRefused("pg_restore is not installed (postgresql-client).")
-                command = [
-                    "pg_restore",
-                    "--no-owner",
-                    "--exit-on-error",
-                    f"--dbname={database['NAME']}",
-                ]
-                if force:
-                    command[1:1] = ["--clean", "--if-exists"]
-                result = subprocess.run(  # noqa: S603 - fixed program, arguments from settings
-                    [*command, str(db_file)],
-                    env=_pg_env(database),
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                )
-                if result.returncode != 0:
-                    raise BackupError(f"pg_restore failed: {result.stderr.strip()[:300]}")
+                _pg_restore(db_file, database, manifest, force=force)
     return manifest
