@@ -25,10 +25,30 @@ jobs_app = typer.Typer(
 JSON_HELP = _("Print one JSON document (errors as JSON on standard error).")
 
 
+def _prepare() -> None:
+    """Django, a reachable database, and the scheduler's tables: a database nobody has migrated
+    yet gets one sentence and exit code 2, not a traceback."""
+    setup_django()
+    check_database()
+    from django.db import connection
+    from django.utils.translation import gettext as _
+
+    from qiwang.operations.models import JobRun
+
+    if JobRun._meta.db_table not in connection.introspection.table_names():
+        raise fail(
+            _(
+                "the database has no Qiwang tables yet: run `qiwang serve` (it migrates first) "
+                "or `qiwang manage migrate`, then try again."
+            ),
+            MISUSE,
+        )
+
+
 def _when(value) -> str:  # type: ignore[no-untyped-def]
     from django.utils import timezone
 
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else "—"
+    return timezone.localtime(value).strftime("%m-%d %H:%M") if value else "—"
 
 
 @jobs_app.callback()
@@ -41,8 +61,7 @@ def status(
     if ctx.invoked_subcommand is not None:
         return
     use_json(as_json)
-    setup_django()
-    check_database()
+    _prepare()
     from django.utils.translation import gettext as _
 
     from qiwang.operations.status import job_states, worker_states
@@ -66,15 +85,13 @@ def status(
         emit_json(payload)
         return
     table = Table(title=_("Periodic jobs"))
-    for heading in (
-        _("Job"),
-        _("Every / at"),
-        _("Last slot"),
-        _("Outcome"),
-        _("Next slot"),
-        _("Error"),
-    ):
-        table.add_column(heading)
+    # The whole key (for `qiwang jobs run KEY`) and whole times; the error folds instead.
+    table.add_column(_("Job"), no_wrap=True)
+    table.add_column(_("Every / at"), no_wrap=True)
+    table.add_column(_("Last slot"), no_wrap=True)
+    table.add_column(_("Outcome"), no_wrap=True)
+    table.add_column(_("Next slot"), no_wrap=True)
+    table.add_column(_("Error"), overflow="fold", min_width=12)
     for state in states:
         last = state.last
         table.add_row(
@@ -108,8 +125,7 @@ def tick_command(
     as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
     use_json(as_json)
-    setup_django()
-    check_database()
+    _prepare()
     from django.conf import settings
     from django.utils.translation import gettext as _
 
@@ -149,8 +165,7 @@ def run_command(
     as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
     use_json(as_json)
-    setup_django()
-    check_database()
+    _prepare()
     from django.utils.translation import gettext as _
 
     from qiwang.operations.models import JobStatus
