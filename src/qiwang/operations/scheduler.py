@@ -90,12 +90,14 @@ class Job:
     def schedule_text(self) -> str:
         if self.at is not None:
             return f"{self.at:%H:%M}"
+        from django.utils.translation import gettext as _
+
         seconds = self.interval or 0
         if seconds % 3600 == 0:
-            return f"{seconds // 3600} h"
+            return _("%(n)s h") % {"n": seconds // 3600}
         if seconds % 60 == 0:
-            return f"{seconds // 60} min"
-        return f"{seconds} s"
+            return _("%(n)s min") % {"n": seconds // 60}
+        return _("%(n)s s") % {"n": seconds}
 
 
 #: Every registered job by key (filled by the apps' ``AppConfig.ready``).

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from qiwang.accounts.permissions import Action, require
 from qiwang.operations.health import readiness
+from qiwang.operations.readiness_text import describe, title
 from qiwang.operations.status import job_states, worker_states
 
 
@@ -23,6 +24,9 @@ def jobs(request: HttpRequest) -> HttpResponse:
             "states": job_states(),
             "workers": worker_states(),
             "ready": ok,
-            "checks": sorted(checks.items()),
+            "checks": [
+                {"name": name, "title": title(name), "ok": c["ok"], "text": describe(name, c)}
+                for name, c in checks.items()
+            ],
         },
     )
