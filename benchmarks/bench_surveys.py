@@ -286,6 +286,8 @@ def throughput(args: argparse.Namespace) -> None:
         first = _load(port, paths, args.concurrency)
         retry = _load(port, warm + paths, args.concurrency)
         stored = Response.objects.filter(wave=wave, status="complete").count()
+        if args.webhook:
+            webhook_rounds(args, port)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -295,6 +297,76 @@ def throughput(args: argparse.Namespace) -> None:
     print(f"submissions / health checks in the same run: {rate / baseline:.2f}")
     print(f"sent {len(tokens)} distinct responses (then each again), stored {stored} complete")
     _cleanup(branch)
+
+
+def webhook_rounds(args: argparse.Namespace, port: int) -> None:
+    """The webhook path against the one-statement path, on the same server in the same run.
+
+    Two fresh waves of ``--responses`` invitations each: one on a branch without a webhook
+    endpoint (the one prepared statement of ADR 0008), one on a branch with an active endpoint
+    subscribed to ``survey.response.completed`` (the response, its answers and the outbox row in
+    one transaction, ADR 0009). The endpoint exists before the server starts answering these
+    tokens, so no process's coverage cache is stale. Their tokens are sent in alternating chunks
+    (plain, webhook, plain, …) so that a change in the machine's load touches both alike; the
+    ratio of the two rates is the webhook path's cost in units of the one-statement path (issue
+    16 asks for at most 1.3). No worker runs: the deliveries stay pending, outside the timing."""
+    from qiwang.surveys.models import Response
+    from qiwang.webhooks.models import Delivery, Endpoint
+
+    plain_branch, plain_wave, plain_tokens = _prepare_wave(args.responses)
+    hook_branch, hook_wave, hook_tokens = _prepare_wave(args.responses)
+    endpoint = Endpoint.objects.create(
+        name="bench",
+        branch=hook_branch,
+        url="https://hooks.example.com/qiwang",
+        events=["survey.response.completed"],
+        secret=secrets.token_hex(16),
+    )
+    time.sleep(31)  # longer than webhooks.services.CACHE_SECONDS: every process sees the endpoint
+    chunks = max(1, args.webhook_chunks)
+    plain = [f"/api/surveys/respond/{t}" for t in plain_tokens]
+    hooked = [f"/api/surveys/respond/{t}" for t in hook_tokens]
+    warm = 10 * args.workers
+    _load(port, plain[:warm], args.concurrency)
+    _load(port, hooked[:warm], args.concurrency)
+    plain, hooked = plain[warm:], hooked[warm:]
+    size = -(-len(plain) // chunks)
+    totals = {"plain": [0.0, 0, []], "webhook": [0.0, 0, []]}
+    for index in range(chunks):
+        for name, paths in (("plain", plain), ("webhook", hooked)):
+            part = paths[index * size : (index + 1) * size]
+            if not part:
+                continue
+            run = _load(port, part, args.concurrency)
+            totals[name][0] += run["elapsed"]
+            totals[name][1] += len(run["latencies"])
+            totals[name][2].append(run)
+    rates = {}
+    for name, (elapsed, count, runs) in totals.items():
+        statuses: dict[str, int] = {}
+        latencies: list[float] = []
+        for run in runs:
+            latencies.extend(run["latencies"])
+            for status, n in run["statuses"].items():
+                statuses[status] = statuses.get(status, 0) + n
+        rates[name] = count / elapsed
+        print(
+            f"{name} path: {count} submissions in {elapsed:.2f} s = {rates[name]:.0f}/s; p50 "
+            f"{1000 * statistics.median(latencies):.1f} ms, p99 "
+            f"{1000 * _percentile(latencies, 0.99):.1f} ms; statuses {statuses}"
+        )
+    stored_plain = Response.objects.filter(wave=plain_wave, status="complete").count()
+    stored_hook = Response.objects.filter(wave=hook_wave, status="complete").count()
+    events = Delivery.objects.filter(endpoint=endpoint).count()
+    print(
+        f"webhook path cost / one-statement path cost: {rates['plain'] / rates['webhook']:.2f} "
+        f"(stored {stored_plain} + {stored_hook} complete of {2 * args.responses}; "
+        f"{events} deliveries queued for {stored_hook} responses)"
+    )
+    Delivery.objects.filter(endpoint=endpoint).delete()
+    endpoint.delete()
+    _cleanup(plain_branch)
+    _cleanup(hook_branch)
 
 
 def results_at_scale(args: argparse.Namespace) -> None:
@@ -420,6 +492,12 @@ def main() -> None:
     parser.add_argument("--million", type=float, default=1.0)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--tail", type=int, default=10_000, help="Unfolded responses on top.")
+    parser.add_argument(
+        "--webhook",
+        action="store_true",
+        help="Also compare the webhook path with the one-statement path (two more waves).",
+    )
+    parser.add_argument("--webhook-chunks", type=int, default=6)
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-results", action="store_true")
     args = parser.parse_args()
