@@ -203,3 +203,53 @@ def test_a_backup_of_an_unreachable_postgresql_is_one_sentence(tmp_path):
     assert "cannot connect to PostgreSQL" in _text(result) and "Traceback" not in result.output
     assert not (tmp_path / "b.tar.gz").exists()
     assert Path(tmp_path).is_dir()
+
+
+def test_restore_works_without_extraction_filters_and_refuses_escaping_names(tmp_path, monkeypatch):
+    """Debian 12's python3 is 3.11.2, older than tarfile's extraction filters (3.11.4): the
+    restore crashed there with a TypeError. Without the filters it copies regular files itself
+    and still refuses a name that leaves the directory."""
+    import io
+    import json
+    import tarfile
+
+    site, restored, archive = tmp_path / "site", tmp_path / "restored", tmp_path / "b.tar.gz"
+    site.mkdir()
+    conn = sqlite3.connect(site / "qiwang.sqlite3")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.executemany("INSERT INTO t (name) VALUES (?)", [(f"客户{i}",) for i in range(100)])
+    conn.commit()
+    conn.close()
+    (site / "sms").mkdir()
+    (site / "sms" / "outbox.jsonl").write_text("{}\n")
+    env = {"QIWANG_DATA_DIR": str(site), "DATABASE_URL": None}
+    assert CliRunner().invoke(app, ["backup", str(archive)], env=env).exit_code == 0
+    monkeypatch.delattr(tarfile, "data_filter")
+
+    back = CliRunner().invoke(
+        app, ["restore", str(archive)], env={"QIWANG_DATA_DIR": str(restored), "DATABASE_URL": None}
+    )
+
+    assert back.exit_code == 0, back.output
+    assert (restored / "sms" / "outbox.jsonl").read_text() == "{}\n"
+    copy = sqlite3.connect(restored / "qiwang.sqlite3")
+    assert copy.execute("SELECT count(*) FROM t").fetchone()[0] == 100
+    copy.close()
+
+    evil = tmp_path / "evil.tar.gz"
+    with tarfile.open(archive) as good, tarfile.open(evil, "w:gz") as bad:
+        manifest = json.loads(good.extractfile("manifest.json").read())
+        body = json.dumps(manifest).encode()
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(body)
+        bad.addfile(info, io.BytesIO(body))
+        payload = tarfile.TarInfo("../outside.txt")
+        payload.size = 3
+        bad.addfile(payload, io.BytesIO(b"bad"))
+    refused = CliRunner().invoke(
+        app,
+        ["restore", str(evil)],
+        env={"QIWANG_DATA_DIR": str(tmp_path / "x"), "DATABASE_URL": None},
+    )
+    assert refused.exit_code == 2 and "unexpected entry" in _text(refused)
+    assert not (tmp_path / "outside.txt").exists()

@@ -73,6 +73,18 @@ def test_the_compose_file_wires_web_worker_postgresql_and_an_optional_nginx():
     assert "ssl_certificate" in nginx
 
 
+def test_the_port_that_trusts_a_proxy_is_not_published_to_the_world():
+    """web trusts one proxy hop by default, so its own port is bound to the host's loopback: a
+    client reaching it directly could otherwise choose its address by sending X-Forwarded-For
+    (its rate-limit bucket; the metrics allow-list). Publishing it needs QIWANG_PUBLISH."""
+    web = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]["web"]
+    assert web["environment"]["QIWANG_TRUSTED_PROXIES"] == "${QIWANG_TRUSTED_PROXIES:-1}"
+    [port] = web["ports"]
+    assert port.startswith("${QIWANG_PUBLISH:-127.0.0.1}:")
+    deploy = (ROOT / "docs/deploy.md").read_text()
+    assert "QIWANG_PUBLISH=0.0.0.0" in deploy and "QIWANG_TRUSTED_PROXIES=0" in deploy
+
+
 def test_the_service_files_supervise_web_and_worker():
     for unit, command in (("qiwang-web", "qiwang serve"), ("qiwang-worker", "qiwang worker")):
         text = (ROOT / f"deploy/systemd/{unit}.service").read_text()

@@ -87,6 +87,46 @@ def wait_for_database(*, most: float = 30.0) -> None:
         return
 
 
+def missing_tables() -> list[str]:
+    """The worker's tables that the database lacks (empty once ``migrate`` has run)."""
+    from django.db import connection
+    from django_tasks_db.models import DBTaskResult
+
+    from qiwang.operations.models import JobRun, WorkerHeartbeat
+
+    needed = [model._meta.db_table for model in (DBTaskResult, JobRun, WorkerHeartbeat)]
+    present = set(connection.introspection.table_names())
+    return [table for table in needed if table not in present]
+
+
+def wait_for_migrations(*, most: float = 30.0) -> None:
+    """Wait, with back-off, until the worker's tables exist: in the compose file (and on a first
+    boot with systemd) the worker starts while ``qiwang serve`` is still migrating a new
+    database; it waits instead of failing on a missing table."""
+    from django.db import connection
+    from django.db.utils import DatabaseError
+
+    pause = 1.0
+    waited = 0.0
+    while True:
+        try:
+            missing = missing_tables()
+        except DatabaseError:
+            missing = ["?"]
+            connection.close()
+        if not missing:
+            if waited:
+                err_console.print(f"qiwang worker: the database was migrated after {waited:.0f} s")
+            return
+        err_console.print(
+            "qiwang worker: the database has no Qiwang tables yet (qiwang serve migrates it "
+            f"on start); checking again in {pause:.0f} s"
+        )
+        time.sleep(pause)
+        waited += pause
+        pause = min(most, pause * 2)
+
+
 def prepare_metrics_dir() -> str | None:
     """A fresh directory for prometheus-client's multi-process mode, set before anything imports
     prometheus-client (it chooses its storage at import). ``None`` outside POSIX."""
@@ -236,12 +276,23 @@ def register_server_commands(app: typer.Typer) -> None:
 
         Keeps running across database restarts and outages; supervise it with the systemd unit
         or the compose file of docs/deploy.md so that it is restarted if it ever exits. Started
-        while the database is down, it waits for it (``--batch``: exits with code 2)."""
+        while the database is down, or before it is migrated, it waits for it (``--batch``:
+        exits with code 2)."""
         setup_django()
         if batch:
             check_database()
+            if missing_tables():
+                from django.utils.translation import gettext
+
+                _fail(
+                    gettext(
+                        "the database has no Qiwang tables yet: run `qiwang serve` (it migrates "
+                        "first) or `qiwang manage migrate`, then try again."
+                    )
+                )
         else:
             wait_for_database()
+            wait_for_migrations()
         if not 0 <= interval <= 3600:
             _fail(f"--interval={interval} is not between 0 and 3600 seconds.")
         from django.conf import settings

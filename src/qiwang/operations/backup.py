@@ -258,6 +258,26 @@ def backup(dest: Path, *, data_dir: Path, database: dict[str, Any], version: str
     return BackupResult(dest, tables, len(files), dest.stat().st_size)
 
 
+def _safe_name(name: str) -> bool:
+    """A relative path that stays inside the directory it is extracted to."""
+    path = Path(name)
+    return bool(name) and not path.is_absolute() and ".." not in path.parts
+
+
+def _extract(archive: tarfile.TarFile, member: tarfile.TarInfo, work: Path) -> None:
+    """Extract one regular file; Python 3.11.0–3.11.3 (Debian 12's python3 is 3.11.2) have no
+    extraction filters, so the name is checked by :func:`_safe_name` on every version."""
+    if hasattr(tarfile, "data_filter"):
+        archive.extract(member, work, filter="data")
+        return
+    target = work / member.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source = archive.extractfile(member)
+    assert source is not None  # a regular file (checked by the caller)
+    with source, target.open("wb") as handle:
+        shutil.copyfileobj(source, handle)
+
+
 def _read_manifest(archive: tarfile.TarFile) -> dict[str, Any]:
     try:
         member = archive.extractfile("manifest.json")
@@ -304,9 +324,9 @@ def restore(
             for member in archive.getmembers():
                 if member.name == "manifest.json":
                     continue
-                if not member.isfile():
+                if not member.isfile() or not _safe_name(member.name):
                     raise BackupRefused(f"unexpected entry {member.name!r} in the backup.")
-                archive.extract(member, work, filter="data")
+                _extract(archive, member, work)
             db_file = work / manifest["database"]["file"]
             if _sha256(db_file) != manifest["database"]["sha256"]:
                 raise BackupError("the database in the backup is damaged (checksum differs).")
