@@ -107,14 +107,14 @@ def test_the_instrument_page_builds_a_condition_and_names_a_wrong_one(org, quali
     form = {"kind": "text", "text_zh": "哪里让您不满意？", "text_en": "What disappointed you?"}
 
     page = client.get(reverse("surveys:instrument", args=[instrument.pk]))
-    assert 'name="show_if_question"' in page.content.decode()
+    assert 'name="add-q1"' in page.content.decode()
     wrong = client.post(
         url,
-        {**form, "show_if_question": "overall", "show_if_values": "0, 1"},
+        {**form, "add-match": "all", "add-q1": "overall", "add-v1": ["0", "1"]},
         HTTP_ACCEPT_LANGUAGE="en",
     )
     added = client.post(
-        url, {**form, "show_if_question": "overall", "show_if_values": "1，2"}, follow=True
+        url, {**form, "add-match": "all", "add-q1": "overall", "add-v1": ["1", "2"]}, follow=True
     )
 
     assert wrong.status_code == 422

@@ -22,7 +22,7 @@ from qiwang.accounts.permissions import Action, can
 from qiwang.accounts.services import record_event
 from qiwang.errors import ConflictError, ServiceError
 from qiwang.surveys.choices import QuestionKind, Template
-from qiwang.surveys.logic import check_logic, clean_condition
+from qiwang.surveys.logic import check_logic, show_if_from_data
 from qiwang.surveys.models import Instrument, InstrumentVersion, Question
 from qiwang.surveys.templates_data import template_questions
 
@@ -290,16 +290,15 @@ def clean_question(data: QuestionData, *, taken: set[str]) -> QuestionData:
             errors["options"] = [_("At most %(n)s characters.") % {"n": MAX_TEXT}]
     else:
         options = []
-    raw_condition = data.get("show_if")
+    show_if: dict[str, Any] = {}
     try:
-        if isinstance(raw_condition, Mapping):
-            show_if = clean_condition(
-                str(raw_condition.get("question") or ""), raw_condition.get("values") or []
-            )
-        else:
-            show_if = clean_condition(
-                str(data.get("show_if_question") or ""), str(data.get("show_if_values") or "")
-            )
+        raw_condition = data.get("show_if")
+        if not raw_condition and (data.get("show_if_question") or data.get("show_if_values")):
+            raw_condition = {  # one condition with typed values (the API's older form field)
+                "question": data.get("show_if_question") or "",
+                "values": str(data.get("show_if_values") or ""),
+            }
+        show_if = show_if_from_data(raw_condition)
     except ServiceError as error:
         errors.update(error.errors)
     if errors:
@@ -459,3 +458,32 @@ def revise_instrument(
         details={},
         expected_version=expected_version,
     ).version
+
+
+def set_condition(
+    *,
+    actor: User,
+    instrument: Instrument,
+    attribute: str,
+    show_if: Mapping[str, Any] | None,
+    expected_version: int | None = None,
+) -> InstrumentChange:
+    """Change the display condition of the question with this attribute key (``{}`` or ``None``:
+    always shown): in the latest version while no wave uses it, else as version n + 1. The whole
+    instrument's logic is checked again (:func:`qiwang.surveys.logic.check_logic`)."""
+    cleaned = show_if_from_data(show_if or {})
+
+    def change(questions: list[QuestionData]) -> list[QuestionData]:
+        index = _position_of(questions, attribute)
+        changed = list(questions)
+        changed[index] = {**changed[index], "show_if": cleaned}
+        return changed
+
+    return _change_questions(
+        actor=actor,
+        instrument=instrument,
+        change=change,
+        action="survey_question_condition_changed",
+        details={"attribute": attribute, "show_if": cleaned},
+        expected_version=expected_version,
+    )

@@ -14,7 +14,6 @@ from qiwang.accounts.models import Branch
 from qiwang.analysis import servqual
 from qiwang.customers.choices import Tier
 from qiwang.surveys.choices import FollowUpRule, InvitationChannel, QuestionKind, Template
-from qiwang.surveys.logic import CONDITION_KINDS
 from qiwang.surveys.models import InstrumentVersion
 from qiwang.surveys.templates_data import INDICATOR_GROUPS
 
@@ -205,28 +204,9 @@ class QuestionForm(forms.Form):
         help_text=_("One option per line: value | 中文 | English."),
     )
 
-    show_if_question = forms.ChoiceField(
-        label=_("Show only if the answer to"), required=False, choices=()
-    )
-    show_if_values = forms.CharField(
-        label=_("is one of"),
-        max_length=200,
-        required=False,
-        help_text=_(
-            "Display logic: option values or scale numbers, separated by commas (e.g. 1, 2). "
-            "The new question is added last, after the question it depends on; leave both empty "
-            "to always show it."
-        ),
-    )
-
     def __init__(self, *args, questions=(), **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["dimension"].choices = dimension_choices(questions)
-        self.fields["show_if_question"].choices = [("", _("— always show it —"))] + [
-            (q.attribute, f"{q.position}. {q.text} ({q.attribute})")
-            for q in questions
-            if q.kind in CONDITION_KINDS
-        ]
 
     def clean_options(self) -> list[list[str]]:
         return parse_options(self.cleaned_data.get("options") or "")

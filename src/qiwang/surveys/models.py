@@ -7,6 +7,8 @@ See docs/surveys.md and docs/adr/0007-survey-tokens-and-idempotency.md.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone, translation
@@ -122,7 +124,8 @@ class Question(models.Model):
     asks_importance = models.BooleanField(_("asks self-stated importance"), default=False)
     max_length = models.PositiveIntegerField(_("longest answer (characters)"), default=2000)
     # Display logic (surveys.logic): {"question": earlier attribute key, "values": ["1", "2"]}
-    # shows this question only when that earlier answer is one of the values; {} always shows it.
+    # shows this question only when that earlier answer is one of the values; {"match": "all" or
+    # "any", "conditions": [...]} combines several; {} always shows it.
     show_if = models.JSONField(_("shown only if"), default=dict, blank=True)
     # Designed for the service catalogue (issue 'catalogue'): when that app exists this column
     # becomes ForeignKey("catalogue.Service", null=True) with the same column name, no data move.
@@ -148,6 +151,13 @@ class Question(models.Model):
         if translation.get_language() == "en" and self.text_en:
             return self.text_en
         return self.text_zh
+
+    @property
+    def condition(self) -> Any:
+        """The display condition (:class:`qiwang.surveys.logic.Condition`) or ``None``."""
+        from qiwang.surveys.logic import parse_show_if
+
+        return parse_show_if(self.show_if)
 
     def option_labels(self) -> list[tuple[str, str]]:
         english = translation.get_language() == "en"

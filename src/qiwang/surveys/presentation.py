@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from qiwang.analysis import FIVE_LEVEL, KANO_ANSWERS, SEVEN_LEVEL
 from qiwang.customers.choices import Tier
 from qiwang.surveys.choices import QuestionKind
+from qiwang.surveys.logic import condition_of
 from qiwang.surveys.results import WaveResults
 
 KANO_CATEGORY_LABELS = {
@@ -88,8 +89,10 @@ def question_pages(questions: list[Any], size: int) -> list[list[Any]]:
     for question in questions:
         is_allocation = question.kind == QuestionKind.ALLOCATION
         in_block = bool(current) and current[-1].kind == QuestionKind.ALLOCATION
-        show_if = getattr(question, "show_if", None) or {}
-        depends_here = bool(show_if) and show_if.get("question") in {q.attribute for q in current}
+        condition = condition_of(question)
+        depends_here = condition is not None and bool(
+            condition.sources & {q.attribute for q in current}
+        )
         if current and (
             is_allocation != in_block
             or (not is_allocation and len(current) >= size)

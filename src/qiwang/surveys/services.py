@@ -40,6 +40,7 @@ from qiwang.surveys.authoring import (  # noqa: F401 — instruments and authori
     move_question,
     remove_question,
     revise_instrument,
+    set_condition,
     suggest_attribute,
     version_is_frozen,
 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qiwang.surveys import views, views_import, views_preview, views_text
+from qiwang.surveys import views, views_import, views_logic, views_preview, views_text
 
 app_name = "surveys"
 
@@ -32,6 +32,16 @@ urlpatterns = [
         "instruments/<int:instrument_id>/questions/<slug:attribute>/remove/",
         views.instrument_question_remove,
         name="question_remove",
+    ),
+    path(
+        "instruments/<int:instrument_id>/questions/<slug:attribute>/condition/",
+        views_logic.question_condition,
+        name="question_condition",
+    ),
+    path(
+        "instruments/<int:instrument_id>/condition-values/",
+        views_logic.condition_values,
+        name="condition_values",
     ),
     path("waves/new/", views.wave_new, name="wave_new"),
     path("waves/<int:wave_id>/", views.wave_detail, name="wave"),

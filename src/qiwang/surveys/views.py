@@ -4,6 +4,7 @@ the QR code of the open link, and the results page."""
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import segno
 from django.contrib import messages
@@ -24,6 +25,7 @@ from qiwang.surveys.models import Instrument, Wave
 from qiwang.surveys.presentation import min_n, results_context, trend_labels
 from qiwang.surveys.public import open_link_completes_limit
 from qiwang.surveys.results import wave_results
+from qiwang.surveys.views_logic import condition_sources, editor_context, show_if_from_post
 from qiwang.surveys.services import (
     QUESTION_FIELDS,
     InstrumentChange,
@@ -104,6 +106,7 @@ def _instrument_page(
     error: ServiceError | None = None,
     notice: str = "",
     status: int = 200,
+    condition_post: tuple[str, Any] | None = None,
 ) -> HttpResponse:
     """The instrument page: its latest version's questions, the wording form, the move and
     remove buttons and the add-a-question form."""
@@ -111,6 +114,25 @@ def _instrument_page(
     questions = list(version.questions.order_by("position")) if version else []
     waves = list(version.waves.order_by("-opens_at")) if version else []
     can_change = can(request.user, Action.CHANGE_SURVEYS, instrument)
+    logic_items = []
+    for q in questions:
+        if not can_change or not condition_sources(questions, q.position):
+            continue
+        post = condition_post[1] if condition_post and condition_post[0] == q.attribute else None
+        logic_items.append(
+            {
+                "question": q,
+                "open": post is not None,
+                "editor": editor_context(
+                    questions,
+                    prefix=f"c{q.attribute}-",
+                    before=q.position,
+                    show_if=q.show_if,
+                    post=post,
+                ),
+            }
+        )
+    add_post = request.POST if form is not None and form.is_bound else None
     return render(
         request,
         "surveys/instrument_detail.html",
@@ -125,6 +147,8 @@ def _instrument_page(
             "notice": notice,
             "form": form or QuestionForm(initial={"is_required": True}, questions=questions),
             "dimension_suggestions": DIMENSION_SUGGESTIONS,
+            "logic_items": logic_items,
+            "add_editor": editor_context(questions, prefix="add-", post=add_post),
         },
         status=status,
     )
@@ -200,7 +224,7 @@ def instrument_question_add(request: HttpRequest, instrument_id: int) -> HttpRes
         change = add_question(
             actor=request.user,
             instrument=instrument,
-            data=form.cleaned_data,
+            data={**form.cleaned_data, "show_if": show_if_from_post(request.POST, "add-")},
             expected_version=_expected_version(request),
         )
     except ServiceError as error:
