@@ -4,7 +4,7 @@ integrations such as a WeChat mini-program (no account; rate-limited like the pu
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -59,7 +59,10 @@ class QuestionOut(Schema):
     max_length: int
     show_if: dict[str, Any] = Field(
         default_factory=dict,
-        description='Display logic: {"question": earlier key, "values": [...]}; {} always shown.',
+        description=(
+            'Display logic: {"question": earlier key, "values": [...]}, or '
+            '{"match": "all"|"any", "conditions": [...]} for several; {} always shown.'
+        ),
     )
 
 
@@ -95,9 +98,26 @@ class InstrumentIn(Schema):
     )
 
 
-class ShowIfIn(Schema):
+class ConditionIn(Schema):
     question: str = Field(description="Attribute key of an earlier choice or rating question.")
     values: list[str | int] = Field(description="Option values or scale numbers.")
+
+
+class ShowIfIn(Schema):
+    """One condition (``question`` + ``values``) or several (``match`` + ``conditions``)."""
+
+    question: str = Field(
+        default="", description="One condition: an earlier choice or rating question's key."
+    )
+    values: list[str | int] = Field(
+        default_factory=list, description="One condition: option values or scale numbers."
+    )
+    match: Literal["all", "any"] = Field(
+        default="all", description="Several conditions: all must hold (and) or any (or)."
+    )
+    conditions: list[ConditionIn] = Field(
+        default_factory=list, description="Several conditions (at most 5)."
+    )
 
 
 class QuestionIn(Schema):

@@ -188,7 +188,12 @@ def show_if_from_data(raw: Any) -> dict[str, Any]:
         return {}
     if not isinstance(raw, Mapping):
         raise ServiceError(_("Display logic must be an object."), field="show_if")
-    if "conditions" in raw:
+    if raw.get("conditions"):
+        if raw.get("question"):
+            raise ServiceError(
+                _("Give one condition (question and values) or several (conditions), not both."),
+                field="show_if",
+            )
         conditions = raw.get("conditions") or []
         if not isinstance(conditions, list) or not all(isinstance(c, Mapping) for c in conditions):
             raise ServiceError(

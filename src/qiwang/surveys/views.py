@@ -25,7 +25,6 @@ from qiwang.surveys.models import Instrument, Wave
 from qiwang.surveys.presentation import min_n, results_context, trend_labels
 from qiwang.surveys.public import open_link_completes_limit
 from qiwang.surveys.results import wave_results
-from qiwang.surveys.views_logic import condition_sources, editor_context, show_if_from_post
 from qiwang.surveys.services import (
     QUESTION_FIELDS,
     InstrumentChange,
@@ -41,6 +40,7 @@ from qiwang.surveys.services import (
     send_reminders,
     send_wave,
 )
+from qiwang.surveys.views_logic import condition_sources, editor_context, show_if_from_post
 
 
 def _form_errors(form, error: ServiceError) -> None:  # type: ignore[no-untyped-def]

@@ -94,9 +94,7 @@ def editor_context(
         "before": before,
         "match": match,
         "has_sources": bool(sources),
-        "rows": [
-            _row(n, prefix, sources, key, chosen) for n, (key, chosen) in enumerate(pairs, 1)
-        ],
+        "rows": [_row(n, prefix, sources, key, chosen) for n, (key, chosen) in enumerate(pairs, 1)],
     }
 
 
