@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from django.test import Client
 from django.core import mail
 from django.utils import timezone
 from tests.surveys.conftest import make_instrument, make_wave
@@ -294,8 +295,15 @@ def test_reminders_reach_only_those_who_have_not_finished_and_keep_their_answers
 
     assert (result.invited, result.delivered) == (10, 10)
     assert len(mail.outbox) == 10
+    # The first link keeps working after the reminder (customers tap the first SMS; ADR 0172),
+    # on the answer page and on the one-query path of the submission too.
+    assert invitation_for_token(old_token).pk == invitation.pk
+    from qiwang.surveys.submission import resolve_token
+
+    assert resolve_token(old_token).invitation.pk == invitation.pk
+    assert Client().get(f"/s/{old_token}/").status_code == 200
     with pytest.raises(TokenNotFound):
-        invitation_for_token(old_token)
+        invitation_for_token(old_token + "x")
     reminded = [invitation_for_token(_token_from(m)) for m in mail.outbox]
     assert invitation.pk in {i.pk for i in reminded}
     assert finished.pk not in {i.pk for i in reminded}

@@ -272,6 +272,28 @@ class Invitation(models.Model):
         return f"{self.wave} → {self.customer_id}"
 
 
+class InvitationToken(models.Model):
+    """An earlier link of an invitation, replaced by a reminder's (ADR 0172): customers tap the
+    first SMS they received, so it keeps working until the invitation is answered. Only the
+    SHA-256 digest is stored, as for the current token (ADR 0007)."""
+
+    invitation = models.ForeignKey(
+        Invitation,
+        verbose_name=_("invitation"),
+        related_name="earlier_tokens",
+        on_delete=models.CASCADE,
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    replaced_at = models.DateTimeField(_("replaced"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("earlier invitation link")
+        verbose_name_plural = _("earlier invitation links")
+
+    def __str__(self) -> str:
+        return f"{self.invitation_id} ({self.replaced_at:%Y-%m-%d})"
+
+
 class Response(models.Model):
     """One respondent's answers to one wave. ``submission_key`` is unique: an invitation has
     exactly one response, an open-link respondent one per browser key, so retries never count

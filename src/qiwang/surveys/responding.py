@@ -21,7 +21,7 @@ from qiwang.errors import ServiceError
 from qiwang.surveys.choices import InvitationStatus, QuestionKind, ResponseStatus
 from qiwang.surveys.logic import hidden_questions
 from qiwang.surveys.loop import response_completed
-from qiwang.surveys.models import Answer, Invitation, Question, Response, Wave
+from qiwang.surveys.models import Answer, Invitation, InvitationToken, Question, Response, Wave
 from qiwang.surveys.services import token_digest
 
 #: (lowest, highest) accepted for ``value`` / ``second`` / ``importance`` of each kind.
@@ -66,12 +66,17 @@ class AnswerValues:
 
 
 def invitation_for_token(token: str) -> Invitation:
+    """The invitation of a link: its current token or an earlier one a reminder replaced."""
+    digest = token_digest(token)
+    invitations = Invitation.objects.select_related("wave__version", "customer")
     try:
-        return Invitation.objects.select_related("wave__version", "customer").get(
-            token_hash=token_digest(token)
-        )
-    except Invitation.DoesNotExist as error:
-        raise TokenNotFound(token) from error
+        return invitations.get(token_hash=digest)
+    except Invitation.DoesNotExist:
+        earlier = InvitationToken.objects.filter(token_hash=digest).values("invitation_id")
+        invitation = invitations.filter(pk__in=earlier).first()
+        if invitation is None:
+            raise TokenNotFound(token) from None
+        return invitation
 
 
 def _integer(raw: Any, question: Question, part: str, bounds: tuple[int, int]) -> int | None:

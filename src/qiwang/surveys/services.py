@@ -50,7 +50,7 @@ from qiwang.surveys.choices import (
     InvitationStatus,
     WaveStatus,
 )
-from qiwang.surveys.models import InstrumentVersion, Invitation, Wave
+from qiwang.surveys.models import InstrumentVersion, Invitation, InvitationToken, Wave
 
 
 def token_digest(token: str) -> str:
@@ -293,7 +293,8 @@ def close_wave(*, actor: User, wave: Wave) -> Wave:
 
 def send_reminders(*, actor: User, wave: Wave, base_url: str) -> SendResult:
     """Remind the invited customers who have not finished: each gets a new link (a new token
-    replaces the digest, ADR 0007); answers already saved are kept and resume."""
+    replaces the digest, ADR 0007) and the earlier links keep working (ADR 0172); answers
+    already saved are kept and resume."""
     _require_change(actor, wave)
     if not wave.accepts_answers():
         raise ConflictError(_("Only an open wave can send reminders."))
@@ -306,6 +307,14 @@ def send_reminders(*, actor: User, wave: Wave, base_url: str) -> SendResult:
             Invitation.objects.select_for_update(of=("self",))
             .filter(wave=wave, status__in=[InvitationStatus.SENT, InvitationStatus.OPENED])
             .exclude(response__status="complete")
+        )
+        # The links sent before keep answering until the invitation is answered (ADR 0172).
+        InvitationToken.objects.bulk_create(
+            [
+                InvitationToken(invitation=i, token_hash=i.token_hash, replaced_at=now)
+                for i in pending
+            ],
+            batch_size=1000,
         )
         for invitation in pending:
             token = secrets.token_urlsafe(24)

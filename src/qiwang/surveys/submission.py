@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from qiwang.surveys.choices import InvitationStatus, ResponseStatus
 from qiwang.surveys.loop import needs_hooks, response_completed
-from qiwang.surveys.models import Answer, Invitation, Question, Response, Wave
+from qiwang.surveys.models import Answer, Invitation, InvitationToken, Question, Response, Wave
 from qiwang.surveys.responding import AnswerValues, SaveResult, TokenNotFound, validate_page
 from qiwang.surveys.services import token_digest
 
@@ -122,7 +122,17 @@ def _fetchone(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
 
 def resolve_token(token: str) -> TokenTarget:
     """The invitation, its wave and what a response needs, in one query; 404 material if none."""
-    row = _fetchone(_token_sql(), [token_digest(token)])
+    digest = token_digest(token)
+    row = _fetchone(_token_sql(), [digest])
+    if row is None:
+        # An earlier link a reminder replaced still answers (ADR 0172): one more query, only
+        # for such links.
+        current = (
+            InvitationToken.objects.filter(token_hash=digest)
+            .values_list("invitation__token_hash", flat=True)
+            .first()
+        )
+        row = _fetchone(_token_sql(), [current]) if current else None
     if row is None:
         raise TokenNotFound(token)
     row = [_aware(value) for value in row]

@@ -46,6 +46,7 @@ urlpatterns = [
     path("waves/new/", views.wave_new, name="wave_new"),
     path("waves/<int:wave_id>/", views.wave_detail, name="wave"),
     path("waves/<int:wave_id>/sample/", views.wave_sample, name="wave_sample"),
+    path("waves/<int:wave_id>/invitees/", views.wave_invitees, name="invitees"),
     path("waves/<int:wave_id>/send/", views.wave_send, name="wave_send"),
     path("waves/<int:wave_id>/close/", views.wave_close, name="wave_close"),
     path("waves/<int:wave_id>/remind/", views.wave_remind, name="wave_remind"),

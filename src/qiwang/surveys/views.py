@@ -20,6 +20,7 @@ from qiwang.errors import ServiceError
 from qiwang.surveys import exports, trends
 from qiwang.surveys.choices import WaveStatus
 from qiwang.surveys.forms import DIMENSION_SUGGESTIONS, QuestionForm, TemplateForm, WaveForm
+from qiwang.surveys.invitees import STATES, invitees
 from qiwang.surveys.library import library_questions
 from qiwang.surveys.models import Instrument, Wave
 from qiwang.surveys.presentation import min_n, results_context, trend_labels
@@ -339,6 +340,27 @@ def wave_detail(request: HttpRequest, wave_id: int) -> HttpResponse:
             "open_link": open_link,
             "open_link_completes": open_link_completes_limit(),
             "questions": wave.version.questions.order_by("position"),
+        },
+    )
+
+
+@login_required
+def wave_invitees(request: HttpRequest, wave_id: int) -> HttpResponse:
+    """Who was invited and how far each invitation got (issue 14, item 7)."""
+    wave = _visible_wave(request, wave_id)
+    try:
+        page = int(request.GET.get("page", "1"))
+    except ValueError:
+        page = 1
+    listing = invitees(wave, request.user, state=request.GET.get("state", ""), page=page)
+    return render(
+        request,
+        "surveys/invitees.html",
+        {
+            "wave": wave,
+            "listing": listing,
+            "states": STATES,
+            "all_count": sum(c["n"] for c in listing.counts),
         },
     )
 
