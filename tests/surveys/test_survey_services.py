@@ -7,8 +7,8 @@ import json
 import re
 
 import pytest
-from django.test import Client
 from django.core import mail
+from django.test import Client
 from django.utils import timezone
 from tests.surveys.conftest import make_instrument, make_wave
 

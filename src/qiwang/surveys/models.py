@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from qiwang.accounts.models import Branch
+from qiwang.accounts.querysets import BranchScopedQuerySet
 from qiwang.customers.models import Customer
 from qiwang.surveys.choices import (
     FollowUpRule,
@@ -547,4 +548,50 @@ class SavedImportMapping(models.Model):
 # Labels of free-text answers and their corrections live in their own module (text_models.py).
 from qiwang.surveys.text_models import AnswerTextLabel, TextLabelCorrection  # noqa: E402
 
-__all__ += ["AnswerTextLabel", "TextLabelCorrection"]
+__all__ += ["AnswerTextLabel", "InvitationToken", "LibraryQuestion", "TextLabelCorrection"]
+
+
+class LibraryQuestion(models.Model):
+    """A question a manager saved to the branch's question library (issue 14, item 6): copied
+    into instruments with its attribute key, so its answers compare across waves. The curated
+    library sits beside the questions of other instruments (``surveys.library``)."""
+
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), related_name="survey_library", on_delete=models.CASCADE
+    )
+    attribute = models.SlugField(_("attribute key"), max_length=60)
+    kind = models.CharField(_("kind"), max_length=20, choices=QuestionKind.choices)
+    dimension = models.CharField(_("dimension or indicator group"), max_length=40, blank=True)
+    text_zh = models.CharField(_("question (Chinese)"), max_length=300)
+    text_en = models.CharField(_("question (English)"), max_length=300, blank=True)
+    options = models.JSONField(_("options"), default=list, blank=True)
+    is_required = models.BooleanField(_("required"), default=True)
+    asks_importance = models.BooleanField(_("asks self-stated importance"), default=False)
+    max_length = models.PositiveIntegerField(_("longest answer (characters)"), default=2000)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(_("added"), default=timezone.now)
+
+    objects = BranchScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("library question")
+        verbose_name_plural = _("library questions")
+        ordering = ["branch", "attribute"]
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "attribute"], name="survey_library_key_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def text(self) -> str:
+        if translation.get_language() == "en" and self.text_en:
+            return self.text_en
+        return self.text_zh

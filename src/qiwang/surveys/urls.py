@@ -1,6 +1,13 @@
 from django.urls import path
 
-from qiwang.surveys import views, views_import, views_logic, views_preview, views_text
+from qiwang.surveys import (
+    views,
+    views_import,
+    views_library,
+    views_logic,
+    views_preview,
+    views_text,
+)
 
 app_name = "surveys"
 
@@ -43,6 +50,13 @@ urlpatterns = [
         views_logic.condition_values,
         name="condition_values",
     ),
+    path(
+        "instruments/<int:instrument_id>/questions/<slug:attribute>/library/",
+        views_library.library_save,
+        name="library_save",
+    ),
+    path("library/", views_library.library_page, name="library"),
+    path("library/<int:entry_id>/remove/", views_library.library_remove, name="library_remove"),
     path("waves/new/", views.wave_new, name="wave_new"),
     path("waves/<int:wave_id>/", views.wave_detail, name="wave"),
     path("waves/<int:wave_id>/sample/", views.wave_sample, name="wave_sample"),

@@ -21,13 +21,12 @@ from qiwang.surveys import exports, trends
 from qiwang.surveys.choices import WaveStatus
 from qiwang.surveys.forms import DIMENSION_SUGGESTIONS, QuestionForm, TemplateForm, WaveForm
 from qiwang.surveys.invitees import STATES, invitees
-from qiwang.surveys.library import library_questions
+from qiwang.surveys.library import LIBRARY_FIELDS, curated_questions, library_questions
 from qiwang.surveys.models import Instrument, Wave
 from qiwang.surveys.presentation import min_n, results_context, trend_labels
 from qiwang.surveys.public import open_link_completes_limit
 from qiwang.surveys.results import wave_results
 from qiwang.surveys.services import (
-    QUESTION_FIELDS,
     InstrumentChange,
     add_question,
     close_wave,
@@ -144,6 +143,7 @@ def _instrument_page(
             "waves": waves,
             "can_change": can_change,
             "library": library_questions(request.user, instrument) if can_change else [],
+            "curated": curated_questions(request.user, instrument) if can_change else [],
             "error": error,
             "notice": notice,
             "form": form or QuestionForm(initial={"is_required": True}, questions=questions),
@@ -240,12 +240,13 @@ def instrument_question_copy(request: HttpRequest, instrument_id: int) -> HttpRe
     """Copy a question of the branch's library into the instrument (same attribute key)."""
     instrument = _visible_instrument(request, instrument_id)
     require(request.user, Action.CHANGE_SURVEYS, instrument)
-    offered = {str(q.pk): q for q in library_questions(request.user, instrument)}
+    offered: dict[str, Any] = {str(q.pk): q for q in library_questions(request.user, instrument)}
+    offered |= {f"lib-{e.pk}": e for e in curated_questions(request.user, instrument)}
     source = offered.get(request.POST.get("question", ""))
     try:
         if source is None:
             raise ServiceError(_("Choose a question from the library."), field="question")
-        data = {key: getattr(source, key) for key in QUESTION_FIELDS if key != "show_if"}
+        data = {key: getattr(source, key) for key in LIBRARY_FIELDS}
         change = add_question(
             actor=request.user,
             instrument=instrument,
