@@ -76,7 +76,7 @@ def test_save_find_copy_and_remove(org, quality):
 def test_readers_cannot_curate(org, quality):
     source = make_instrument(quality, org.own, "csat_pulse")
     add_question(actor=quality, instrument=source, data=PARKING)
-    entry = LibraryQuestion.objects.create(branch=org.own, **{k: v for k, v in PARKING.items()})
+    entry = LibraryQuestion.objects.create(branch=org.own, **PARKING)
     analyst = Client()
     analyst.force_login(org.users["analyst"])
 
