@@ -93,6 +93,14 @@ DEMO_WAVES = (
 )
 
 
+#: The Kano survey of the year before (its own random stream, so the waves above are unchanged):
+#: with them an attribute can be followed over four waves on the trend page (issue 14).
+HISTORY_WAVES = (
+    DemoWave(Template.KANO_PROPERTY, "2025 春季物业服务 Kano 调查", 595, 30, 0.5, 0.44, 0),
+    DemoWave(Template.KANO_PROPERTY, "2025 秋季物业服务 Kano 调查", 410, 30, 0.5, 0.48, 0),
+)
+
+
 def _index_latents(mood: float, rng: random.Random) -> dict[str, float]:
     """One respondent's latent scores along the ECSI paths (Tenenhaus et al. 2005, fig. 5),
     so the demo's index wave has a path model worth drawing."""
@@ -217,7 +225,7 @@ DEMO_COMMENTS = (
 def build_survey_demo(
     *, company: Branch, quality: User, rng: random.Random, now: datetime.datetime | None = None
 ) -> None:
-    """Instruments from every template and four waves with invitations and responses."""
+    """Instruments from every template and seven waves with invitations and responses."""
     now = now or timezone.now()
     instruments: dict[str, Instrument] = {}
     for template in Template:
@@ -236,6 +244,11 @@ def build_survey_demo(
     waves = [
         _build_wave(spec, instruments[spec.template], company, quality, customers, rng, now)
         for spec in DEMO_WAVES
+    ]
+    history = random.Random(2025)
+    waves += [
+        _build_wave(spec, instruments[spec.template], company, quality, customers, history, now)
+        for spec in HISTORY_WAVES
     ]
     # Count the seeded responses into the tallies, as the worker would (ADR 0008); answers given
     # in the demo later stay in the live tail until the next fold.
