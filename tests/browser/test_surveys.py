@@ -32,9 +32,12 @@ def test_manager_sends_a_kano_wave_and_a_phone_answers_it(demo_org, new_page):
     manager.click("[data-testid=preview-sample]")
     manager.wait_for_selector("[data-testid=sample]")
     assert "1" in manager.inner_text("[data-testid=sample] strong")
-    manager.click("[data-testid=send-wave]")
+    asked = []
+    manager.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    manager.click("[data-testid=send-wave]")  # asks first: a message sent cannot be called back
     manager.wait_for_selector("[data-testid=wave-status]")
     assert manager.inner_text("[data-testid=invited]") == "1"
+    assert asked and "现在发送邀请吗" in asked[0]
     wave_url = manager.url
 
     assert len(mail.outbox) == 1
