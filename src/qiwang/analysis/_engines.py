@@ -59,6 +59,8 @@ class StageOneTable:
     _target: str = field(repr=False, default=VIEW)
     numeric: frozenset[str] | None = None
     """Columns of a numeric type where the engine's types decide (PostgreSQL), else None."""
+    types: dict[str, str] | None = None
+    """Each column's type as the engine names it (``BIGINT``, ``string``, ``text`` …)."""
 
     def sql(self, query: str) -> str:
         """``query`` (DuckDB dialect, reading ``qiwang_input``) in this engine's dialect."""
@@ -129,7 +131,13 @@ def _duckdb_table(path: Path) -> StageOneTable:
         from qiwang.analysis._duckdb import open_source
 
         relation = open_source(path, connection)
-    return StageOneTable("duckdb", tuple(relation.columns), str(path), relation)
+    return StageOneTable(
+        "duckdb",
+        tuple(relation.columns),
+        str(path),
+        relation,
+        types={c: str(t) for c, t in zip(relation.columns, relation.types, strict=True)},
+    )
 
 
 _SESSIONS: dict[str, Any] = {}
@@ -181,7 +189,14 @@ def spark_session(master: str | None = None) -> Any:
 def _spark_table(source: Any, name: str) -> StageOneTable:
     view = f"qiwang_input_{uuid.uuid4().hex[:12]}"
     source.createOrReplaceTempView(view)
-    return StageOneTable("spark", tuple(source.columns), name, source.sparkSession, view)
+    return StageOneTable(
+        "spark",
+        tuple(source.columns),
+        name,
+        source.sparkSession,
+        view,
+        types=dict(source.dtypes),
+    )
 
 
 def _spark_uri(location: str, master: str | None) -> StageOneTable:
@@ -201,6 +216,21 @@ def _spark_uri(location: str, master: str | None) -> StageOneTable:
 
 NUMERIC_OIDS = frozenset({20, 21, 23, 700, 701, 1700})
 """PostgreSQL type OIDs of int8, int2, int4, float4, float8 and numeric."""
+
+
+POSTGRES_TYPES = {
+    16: "boolean",
+    20: "bigint",
+    21: "smallint",
+    23: "integer",
+    25: "text",
+    700: "real",
+    701: "double precision",
+    1042: "char",
+    1043: "varchar",
+    1700: "numeric",
+}
+"""Names of the PostgreSQL type OIDs the row-key check tells apart."""
 
 
 def _redact(url: str) -> str:
@@ -228,12 +258,13 @@ def _postgres_table(url: str, table: str) -> StageOneTable:
             description = cursor.description or ()
             columns = tuple(d.name for d in description)
             numeric = frozenset(d.name for d in description if d.type_code in NUMERIC_OIDS)
+            types = {d.name: POSTGRES_TYPES.get(d.type_code, str(d.type_code)) for d in description}
         connection.rollback()
     except Exception as error:  # noqa: BLE001 - psycopg.errors.UndefinedTable …
         connection.close()
         first = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise AnalysisInputError(f"no table {table!r} in {_redact(url)}: {first}") from None
-    return StageOneTable("postgres", columns, table, connection, table, numeric)
+    return StageOneTable("postgres", columns, table, connection, table, numeric, types)
 
 
 def open_table(
@@ -266,7 +297,13 @@ def open_table(
     if engine is not None and engine not in ENGINES:
         raise AnalysisInputError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
     if isinstance(source, duckdb.DuckDBPyRelation):
-        return StageOneTable("duckdb", tuple(source.columns), "a DuckDB relation", source)
+        return StageOneTable(
+            "duckdb",
+            tuple(source.columns),
+            "a DuckDB relation",
+            source,
+            types={c: str(t) for c, t in zip(source.columns, source.types, strict=True)},
+        )
     if hasattr(source, "sparkSession") and hasattr(source, "createOrReplaceTempView"):
         return _spark_table(source, "a Spark DataFrame")
     text = str(source)

@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+from qiwang.analysis._counter_poisson import poisson_weight, poisson_weights
 from qiwang.analysis._engines import ENGINES, Engine, StageOneTable, open_table, spark_session
 from qiwang.analysis._portable import (
     count_kano_answers,
@@ -27,10 +28,24 @@ from qiwang.analysis._portable import (
     summarize_ipa,
     summarize_servqual,
 )
+from qiwang.analysis._portable_csi import (
+    PortableSums,
+    bootstrap_portable,
+    engine_sums,
+    fit_portable,
+    frame_sums,
+)
 
 __all__ = [
     "ENGINES",
     "Engine",
+    "PortableSums",
+    "bootstrap_portable",
+    "engine_sums",
+    "fit_portable",
+    "frame_sums",
+    "poisson_weight",
+    "poisson_weights",
     "StageOneTable",
     "count_kano_answers",
     "cross_products",
