@@ -116,9 +116,13 @@ def bucket_weights(seed: int, resamples: int) -> npt.NDArray[np.uint8]:
 
 
 def hex_integer_sql(text: str, digits: int) -> str:
-    """SQL integer value of the first ``digits`` hex digits of the lower-case hex ``text``."""
+    """SQL integer value of the first ``digits`` hex digits of the lower-case hex ``text``.
+
+    Each digit is a BIGINT before it is multiplied: Spark (ANSI mode) and PostgreSQL refuse
+    the 32-bit overflow of ``15 * 16^7``.
+    """
     terms = [
-        f"(strpos('{HEX}', substr({text}, {i + 1}, 1)) - 1) * {16 ** (digits - 1 - i)}"
+        f"CAST(strpos('{HEX}', substr({text}, {i + 1}, 1)) - 1 AS BIGINT) * {16 ** (digits - 1 - i)}"
         for i in range(digits)
     ]
     return "(" + " + ".join(terms) + ")"

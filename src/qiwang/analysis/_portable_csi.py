@@ -137,9 +137,17 @@ def engine_sums(
     if not names:
         raise AnalysisInputError("no indicator columns given")
     table.require([*names, key])
-    _check_numbers(table, *names)
+    # one scan for every check (each Spark job costs seconds): non-numbers per column, keys
+    checks = [f"count({_identifier(c)}) - count({_number(c)})" for c in names]
     if key is not None:
-        _check_key(table, key)
+        _check_key_type(table, key)
+        checks.append(f"count(*) - count({_identifier(key)})")
+    bad = table.fetch(f"SELECT {', '.join(checks)} FROM qiwang_input")[0]  # noqa: S608 - quoted
+    for column, count in zip(names, bad, strict=False):
+        if count:
+            _check_numbers(table, column)
+    if key is not None and bad[-1]:
+        raise AnalysisInputError(f"{int(bad[-1])} rows have no row key", column=key)
     x = [_number(c) for c in names]
     p = len(names)
     complete = " AND ".join(f"{v} IS NOT NULL" for v in x)
@@ -194,7 +202,11 @@ def engine_sums(
     bucket_totals = None
     by_bucket = resamples > 0 and _choose_buckets(n_kept, resamples, buckets)
     if (by_bucket or groups) and key is not None:
-        hashed = f"SELECT {cp.bucket_hash_sql(seed, 'qw_key')} AS qw_m, * FROM ({base}) AS qw_base"  # noqa: S608
+        fence = " OFFSET 0" if table.engine == "postgres" else ""
+        hashed = (
+            f"SELECT {cp.bucket_hash_sql(seed, 'qw_key')} AS qw_m, * "  # noqa: S608
+            f"FROM ({base}) AS qw_base{fence}"
+        )
         bucket = cp.hex_integer_sql("qw_m", cp.BUCKET_DIGITS)
         rows = table.fetch(
             f"SELECT qw_g, {', '.join(f'sum({e})' for e in products)} FROM "  # noqa: S608
@@ -210,11 +222,17 @@ def engine_sums(
             replicates = weights.T @ bucket_totals
         else:
             md5, weight = cp.weights_sql(seed, "qw_key", "qw_r.qw_b")
+            # PostgreSQL pulls subqueries up and would repeat the md5 and the CASE inside every
+            # sum (dozens of hashes per row); OFFSET 0 keeps each computed once per row.
+            fence = " OFFSET 0" if table.engine == "postgres" else ""
             hashed = (
                 f"SELECT qw_r.qw_b AS qw_b, {md5} AS qw_m, {', '.join(zs[1:])} "  # noqa: S608
                 f"FROM ({base}) AS qw_base CROSS JOIN ({cp.replicate_numbers_sql(resamples)}) AS qw_r"
+                f"{fence}"
             )
-            weighted = f"SELECT qw_b, {weight} AS qw_w, {', '.join(zs[1:])} FROM ({hashed}) AS qw_h"  # noqa: S608
+            weighted = (
+                f"SELECT qw_b, {weight} AS qw_w, {', '.join(zs[1:])} FROM ({hashed}) AS qw_h{fence}"  # noqa: S608
+            )
             rows = table.fetch(
                 "SELECT qw_b, "  # noqa: S608 - generated names only
                 + ", ".join("sum(qw_w)" if e == "1" else f"sum(qw_w * {e})" for e in products)
@@ -256,8 +274,8 @@ INTEGER_TYPES = (
 TEXT_TYPES = ("VARCHAR", "STRING", "TEXT", "CHAR")
 
 
-def _check_key(table: StageOneTable, key: str) -> None:
-    """The key must be an integer or text column without missing values."""
+def _check_key_type(table: StageOneTable, key: str) -> None:
+    """The key must be an integer or text column (its text form is then engine-independent)."""
     kind = (table.types or {}).get(key, "").upper()
     if kind and not kind.startswith(INTEGER_TYPES + TEXT_TYPES):
         raise AnalysisInputError(
@@ -265,9 +283,6 @@ def _check_key(table: StageOneTable, key: str) -> None:
             "differs between engines)",
             column=key,
         )
-    row = table.fetch(f"SELECT count(*) - count({_identifier(key)}) FROM qiwang_input")[0]  # noqa: S608
-    if row[0]:
-        raise AnalysisInputError(f"{int(row[0])} rows have no row key", column=key)
 
 
 # --------------------------------------------------------------------------------------------
