@@ -35,6 +35,7 @@ from qiwang.cli.analyze._engine import (
     EngineOption,
     SparkMasterOption,
     check_engine,
+    open_input,
 )
 
 if TYPE_CHECKING:
@@ -279,18 +280,28 @@ AVE) and the 0–100 index with importance for the target; --json prints paths, 
 outer_weights, loadings and index (ci_low/ci_high null without --bootstrap). The bootstrap
 uses Poisson weights: all resamples in one pass over the data.
 
+With --engine duckdb|spark|postgres the moments (and, with --key, the bootstrap replicates) are
+computed on that engine (INPUT: a file, a directory of Parquet parts, or with postgres a table).
+--key COLUMN (an integer or text column naming each respondent) makes the Poisson weights a
+function of (seed, key, replicate): the same intervals on every engine and partitioning.
+
 \b
 Examples (files in {EXAMPLES}):
   qiwang analyze csi mobi.csv --model ecsi --bootstrap 5000 --seed 1
   qiwang analyze csi satisfaction.csv --model examples/csi/satisfaction.yaml --unscaled --json
   qiwang analyze csi responses.parquet --model acsi --bootstrap 200 --missing listwise
+  qiwang analyze csi answers/ --engine spark --key respondent --bootstrap 200 --seed 7
 """
 
 
 @analyze_app.command("csi", help=CSI_HELP)
 def csi_command(
     data: Annotated[
-        Path, typer.Argument(help="CSV, XLSX or Parquet file, one row per respondent.")
+        Path,
+        typer.Argument(
+            help="CSV, XLSX or Parquet file, one row per respondent (with --engine also a "
+            "directory of Parquet parts, or a table)."
+        ),
     ],
     model: Annotated[
         str,
@@ -329,16 +340,22 @@ def csi_command(
     engine: EngineOption = None,
     spark_master: SparkMasterOption = None,
     database_url: DatabaseUrlOption = None,
+    key: Annotated[
+        str | None,
+        typer.Option(
+            "--key",
+            help="Row-key column (integer or text) for engine-independent bootstrap weights.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Customer satisfaction index (ACSI / ECSI) by PLS path modelling, with bootstrap."""
     use_json(as_json)
     from qiwang.analysis import csi
 
-    # stage 1 (the indicators' moment matrix) is DuckDB / pandas only, as without --engine
-    problem = check_engine(engine, command="csi", supported=("duckdb",))
+    problem = check_engine(engine, command="csi", supported=("duckdb", "spark", "postgres"))
     if problem is not None:
         raise _fail(problem)
-    del spark_master, database_url
 
     if (scale_min is None) != (scale_max is None):
         raise _fail("give both --scale-min and --scale-max, or neither")
@@ -349,6 +366,47 @@ def csi_command(
         raise _fail(f"--tolerance must be positive, got {tolerance:g}")
     if bootstrap == 1:
         raise _fail("--bootstrap needs at least 2 resamples")
+    if engine is not None and bootstrap and key is None:
+        raise _fail(
+            "--bootstrap with --engine needs --key COLUMN (an integer or text column naming each "
+            "respondent): the Poisson weights are computed from (seed, key, replicate)"
+        )
+    policy = missing.value if missing is not None else "error"
+    if engine is not None or key is not None:
+        payload = _portable(
+            data,
+            model,
+            engine=engine,
+            key=key,
+            bootstrap=bootstrap,
+            seed=seed,
+            interval=interval.value,
+            level=level,
+            spark_master=spark_master,
+            database_url=database_url,
+            options={
+                "scheme": scheme.value if scheme is not None else None,
+                "scaled": not unscaled,
+                "tolerance": tolerance,
+                "max_iterations": max_iterations,
+                "missing": policy,
+                "scale": scale,
+            },
+        )
+        if as_json:
+            typer.echo(
+                json.dumps(
+                    _clean(payload[1].to_dict() if payload[1] else payload[0].to_dict()),
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+            return
+        console = Console()
+        if not console.is_terminal:
+            console.width = max(console.width, 120)
+        _render(payload[0], payload[1], console)
+        return
     source = _read_table(data)
     policy = missing.value if missing is not None else "error"
     options: dict[str, Any] = {
@@ -389,3 +447,53 @@ def csi_command(
     if not console.is_terminal:
         console.width = max(console.width, 120)
     _render(result, boot, console)
+
+
+def _portable(
+    data: Path,
+    model: str,
+    *,
+    engine: str | None,
+    key: str | None,
+    bootstrap: int,
+    seed: int | None,
+    interval: str,
+    level: float,
+    spark_master: str | None,
+    database_url: str | None,
+    options: dict[str, Any],
+) -> tuple[PlsResult, BootstrapResult | None]:
+    """Stage 1 written once (``qiwang.analysis.engines``): on an engine, or pandas with --key."""
+    import secrets
+
+    from qiwang.analysis import csi, engines
+
+    try:
+        if engine is not None:
+            with _progress(f"Opening {data} on {engine}"):
+                source: Any = open_input(
+                    data, engine, spark_master=spark_master, database_url=database_url
+                )
+        else:
+            read = _read_table(data)
+            source = read if not isinstance(read, Path) else engines.open_table(read)
+        if bootstrap and key is not None:
+            chosen = seed if seed is not None else secrets.randbelow(2**31)
+            with _progress(f"{bootstrap:,} bootstrap resamples on {engine or 'pandas'}"):
+                boot = engines.bootstrap_portable(
+                    source,
+                    model,
+                    key=key,
+                    resamples=bootstrap,
+                    seed=chosen,
+                    interval=interval,  # type: ignore[arg-type]
+                    level=level,
+                    **options,
+                )
+            return boot.estimate, boot
+        with _progress("Computing moments and fitting the model"):
+            return engines.fit_portable(source, model, **options), None
+    except csi.MissingValuesError as error:
+        raise _fail(f"{error}: use --missing listwise or --missing mean") from None
+    except csi.AnalysisInputError as error:
+        raise _fail(str(error)) from None
