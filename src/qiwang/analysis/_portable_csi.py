@@ -331,12 +331,15 @@ def frame_sums(
         keep = ~holes.any(axis=1)
     elif missing == "mean" and blocks:
         idx = {c: j for j, c in enumerate(names)}
-        keep = ~np.any([holes[:, [idx[c] for c in block]].all(axis=1) for block in blocks], axis=0)
+        keep = np.asarray(
+            ~np.any([holes[:, [idx[c] for c in block]].all(axis=1) for block in blocks], axis=0)
+        )
     else:
         keep = np.ones(rows_read, dtype=bool)
     x = x[keep]
     if keys is not None:
-        keys = [k for k, kept in zip(keys, keep, strict=True) if kept]
+        kept_rows = [bool(v) for v in np.asarray(keep).ravel()]
+        keys = [k for k, kept in zip(keys, kept_rows, strict=True) if kept]
     n = x.shape[0]
     if n == 0:
         raise AnalysisInputError("no rows left to analyse")
@@ -534,8 +537,8 @@ def bootstrap_portable(
         draws,
         jack,
         keep,
-        interval=interval,
-        level=level,  # type: ignore[arg-type]
+        interval=interval,  # type: ignore[arg-type]
+        level=level,
     )
     return BootstrapResult(
         estimate=original,
