@@ -25,17 +25,20 @@ def _fields(response):
     return {error["field"] for error in response.json()["errors"]}
 
 
-def test_an_unknown_query_parameter_is_a_422_naming_it(org, customers):
+def test_an_unknown_query_parameter_is_a_400_naming_it(org, customers):
+    # Issue 17: "unknown parameters → 400 naming them".
     client, auth = Client(), _auth(org.users["analyst"])
 
     response = client.get("/api/customers?tier=vip&colour=red&sort=name", **auth)
 
-    assert response.status_code == 422
+    assert response.status_code == 400
+    assert response.json()["code"] == "unknown_parameter"
     assert _fields(response) == {"query.colour", "query.sort"}
+    assert "query.colour" in response.json()["detail"]
     assert client.get("/api/customers?tier=vip", **auth).status_code == 200
 
 
-def test_an_unknown_body_field_is_a_422_naming_it_and_nothing_is_stored(org):
+def test_an_unknown_body_field_is_a_400_naming_it_and_nothing_is_stored(org):
     client, auth = Client(), _auth(org.users["quality_manager"])
     body = {"code": "N1", "name": "新客户", "kind": "household", "branch_id": org.own.pk}
 
@@ -43,7 +46,7 @@ def test_an_unknown_body_field_is_a_422_naming_it_and_nothing_is_stored(org):
         "/api/customers", json.dumps({**body, "vip": True}), content_type="application/json", **auth
     )
 
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert _fields(response) == {"vip"}
     assert not Customer.objects.filter(code="N1").exists()
 

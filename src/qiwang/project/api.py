@@ -109,7 +109,7 @@ api = QiwangAPI(
         "token (`Authorization: Bearer qw_…`, created on the Tokens page) or a browser session "
         "(with the CSRF token on writes). Data is scoped to the branches of the token's user. "
         "Every response carries an `API-Version` header; unknown fields and query parameters "
-        "are refused (422 naming them); lists take `page` and `page_size` (at most 500) and "
+        "are refused (400 naming them); lists take `page` and `page_size` (at most 500) and "
         "answer `count`, `next` and `previous`. Conventions and versioning policy: docs/api.md."
     ),
     auth=[BearerToken(), HeaderToken(), django_auth],
@@ -132,9 +132,22 @@ def _error(
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     errors = []
+    unknown = []
     for item in exc.errors:
         location = [str(part) for part in item.get("loc", ()) if part not in ("body", "payload")]
-        errors.append({"field": ".".join(location) or "__all__", "message": str(item.get("msg"))})
+        field = ".".join(location) or "__all__"
+        errors.append({"field": field, "message": str(item.get("msg"))})
+        if item.get("type") == "extra_forbidden":
+            unknown.append(field)
+    if unknown:
+        # A name the operation does not declare is a malformed request (400), not an invalid
+        # value (422): the client is told which names to drop.
+        detail = _(
+            "The request names parameters or fields this operation does not take: %(names)s."
+        )
+        return _error(
+            request, 400, "unknown_parameter", detail % {"names": ", ".join(unknown)}, errors
+        )
     return _error(request, 422, "validation_error", _("The request has invalid fields."), errors)
 
 

@@ -4,7 +4,7 @@
   one line per operation; an operation missing from it gets ``<path words>_<verb>`` and
   ``tests/web/test_api_conventions.py`` asks for a line.
 - **Unknown input is refused, never ignored**: every JSON body schema forbids properties it does
-  not declare and every operation refuses query parameters it does not declare — a 422 naming
+  not declare and every operation refuses query parameters it does not declare — a 400 naming
   each one (:func:`tighten`).
 - **Pagination**: ``page`` and ``page_size`` (1 … :data:`MAX_PAGE_SIZE`; above it a 422 naming
   ``page_size``, not a silent cap), envelopes with ``count``, ``next`` and ``previous``
@@ -304,7 +304,7 @@ def _forbid_extra(model: type[BaseModel], done: set[type[BaseModel]]) -> None:
 def _unknown_query_check(allowed: frozenset[str], dates: frozenset[str]) -> type[QueryModel]:
     """A parameter model with no fields that refuses every query parameter outside ``allowed``
     and every date in ``dates`` not written as ISO 8601 (pydantic alone would read ``0`` as
-    1970-01-01): a 422 naming it, like any other invalid parameter."""
+    1970-01-01): an unknown name is a 400 naming it, a malformed date a 422."""
 
     class UnknownQueryParameters(QueryModel):
         __ninja_param_source__ = "query"
@@ -353,7 +353,7 @@ def _query_names(model: type[BaseModel]) -> Iterator[tuple[str, bool]]:
 
 def tighten(operations: Iterable[Any]) -> None:
     """Refuse unknown input on every operation: JSON bodies forbid undeclared properties and
-    undeclared query parameters are a 422. Call once, after every router is added."""
+    undeclared query parameters are a 400. Call once, after every router is added."""
     done: set[type[BaseModel]] = set()
     for operation in operations:
         allowed: set[str] = set()
