@@ -291,6 +291,33 @@ def test_sums_on_postgres_are_bit_identical_to_the_frame(postgres):
         )
 
 
+@pytest.mark.parametrize("missing", ["listwise", "mean"])
+def test_integer_keys_and_missing_values_on_duckdb_equal_the_frame(tmp_path, missing):
+    frame = ratings_frame(integer_keys=True).astype(dict.fromkeys(COLUMNS, "float64"))
+    frame.loc[[3, 50, 51], "a2"] = np.nan
+    frame.loc[[50, 120], ["b1", "b2", "b3"]] = np.nan  # row 120 loses a whole block
+    path = tmp_path / "holes.parquet"
+    frame.to_parquet(path, index=False)
+    options: dict[str, Any] = {
+        "key": "rid",
+        "seed": SEED,
+        "resamples": RESAMPLES,
+        "missing": missing,
+        "blocks": [COLUMNS[:3], COLUMNS[3:]],
+    }
+    # expected: the numpy path on the same rows (it drops the same rows and their keys)
+    expected = engines.frame_sums(frame, COLUMNS, **options)
+    got = engines.engine_sums(engines.open_table(path), COLUMNS, **options)
+    assert got.rows_dropped == expected.rows_dropped == (4 if missing == "listwise" else 2)
+    assert got.values_imputed == expected.values_imputed
+    assert np.array_equal(got.shift, expected.shift)
+    assert got.replicates is not None and expected.replicates is not None
+    if missing == "listwise":  # integer ratings only: exact
+        assert np.array_equal(got.replicates, expected.replicates)
+    else:  # imputed means are not dyadic: equal to rounding (module docstring, ~1e-15)
+        np.testing.assert_allclose(got.replicates, expected.replicates, rtol=1e-13)
+
+
 def test_bucket_mode_switches_on_above_the_row_budget(tmp_path, monkeypatch):
     frame = ratings_frame(rows=100)
     path = tmp_path / "ratings.parquet"
