@@ -90,7 +90,10 @@ def test_servqual_and_ipa_json_are_the_same_on_spark_and_duckdb(tmp_path, exampl
     ("args", "message"),
     [
         (("kano", "{examples}/kano_long.csv", "--engine", "hive"), "--engine must be one of"),
-        (("csi", "{examples}/drivers.csv", "--engine", "postgres"), "does not run on --engine"),
+        (
+            ("csi", "{examples}/drivers.csv", "--engine", "duckdb", "--bootstrap", "10"),
+            "--bootstrap with --engine needs --key COLUMN",
+        ),
         (
             (
                 "kano",
