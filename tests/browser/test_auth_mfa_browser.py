@@ -52,8 +52,12 @@ def test_enrol_and_log_in_with_a_code_on_a_phone(transactional_db, new_page, loc
     assert _no_horizontal_overflow(page)
     page.click("[data-testid=mfa-setup-link]")
     page.wait_for_selector("[data-testid=mfa-setup]")
-    qr = page.locator("[data-testid=mfa-qr]")
-    assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
+    # The QR code is an <img> loaded after the page: wait for it to decode (a broken image ends
+    # with complete and naturalWidth 0, and the wait times out).
+    page.wait_for_function(
+        "() => { const img = document.querySelector('[data-testid=mfa-qr]');"
+        " return img && img.complete && img.naturalWidth > 0; }"
+    )
     assert _no_horizontal_overflow(page)
     secret = MfaDevice.objects.get(user=user).secret
     page.fill("#id_code", mfa.code_at(secret, time.time()))

@@ -62,8 +62,10 @@ def test_agent_is_refused_what_the_role_or_branch_does_not_allow(demo_org, new_p
     assert hidden.status == 404
     assert page.locator("[data-testid=not-found]").is_visible()
 
-    page.goto(page.base_url + "/admin/")
-    assert "/admin/login/" in page.url
+    # The admin refuses a signed-in user without the administrator role (no log-in loop).
+    admin_page = page.goto(page.base_url + "/admin/")
+    assert admin_page.status == 403
+    assert page.locator("[data-testid=forbidden]").is_visible()
 
 
 def test_manager_edits_a_customer_and_sees_full_phone(demo_org, new_page):

@@ -29,7 +29,10 @@ def access_log():
     handler = Records()
     logger = logging.getLogger("qiwang.access")
     logger.addHandler(handler)
-    level, logger.level = logger.level, logging.INFO
+    level = logger.level
+    # setLevel, not an assignment: it clears logging's isEnabledFor cache, which an earlier test
+    # may have filled with "INFO is off" for this logger.
+    logger.setLevel(logging.INFO)
     yield handler.records
     logger.removeHandler(handler)
     logger.setLevel(level)

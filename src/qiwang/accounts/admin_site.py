@@ -14,10 +14,16 @@ class QiwangAdminSite(admin.AdminSite):
     index_title = _("Organisation, users and settings")
 
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        """Everyone logs in through Qiwang's own log-in (lockout, two-factor step, audit)."""
+        """Everyone logs in through Qiwang's own log-in (lockout, two-factor step, audit). A
+        signed-in user who may not use the admin is refused (403), not sent back to the log-in,
+        which would send them here again."""
         from urllib.parse import urlencode
 
+        from django.core.exceptions import PermissionDenied
         from django.shortcuts import resolve_url
+
+        if request.user.is_authenticated:
+            raise PermissionDenied
 
         target = request.GET.get("next") or resolve_url("admin:index")
         return HttpResponseRedirect(

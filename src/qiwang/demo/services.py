@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from qiwang.accounts.calendar_services import seed_calendar_from_library
 from qiwang.accounts.choices import BranchKind, Role
 from qiwang.accounts.models import Branch, User
 from qiwang.catalogue.demo import build_catalogue_demo
@@ -209,6 +210,9 @@ def build_demo(
     if customers < 0:
         raise ValueError("customers: must be zero or more.")
     rng = random.Random(seed)
+    # The public-holiday calendar the migrations seed: restored if it was emptied, since every
+    # task and greeting of the demo is planned on working days.
+    seed_calendar_from_library()
     company = Branch.objects.create(
         code=COMPANY_CODE,
         name="江城物业服务有限公司",
