@@ -48,6 +48,8 @@ def _run(args, tmp_path: Path, **env):
         ({"QIWANG_SMS_BACKEND": "not a path"}, "QIWANG_SMS_BACKEND='not a path' is not a dotted"),
         ({"QIWANG_METRICS_ALLOW": "10.0.0.300"}, "QIWANG_METRICS_ALLOW: '10.0.0.300' is not an IP"),
         ({"SECRET_KEY_FALLBACKS": "short"}, "SECRET_KEY_FALLBACKS holds a key shorter"),
+        ({"QIWANG_CACHE_URL": "memcached://x"}, "QIWANG_CACHE_URL='memcached://x' is not a cache"),
+        ({"QIWANG_CACHE_URL": "redis:///0"}, "QIWANG_CACHE_URL='redis:///0' has no host"),
     ],
 )
 def test_bad_configuration_is_one_sentence_and_exit_code_2(env, expected, tmp_path):
@@ -117,7 +119,8 @@ def test_postgres_url_is_parsed(tmp_path):
 
 def test_settings_read_the_environment_only_through_the_typed_helpers():
     # Every variable is typed and checked once, in qiwang.project.config: settings.py itself
-    # reads os.environ only for DATABASE_URL (parsed by config.database) and the e-mail password.
+    # reads os.environ only for DATABASE_URL (parsed by config.database), QIWANG_CACHE_URL (parsed
+    # by config.cache) and the e-mail password.
     import ast
 
     source = (Path(__file__).resolve().parents[2] / "src/qiwang/project/settings.py").read_text()
@@ -130,7 +133,7 @@ def test_settings_read_the_environment_only_through_the_typed_helpers():
         and isinstance(node.func.value, ast.Attribute)
         and node.func.value.attr == "environ"
     ]
-    assert sorted(raw) == ["DATABASE_URL", "EMAIL_HOST_PASSWORD"]
+    assert sorted(raw) == ["DATABASE_URL", "EMAIL_HOST_PASSWORD", "QIWANG_CACHE_URL"]
 
 
 def test_old_secret_keys_keep_open_links_valid_during_a_rotation(db, settings):

@@ -297,3 +297,34 @@ def secret_key(current_mode: str) -> str:
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+#: The database cache's table, created by the ``operations`` migrations (not ``createcachetable``).
+CACHE_TABLE = "qiwang_cache"
+
+
+def cache(url: str | None) -> dict[str, Any]:
+    """Parse ``QIWANG_CACHE_URL`` into Django's default cache: the database cache when unset or
+    ``db://`` (shared by every process, nothing extra to run), ``redis://`` / ``rediss://`` for
+    Redis, ``locmem://`` for one process's memory (development only)."""
+    value = (url or "").strip()
+    if not value or value in {"db", "db://", "database", "database://"}:
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+        }
+    if value in {"locmem", "locmem://"}:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if value.startswith(("redis://", "rediss://", "unix://")):
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        if parts.scheme != "unix" and not parts.hostname:
+            raise ImproperlyConfigured(
+                f"QIWANG_CACHE_URL={url!r} has no host; write e.g. redis://127.0.0.1:6379/1."
+            )
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": value}
+    raise ImproperlyConfigured(
+        f"QIWANG_CACHE_URL={url!r} is not a cache address; use db:// (the default), "
+        "redis://host:6379/0 or locmem://."
+    )

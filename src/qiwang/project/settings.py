@@ -91,6 +91,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": config.database(os.environ.get("DATABASE_URL"))}
+# Django's cache, shared by every process: the database by default (its table comes with the
+# migrations), Redis when QIWANG_CACHE_URL names one. Rate limits do not live here (ADR 0012).
+CACHES = {"default": config.cache(os.environ.get("QIWANG_CACHE_URL"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
