@@ -237,7 +237,6 @@ QIWANG_LOGIN_RATE = config.env_rate("QIWANG_LOGIN_RATE", "10000/m" if MODE == "t
 QIWANG_IMPORT_SECONDS = config.env_int("QIWANG_IMPORT_SECONDS", 60, minimum=1, maximum=3600)
 
 # Product defaults, all overridable from the environment.
-QIWANG_API_PAGE_SIZE = config.env_int("QIWANG_API_PAGE_SIZE", 50, minimum=1, maximum=1000)
 QIWANG_DEMO = MODE == "demo"
 # Customers (issue 5): escalate open contact tasks this many days after they were due; an
 # interaction whose inspection pass rate is below this percentage is an anomaly.
@@ -310,4 +309,3 @@ QIWANG_READY_FOLD_LAG_SECONDS = config.env_int(
 )
 QIWANG_METRICS_ALLOW = config.env_networks("QIWANG_METRICS_ALLOW", ["127.0.0.1/32", "::1/128"])
 QIWANG_METRICS_TOKEN = config.env_str("QIWANG_METRICS_TOKEN", "")
-QIWANG_BACKUP_DIR = config.env_str("QIWANG_BACKUP_DIR", "")
