@@ -30,7 +30,9 @@ DEFAULT_TARGETS: dict[str, tuple[int, int]] = {
     Severity.MEDIUM: (4, 27),
     Severity.LOW: (8, 45),
 }
-#: The supervisor is warned when a resolution deadline is this close (wall-clock time).
+#: The supervisor is warned when a resolution deadline is this close, in business time on the
+#: same calendar and hours as the deadline (a deadline Monday 10:00 on 09:00-18:00 warns on the
+#: working day before at 15:00, not at 06:00 on Monday).
 WARN_BEFORE = datetime.timedelta(hours=4)
 
 
@@ -137,6 +139,54 @@ def resume_clock(complaint: Complaint, *, actor: Any, now: datetime.datetime) ->
     )
 
 
+def warning_threshold(
+    now: datetime.datetime, calendar: WorkingCalendar, hours: BusinessHours
+) -> datetime.datetime:
+    """The latest deadline that is at most ``WARN_BEFORE`` of business time after ``now``.
+
+    ``due`` is monotone, so "business time left until D is at most 4 h" is exactly
+    ``D <= due(now, 4 h)``: one instant per calendar and hours, compared in SQL with every row.
+    A year the calendar does not know falls back to wall-clock time (warn rather than stay
+    silent).
+    """
+    try:
+        return due(now, WARN_BEFORE, calendar, hours)
+    except UnknownCalendarYear:
+        return now + WARN_BEFORE
+
+
+def _due_for_warning(open_rows: Any, now: datetime.datetime) -> list[int]:
+    """Open, running complaints whose business time left is at most ``WARN_BEFORE``.
+
+    One threshold per (branch, round-the-clock) group — a branch's calendar and hours are the
+    same for all its office-hours categories — then one query per group.
+    """
+    candidates = open_rows.filter(
+        paused_since__isnull=True,
+        warned_at__isnull=True,
+        resolution_breached_at__isnull=True,
+        resolution_due__gte=now,
+    )
+    groups = candidates.order_by().values_list("branch_id", "category__round_the_clock").distinct()
+    setups = {row.branch_id: row for row in BranchSetup.objects.all()}
+    ids: list[int] = []
+    for branch_id, round_the_clock in groups:
+        if round_the_clock:
+            hours = BusinessHours.always()
+        elif branch_id in setups:
+            setup = setups[branch_id]
+            hours = BusinessHours.parse(setup.hours, time_zone=setup.time_zone)
+        else:
+            hours = BusinessHours.parse("09:00-18:00")
+        threshold = warning_threshold(now, load_working_calendar(branch_id), hours)
+        ids += candidates.filter(
+            branch_id=branch_id,
+            category__round_the_clock=round_the_clock,
+            resolution_due__lte=threshold,
+        ).values_list("pk", flat=True)
+    return ids
+
+
 def scan_breaches(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """Record breaches and warn before them, set-based (a few statements whatever the count).
 
@@ -161,15 +211,7 @@ def scan_breaches(*, now: datetime.datetime | None = None) -> dict[str, int]:
                 resolution_breached_at__isnull=True,
             ).values_list("pk", flat=True)
         )
-        warn_ids = list(
-            open_rows.filter(
-                paused_since__isnull=True,
-                warned_at__isnull=True,
-                resolution_breached_at__isnull=True,
-                resolution_due__gte=now,
-                resolution_due__lt=now + WARN_BEFORE,
-            ).values_list("pk", flat=True)
-        )
+        warn_ids = _due_for_warning(open_rows, now)
         Complaint.objects.filter(pk__in=first_ids).update(first_response_breached_at=now)
         Complaint.objects.filter(pk__in=resolution_ids).update(resolution_breached_at=now)
         Complaint.objects.filter(pk__in=warn_ids).update(warned_at=now)
@@ -214,4 +256,5 @@ __all__ = [
     "scan_breaches",
     "sla_scan_job",
     "targets_for",
+    "warning_threshold",
 ]
