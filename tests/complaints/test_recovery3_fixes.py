@@ -187,3 +187,67 @@ def test_a_round_the_clock_category_warns_four_plain_hours_before(make_complaint
 
     assert sla.scan_breaches(now=_at(2026, 4, 6, 5, 59))["warnings"] == 0
     assert sla.scan_breaches(now=_at(2026, 4, 6, 6, 0))["warnings"] == 1
+
+
+# --- 4. editing the working-day calendar recomputes the deadlines of open complaints ---------
+
+
+def test_editing_the_calendar_moves_the_deadlines_of_open_complaints(make_complaint, org):
+    from qiwang.accounts.calendar_services import delete_calendar_day, set_calendar_day
+    from qiwang.accounts.models import AuditEvent
+
+    admin = org.users["administrator"]
+    # Medium severity: 4 h to the first response, 27 h to the resolution (DEFAULT_TARGETS),
+    # 09:00-18:00. Received Wednesday 4 March 2026 10:00 (an ordinary week), counted by hand:
+    # Wed 10-18 = 8, Thu 5th 9 (17), Fri 6th 9 (26), Mon 9th 09-10 (27) → Monday 10:00.
+    moving = make_complaint(severity="medium", received_at=_at(2026, 3, 4, 10))
+    assert moving.resolution_due == _at(2026, 3, 9, 10)
+    assert moving.first_response_due == _at(2026, 3, 4, 14)
+    # due before the edited day: untouched (received Mon 2 March 09:00 → due Wed 4 March 18:00)
+    earlier = make_complaint(severity="medium", received_at=_at(2026, 3, 2, 9))
+    earlier_due = earlier.resolution_due
+    # closed: never recomputed
+    closed = make_complaint(severity="medium", received_at=_at(2026, 3, 4, 10))
+    Complaint.objects.filter(pk=closed.pk).update(status="closed")
+
+    # The administrator declares Friday 6 March a (company) day off: Wed 8, Thu 9 (17),
+    # Mon 9th 9 (26), Tue 10th 09-10 (27) → Tuesday 10:00.
+    entry = set_calendar_day(actor=admin, day=datetime.date(2026, 3, 6), kind="holiday")
+    moving.refresh_from_db()
+    assert moving.resolution_due == _at(2026, 3, 10, 10)
+    assert moving.first_response_due == _at(2026, 3, 4, 14)
+    assert Complaint.objects.get(pk=earlier.pk).resolution_due == earlier_due
+    assert Complaint.objects.get(pk=closed.pk).resolution_due == _at(2026, 3, 9, 10)
+    row = Move.objects.get(complaint=moving, code="sla.calendar_changed")
+    assert row.actor == admin and row.params["new"].startswith("2026-03-10T10:00")
+    event = AuditEvent.objects.get(action="complaint_deadlines_recomputed")
+    assert event.changes["complaints"] == [moving.pk] and event.actor == admin
+
+    # Deleting that day again restores the Monday deadline.
+    delete_calendar_day(actor=admin, entry=entry)
+    moving.refresh_from_db()
+    assert moving.resolution_due == _at(2026, 3, 9, 10)
+
+    # A make-up working Saturday 7 March: Wed 8, Thu 9 (17), Fri 9 (26), Sat 09-10 (27).
+    set_calendar_day(actor=admin, day=datetime.date(2026, 3, 7), kind="workday")
+    moving.refresh_from_db()
+    assert moving.resolution_due == _at(2026, 3, 7, 10)
+    assert Move.objects.filter(complaint=moving, code="sla.calendar_changed").count() == 3
+    assert not Move.objects.filter(complaint=closed, code="sla.calendar_changed").exists()
+
+
+def test_a_branch_day_moves_only_that_branchs_complaints(make_complaint, org):
+    from qiwang.accounts.calendar_services import set_calendar_day
+
+    own = make_complaint(severity="medium", received_at=_at(2026, 3, 4, 10))
+    other = make_complaint(branch=org.other, severity="medium", received_at=_at(2026, 3, 4, 10))
+    set_calendar_day(
+        actor=org.users["administrator"],
+        day=datetime.date(2026, 3, 6),
+        kind="holiday",
+        branch=org.other,
+    )
+    own.refresh_from_db()
+    other.refresh_from_db()
+    assert own.resolution_due == _at(2026, 3, 9, 10)
+    assert other.resolution_due == _at(2026, 3, 10, 10)

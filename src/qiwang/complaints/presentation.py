@@ -49,6 +49,8 @@ def move_text(move: Move) -> str:
         }
     if code == "compensation.rejected":
         return _("Compensation of %(value)s yuan rejected.") % {"value": params.get("value")}
+    if code == "sla.calendar_changed":
+        return _("The working-day calendar changed; deadlines recalculated.")
     if code == "severity_changed":
         return _("Severity changed; deadlines recalculated with the pause kept.")
     if code == "follow_up_score" and params.get("by") == "customer":
