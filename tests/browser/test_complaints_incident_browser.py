@@ -49,9 +49,7 @@ def incident_org(transactional_db):
 
 
 @pytest.mark.parametrize(("width", "locale"), [(1280, "zh-CN"), (375, "en-US")])
-def test_the_incident_answer_is_sent_once_and_its_form_goes(
-    incident_org, new_page, width, locale
-):
+def test_the_incident_answer_is_sent_once_and_its_form_goes(incident_org, new_page, width, locale):
     from qiwang.complaints.models import Notification
 
     page = new_page(width=width, height=800, locale=locale)
