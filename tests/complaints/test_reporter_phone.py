@@ -40,6 +40,8 @@ def test_migration_normalises_stored_reporter_phones_and_keeps_unreadable_ones(
     executor = MigrationExecutor(connection)
     executor.migrate([("complaints", "0003_normalise_reporter_phones")])
 
-    assert Complaint.objects.get(pk=readable.pk).reporter_phone == "+8613800001111"
-    assert Complaint.objects.get(pk=unreadable.pk).reporter_phone == "call me"
+    # read the one column (later migrations add columns this schema does not have yet)
+    phones = dict(Complaint.objects.values_list("pk", "reporter_phone"))
+    assert phones[readable.pk] == "+8613800001111"
+    assert phones[unreadable.pk] == "call me"
     assert f"complaint {unreadable.pk}: reporter phone" in capsys.readouterr().out

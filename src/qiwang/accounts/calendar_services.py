@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,7 @@ from qiwang.accounts.working_calendar import (
 from qiwang.errors import ServiceError
 
 __all__ = [
+    "CALENDAR_CHANGED_HOOKS",
     "calendar_warnings",
     "delete_calendar_day",
     "import_calendar_lines",
@@ -46,6 +48,21 @@ __all__ = [
     "set_calendar_day",
     "set_calendar_year",
 ]
+
+
+#: Called inside the transaction of every administrator's calendar edit, with keyword arguments
+#: ``actor``, ``days`` (the dates whose kind may have changed), ``branch_id`` (None: the whole
+#: company) and ``source`` (the audited row): apps that store values computed from the calendar
+#: recompute them (complaints: the SLA deadlines of open complaints). Filled by the apps' hooks;
+#: this app imports none of them.
+CALENDAR_CHANGED_HOOKS: list[Callable[..., Any]] = []
+
+
+def _calendar_changed(
+    actor: User | None, days: list[datetime.date], branch_id: int | None, source: Any
+) -> None:
+    for hook in CALENDAR_CHANGED_HOOKS:
+        hook(actor=actor, days=days, branch_id=branch_id, source=source)
 
 
 def load_working_calendar(branch: Branch | int | None = None) -> WorkingCalendar:
@@ -154,14 +171,24 @@ def set_calendar_year(
     if status not in YearStatus.values:
         raise ServiceError(_("Unknown status “%(status)s”.") % {"status": status}, field="status")
     with transaction.atomic():
-        entry, created = CalendarYear.objects.get_or_create(
-            year=year, defaults={"status": status, "source": YearSource.MANUAL, "note": note}
-        )
-        if not created:
-            entry.status, entry.note = status, note or entry.note
-            entry.save(update_fields=["status", "note", "updated_at"])
-        _audit(actor, "calendar_year_set", entry, {"status": status})
+        entry, created = _set_year(actor=actor, year=year, status=status, note=note)
+        if created:  # a year the calendar did not know: deadlines in it can now be computed
+            span = [datetime.date(year, 1, 1), datetime.date(year, 12, 31)]
+            _calendar_changed(actor, span, None, entry)
     return entry
+
+
+def _set_year(
+    *, actor: User | None, year: int, status: str, note: str
+) -> tuple[CalendarYear, bool]:
+    entry, created = CalendarYear.objects.get_or_create(
+        year=year, defaults={"status": status, "source": YearSource.MANUAL, "note": note}
+    )
+    if not created:
+        entry.status, entry.note = status, note or entry.note
+        entry.save(update_fields=["status", "note", "updated_at"])
+    _audit(actor, "calendar_year_set", entry, {"status": status})
+    return entry, created
 
 
 def set_calendar_day(
@@ -188,13 +215,17 @@ def set_calendar_day(
             day=day, branch=branch, defaults={"kind": kind, "name": name, "note": note}
         )
         _audit(actor, "calendar_day_set", entry, {"kind": kind, "name": name})
+        _calendar_changed(actor, [day], branch.pk if branch else None, entry)
     return entry
 
 
 def delete_calendar_day(*, actor: User | None, entry: CalendarDay) -> None:
     with transaction.atomic():
         _audit(actor, "calendar_day_deleted", entry, {"day": entry.day.isoformat()})
+        pk = entry.pk
         entry.delete()
+        entry.pk = pk  # the hooks' audit rows name the row that was deleted
+        _calendar_changed(actor, [entry.day], entry.branch_id, entry)
 
 
 _LINE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s+(\w+)(?:\s+(\w+))?\s*$")
@@ -265,10 +296,15 @@ def import_calendar_lines(
     parsed = parse_calendar_lines(text)
     years = sorted({entry.day.year for entry in parsed})
     with transaction.atomic():
-        for year in years:
-            set_calendar_year(actor=actor, year=year, status=year_status)
-        CalendarDay.objects.filter(day__year__in=years, branch__isnull=True).delete()
+        entries = [
+            _set_year(actor=actor, year=year, status=year_status, note="")[0] for year in years
+        ]
+        replaced = CalendarDay.objects.filter(day__year__in=years, branch__isnull=True)
+        changed = set(replaced.values_list("day", flat=True)) | {entry.day for entry in parsed}
+        replaced.delete()
         CalendarDay.objects.bulk_create(
             [CalendarDay(day=entry.day, kind=entry.kind, name=entry.name) for entry in parsed]
         )
+        if entries:
+            _calendar_changed(actor, sorted(changed), None, entries[0])
     return len(parsed)

@@ -9,14 +9,18 @@ from django.utils.translation import gettext_lazy as _
 
 
 def register() -> None:
+    from qiwang.accounts import calendar_services
     from qiwang.complaints.services.intake import (
         open_complaint_for_broken_promise,
         open_complaint_for_survey,
     )
+    from qiwang.complaints.services.sla import recompute_for_calendar_change
     from qiwang.operations.scheduler import Job
     from qiwang.operations.scheduler import register as register_job
     from qiwang.surveys import loop
 
+    if recompute_for_calendar_change not in calendar_services.CALENDAR_CHANGED_HOOKS:
+        calendar_services.CALENDAR_CHANGED_HOOKS.append(recompute_for_calendar_change)
     if open_complaint_for_survey not in loop.FOLLOW_UP_HOOKS:
         loop.FOLLOW_UP_HOOKS.append(open_complaint_for_survey)
     if importlib.util.find_spec("qiwang.catalogue") is not None:

@@ -49,10 +49,21 @@ def move_text(move: Move) -> str:
         }
     if code == "compensation.rejected":
         return _("Compensation of %(value)s yuan rejected.") % {"value": params.get("value")}
+    if code == "sla.calendar_changed":
+        return _("The working-day calendar changed; deadlines recalculated.")
     if code == "severity_changed":
         return _("Severity changed; deadlines recalculated with the pause kept.")
     if code == "follow_up_score" and params.get("by") == "customer":
+        if params.get("replaces") is not None:
+            return _(
+                "The customer answered the follow-up: %(score)s of 5 (replacing %(old)s of 5 "
+                "entered on their behalf)."
+            ) % {"score": params.get("score"), "old": params.get("replaces")}
         return _("The customer answered the follow-up: %(score)s of 5.") % {
+            "score": params.get("score")
+        }
+    if code == "follow_up_score" and params.get("by") == "staff":
+        return _("Follow-up answer entered on the customer's behalf: %(score)s of 5.") % {
             "score": params.get("score")
         }
     if code == "follow_up_score":

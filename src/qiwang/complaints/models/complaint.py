@@ -210,6 +210,16 @@ class Complaint(models.Model):
     follow_up_score = models.PositiveSmallIntegerField(
         _("satisfaction after recovery (1–5)"), null=True, blank=True
     )
+    #: Who entered the follow-up answer: the customer from the link, or staff on the customer's
+    #: behalf (taken by phone). The customer's own answer replaces a staff entry, never the
+    #: reverse.
+    follow_up_by = models.CharField(
+        _("follow-up answer entered by"),
+        max_length=8,
+        blank=True,
+        default="",
+        choices=[("customer", _("the customer")), ("staff", _("staff on the customer's behalf"))],
+    )
     outcome = models.CharField(
         _("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.UNKNOWN
     )

@@ -4,7 +4,8 @@ Closing a complaint sends the customer an SMS (through the outbox, see ``notify`
 link to a one-question page: "how satisfied are you with how we handled it?" 1–5. The customer
 answers without an account; the answer is stored on the complaint with a row on its timeline,
 once (a second tap shows the answer already stored). An agent who hears the answer by phone
-records it on the complaint page instead (``handling.record_follow_up_score``).
+records it on the complaint page instead (``handling.record_follow_up_score``), only while no
+answer is stored; the customer's own answer from the link then still replaces the staff entry.
 """
 
 from __future__ import annotations
@@ -65,15 +66,21 @@ def record_customer_answer(complaint: Complaint, *, score: Any) -> Complaint:
         current = Complaint.objects.select_for_update(of=("self",)).get(pk=complaint.pk)
         if current.status not in (Status.RESOLVED, Status.CLOSED):
             raise ServiceError(_("This complaint is not resolved yet."), field="score")
-        if current.follow_up_score is not None:
-            raise AlreadyAnswered(current.follow_up_score)
-        current.follow_up_score = value
-        current.save(update_fields=["follow_up_score", "updated_at"])
+        replaced = current.follow_up_score
+        if replaced is not None and current.follow_up_by != "staff":
+            raise AlreadyAnswered(replaced)
+        # The customer's own answer wins over one staff entered on their behalf (kept on the
+        # timeline); never the reverse (``handling.record_follow_up_score``).
+        current.follow_up_score, current.follow_up_by = value, "customer"
+        current.save(update_fields=["follow_up_score", "follow_up_by", "updated_at"])
+        params: dict[str, Any] = {"score": value, "by": "customer"}
+        if replaced is not None:
+            params["replaces"] = replaced
         Move.objects.create(
             complaint=current,
             kind=MoveKind.OUTCOME,
             code="follow_up_score",
-            params={"score": value, "by": "customer"},
+            params=params,
             at=now,
             from_step=current.step,
             to_step=current.step,

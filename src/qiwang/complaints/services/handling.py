@@ -255,21 +255,46 @@ def assign(complaint: Complaint, *, actor: Any, user: Any) -> None:
 
 
 def record_follow_up_score(complaint: Complaint, *, actor: Any, score: int) -> None:
-    """The answer to the one-question follow-up (1–5)."""
+    """The answer to the one-question follow-up (1–5) staff heard from the customer (by
+    phone): recorded only while no answer is stored, marked as entered by staff."""
     require(actor, Action.CHANGE_COMPLAINTS, complaint)
     if not isinstance(score, int) or not 1 <= score <= 5:
         raise ServiceError(_("A score from 1 to 5."), field="score")
     with transaction.atomic():
-        Complaint.objects.filter(pk=complaint.pk).update(follow_up_score=score)
+        current = _locked(complaint)
+        if current.follow_up_score is not None:
+            raise FollowUpAlreadyAnswered(current.follow_up_score, current.follow_up_by)
+        Complaint.objects.filter(pk=complaint.pk).update(
+            follow_up_score=score, follow_up_by="staff", updated_at=timezone.now()
+        )
         Move.objects.create(
             complaint=complaint,
             kind=MoveKind.OUTCOME,
             code="follow_up_score",
-            params={"score": score},
+            params={"score": score, "by": "staff"},
             actor=actor,
             at=timezone.now(),
+            from_step=current.step,
+            to_step=current.step,
         )
-    complaint.follow_up_score = score
+    complaint.follow_up_score, complaint.follow_up_by = score, "staff"
+
+
+class FollowUpAlreadyAnswered(ConflictError):
+    """Staff may enter the follow-up answer only while none is stored."""
+
+    def __init__(self, score: int, by: str) -> None:
+        if by == "customer":
+            text = _(
+                "The customer has already answered the follow-up (%(score)s of 5); their own "
+                "answer is kept and cannot be replaced."
+            )
+        else:
+            text = _(
+                "A follow-up answer is already recorded (%(score)s of 5, entered on the "
+                "customer's behalf); it is not overwritten."
+            )
+        super().__init__(text % {"score": score}, field="score")
 
 
 def record_outcome(complaint: Complaint, *, actor: Any, outcome: str) -> None:

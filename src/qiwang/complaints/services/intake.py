@@ -305,6 +305,19 @@ def open_incident(
     return incident
 
 
+class IncidentAlreadyResolved(ConflictError):
+    """A resolved incident's answer went to every reporter once; it is not sent again."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "This incident is already resolved and its answer was sent to every reporter: "
+                "nothing was sent again. Follow up each report from its own page."
+            ),
+            field="answer",
+        )
+
+
 def answer_incident(*, incident: Incident, actor: Any, text: str, resolve: bool = True) -> int:
     """Answer every reporter of the incident once (an SMS each, from the outbox) and, with
     ``resolve``, resolve it: each open report moves to the follow-up step (one row each).
@@ -318,9 +331,12 @@ def answer_incident(*, incident: Incident, actor: Any, text: str, resolve: bool 
         raise ServiceError(_("At most 500 characters."), field="answer")
     now = timezone.now()
     with transaction.atomic():
+        # Lock the incident: two clicks (or two agents) must not both send to every reporter.
+        current = Incident.objects.select_for_update().get(pk=incident.pk)
+        if current.resolved_at is not None:
+            raise IncidentAlreadyResolved()
         incident.answer, incident.answered_at = text, now
-        if resolve and incident.resolved_at is None:
-            incident.resolved_at = now
+        incident.resolved_at = now if resolve else None
         incident.save(update_fields=["answer", "answered_at", "resolved_at"])
         reports = list(incident.reports.select_related("customer"))
         phones = set()

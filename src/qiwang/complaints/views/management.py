@@ -101,8 +101,16 @@ def incident(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, _("Answered %(count)s reports.") % {"count": count})
         except ServiceError as error:
+            # Shown on the page itself with the status it earned (400 bad input, 409 already
+            # resolved), the incident re-read so the page shows what is really stored.
             messages.error(request, error.text)
+            item.refresh_from_db()
+            return _incident_page(request, item, status=getattr(error, "status_code", 400))
         return redirect("complaints:incident", item.pk)
+    return _incident_page(request, item)
+
+
+def _incident_page(request: HttpRequest, item: Incident, *, status: int = 200) -> HttpResponse:
     reports = item.reports.select_related("customer", "assigned_to").order_by("received_at")
     return render(
         request,
@@ -114,6 +122,7 @@ def incident(request: HttpRequest, pk: int) -> HttpResponse:
             "options": compensation_services.suggested_options(item.category.failure_kind),
             "may_change": can(request.user, Action.CHANGE_COMPLAINTS, item),
         },
+        status=status,
     )
 
 
