@@ -6,9 +6,11 @@ Every expected number is computed here from the definition, not by qiwang:
   (Wilson 1927): (p + z²/2n ± z·√(p(1 − p)/n + z²/4n²)) / (1 + z²/n). For 6 of 10 at 95 %, by
   hand: p = 0.6, z² = 3.8415, centre 0.79207 / 1.38415 = 0.57225, half-width
   1.95996 · √(0.024 + 0.0096036) / 1.38415 = 0.25957, so 0.3127–0.8318.
-- NPS (Reichheld 2003): 100 · (promoters 9–10 − detractors 0–6) / n. The NPS is the mean of the
-  per-answer scores +100 / 0 / −100, so its normal interval is mean ± z · sd / √n with the
-  population standard deviation of those scores.
+- NPS (Reichheld 2003): 100 · (promoters 9–10 − detractors 0–6) / n. Interval: Tango's score
+  interval for a difference of two multinomial proportions (5 promoters, 3 detractors, n = 10):
+  −32.955 … 62.824, from the likelihood-based reference in test_bounded_intervals.py (numerical
+  restricted maximum likelihood + brentq, not qiwang's closed form). The Wald interval it
+  replaced is mean ± z · sd / √n of the +100 / 0 / −100 scores, kept below as a sanity check.
 - CES: mean of the 1–7 answers, t interval with the sample standard deviation; t(0.975, 9) =
   2.262 (Student's t table).
 """
@@ -75,7 +77,12 @@ def test_csat_nps_and_ces_equal_their_definitions(responses, engine):
     assert (nps["promoters"], nps["passives"], nps["detractors"]) == (5, 2, 3)
     score, low, high = _nps_by_definition(RECOMMEND)
     assert nps["nps"] == pytest.approx(20.0) == pytest.approx(score)
-    assert (nps["low"], nps["high"]) == (pytest.approx(low), pytest.approx(high))
+    assert (nps["low"], nps["high"]) == (
+        pytest.approx(-32.955, abs=1e-3),
+        pytest.approx(62.824, abs=1e-3),
+    )
+    # the score interval is pulled towards 0 and narrower at the far end than Wald's
+    assert low < nps["low"] and nps["high"] < high
     [ces] = report["ces"]
     assert ces["mean"] == pytest.approx(5.1)
     assert ces["std"] == pytest.approx(statistics.stdev(EFFORT))

@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from qiwang.analysis._bounded_intervals import clip, tango_difference, wilson
 from qiwang.analysis._duckdb import (
     DuckDBSource,
     first_row_where,
@@ -237,15 +238,6 @@ def _level(value: object, low: int, high: int) -> int | None:
     return int(number) if number.is_integer() and low <= number <= high else None
 
 
-def _wilson(successes: float, n: float, z: float) -> tuple[float, float]:
-    if n == 0:
-        return math.nan, math.nan
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
-
-
 @dataclass(frozen=True)
 class CsatResult:
     """Customer satisfaction score of one question: the top-2-box share.
@@ -262,7 +254,7 @@ class CsatResult:
     csat : float
         ``top_two / n`` (multiply by 100 for the usual percentage).
     low, high : float
-        Wilson score interval of ``csat``.
+        Wilson score interval of ``csat`` (within 0 … 1).
     mean_score : float
         Mean on 0–100 (``100 · (level − 1) / (k − 1)``).
     """
@@ -303,7 +295,7 @@ def csat(counts: LevelCounts, *, confidence: float = 0.95) -> tuple[CsatResult, 
     for key, row in zip(counts.keys, counts.counts, strict=True):
         n = int(row.sum())
         top = int(row[-2:].sum())
-        low, high = _wilson(top, n, z)
+        low, high = wilson(top, n, z)
         results.append(
             CsatResult(
                 question=key[1],
@@ -333,8 +325,9 @@ class NpsResult:
     nps : float
         ``100 · (promoters − detractors) / n``, in [−100, 100].
     low, high : float
-        Normal-approximation interval: the NPS is the mean of scores +100 / 0 / −100, whose
-        variance is ``100² · (p + d − (p − d)²)`` for shares ``p`` and ``d``.
+        Tango's (1998) score interval for the difference of the promoter and detractor shares
+        of one multinomial sample, times 100; always within [−100, 100] and around ``nps``
+        (the Wald interval it replaces read −73.4 … 140.0 at n = 3).
     """
 
     question: str
@@ -375,9 +368,8 @@ def nps(counts: LevelCounts, *, confidence: float = 0.95) -> tuple[NpsResult, ..
             int(row[7:9].sum()),
             int(row[:7].sum()),
         )
-        p, d = promoters / n, detractors / n
-        score = 100.0 * (p - d)
-        half = z * 100.0 * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / n)
+        score = 100.0 * (promoters - detractors) / n
+        low, high = tango_difference(promoters, detractors, n, z)
         results.append(
             NpsResult(
                 key[1],
@@ -387,8 +379,8 @@ def nps(counts: LevelCounts, *, confidence: float = 0.95) -> tuple[NpsResult, ..
                 passives,
                 detractors,
                 score,
-                score - half,
-                score + half,
+                100.0 * low,
+                100.0 * high,
             )
         )
     return tuple(results)
@@ -406,7 +398,7 @@ class CesResult:
     mean, std : float
         Mean and sample standard deviation of the answers (1 … k, higher = easier).
     low, high : float
-        t interval of the mean.
+        t interval of the mean, limited to the scale's range ``low … high`` of the answers.
     share_easy : float
         Share answering in the upper part of the scale (5–7 of 7, 4–5 of 5).
     """
@@ -447,7 +439,16 @@ def ces(counts: LevelCounts, *, confidence: float = 0.95) -> tuple[CesResult, ..
         )
         easy = float(row[values > midpoint].sum() / n)
         results.append(
-            CesResult(key[1], key[0], n, mean, math.sqrt(var), mean - half, mean + half, easy)
+            CesResult(
+                key[1],
+                key[0],
+                n,
+                mean,
+                math.sqrt(var),
+                clip(mean - half, counts.low, counts.high),
+                clip(mean + half, counts.low, counts.high),
+                easy,
+            )
         )
     return tuple(results)
 

@@ -26,6 +26,7 @@ from qiwang.analysis import FIVE_LEVEL, KANO_ANSWERS, SEVEN_LEVEL
 from qiwang.exports import guard_formula, guard_frame
 from qiwang.surveys.choices import QuestionKind, ResponseStatus
 from qiwang.surveys.models import Answer, Question, Response, Wave
+from qiwang.surveys.presentation import min_n
 from qiwang.surveys.results import WaveResults
 from qiwang.surveys.text_answers import add_text_labels
 from qiwang.xlsx import Sheet, write_workbook
@@ -178,12 +179,14 @@ def results_frames(results: WaveResults) -> dict[str, pd.DataFrame]:
         frames["kano_comparison"] = results.comparison.to_frame()
     if results.servqual is not None:
         frames["servqual"] = results.servqual.to_frame()
-    if results.csat:
-        frames["csat"] = pd.DataFrame([r.to_dict() for r in results.csat])
-    if results.nps:
-        frames["nps"] = pd.DataFrame([r.to_dict() for r in results.nps])
-    if results.ces:
-        frames["ces"] = pd.DataFrame([r.to_dict() for r in results.ces])
+    # the headline figures carry the results page's small-sample caution (n below
+    # QIWANG_SURVEY_MIN_N) as a column: a report built from the file must not lose it
+    minimum = min_n()
+    for name, rows in (("csat", results.csat), ("nps", results.nps), ("ces", results.ces)):
+        if rows:
+            frames[name] = pd.DataFrame(
+                [{**r.to_dict(), "small_sample": r.n < minimum} for r in rows]
+            )
     if results.ipa is not None:
         frames["ipa"] = results.ipa.to_frame()
     return frames

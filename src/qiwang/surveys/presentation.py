@@ -403,10 +403,12 @@ def results_context(results: WaveResults) -> dict[str, Any]:
         {
             "label": label(r.question),
             "n": r.n,
+            "attribute": r.question,
             "csat": csat_text(r.csat),
             "low": _round(100 * r.low, 1),
             "high": _round(100 * r.high, 1),
             "mean_score": _round(r.mean_score, 1),
+            "small": r.n < min_n(),
         }
         for r in results.csat
     ]
@@ -414,12 +416,14 @@ def results_context(results: WaveResults) -> dict[str, Any]:
         {
             "label": label(r.question),
             "n": r.n,
+            "attribute": r.question,
             "nps": nps_text(r.nps),
             "low": _round(r.low, 1),
             "high": _round(r.high, 1),
             "promoters": r.promoters,
             "passives": r.passives,
             "detractors": r.detractors,
+            "small": r.n < min_n(),
         }
         for r in results.nps
     ]
@@ -427,8 +431,12 @@ def results_context(results: WaveResults) -> dict[str, Any]:
         {
             "label": label(r.question),
             "n": r.n,
+            "attribute": r.question,
             "mean": _round(r.mean),
+            "low": _round(r.low),
+            "high": _round(r.high),
             "easy": _round(100 * r.share_easy, 1),
+            "small": r.n < min_n(),
         }
         for r in results.ces
     ]
@@ -460,6 +468,9 @@ def results_context(results: WaveResults) -> dict[str, Any]:
                     "small": r.n < min_n(),
                 }
             )
+    context["headline_small"] = any(
+        row["small"] for key in ("csat_rows", "nps_rows", "ces_rows") for row in context[key]
+    )
     context["breakdown"] = breakdown
     context["min_n"] = min_n()
     if results.ipa is not None:

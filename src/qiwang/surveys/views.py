@@ -26,6 +26,7 @@ from qiwang.surveys.models import Instrument, Wave
 from qiwang.surveys.presentation import min_n, results_context, trend_labels
 from qiwang.surveys.public import open_link_completes_limit
 from qiwang.surveys.results import wave_results
+from qiwang.surveys.results_conditions import conditions_seen
 from qiwang.surveys.services import (
     InstrumentChange,
     add_question,
@@ -465,6 +466,11 @@ def wave_results_page(request: HttpRequest, wave_id: int) -> HttpResponse:
     previous, candidates = _compared_wave(request, wave)
     results = wave_results(wave, previous=previous)
     context = results_context(results)
+    conditions = conditions_seen(wave)
+    context["conditions"] = list(conditions.values())
+    for key in ("csat_rows", "nps_rows", "ces_rows", "choice_rows"):
+        for row in context.get(key, ()):
+            row["condition"] = conditions.get(row.get("attribute", ""))
     context["compare_choices"] = candidates
     context["compared"] = previous
     return render(request, "surveys/results.html", context)
