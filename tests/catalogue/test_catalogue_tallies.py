@@ -109,9 +109,7 @@ def _page_figures_match(org, catalogue):
             ]
         months = tallied_months(user, ids[0], today=today)
         want_months = keeping_by_month(live.filter(service=ids[0]), start=first, end=last)
-        assert [(m.key, m.n, m.kept) for m in months] == [
-            (m.key, m.n, m.kept) for m in want_months
-        ]
+        assert [(m.key, m.n, m.kept) for m in months] == [(m.key, m.n, m.kept) for m in want_months]
 
 
 @settings(
@@ -135,9 +133,10 @@ def test_tallies_equal_a_count_of_the_deliveries_after_posts_and_a_rejudge(
         batch = record_deliveries(actor=admin, items=_items(rows, catalogue))
         assert all(r.ok for r in batch.results), [r.errors for r in batch.results]
         assert tallies() == reference()
-    assert sum(n for n, _k in tallies().values()) == Delivery.objects.filter(
-        kept__isnull=False
-    ).count()
+    assert (
+        sum(n for n, _k in tallies().values())
+        == Delivery.objects.filter(kept__isnull=False).count()
+    )
     _page_figures_match(org, catalogue)
     # a new commitment judges the repair deliveries from its day on again
     add_commitment(
@@ -165,7 +164,13 @@ def test_a_single_delivery_and_a_rejudge_move_the_tally(org, catalogue):
     at = f"{today.isoformat()} 09:00"
     record_delivery(
         actor=org.users["quality_manager"],
-        data={"service": repair.pk, "customer": "A0001", "delivered_at": at, "value": 20, "unit": "h"},
+        data={
+            "service": repair.pk,
+            "customer": "A0001",
+            "delivered_at": at,
+            "value": 20,
+            "unit": "h",
+        },
     )
     (row,) = DeliveryTally.objects.all()
     assert (row.service_id, row.branch_id, row.month, row.n, row.kept) == (
@@ -183,7 +188,9 @@ def test_a_single_delivery_and_a_rejudge_move_the_tally(org, catalogue):
     rates = tallied_rates(org.users["quality_manager"], [repair.pk], "service", today=today)
     assert (rates[repair.pk].n, rates[repair.pk].kept) == (1, 0)
     # another branch's reader does not see the own community's delivery
-    assert tallied_rates(org.other_users["quality_manager"], [repair.pk], "service", today=today) == {}
+    assert (
+        tallied_rates(org.other_users["quality_manager"], [repair.pk], "service", today=today) == {}
+    )
 
 
 def test_the_nightly_job_recounts_after_a_customer_is_deleted(org, catalogue):
@@ -191,7 +198,12 @@ def test_the_nightly_job_recounts_after_a_customer_is_deleted(org, catalogue):
     record_deliveries(
         actor=admin,
         items=[
-            {"service": catalogue["repair"].pk, "customer": code, "delivered_at": "2026-01-05 10:00", "value": 30}
+            {
+                "service": catalogue["repair"].pk,
+                "customer": code,
+                "delivered_at": "2026-01-05 10:00",
+                "value": 30,
+            }
             for code in ("A0001", "B0001")
         ],
     )

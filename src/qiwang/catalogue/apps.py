@@ -8,13 +8,12 @@ class CatalogueConfig(AppConfig):
     verbose_name = _("Service catalogue")
 
     def ready(self) -> None:
+        import datetime
+
         from qiwang.catalogue.panel import expectation_panel
         from qiwang.catalogue.timeline import delivery_entries
         from qiwang.customers.panels import register as register_panel
         from qiwang.customers.timeline import register as register_timeline
-
-        import datetime
-
         from qiwang.operations.scheduler import Job
         from qiwang.operations.scheduler import register as register_job
 

@@ -3,7 +3,6 @@ over-promise calculator, recording deliveries, commitments and publications."""
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -77,6 +76,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         {
             "tiers": tiers,
             "total": len(rows),
+            "window_first": window(timezone.localdate())[0],
             "warnings": sum(len(r["warnings"]) for r in rows),
             "risk": sum(r["facts"].comparison_risk for r in rows),
             "can_change": can(request.user, Action.CHANGE_SERVICES),
@@ -154,6 +154,7 @@ def service_detail(request: HttpRequest, service_id: int) -> HttpResponse:
             "by_branch": by_branch,
             "by_tier": by_tier,
             "chart": _chart(request, service, facts),
+            "window_first": first,
             "suggestion": suggestion,
             "can_change": can(request.user, Action.CHANGE_SERVICES, service),
             "can_record": can(request.user, Action.RECORD_DELIVERIES),

@@ -56,7 +56,9 @@ def _local_midnight(day: datetime.date) -> datetime.datetime:
 
 
 def grouped_sql(
-    delivery_model: Any, service_ids: Sequence[int], months: tuple[datetime.date, datetime.date] | None
+    delivery_model: Any,
+    service_ids: Sequence[int],
+    months: tuple[datetime.date, datetime.date] | None,
 ) -> tuple[str, tuple[Any, ...]]:
     """``SELECT service_id, branch_id, month, n, kept … GROUP BY`` over the judged deliveries
     of ``service_ids`` (in ``months``, first and last month inclusive, if given)."""
