@@ -213,3 +213,11 @@ def test_the_nightly_job_recounts_after_a_customer_is_deleted(org, catalogue):
     assert tallies_job()["tallies"] == 1
     assert tallies() == reference()
     assert refresh_tallies() == 1
+
+
+def test_the_recount_is_a_daily_job(db):
+    from qiwang.operations.scheduler import JOBS
+
+    job = JOBS["catalogue.tallies"]
+    assert job.function == "qiwang.catalogue.services.tallies.tallies_job"
+    assert job.at == datetime.time(4, 50)
