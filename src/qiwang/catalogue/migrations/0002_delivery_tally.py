@@ -40,4 +40,12 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
+        migrations.AddIndex(
+            model_name="expectationstate",
+            index=models.Index(
+                condition=models.Q(("ratchet_warning", True)),
+                fields=["service"],
+                name="catalogue_state_ratchet_idx",
+            ),
+        ),
     ]
