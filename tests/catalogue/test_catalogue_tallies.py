@@ -221,3 +221,32 @@ def test_the_recount_is_a_daily_job(db):
     job = JOBS["catalogue.tallies"]
     assert job.function == "qiwang.catalogue.services.tallies.tallies_job"
     assert job.at == datetime.time(4, 50)
+
+
+def test_a_delivery_deleted_in_the_admin_leaves_the_tally(org, catalogue):
+    from django.contrib.admin import site
+    from django.test import RequestFactory
+
+    admin = org.users["administrator"]
+    batch = record_deliveries(
+        actor=admin,
+        items=[
+            {
+                "service": catalogue["repair"].pk,
+                "customer": code,
+                "delivered_at": "2026-01-05 10:00",
+                "value": 30,
+            }
+            for code in ("A0001", "B0001")
+        ],
+    )
+    request = RequestFactory().post("/admin/")
+    request.user = admin
+    model_admin = site._registry[Delivery]
+    gone = batch.stored[0]
+    model_admin.delete_model(request, gone)
+    assert not Delivery.objects.filter(pk=gone.pk).exists()
+    assert tallies() == reference()
+    assert sum(n for n, _k in tallies().values()) == 1
+    model_admin.delete_queryset(request, Delivery.objects.all())
+    assert tallies() == {}
