@@ -16,6 +16,9 @@ Each figure is printed with a floor measured in the same run on the same rows:
    - expectation states: ``refresh_states()`` (one ordered read, ``scan_expectations``, the
      states written back); **floor**: the same ordered read as a plain ``COPY … TO STDOUT`` and
      as many state rows written by one ``INSERT … SELECT … GROUP BY`` (rolled back).
+   - tallies: after the SQL seeding, every delivery counted into ``DeliveryTally`` rows
+     (``refresh_tallies()``: one ``DELETE`` and one ``INSERT … SELECT … GROUP BY``; ADR 0142);
+     the pages' keeping rates then read from the tallies (timed against the live ``GROUP BY``).
 3. **Pages** at that size: the catalogue page and a customer page with its expectation panel,
    as the quality manager, ``--requests`` times each after a warm-up (median and p95), against a
    floor page (the login form) in the same client.
@@ -183,6 +186,19 @@ def _seed(pairs: int) -> dict[str, object]:
     }
 
 
+def _tallies() -> dict[str, object]:
+    """Every judged delivery counted into tallies again, as after a seeding with SQL past the
+    write paths (``rejudge_service`` in :func:`_recompute` already counted them once)."""
+    from qiwang.catalogue.models import DeliveryTally
+    from qiwang.catalogue.services.tallies import refresh_tallies
+
+    started = _step("counting every delivery into tallies")
+    rows = refresh_tallies()
+    seconds = time.perf_counter() - started
+    assert DeliveryTally.objects.count() == rows
+    return {"tally_rows": rows, "tally_refresh_seconds": round(seconds, 2)}
+
+
 def _bulk_items(count: int, customers: int) -> list[dict[str, object]]:
     today = datetime.date.today()
     items: list[dict[str, object]] = []
@@ -306,6 +322,18 @@ def _recompute() -> dict[str, object]:
         keeping_by(rows, "customer__tier")
         keeping_by_month(rows)
     rates_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    from qiwang.accounts.models import User
+    from qiwang.catalogue.services.tallies import tallied_months, tallied_rates
+
+    reader = User.objects.get(username="bench_quality")
+    today = datetime.date.today()
+    ids = list(Service.objects.values_list("pk", flat=True))
+    tallied_rates(reader, ids, "service", today=today)
+    for service_id in ids:
+        tallied_rates(reader, [service_id], "branch", today=today)
+        tallied_months(reader, service_id, today=today)
+    tallied_seconds = time.perf_counter() - started
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM catalogue_observation")
@@ -348,6 +376,7 @@ def _recompute() -> dict[str, object]:
         "observations": observations,
         "rejudge_seconds": round(rejudge_seconds, 2),
         "keeping_rates_seconds": round(rates_seconds, 2),
+        "keeping_rates_from_tallies_seconds": round(tallied_seconds, 4),
         "count_floor_seconds": round(count_floor, 2),
         "rejudge_ratio": round(rejudge_seconds / count_floor, 1),
         "keeping_rates_ratio": round(rates_seconds / count_floor, 1),
@@ -415,6 +444,7 @@ def main() -> None:
     seed.pop("service_ids")
     print(json.dumps({"seed": seed}), file=sys.stderr, flush=True)
     recompute = _recompute()
+    recompute.update(_tallies())
     print(json.dumps({"recompute": recompute}), file=sys.stderr, flush=True)
     bulk = _bulk(args.deliveries, int(seed["customers"]), quality_id)  # type: ignore[call-overload]
     print(json.dumps({"bulk_api": bulk}), file=sys.stderr, flush=True)

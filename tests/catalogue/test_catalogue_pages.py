@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from tests.conftest import PASSWORD
 
 from qiwang.catalogue.models import Commitment, Delivery, Observation, Service, SurprisePlan
 from qiwang.catalogue.services.expectations import refresh_states
+from qiwang.catalogue.services.tallies import refresh_tallies
 
 ROLES = ["administrator", "quality_manager", "account_manager", "agent", "analyst"]
 
@@ -43,7 +46,27 @@ def history(org, catalogue):
         )
         for i in range(120)
     )
+    refresh_tallies([repair.pk])  # stored past the write paths, like the benchmark's seeding
     return catalogue
+
+
+@pytest.mark.parametrize("role", ["quality_manager", "account_manager"])
+def test_catalogue_page_reads_keeping_rates_from_tallies(org, history, role):
+    """120 visits, every tenth late (the fixture): 108 kept, 90.0 %. The quality manager's page
+    counts no delivery row (tallies); the account manager's is counted live (own customers)."""
+    client = _client(org.users[role])
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("catalogue:list"))
+    body = page.content.decode()
+    row = body[body.index('data-service="repair"') :]
+    assert "90.0\u00a0%" in row[: row.index("</tr>")]
+    assert "120 deliveries" in row[: row.index("</tr>")]
+    assert 'data-testid="keeping-window"' in body
+    counts_deliveries = any(
+        '"catalogue_delivery"' in q["sql"] and "COUNT(" in q["sql"].upper()
+        for q in queries.captured_queries
+    )
+    assert counts_deliveries == (role == "account_manager")
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -9,6 +9,7 @@ from qiwang.catalogue.models import (
     ServiceMeasurement,
     SurprisePlan,
 )
+from qiwang.catalogue.services.tallies import refresh_tallies
 
 
 class CommitmentInline(admin.TabularInline):
@@ -52,6 +53,22 @@ class DeliveryAdmin(AuditedAdmin):
     date_hierarchy = "delivered_at"
     list_select_related = ("service", "customer")
     raw_id_fields = ("customer", "commitment", "recorded_by")
+
+    # a delivery changed or deleted here is counted into the keeping tallies again (ADR 0142)
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        before = Delivery.objects.filter(pk=obj.pk).values_list("service_id", flat=True)
+        services = set(before) if change else set()
+        super().save_model(request, obj, form, change)
+        refresh_tallies(services | {obj.service_id})
+
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        super().delete_model(request, obj)
+        refresh_tallies([obj.service_id])
+
+    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        services = set(queryset.values_list("service_id", flat=True))
+        super().delete_queryset(request, queryset)
+        refresh_tallies(services)
 
 
 @admin.register(Publication)

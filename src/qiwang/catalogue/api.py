@@ -179,9 +179,7 @@ def list_services(
 def get_service(request: HttpRequest, service_id: int):
     require(request.user, Action.VIEW_SERVICES)
     service = _service(request, service_id)
-    (facts,) = service_facts(
-        [service], today=timezone.localdate(), deliveries=Delivery.objects.for_user(request.user)
-    )
+    (facts,) = service_facts([service], today=timezone.localdate(), user=request.user)
     rate = facts.keeping
     detail = {
         "commitment": facts.commitment,

@@ -34,6 +34,7 @@ from qiwang.catalogue.services.deliveries import follow_up_broken
 from qiwang.catalogue.services.expectations import refresh_states
 from qiwang.catalogue.services.judging import judge
 from qiwang.catalogue.services.surprises import create_plan, set_plan_status
+from qiwang.catalogue.services.tallies import refresh_tallies
 from qiwang.customers.choices import Tier
 from qiwang.customers.models import Customer
 
@@ -167,6 +168,7 @@ def build_catalogue_demo(
     deliveries += _birthday_gifts(services["birthday-gift"], customers, rng, today)
     judge(deliveries)
     Delivery.objects.bulk_create(deliveries, batch_size=5000)
+    refresh_tallies([s.pk for s in services.values()])
     follow_up_broken([d for d in deliveries if d.kept is False])
     _ratchet_ratings(services["repair-hotline"], customers, rng, today)
     _publications(services, quality, today)

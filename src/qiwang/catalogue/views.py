@@ -3,7 +3,6 @@ over-promise calculator, recording deliveries, commitments and publications."""
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -27,8 +26,9 @@ from qiwang.catalogue.choices import (
 from qiwang.catalogue.models import Delivery, Service
 from qiwang.catalogue.presentation import render_warning
 from qiwang.catalogue.services import add_commitment, create_publication, record_delivery
-from qiwang.catalogue.services.keeping import keeping_by, keeping_by_month
+from qiwang.catalogue.services.keeping import keeping_by
 from qiwang.catalogue.services.promise import promise_check
+from qiwang.catalogue.services.tallies import tallied_months, tallied_rates, window
 from qiwang.catalogue.services.warnings import ServiceFacts, service_facts
 from qiwang.customers.choices import Tier
 from qiwang.customers.models import Customer
@@ -60,9 +60,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     """The catalogue by tier: Kano class, commitment, keeping rate, publicity and warnings."""
     require(request.user, Action.VIEW_SERVICES)
     services = Service.objects.for_user(request.user).active().select_related("branch")
-    facts = service_facts(
-        services, today=timezone.localdate(), deliveries=Delivery.objects.for_user(request.user)
-    )
+    facts = service_facts(services, today=timezone.localdate(), user=request.user)
     rows = [_row(f) for f in facts]
     tiers = [
         {
@@ -78,6 +76,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         {
             "tiers": tiers,
             "total": len(rows),
+            "window_first": window(timezone.localdate())[0],
             "warnings": sum(len(r["warnings"]) for r in rows),
             "risk": sum(r["facts"].comparison_risk for r in rows),
             "can_change": can(request.user, Action.CHANGE_SERVICES),
@@ -91,9 +90,8 @@ def visible_service(request: HttpRequest, service_id: int) -> Service:
     )
 
 
-def _chart(service: Service, deliveries: Any, facts: ServiceFacts) -> dict[str, Any]:
-    since = timezone.localdate().replace(day=1) - datetime.timedelta(days=365)
-    months = keeping_by_month(deliveries.filter(service=service), start=since)
+def _chart(request: HttpRequest, service: Service, facts: ServiceFacts) -> dict[str, Any]:
+    months = tallied_months(request.user, service.pk, today=timezone.localdate())
     promised = (
         1 - facts.commitment.allowed_breach
         if facts.commitment and facts.commitment.has_target
@@ -125,18 +123,22 @@ def service_detail(request: HttpRequest, service_id: int) -> HttpResponse:
     require(request.user, Action.VIEW_SERVICES)
     service = visible_service(request, service_id)
     deliveries = Delivery.objects.for_user(request.user)
-    (facts,) = service_facts([service], today=timezone.localdate(), deliveries=deliveries)
-    since = timezone.localdate() - datetime.timedelta(days=365)
+    today = timezone.localdate()
+    (facts,) = service_facts([service], today=today, user=request.user)
+    first, last = window(today)
     mine = deliveries.filter(service=service)
     branch_names = dict(Branch.objects.values_list("pk", "name"))
     by_branch = [
         {"label": branch_names.get(key, "—"), "rate": r}
-        for key, r in sorted(keeping_by(mine, "branch", start=since).items())
+        for key, r in sorted(
+            tallied_rates(request.user, [service.pk], "branch", today=today).items()
+        )
     ]
+    # by the customer's tier as it is now: counted live (a tier changes outside the catalogue)
     tier_labels = dict(Tier.choices)
     by_tier = [
         {"label": tier_labels.get(key, key), "rate": r}
-        for key, r in keeping_by(mine, "customer__tier", start=since).items()
+        for key, r in keeping_by(mine, "customer__tier", start=first, end=last).items()
     ]
     commitment = facts.commitment
     suggestion = commitment.target_text if commitment and commitment.has_target else ""
@@ -151,7 +153,8 @@ def service_detail(request: HttpRequest, service_id: int) -> HttpResponse:
             "recent": mine.select_related("customer", "commitment")[:15],
             "by_branch": by_branch,
             "by_tier": by_tier,
-            "chart": _chart(service, deliveries, facts),
+            "chart": _chart(request, service, facts),
+            "window_first": first,
             "suggestion": suggestion,
             "can_change": can(request.user, Action.CHANGE_SERVICES, service),
             "can_record": can(request.user, Action.RECORD_DELIVERIES),

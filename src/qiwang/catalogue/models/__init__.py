@@ -10,10 +10,12 @@ from qiwang.catalogue.models.delivery import (
     SurprisePlan,
 )
 from qiwang.catalogue.models.service import Commitment, Service, ServiceMeasurement
+from qiwang.catalogue.models.tally import DeliveryTally
 
 __all__ = [
     "Commitment",
     "Delivery",
+    "DeliveryTally",
     "ExpectationState",
     "Observation",
     "PlannedSurprise",

@@ -336,6 +336,14 @@ class ExpectationState(models.Model):
                 fields=["customer", "service"], name="catalogue_expectation_state_unique"
             )
         ]
+        indexes = [
+            # the catalogue page counts ratchet warnings per service: no scan of every state
+            models.Index(
+                fields=["service"],
+                condition=models.Q(ratchet_warning=True),
+                name="catalogue_state_ratchet_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer_id} · {self.service_id} · {self.expectation:.2f}"

@@ -32,6 +32,7 @@ from qiwang.catalogue.hooks import run_broken_promise_hooks
 from qiwang.catalogue.models import Commitment, Delivery, Service
 from qiwang.catalogue.services.catalogue import subtree
 from qiwang.catalogue.services.judging import commitments_by_service, judge, local_day
+from qiwang.catalogue.services.tallies import refresh_for
 from qiwang.catalogue.services.units import canonical_unit, same_unit
 from qiwang.customers.models import Customer
 from qiwang.customers.services import create_follow_up
@@ -311,6 +312,7 @@ def record_deliveries(
         return DeliveryBatch(results=results)
     with transaction.atomic():
         Delivery.objects.bulk_create(pending, batch_size=2000)
+        refresh_for(pending)
         broken = [d for d in pending if d.kept is False]
         follow_up_broken(broken)
         if actor is not None:

@@ -17,6 +17,7 @@ from django.db.models.fields import BooleanField
 from django.utils import timezone
 
 from qiwang.catalogue.models import Commitment, Delivery, Service
+from qiwang.catalogue.services.tallies import refresh_tallies
 
 _DAY = np.timedelta64(1, "D")
 
@@ -103,7 +104,7 @@ def _kept_case(commitment: Commitment) -> Case:
 
 def rejudge_service(service: Service) -> int:
     """Judge every stored delivery of ``service`` again: one UPDATE per commitment, one for the
-    deliveries no commitment covers. Returns the number of deliveries with a commitment."""
+    deliveries no commitment covers; then the service's tallies are counted again. Returns the number of deliveries with a commitment."""
     covered = 0
     rows = Delivery.objects.filter(service=service)
     claimed = Q(pk__in=[])
@@ -121,4 +122,5 @@ def rejudge_service(service: Service) -> int:
     rows.exclude(claimed).exclude(commitment__isnull=True, kept__isnull=True).update(
         commitment=None, kept=None
     )
+    refresh_tallies([service.pk])
     return covered

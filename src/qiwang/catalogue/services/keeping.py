@@ -53,6 +53,9 @@ def _rates(rows: Iterable[dict[str, Any]], key: str) -> list[Rate]:
     ]
 
 
+rates_from_rows = _rates
+
+
 def _judged(
     deliveries: QuerySet[Delivery], start: datetime.date | None, end: datetime.date | None
 ) -> QuerySet[Delivery]:

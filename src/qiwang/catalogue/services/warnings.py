@@ -28,7 +28,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count
 
@@ -43,6 +43,10 @@ from qiwang.catalogue.models import (
 from qiwang.catalogue.services.keeping import Rate, keeping_by
 from qiwang.catalogue.services.publications import beyond_scope, comparison_risk
 from qiwang.catalogue.services.surprises import habituated_customers
+from qiwang.catalogue.services.tallies import tallied_rates, window
+
+if TYPE_CHECKING:
+    from qiwang.accounts.models import User
 
 #: Tier a Kano class calls for.
 TIER_OF_CLASS = {
@@ -104,9 +108,17 @@ def _latest_two(
 
 
 def service_facts(
-    services: Iterable[Service], *, today: datetime.date, deliveries: Any = None
+    services: Iterable[Service],
+    *,
+    today: datetime.date,
+    deliveries: Any = None,
+    user: User | None = None,
 ) -> list[ServiceFacts]:
-    """Facts and warnings for each service, with a fixed number of queries per service kind."""
+    """Facts and warnings for each service, with a fixed number of queries per service kind.
+
+    The keeping rate covers :func:`tallies.window` (the last 12 whole months and the current
+    one): read from the tallies in ``user``'s scope when ``user`` is given, else counted live
+    over ``deliveries`` (every delivery if ``None``) — the same figures (a test checks it)."""
     services = list(services)
     ids = [s.pk for s in services]
     facts = {s.pk: ServiceFacts(service=s) for s in services}
@@ -115,9 +127,12 @@ def service_facts(
     grouped: dict[int, list[ServiceMeasurement]] = defaultdict(list)
     for m in ServiceMeasurement.objects.filter(service__in=ids):
         grouped[m.service_id].append(m)
-    since = today - datetime.timedelta(days=365)
-    scoped = deliveries if deliveries is not None else Delivery.objects.all()
-    keeping = keeping_by(scoped.filter(service__in=ids), "service", start=since, end=today)
+    if user is not None:
+        keeping = tallied_rates(user, ids, "service", today=today)
+    else:
+        first, last = window(today)
+        scoped = deliveries if deliveries is not None else Delivery.objects.all()
+        keeping = keeping_by(scoped.filter(service__in=ids), "service", start=first, end=last)
     ratchets = dict(
         ExpectationState.objects.filter(service__in=ids, ratchet_warning=True)
         .order_by()
