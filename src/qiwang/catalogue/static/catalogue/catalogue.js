@@ -55,7 +55,7 @@
           { name: P.count, type: "bar", data: plan.count, itemStyle: { color: C.teal }, barMaxWidth: 28 },
           { name: P.spent, type: "line", yAxisIndex: 1, data: plan.spent, itemStyle: { color: C.amber },
             markLine: { silent: true, symbol: "none", lineStyle: { color: C.red, type: "dashed" },
-              label: { position: "insideStartTop", formatter: P.budget + " " + plan.budget }, data: [{ yAxis: plan.budget }] } }
+              label: { position: "insideEndTop", formatter: P.budget + " " + plan.budget }, data: [{ yAxis: plan.budget }] } }
         ]
       });
     }
