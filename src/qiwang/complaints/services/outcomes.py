@@ -263,21 +263,23 @@ def figures(rows: Any, *, now: datetime.datetime | None = None) -> Figures:
             for pk, n in by_category.items()
             if pk in categories
         ),
-        key=lambda row: -row["n"],
+        key=lambda row: (-row["n"], row["category__code"]),
     )
     result.by_dimension = sorted(
-        ({"dimension": key, "n": n} for key, n in by_dimension.items()), key=lambda r: -r["n"]
+        ({"dimension": key, "n": n} for key, n in by_dimension.items()),
+        key=lambda r: (-r["n"], str(r["dimension"])),
     )
     names = dict(Branch.objects.filter(pk__in=list(by_branch)).values_list("pk", "name"))
     result.by_branch = sorted(
         ({"branch__name": names.get(pk, pk), "n": n} for pk, n in by_branch.items()),
-        key=lambda row: -row["n"],
+        key=lambda row: (-row["n"], str(row["branch__name"])),
     )
     result.by_week = [
         {"week": week, "n": n} for week, n in sorted(by_week.items()) if week is not None
     ]
     result.return_reasons = sorted(
-        ({"return_reason": key, "n": n} for key, n in reasons.items()), key=lambda r: -r["n"]
+        ({"return_reason": key, "n": n} for key, n in reasons.items()),
+        key=lambda r: (-r["n"], r["return_reason"]),
     )
     result.paradox = paradox(rows, stats, branch_ids=list(by_branch))
     result.second_failures = stats["second"]

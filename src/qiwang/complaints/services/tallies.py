@@ -232,17 +232,17 @@ def figures_for(user: Any, *, now: datetime.datetime | None = None) -> outcomes.
             for pk, n in fold("category_id").items()
             if pk in categories
         ),
-        key=lambda row: -row["n"],
+        key=lambda row: (-row["n"], row["category__code"]),
     )
     result.by_dimension = sorted(
         ({"dimension": key, "n": n} for key, n in fold("dimension").items()),
-        key=lambda row: -row["n"],
+        key=lambda row: (-row["n"], str(row["dimension"])),
     )
     by_branch = fold("branch_id")
     names = dict(Branch.objects.filter(pk__in=list(by_branch)).values_list("pk", "name"))
     result.by_branch = sorted(
         ({"branch__name": names.get(pk, pk), "n": n} for pk, n in by_branch.items()),
-        key=lambda row: -row["n"],
+        key=lambda row: (-row["n"], str(row["branch__name"])),
     )
     result.by_week = [{"week": week, "n": n} for week, n in sorted(fold("week").items())]
     reasons: dict[str, int] = {}
@@ -250,7 +250,8 @@ def figures_for(user: Any, *, now: datetime.datetime | None = None) -> outcomes.
         if row["workflow"] == "return" and row["return_reason"]:
             reasons[row["return_reason"]] = reasons.get(row["return_reason"], 0) + row["total"]
     result.return_reasons = sorted(
-        ({"return_reason": key, "n": n} for key, n in reasons.items()), key=lambda r: -r["n"]
+        ({"return_reason": key, "n": n} for key, n in reasons.items()),
+        key=lambda r: (-r["n"], r["return_reason"]),
     )
     result.second_failures = sums["second"]
     result.word_of_mouth = {
