@@ -139,3 +139,47 @@ def test_results_page_shows_the_index_and_the_drivers(org, quality):
     assert '"csiPaths"' in index_page and '"csiIpma"' in index_page
     assert 'data-testid="drivers-table"' in driver_page and '"drivers"' in driver_page
     assert 'data-testid="csi-index"' not in driver_page
+
+
+def test_the_ten_times_rule_counts_arrows_into_the_most_predicted_box():
+    from qiwang.surveys.presentation_index import needed_answers
+
+    # ECSI's satisfaction has four arrows in (image, expectation, quality, value): 4 × 10 = 40
+    # (the rule of Barclay et al. 1995, as stated by Hair, Ringle & Sarstedt 2011).
+    paths = [
+        ("Image", "Satisfaction"),
+        ("Expectation", "Satisfaction"),
+        ("Quality", "Satisfaction"),
+        ("Value", "Satisfaction"),
+        ("Expectation", "Value"),
+        ("Quality", "Value"),
+        ("Satisfaction", "Loyalty"),
+    ]
+    assert needed_answers(paths) == 40
+    assert needed_answers([]) == 10
+
+
+def test_an_index_and_drivers_on_too_few_answers_carry_the_caution(org, quality):
+    ecsi = make_wave(quality, make_instrument(quality, org.own, "ecsi"), org.own)
+    columns = [q.attribute for q in ecsi.version.questions.order_by("position")]
+    _answer(ecsi, _latent_rows(30, 5, columns, (1, 10)))
+    pulse = make_wave(quality, make_instrument(quality, org.own, "csat_pulse"), org.own)
+    _answer(
+        pulse,
+        _latent_rows(25, 3, ["overall", "repair-speed", "repair-quality", "cleanliness"], (1, 5)),
+        start=1000,
+    )
+    client = Client()
+    client.force_login(quality)
+
+    index_page = client.get(reverse("surveys:results", args=[ecsi.pk])).content.decode()
+    driver_page = client.get(reverse("surveys:results", args=[pulse.pk])).content.decode()
+
+    import re
+
+    # the page states the rule's minimum for its own model, above the 30 answers given
+    (needed,) = {int(m) for m in re.findall(r"n = 30(?:, minimum |，最少 )(\d+)", index_page)}
+    assert needed > 30
+    assert 'data-testid="csi-small-note"' in index_page
+    # three drivers of "overall" need 30 answers; 25 get the caution
+    assert 'data-testid="drivers-small-note"' in driver_page

@@ -39,6 +39,20 @@ LATENT_PLACES = {
 }
 
 
+#: The "ten times" rule of thumb for PLS path models and regressions (Barclay, Higgins & Thompson
+#: 1995; Hair, Ringle & Sarstedt 2011): at least ten answers per arrow into the most-predicted box
+#: (per driver in a regression). Fewer answers are shown with a small-sample caution.
+ANSWERS_PER_ARROW = 10
+
+
+def needed_answers(paths: Any) -> int:
+    """Answers the ten-times rule asks of a path model with ``paths`` ((source, target) pairs)."""
+    arrows: dict[Any, int] = {}
+    for _source, target in paths:
+        arrows[target] = arrows.get(target, 0) + 1
+    return ANSWERS_PER_ARROW * max(arrows.values(), default=1)
+
+
 def index_context(results: WaveResults, label: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """The satisfaction index (ACSI / ECSI) and key drivers sections: context and chart data."""
     context: dict[str, Any] = {}
@@ -56,6 +70,7 @@ def index_context(results: WaveResults, label: Any) -> tuple[dict[str, Any], dic
             "high": _round(found.high, 1),
             "resamples": found.resamples,
             "n": int(fit.count),
+            "needed": needed_answers(fit.model.paths),
             "r2": _round(float(fit.r_squared.get(target, math.nan))),
             "latents": [
                 {"label": names[lv], "index": _round(float(value), 1)}
@@ -88,6 +103,7 @@ def index_context(results: WaveResults, label: Any) -> tuple[dict[str, Any], dic
             }
             for lv, row in ipma.iterrows()
         ]
+        context["csi"]["small"] = context["csi"]["n"] < context["csi"]["needed"]
         context["csi_ipma"] = rows
         charts["csiIpma"] = [[r["importance"], r["performance"], r["label"]] for r in rows]
     result = results.drivers
@@ -106,6 +122,8 @@ def index_context(results: WaveResults, label: Any) -> tuple[dict[str, Any], dic
             "method_label": METHOD_LABELS.get(result.method, result.method),
             "r2": _round(result.r2),
             "n": result.n,
+            "needed": ANSWERS_PER_ARROW * len(rows),
+            "small": result.n < ANSWERS_PER_ARROW * len(rows),
             "target": label(result.target),
             "rows": rows,
         }
