@@ -131,7 +131,7 @@ def _seed(complaints: int) -> tuple[float, dict]:
                 priority, step, status, return_reason, received_at, first_response_at,
                 resolved_at, closed_at, first_response_hours, resolution_hours,
                 first_response_due, resolution_due, sla_problem, paused_seconds,
-                follow_up_score, outcome, updated_at)
+                follow_up_score, follow_up_by, outcome, updated_at)
             SELECT %(branch)s + c %% %(branches)s, %(customer)s + c, '', '', k.id, k.dim, k.kind,
                    (ARRAY['low','medium','medium','high'])[1 + i %% 4],
                    (ARRAY['phone','visit','public_page','api'])[1 + i %% 4], 'complaint',
@@ -145,6 +145,7 @@ def _seed(complaints: int) -> tuple[float, dict]:
                    CASE WHEN r.open THEN NULL ELSE r.at + (i %% 40 + 24) * interval '1 hour' END,
                    4, 27, r.at + interval '4 hours', r.at + interval '30 hours', '', 0,
                    CASE WHEN r.open THEN NULL ELSE 1 + i %% 5 END,
+                   CASE WHEN r.open THEN '' ELSE 'customer' END,
                    CASE WHEN r.open THEN 'unknown'
                         ELSE (ARRAY['recovered','recovered','recovered','lost','unknown'])
                              [1 + i %% 5] END,
