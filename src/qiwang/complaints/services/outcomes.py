@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Avg, Count, F, Min, Q
+from django.db.models import Avg, Count, F, Min, Q, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -83,15 +83,17 @@ def _bucket_labels() -> dict[str, str]:
     }
 
 
-def _season_aggregates(now: datetime.datetime) -> dict[str, Any]:
-    """Every single-number figure of the page, for one pass over the rows: SLA met and breached,
-    the recovery buckets (known customers, complaint workflow), outcomes, second failures and the
-    satisfaction after recovery."""
+def season_counts(*, mean: bool) -> dict[str, Any]:
+    """The counts every complaint figure is built from, as aggregates over complaint rows: SLA met
+    and breached, the recovery buckets (known customers, complaint workflow), outcomes, second
+    failures and the satisfaction after recovery (its mean when ``mean``, else its sum, which
+    the tallies add up across branches)."""
     known = Q(customer__isnull=False, workflow="complaint")
     recovered = Q(outcome=Outcome.RECOVERED)
     lost = Q(outcome=Outcome.LOST)
     rated = recovered & Q(follow_up_score__isnull=False)
-    aggregates: dict[str, Any] = {
+    after, suffix = (Avg, "mean") if mean else (Sum, "sum")
+    counts: dict[str, Any] = {
         "total": Count("pk"),
         "first_met": Count(
             "pk", filter=Q(first_response_at__isnull=False, first_response_breached_at__isnull=True)
@@ -103,26 +105,93 @@ def _season_aggregates(now: datetime.datetime) -> dict[str, Any]:
         "resolved_late": Count(
             "pk", filter=Q(resolved_at__isnull=False, resolved_at__gt=F("resolution_due"))
         ),
-        "open_overdue": Count(
-            "pk",
-            filter=Q(
-                status__in=("open", "waiting"), resolution_due__lt=now, paused_since__isnull=True
-            ),
-        ),
         "calendar_problems": Count("pk", filter=~Q(sla_problem="")),
         "recovered": Count("pk", filter=recovered),
         "lost": Count("pk", filter=lost),
         "second": Count("pk", filter=Q(is_second_failure=True)),
-        "after_mean": Avg("follow_up_score", filter=rated),
+        f"after_{suffix}": after("follow_up_score", filter=rated),
         "after_n": Count("pk", filter=rated),
-        "after_second_mean": Avg("follow_up_score", filter=rated & Q(is_second_failure=True)),
+        f"after_second_{suffix}": after(
+            "follow_up_score", filter=rated & Q(is_second_failure=True)
+        ),
         "after_second_n": Count("pk", filter=rated & Q(is_second_failure=True)),
     }
     for bucket, condition in _recovery_conditions().items():
-        aggregates[f"n_{bucket}"] = Count("pk", filter=known & condition)
-        aggregates[f"recovered_{bucket}"] = Count("pk", filter=known & condition & recovered)
-        aggregates[f"lost_{bucket}"] = Count("pk", filter=known & condition & lost)
+        counts[f"n_{bucket}"] = Count("pk", filter=known & condition)
+        counts[f"recovered_{bucket}"] = Count("pk", filter=known & condition & recovered)
+        counts[f"lost_{bucket}"] = Count("pk", filter=known & condition & lost)
+    return counts
+
+
+def _season_aggregates(now: datetime.datetime) -> dict[str, Any]:
+    """Every single-number figure of the page, for one pass over the rows: the season counts and
+    the open complaints past their resolution time."""
+    aggregates = season_counts(mean=True)
+    aggregates["open_overdue"] = Count(
+        "pk",
+        filter=Q(status__in=("open", "waiting"), resolution_due__lt=now, paused_since__isnull=True),
+    )
     return aggregates
+
+
+#: The counts the SLA card shows, in its order.
+SLA_KEYS = (
+    "total",
+    "first_met",
+    "first_breached",
+    "resolved_on_time",
+    "resolved_late",
+    "open_overdue",
+    "calendar_problems",
+)
+
+
+def _ranked(rows: Any, key: str) -> list[dict[str, Any]]:
+    """Most complaints first; ties in the order of ``key`` so the lists do not shuffle."""
+    return sorted(rows, key=lambda row: (-row["n"], str(row[key])))
+
+
+def set_breakdowns(
+    result: Figures,
+    *,
+    by_category: dict[int, int],
+    by_dimension: dict[str, int],
+    by_branch: dict[int, int],
+    by_week: dict[Any, int],
+    reasons: dict[str, int],
+) -> None:
+    """Fill the ranked lists of ``result`` (category, dimension, branch, week, return reason)
+    from the complaint counts per key, however they were counted."""
+    from qiwang.complaints.models import Category
+
+    categories = Category.objects.in_bulk(list(by_category))
+    result.by_category = _ranked(
+        (
+            {
+                "category__code": categories[pk].code,
+                "category__name_zh": categories[pk].name_zh,
+                "category__name_en": categories[pk].name_en,
+                "n": n,
+            }
+            for pk, n in by_category.items()
+            if pk in categories
+        ),
+        "category__code",
+    )
+    result.by_dimension = _ranked(
+        ({"dimension": key, "n": n} for key, n in by_dimension.items()), "dimension"
+    )
+    names = dict(Branch.objects.filter(pk__in=list(by_branch)).values_list("pk", "name"))
+    result.by_branch = _ranked(
+        ({"branch__name": names.get(pk, pk), "n": n} for pk, n in by_branch.items()),
+        "branch__name",
+    )
+    result.by_week = [
+        {"week": week, "n": n} for week, n in sorted(by_week.items()) if week is not None
+    ]
+    result.return_reasons = _ranked(
+        ({"return_reason": key, "n": n} for key, n in reasons.items()), "return_reason"
+    )
 
 
 def recovery_rows(rows: Any) -> list[RecoveryRow]:
@@ -215,22 +284,9 @@ def figures(rows: Any, *, now: datetime.datetime | None = None) -> Figures:
     """Every figure of the *SLA and outcomes* page in two passes over ``rows`` (one aggregate,
     one grouping by category × dimension × branch × week × reason, folded here) plus the paradox's
     indexed reads."""
-    from qiwang.complaints.models import Category
-
     stats = rows.aggregate(**_season_aggregates(now or timezone.now()))
     result = Figures(total=stats["total"])
-    result.sla = {
-        key: stats[key]
-        for key in (
-            "total",
-            "first_met",
-            "first_breached",
-            "resolved_on_time",
-            "resolved_late",
-            "open_overdue",
-            "calendar_problems",
-        )
-    }
+    result.sla = {key: stats[key] for key in SLA_KEYS}
     result.recovery = _recovery_from(stats)
     groups = (
         rows.order_by()
@@ -251,35 +307,13 @@ def figures(rows: Any, *, now: datetime.datetime | None = None) -> Figures:
         by_week[row["week"]] = by_week.get(row["week"], 0) + n
         if row["workflow"] == "return" and row["return_reason"]:
             reasons[row["return_reason"]] = reasons.get(row["return_reason"], 0) + n
-    categories = Category.objects.in_bulk(list(by_category))
-    result.by_category = sorted(
-        (
-            {
-                "category__code": categories[pk].code,
-                "category__name_zh": categories[pk].name_zh,
-                "category__name_en": categories[pk].name_en,
-                "n": n,
-            }
-            for pk, n in by_category.items()
-            if pk in categories
-        ),
-        key=lambda row: (-row["n"], row["category__code"]),
-    )
-    result.by_dimension = sorted(
-        ({"dimension": key, "n": n} for key, n in by_dimension.items()),
-        key=lambda r: (-r["n"], str(r["dimension"])),
-    )
-    names = dict(Branch.objects.filter(pk__in=list(by_branch)).values_list("pk", "name"))
-    result.by_branch = sorted(
-        ({"branch__name": names.get(pk, pk), "n": n} for pk, n in by_branch.items()),
-        key=lambda row: (-row["n"], str(row["branch__name"])),
-    )
-    result.by_week = [
-        {"week": week, "n": n} for week, n in sorted(by_week.items()) if week is not None
-    ]
-    result.return_reasons = sorted(
-        ({"return_reason": key, "n": n} for key, n in reasons.items()),
-        key=lambda r: (-r["n"], r["return_reason"]),
+    set_breakdowns(
+        result,
+        by_category=by_category,
+        by_dimension=by_dimension,
+        by_branch=by_branch,
+        by_week=by_week,
+        reasons=reasons,
     )
     result.paradox = paradox(rows, stats, branch_ids=list(by_branch))
     result.second_failures = stats["second"]

@@ -14,13 +14,12 @@ import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, Min, OuterRef, Subquery, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from qiwang.accounts.models import Branch
 from qiwang.complaints.choices import Outcome
-from qiwang.complaints.models import Category, Complaint, ComplaintTally, ParadoxTally
+from qiwang.complaints.models import Complaint, ComplaintTally, ParadoxTally
 from qiwang.complaints.models.tally import COUNTS
 from qiwang.complaints.services import outcomes
 
@@ -28,36 +27,7 @@ KEYS = ("branch_id", "week", "category_id", "dimension", "workflow", "return_rea
 
 
 def _counts() -> dict[str, Any]:
-    known = Q(customer__isnull=False, workflow="complaint")
-    recovered = Q(outcome=Outcome.RECOVERED)
-    lost = Q(outcome=Outcome.LOST)
-    rated = recovered & Q(follow_up_score__isnull=False)
-    counts: dict[str, Any] = {
-        "total": Count("pk"),
-        "first_met": Count(
-            "pk", filter=Q(first_response_at__isnull=False, first_response_breached_at__isnull=True)
-        ),
-        "first_breached": Count("pk", filter=Q(first_response_breached_at__isnull=False)),
-        "resolved_on_time": Count(
-            "pk", filter=Q(resolved_at__isnull=False) & Q(resolved_at__lte=F("resolution_due"))
-        ),
-        "resolved_late": Count(
-            "pk", filter=Q(resolved_at__isnull=False, resolved_at__gt=F("resolution_due"))
-        ),
-        "calendar_problems": Count("pk", filter=~Q(sla_problem="")),
-        "recovered": Count("pk", filter=recovered),
-        "lost": Count("pk", filter=lost),
-        "second": Count("pk", filter=Q(is_second_failure=True)),
-        "after_sum": Sum("follow_up_score", filter=rated),
-        "after_n": Count("pk", filter=rated),
-        "after_second_sum": Sum("follow_up_score", filter=rated & Q(is_second_failure=True)),
-        "after_second_n": Count("pk", filter=rated & Q(is_second_failure=True)),
-    }
-    for bucket, condition in outcomes._recovery_conditions().items():
-        counts[f"n_{bucket}"] = Count("pk", filter=known & condition)
-        counts[f"recovered_{bucket}"] = Count("pk", filter=known & condition & recovered)
-        counts[f"lost_{bucket}"] = Count("pk", filter=known & condition & lost)
-    return counts
+    return outcomes.season_counts(mean=False)
 
 
 def rebuild_tallies(*, now: datetime.datetime | None = None) -> dict[str, int]:
@@ -167,17 +137,7 @@ def figures_for(user: Any, *, now: datetime.datetime | None = None) -> outcomes.
     tallies = list(ComplaintTally.objects.for_user(user).values(*KEYS, *COUNTS, "built_at"))
     sums = {name: sum(row[name] for row in tallies) for name in COUNTS}
     result = outcomes.Figures(total=sums["total"])
-    result.sla = {
-        key: sums[key]
-        for key in (
-            "total",
-            "first_met",
-            "first_breached",
-            "resolved_on_time",
-            "resolved_late",
-            "calendar_problems",
-        )
-    }
+    result.sla = {key: sums[key] for key in outcomes.SLA_KEYS if key != "open_overdue"}
     result.sla["open_overdue"] = (
         Complaint.objects.for_user(user)
         .open()
@@ -220,38 +180,17 @@ def figures_for(user: Any, *, now: datetime.datetime | None = None) -> outcomes.
             folded[row[key]] = folded.get(row[key], 0) + row["total"]
         return folded
 
-    categories = Category.objects.in_bulk(list(fold("category_id")))
-    result.by_category = sorted(
-        (
-            {
-                "category__code": categories[pk].code,
-                "category__name_zh": categories[pk].name_zh,
-                "category__name_en": categories[pk].name_en,
-                "n": n,
-            }
-            for pk, n in fold("category_id").items()
-            if pk in categories
-        ),
-        key=lambda row: (-row["n"], row["category__code"]),
-    )
-    result.by_dimension = sorted(
-        ({"dimension": key, "n": n} for key, n in fold("dimension").items()),
-        key=lambda row: (-row["n"], str(row["dimension"])),
-    )
-    by_branch = fold("branch_id")
-    names = dict(Branch.objects.filter(pk__in=list(by_branch)).values_list("pk", "name"))
-    result.by_branch = sorted(
-        ({"branch__name": names.get(pk, pk), "n": n} for pk, n in by_branch.items()),
-        key=lambda row: (-row["n"], str(row["branch__name"])),
-    )
-    result.by_week = [{"week": week, "n": n} for week, n in sorted(fold("week").items())]
     reasons: dict[str, int] = {}
     for row in tallies:
         if row["workflow"] == "return" and row["return_reason"]:
             reasons[row["return_reason"]] = reasons.get(row["return_reason"], 0) + row["total"]
-    result.return_reasons = sorted(
-        ({"return_reason": key, "n": n} for key, n in reasons.items()),
-        key=lambda r: (-r["n"], r["return_reason"]),
+    outcomes.set_breakdowns(
+        result,
+        by_category=fold("category_id"),
+        by_dimension=fold("dimension"),
+        by_branch=fold("branch_id"),
+        by_week=fold("week"),
+        reasons=reasons,
     )
     result.second_failures = sums["second"]
     result.word_of_mouth = {
