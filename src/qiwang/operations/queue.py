@@ -17,19 +17,27 @@ from qiwang.operations.logs import request_id
 
 
 class DatabaseBackend(_DatabaseBackend):
-    def _task_to_db_task(self, task: Any, args: Any, kwargs: Any) -> Any:
-        from django_tasks_db.models import DBTaskResult
+    def task_row(self, task: Any, args: Any, kwargs: Any) -> Any:
+        """The unsaved task row that :meth:`enqueue` would write (the webhook outbox writes the
+        same columns from its prepared statement, ``webhooks/statement.py``)."""
+        from django_tasks_db.models import DBTaskResult, get_date_max
 
         payload: dict[str, Any] = {"args": args, "kwargs": kwargs}
         current = request_id()
         if current:
             payload["request_id"] = current
-        return DBTaskResult.objects.create(
+        return DBTaskResult(
             id=self._get_id(),
             args_kwargs=normalize_json(payload),
             priority=task.priority,
             task_path=task.module_path,
             queue_name=task.queue_name,
-            run_after=task.run_after,
+            # The library's pre_save handler does the same; a row written by SQL needs it here.
+            run_after=task.run_after or get_date_max(),
             backend_name=self.alias,
         )
+
+    def _task_to_db_task(self, task: Any, args: Any, kwargs: Any) -> Any:
+        row = self.task_row(task, args, kwargs)
+        row.save(force_insert=True)
+        return row

@@ -22,6 +22,7 @@ stores) carrying the same code and parameters.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -181,6 +182,52 @@ COMPLETION_HOOKS: list[CompletionHook] = []
 #: every predicate says no and no follow-up is due; otherwise the response is stored in a
 #: transaction that runs the hooks.
 COMPLETION_INTEREST: list[Callable[[int], bool]] = []
+
+
+@dataclass(frozen=True)
+class StatementPart:
+    """What a completion hook would write, as more common table expressions of the one prepared
+    statement that stores the response (``qiwang.surveys.submission``). ``ctes`` starts with a
+    comma and may read ``ins(id)``, the inserted response (empty when the submission key was
+    taken: then nothing may be written); ``params`` are its bound values in text order. The text
+    must depend only on the hook's shape, never on values, so that the statement stays prepared."""
+
+    ctes: str
+    params: list[Any]
+
+
+#: Interest predicate → a function ``(response, wave, answers) -> StatementPart | None`` that
+#: does that app's hook work inside the one statement (``None``: it cannot this time; the
+#: transaction with the hooks is used). An app registers one next to its interest to keep the
+#: one-round-trip path when its hook has work (webhooks: the outbox row and its task).
+STATEMENT_PARTS: dict[
+    Callable[[int], bool], Callable[[Response, Wave, list[tuple[Question, Answer]]], Any]
+] = {}
+
+
+def statement_parts(
+    response: Response, wave: Wave, answers: Iterable[tuple[Question, Answer]]
+) -> list[StatementPart] | None:
+    """The statement parts that do everything completing ``response`` writes besides itself, or
+    ``None`` when some of it must run in Python (a follow-up is due, or an interested app has no
+    statement part or declines this time). An empty list: nothing else is written."""
+    pairs = list(answers)
+    if (
+        wave.follow_up_rule
+        and response.customer_id is not None
+        and follow_up_params(wave, pairs) is not None
+    ):
+        return None
+    parts: list[StatementPart] = []
+    for interested in COMPLETION_INTEREST:
+        if not interested(response.branch_id):
+            continue
+        contributor = STATEMENT_PARTS.get(interested)
+        part = contributor(response, wave, pairs) if contributor else None
+        if part is None:
+            return None
+        parts.append(part)
+    return parts
 
 
 def needs_hooks(response: Response, wave: Wave, answers: Iterable[tuple[Question, Answer]]) -> bool:

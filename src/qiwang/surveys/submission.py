@@ -8,12 +8,13 @@ the usual case — this path stores it with:
 2. the version's questions from a per-process cache (versions are frozen once a wave uses them,
    ADR 0007, so a cached copy can never be stale; the key includes the version's creation time so
    a reused primary key in another database or test never hits an old entry);
-3. on PostgreSQL, when completing the response writes nothing else (no follow-up due, no
-   webhook endpoint covering the branch: :func:`qiwang.surveys.loop.needs_hooks`), ONE prepared
-   statement — data-modifying CTEs inserting the response ``ON CONFLICT DO NOTHING`` (any
-   unique key: the submission key or the invitation, so a concurrent double tap never raises),
-   its answers and the invitation's new status — one round trip, one implicit
-   transaction; otherwise the same three statements in one Django transaction that then runs
+3. on PostgreSQL, unless a follow-up is due or an app with a completion hook cannot say what it
+   writes in SQL (:func:`qiwang.surveys.loop.statement_parts`), ONE prepared statement —
+   data-modifying CTEs inserting the response ``ON CONFLICT DO NOTHING`` (any unique key: the
+   submission key or the invitation, so a concurrent double tap never raises), its answers, the
+   invitation's new status and what the hooks would write (the webhook outbox row and its task,
+   ``webhooks/statement.py``) — one round trip, one implicit transaction; otherwise the same
+   statements in one Django transaction that then runs
    :func:`qiwang.surveys.loop.response_completed`. A response is never stored without its
    answers.
 
@@ -37,7 +38,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from qiwang.surveys.choices import InvitationStatus, ResponseStatus
-from qiwang.surveys.loop import needs_hooks, response_completed
+from qiwang.surveys.loop import response_completed, statement_parts
 from qiwang.surveys.models import Answer, Invitation, InvitationToken, Question, Response, Wave
 from qiwang.surveys.responding import AnswerValues, SaveResult, TokenNotFound, validate_page
 from qiwang.surveys.services import token_digest
@@ -161,10 +162,12 @@ def version_questions(wave: Wave, created_at: datetime.datetime) -> list[Questio
     return list(_questions(connection.alias, wave.version_id, created_at))
 
 
-@cache
-def _one_statement() -> str:
+@lru_cache(maxsize=16)
+def _one_statement(parts: tuple[str, ...] = ()) -> str:
     """Response, answers and invitation in one PostgreSQL statement (data-modifying CTEs): one
-    round trip, one implicit transaction, a constant text that can be prepared."""
+    round trip, one implicit transaction, a constant text that can be prepared. ``parts`` are
+    the common table expressions of the completion hooks that have work
+    (:class:`qiwang.surveys.loop.StatementPart`: the webhook outbox), each a constant text."""
     response, answer, invitation = (
         Response._meta.db_table,
         Answer._meta.db_table,
@@ -180,8 +183,7 @@ def _one_statement() -> str:
         " SELECT ins.id, a.q, a.v, a.s, a.i, a.t FROM ins,"
         " json_to_recordset(%s::json) AS a(q bigint, v smallint, s smallint, i smallint, t text)),"
         f" upd AS (UPDATE {invitation} SET status = %s, responded_at = %s"
-        " WHERE id = %s AND EXISTS (SELECT 1 FROM ins))"
-        " SELECT id FROM ins"
+        " WHERE id = %s AND EXISTS (SELECT 1 FROM ins))" + "".join(parts) + " SELECT id FROM ins"
     )
 
 
@@ -239,10 +241,18 @@ def submit_at_once(
         now,
         now,
     ]
-    if connection.vendor == "postgresql" and not needs_hooks(response, wave, pairs()):
+    parts = statement_parts(response, wave, pairs()) if connection.vendor == "postgresql" else None
+    if parts is not None:
         row = _fetchone(
-            _one_statement(),
-            [*head, _as_json(kept), InvitationStatus.RESPONDED, now, invitation.pk],
+            _one_statement(tuple(part.ctes for part in parts)),
+            [
+                *head,
+                _as_json(kept),
+                InvitationStatus.RESPONDED,
+                now,
+                invitation.pk,
+                *(value for part in parts for value in part.params),
+            ],
         )
         if row is None:  # the submission key is taken: a retry or a concurrent first submission
             return None

@@ -19,6 +19,9 @@ class WebhooksConfig(AppConfig):
             loop.FOLLOW_UP_HOOKS.append(hooks.survey_follow_up_created)
         if covers not in loop.COMPLETION_INTEREST:
             loop.COMPLETION_INTEREST.append(covers)
+        from qiwang.webhooks.statement import response_completed_part
+
+        loop.STATEMENT_PARTS[covers] = response_completed_part
 
         from qiwang.webhooks.tasks import register_jobs, register_metrics
 

@@ -34,6 +34,25 @@ def response_payload(
 ) -> dict[str, Any]:
     """``survey.response.completed``: the wave, the response, branch, tier, customer code and
     the answers by attribute key."""
+    return response_payload_with(
+        response,
+        wave,
+        answers,
+        branch_code=_branch(response.branch_id)["code"],
+        customer_code=_customer_code(response.customer_id),
+    )
+
+
+def response_payload_with(
+    response: Response,
+    wave: Wave,
+    answers: list[tuple[Question, Answer]],
+    *,
+    branch_code: str | None,
+    customer_code: str | None,
+) -> dict[str, Any]:
+    """:func:`response_payload` with the codes given (the one-statement path fills them, and
+    the response's id, in SQL: ``webhooks/statement.py``)."""
     return {
         "wave": {"id": wave.pk, "name": wave.name},
         "response": {
@@ -41,9 +60,9 @@ def response_payload(
             "source": response.source,
             "submitted_at": response.submitted_at.isoformat() if response.submitted_at else None,
         },
-        "branch": _branch(response.branch_id),
+        "branch": {"id": response.branch_id, "code": branch_code},
         "tier": response.tier,
-        "customer_code": _customer_code(response.customer_id),
+        "customer_code": customer_code,
         "answers": {
             question.attribute: {
                 "kind": question.kind,
