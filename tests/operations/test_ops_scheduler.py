@@ -207,6 +207,7 @@ def _env(url: str, tmp_path: Path) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="qiwang.project.settings",
         PYTHONPATH=str(ROOT),
         LOG_LEVEL="info",
+        QIWANG_LANGUAGE="en",  # the assertions read English messages
     )
     return env
 

@@ -18,7 +18,9 @@ def _run(args, tmp_path: Path, **env):
         for key, value in os.environ.items()
         if key not in {"DATABASE_URL", "SECRET_KEY", "QIWANG_ENV", "DJANGO_SETTINGS_MODULE"}
     }
-    environment.update({"QIWANG_DATA_DIR": str(tmp_path), "SECRET_KEY": "k" * 40, **env})
+    environment.update(
+        {"QIWANG_DATA_DIR": str(tmp_path), "SECRET_KEY": "k" * 40, "QIWANG_LANGUAGE": "en", **env}
+    )
     return subprocess.run(
         [*QIWANG, *args], capture_output=True, text=True, env=environment, timeout=60, check=False
     )
@@ -59,6 +61,27 @@ def test_bad_configuration_is_one_sentence_and_exit_code_2(env, expected, tmp_pa
     assert expected in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert len(result.stderr.strip().splitlines()) <= 3  # one sentence, wrapped by the terminal
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("zh-hans", "QIWANG_SURVEY_FOLD_SECONDS='sixty' 不是整数。"),
+        ("en", "QIWANG_SURVEY_FOLD_SECONDS='sixty' is not a whole number."),
+    ],
+)
+def test_the_sentence_follows_the_command_line_language(language, expected, tmp_path):
+    """Settings are checked before Django can translate; the sentence still follows
+    QIWANG_LANGUAGE (qiwang.envlang reads the compiled catalogue)."""
+    result = _run(
+        ["serve", "--port", "8999"],
+        tmp_path,
+        QIWANG_SURVEY_FOLD_SECONDS="sixty",
+        QIWANG_LANGUAGE=language,
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"qiwang: {expected}"
 
 
 def test_unreachable_database_is_named(tmp_path):

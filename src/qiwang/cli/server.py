@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import MISUSE, err_console, fail
 
 console = Console()
@@ -56,7 +57,10 @@ def check_database() -> None:
         settings = connection.settings_dict
         where = settings.get("HOST") or settings.get("NAME")
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        _fail(f"cannot connect to the database at {where} (from DATABASE_URL): {reason}")
+        _fail(
+            _("cannot connect to the database at %(where)s (from DATABASE_URL): %(reason)s")
+            % {"where": where, "reason": reason}
+        )
 
 
 def wait_for_database(*, most: float = 30.0) -> None:
@@ -74,8 +78,11 @@ def wait_for_database(*, most: float = 30.0) -> None:
         except OperationalError as error:
             reason = str(error).strip().splitlines()[0] if str(error).strip() else "unavailable"
             err_console.print(
-                f"qiwang worker: the database is not reachable yet ({reason}); "
-                f"retrying in {pause:.0f} s"
+                _(
+                    "qiwang worker: the database is not reachable yet (%(reason)s); retrying in"
+                    " %(seconds)s s"
+                )
+                % {"reason": reason, "seconds": f"{pause:.0f}"}
             )
             connection.close()
             time.sleep(pause)
@@ -83,7 +90,10 @@ def wait_for_database(*, most: float = 30.0) -> None:
             pause = min(most, pause * 2)
             continue
         if waited:
-            err_console.print(f"qiwang worker: the database answered after {waited:.0f} s")
+            err_console.print(
+                _("qiwang worker: the database answered after %(seconds)s s")
+                % {"seconds": f"{waited:.0f}"}
+            )
         return
 
 
@@ -116,11 +126,17 @@ def wait_for_migrations(*, most: float = 30.0) -> None:
             connection.close()
         if not missing:
             if waited:
-                err_console.print(f"qiwang worker: the database was migrated after {waited:.0f} s")
+                err_console.print(
+                    _("qiwang worker: the database was migrated after %(seconds)s s")
+                    % {"seconds": f"{waited:.0f}"}
+                )
             return
         err_console.print(
-            "qiwang worker: the database has no Qiwang tables yet (qiwang serve migrates it "
-            f"on start); checking again in {pause:.0f} s"
+            _(
+                "qiwang worker: the database has no Qiwang tables yet (qiwang serve migrates it"
+                " on start); checking again in %(seconds)s s"
+            )
+            % {"seconds": f"{pause:.0f}"}
         )
         time.sleep(pause)
         waited += pause
@@ -145,7 +161,7 @@ def prepare_metrics_dir() -> str | None:
 def _migrate(*, verbosity: int = 0) -> None:
     from django.core.management import call_command
 
-    with console.status("Applying database migrations…"):
+    with console.status(_("Applying database migrations…")):
         call_command("migrate", interactive=False, verbosity=verbosity)
 
 
@@ -160,14 +176,20 @@ def _serve(host: str, port: int, threads: int) -> None:
 def register_server_commands(app: typer.Typer) -> None:
     """Attach the web-application commands to the root ``qiwang`` command."""
 
-    @app.command()
+    @app.command(
+        help=_("Migrate, load the demo organisation (once) and serve the web application.")
+    )
     def demo(
-        port: Annotated[int, typer.Option(help="Port to serve on.", envvar="QIWANG_PORT")] = 8000,
-        host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
-        customers: Annotated[int, typer.Option(help="Demo customers to create.")] = 300,
-        seed: Annotated[int, typer.Option(help="Random seed of the demo data.")] = 20261123,
-        reset: Annotated[bool, typer.Option(help="Delete the demo database first.")] = False,
-        no_serve: Annotated[bool, typer.Option("--no-serve", help="Load data and exit.")] = False,
+        port: Annotated[
+            int, typer.Option(help=_("Port to serve on."), envvar="QIWANG_PORT")
+        ] = 8000,
+        host: Annotated[str, typer.Option(help=_("Interface to bind."))] = "127.0.0.1",
+        customers: Annotated[int, typer.Option(help=_("Demo customers to create."))] = 300,
+        seed: Annotated[int, typer.Option(help=_("Random seed of the demo data."))] = 20261123,
+        reset: Annotated[bool, typer.Option(help=_("Delete the demo database first."))] = False,
+        no_serve: Annotated[
+            bool, typer.Option("--no-serve", help=_("Load data and exit."))
+        ] = False,
     ) -> None:
         """Migrate, load the demo organisation (once) and serve the web application."""
         os.environ.setdefault("QIWANG_ENV", "demo")
@@ -180,8 +202,6 @@ def register_server_commands(app: typer.Typer) -> None:
         setup_django()
         check_database()
         _migrate()
-        from django.utils.translation import gettext as _
-
         from qiwang.demo.services import DEMO_PASSWORD, build_demo, demo_accounts, has_demo
 
         if not has_demo():
@@ -199,24 +219,34 @@ def register_server_commands(app: typer.Typer) -> None:
         console.print("\n" + running % {"url": f"[bold link={url}]{url}[/]"} + "\n")
         _serve(host, port, threads=8)
 
-    @app.command()
+    @app.command(
+        help=_(
+            "Serve the web application in production mode (SECRET_KEY required). On Linux and"
+            " other POSIX systems this is gunicorn (processes × threads), the server every"
+            " published figure was measured on; elsewhere waitress."
+        )
+    )
     def serve(
-        port: Annotated[int, typer.Option(help="Port to serve on.", envvar="QIWANG_PORT")] = 8000,
+        port: Annotated[
+            int, typer.Option(help=_("Port to serve on."), envvar="QIWANG_PORT")
+        ] = 8000,
         host: Annotated[
             str,
-            typer.Option(help="Interface to bind (0.0.0.0 in a container).", envvar="QIWANG_HOST"),
+            typer.Option(
+                help=_("Interface to bind (0.0.0.0 in a container)."), envvar="QIWANG_HOST"
+            ),
         ] = "127.0.0.1",
         workers: Annotated[
             int | None,
-            typer.Option(help="Processes (default QIWANG_WEB_WORKERS, 2).", min=1, max=64),
+            typer.Option(help=_("Processes (default QIWANG_WEB_WORKERS, 2)."), min=1, max=64),
         ] = None,
         threads: Annotated[
             int | None,
             typer.Option(
-                help="Threads per process (default QIWANG_WEB_THREADS, 4).", min=1, max=64
+                help=_("Threads per process (default QIWANG_WEB_THREADS, 4)."), min=1, max=64
             ),
         ] = None,
-        migrate: Annotated[bool, typer.Option(help="Apply migrations first.")] = True,
+        migrate: Annotated[bool, typer.Option(help=_("Apply migrations first."))] = True,
     ) -> None:
         """Serve the web application in production mode (SECRET_KEY required).
 
@@ -230,7 +260,6 @@ def register_server_commands(app: typer.Typer) -> None:
             _migrate()
         from django.conf import settings
         from django.db import connections
-        from django.utils.translation import gettext as _
 
         workers = workers or settings.QIWANG_WEB_WORKERS
         threads = threads or settings.QIWANG_WEB_THREADS
@@ -253,23 +282,32 @@ def register_server_commands(app: typer.Typer) -> None:
             metrics_dir=metrics_dir,
         )
 
-    @app.command()
+    @app.command(
+        help=_(
+            "Run background tasks and periodic jobs from the database (no extra server needed)."
+            " Keeps running across database restarts and outages; supervise it with the"
+            " systemd unit or the compose file of docs/deploy.md. Started while the database is"
+            " down, or before it is migrated, it waits for it (--batch: exits with code 2)."
+        )
+    )
     def worker(
         queue: Annotated[
-            str, typer.Option(help="Queue(s) to work on, comma-separated.")
+            str, typer.Option(help=_("Queue(s) to work on, comma-separated."))
         ] = "default",
         interval: Annotated[
-            float, typer.Option(help="Seconds between polls of an empty queue.")
+            float, typer.Option(help=_("Seconds between polls of an empty queue."))
         ] = 1.0,
         beat: Annotated[
             bool,
             typer.Option(
-                help="Run the scheduler's beat in this worker (periodic jobs). Several workers "
-                "may all run it: each job slot runs once."
+                help=_(
+                    "Run the scheduler's beat in this worker (periodic jobs). Several workers"
+                    " may all run it: each job slot runs once."
+                )
             ),
         ] = True,
         batch: Annotated[
-            bool, typer.Option("--batch", help="Run what is queued now, then exit (no beat).")
+            bool, typer.Option("--batch", help=_("Run what is queued now, then exit (no beat)."))
         ] = False,
     ) -> None:
         """Run background tasks and periodic jobs from the database (no extra server needed).
@@ -282,10 +320,8 @@ def register_server_commands(app: typer.Typer) -> None:
         if batch:
             check_database()
             if missing_tables():
-                from django.utils.translation import gettext
-
                 _fail(
-                    gettext(
+                    _(
                         "the database has no Qiwang tables yet: run `qiwang serve` (it migrates "
                         "first) or `qiwang manage migrate`, then try again."
                     )
@@ -294,13 +330,20 @@ def register_server_commands(app: typer.Typer) -> None:
             wait_for_database()
             wait_for_migrations()
         if not 0 <= interval <= 3600:
-            _fail(f"--interval={interval} is not between 0 and 3600 seconds.")
+            _fail(
+                _("--interval=%(value)s is not between 0 and 3600 seconds.") % {"value": interval}
+            )
         from django.conf import settings
 
         from qiwang.operations.worker import run_worker
 
         console.print(
-            f"qiwang worker: queues {queue}, beat {'on' if beat and not batch else 'off'}"
+            (
+                _("qiwang worker: queues %(queues)s, beat on")
+                if beat and not batch
+                else _("qiwang worker: queues %(queues)s, beat off")
+            )
+            % {"queues": queue}
         )
         run_worker(
             queue=queue,
@@ -312,6 +355,7 @@ def register_server_commands(app: typer.Typer) -> None:
         )
 
     @app.command(
+        help=_("Run a Django management command (qiwang manage createsuperuser)."),
         context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
     )
     def manage(ctx: typer.Context) -> None:
@@ -321,10 +365,12 @@ def register_server_commands(app: typer.Typer) -> None:
 
         execute_from_command_line(["qiwang manage", *ctx.args])
 
-    @app.command()
+    @app.command(
+        help=_("Compile the translation catalogues (.po → .mo) without needing GNU gettext.")
+    )
     def compilemessages() -> None:
         """Compile the translation catalogues (.po → .mo) without needing GNU gettext."""
         from qiwang.project.i18n import compile_catalogues
 
         for path in compile_catalogues(Path(__file__).resolve().parents[1]):
-            console.print(f"compiled {path}")
+            console.print(_("compiled %(path)s") % {"path": path})

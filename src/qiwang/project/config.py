@@ -14,6 +14,10 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
+# Settings are read before Django can translate: the sentences follow the command line's
+# language (QIWANG_LANGUAGE, else the POSIX locale), from the same compiled catalogues.
+from qiwang.envlang import gettext as _
+
 MODES = ("demo", "development", "test", "production")
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
@@ -23,7 +27,10 @@ def mode() -> str:
     """The run mode from ``QIWANG_ENV``: demo, development (default), test or production."""
     value = os.environ.get("QIWANG_ENV", "development").strip().lower()
     if value not in MODES:
-        raise ImproperlyConfigured(f"QIWANG_ENV={value!r} is not one of {', '.join(MODES)}.")
+        raise ImproperlyConfigured(
+            _("QIWANG_ENV=%(value)s is not one of %(choices)s.")
+            % {"value": repr(value), "choices": ", ".join(MODES)}
+        )
     return value
 
 
@@ -37,7 +44,10 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use 1/0, true/false, yes/no).")
+    raise ImproperlyConfigured(
+        _("%(name)s=%(value)s is not a boolean (use 1/0, true/false, yes/no).")
+        % {"name": name, "value": repr(raw)}
+    )
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -54,7 +64,10 @@ def env_str(name: str, default: str) -> str:
         return default
     value = raw.strip()
     if any(ord(char) < 32 for char in value):
-        raise ImproperlyConfigured(f"{name}={raw!r} contains control characters.")
+        raise ImproperlyConfigured(
+            _("%(name)s=%(value)s contains control characters.")
+            % {"name": name, "value": repr(raw)}
+        )
     return value
 
 
@@ -62,9 +75,15 @@ def _bounds(
     name: str, raw: str, number: float, minimum: float | None, maximum: float | None
 ) -> None:
     if minimum is not None and number < minimum:
-        raise ImproperlyConfigured(f"{name}={raw!r} is below the smallest allowed value {minimum}.")
+        raise ImproperlyConfigured(
+            _("%(name)s=%(value)s is below the smallest allowed value %(minimum)s.")
+            % {"name": name, "value": repr(raw), "minimum": minimum}
+        )
     if maximum is not None and number > maximum:
-        raise ImproperlyConfigured(f"{name}={raw!r} is above the largest allowed value {maximum}.")
+        raise ImproperlyConfigured(
+            _("%(name)s=%(value)s is above the largest allowed value %(maximum)s.")
+            % {"name": name, "value": repr(raw), "maximum": maximum}
+        )
 
 
 def env_int(
@@ -77,7 +96,9 @@ def env_int(
     try:
         number = int(raw.strip())
     except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+        raise ImproperlyConfigured(
+            _("%(name)s=%(value)s is not a whole number.") % {"name": name, "value": repr(raw)}
+        ) from None
     _bounds(name, raw, number, minimum, maximum)
     return number
 
@@ -94,7 +115,9 @@ def env_float(
     except ValueError:
         number = float("nan")
     if number != number or number in (float("inf"), float("-inf")):
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a number.")
+        raise ImproperlyConfigured(
+            _("%(name)s=%(value)s is not a number.") % {"name": name, "value": repr(raw)}
+        )
     _bounds(name, raw, number, minimum, maximum)
     return number
 
@@ -108,10 +131,14 @@ def env_rate(name: str, default: str) -> str:
     if raw is None or not raw.strip():
         return default
     value = raw.strip()
-    count, _, unit = value.partition("/")
+    count, _slash, unit = value.partition("/")
     if not (count.isdigit() and int(count) > 0 and unit in RATE_UNITS):
         raise ImproperlyConfigured(
-            f"{name}={raw!r} is not a rate; write a count per unit such as 120/m (s, m, h or d)."
+            _(
+                "%(name)s=%(value)s is not a rate; write a count per unit such as 120/m"
+                " (s, m, h or d)."
+            )
+            % {"name": name, "value": repr(raw)}
         )
     return value
 
@@ -123,7 +150,10 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
         return default
     value = raw.strip().lower()
     if value not in choices:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not one of {', '.join(choices)}.")
+        raise ImproperlyConfigured(
+            _("%(name)s=%(value)s is not one of %(choices)s.")
+            % {"name": name, "value": repr(raw), "choices": ", ".join(choices)}
+        )
     return value
 
 
@@ -136,7 +166,13 @@ def env_subset(name: str, default: list[str], choices: tuple[str, ...]) -> list[
     unknown = [value for value in values if value not in choices]
     if unknown:
         raise ImproperlyConfigured(
-            f"{name}={raw!r}: {', '.join(unknown)} is not one of {', '.join(choices)}."
+            _("%(name)s=%(value)s: %(unknown)s is not one of %(choices)s.")
+            % {
+                "name": name,
+                "value": repr(raw),
+                "unknown": ", ".join(unknown),
+                "choices": ", ".join(choices),
+            }
         )
     return list(dict.fromkeys(values))
 
@@ -146,7 +182,10 @@ def env_dotted_path(name: str, default: str) -> str:
     value = env_str(name, default)
     parts = value.split(".")
     if len(parts) < 2 or not all(part.isidentifier() for part in parts):
-        raise ImproperlyConfigured(f"{name}={value!r} is not a dotted Python path.")
+        raise ImproperlyConfigured(
+            _("%(name)s=%(value)s is not a dotted Python path.")
+            % {"name": name, "value": repr(value)}
+        )
     return value
 
 
@@ -162,7 +201,8 @@ def env_networks(name: str, default: list[str]) -> list[str]:
             ipaddress.ip_network(item, strict=False)
         except ValueError:
             raise ImproperlyConfigured(
-                f"{name}: {item!r} is not an IP address or network such as 10.0.0.0/8."
+                _("%(name)s: %(value)s is not an IP address or network such as 10.0.0.0/8.")
+                % {"name": name, "value": repr(item)}
             ) from None
     return items
 
@@ -184,7 +224,8 @@ def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
         and all(char.isascii() and 32 < ord(char) < 127 for char in value)
     ):
         raise ImproperlyConfigured(
-            f"{name}={raw!r} is not a header and value; write e.g. X-Forwarded-Proto: https."
+            _("%(name)s=%(value)s is not a header and value; write e.g. X-Forwarded-Proto: https.")
+            % {"name": name, "value": repr(raw)}
         )
     return ("HTTP_" + header.upper().replace("-", "_"), value)
 
@@ -198,7 +239,8 @@ def time_zone() -> str:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ImproperlyConfigured(
-            f"TIME_ZONE={value!r} is not a time zone name such as Asia/Shanghai."
+            _("TIME_ZONE=%(value)s is not a time zone name such as Asia/Shanghai.")
+            % {"value": repr(value)}
         ) from None
     return value
 
@@ -210,8 +252,10 @@ def secret_key_fallbacks() -> list[str]:
     for key in keys:
         if len(key) < 8:
             raise ImproperlyConfigured(
-                "SECRET_KEY_FALLBACKS holds a key shorter than 8 characters; list whole keys, "
-                "separated by commas."
+                _(
+                    "SECRET_KEY_FALLBACKS holds a key shorter than 8 characters; list whole keys,"
+                    " separated by commas."
+                )
             )
     return keys
 
@@ -241,17 +285,26 @@ def database(url: str | None) -> dict[str, Any]:
             config = dict(dj_database_url.parse(url, conn_max_age=60))
         except (ValueError, KeyError):
             raise ImproperlyConfigured(
-                f"DATABASE_URL={url!r} is not a database URL; "
-                "use sqlite:///path/to/file.sqlite3 or postgres://user:password@host:5432/name."
+                _(
+                    "DATABASE_URL=%(value)s is not a database URL; use"
+                    " sqlite:///path/to/file.sqlite3 or postgres://user:password@host:5432/name."
+                )
+                % {"value": repr(url)}
             ) from None
         engine = config.get("ENGINE", "")
         if engine not in {"django.db.backends.sqlite3", "django.db.backends.postgresql"}:
             raise ImproperlyConfigured(
-                f"DATABASE_URL={url!r} names an unsupported database; "
-                "Qiwang runs on SQLite and PostgreSQL."
+                _(
+                    "DATABASE_URL=%(value)s names an unsupported database; Qiwang runs on SQLite"
+                    " and PostgreSQL."
+                )
+                % {"value": repr(url)}
             )
         if engine.endswith("postgresql") and not config.get("NAME"):
-            raise ImproperlyConfigured(f"DATABASE_URL={url!r} has no database name after the host.")
+            raise ImproperlyConfigured(
+                _("DATABASE_URL=%(value)s has no database name after the host.")
+                % {"value": repr(url)}
+            )
     if config["ENGINE"].endswith("sqlite3"):
         # WAL lets readers and one writer work at once; a busy timeout instead of "database is locked".
         config["OPTIONS"] = {
@@ -283,12 +336,15 @@ def secret_key(current_mode: str) -> str:
     if value:
         if current_mode == "production" and len(value) < 32:
             raise ImproperlyConfigured(
-                "SECRET_KEY is shorter than 32 characters; use a long random value."
+                _("SECRET_KEY is shorter than 32 characters; use a long random value.")
             )
         return value
     if current_mode == "production":
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set; production mode needs a long random SECRET_KEY in the environment."
+            _(
+                "SECRET_KEY is not set; production mode needs a long random SECRET_KEY in the"
+                " environment."
+            )
         )
     if current_mode == "test":
         return "test-" + "x" * 50
@@ -321,10 +377,14 @@ def cache(url: str | None) -> dict[str, Any]:
         parts = urlsplit(value)
         if parts.scheme != "unix" and not parts.hostname:
             raise ImproperlyConfigured(
-                f"QIWANG_CACHE_URL={url!r} has no host; write e.g. redis://127.0.0.1:6379/1."
+                _("QIWANG_CACHE_URL=%(value)s has no host; write e.g. redis://127.0.0.1:6379/1.")
+                % {"value": repr(url)}
             )
         return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": value}
     raise ImproperlyConfigured(
-        f"QIWANG_CACHE_URL={url!r} is not a cache address; use db:// (the default), "
-        "redis://host:6379/0 or locmem://."
+        _(
+            "QIWANG_CACHE_URL=%(value)s is not a cache address; use db:// (the default),"
+            " redis://host:6379/0 or locmem://."
+        )
+        % {"value": repr(url)}
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 import phonenumbers
 from django.utils.translation import gettext_lazy as _
 
+from qiwang import envlang
 from qiwang.operations.logs import logging_config
 from qiwang.project import config
 
@@ -136,7 +137,8 @@ QIWANG_MFA_ISSUER = config.env_str("QIWANG_MFA_ISSUER", "Qiwang")
 QIWANG_PHONE_REGION = config.env_str("QIWANG_PHONE_REGION", "CN").upper()
 if QIWANG_PHONE_REGION not in phonenumbers.SUPPORTED_REGIONS:
     raise config.ImproperlyConfigured(
-        f"QIWANG_PHONE_REGION={QIWANG_PHONE_REGION!r} is not a region."
+        envlang.gettext("QIWANG_PHONE_REGION=%(value)s is not a region.")
+        % {"value": repr(QIWANG_PHONE_REGION)}
     )
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
@@ -277,7 +279,8 @@ QIWANG_SMS_DIR = config.env_str("QIWANG_SMS_DIR", str(config.data_dir() / "sms")
 QIWANG_FOLLOW_UP_ALERTS = config.env_list("QIWANG_FOLLOW_UP_ALERTS", ["email"])
 if set(QIWANG_FOLLOW_UP_ALERTS) - {"email", "sms"}:
     raise config.ImproperlyConfigured(
-        f"QIWANG_FOLLOW_UP_ALERTS={','.join(QIWANG_FOLLOW_UP_ALERTS)!r}: use email, sms or both."
+        envlang.gettext("QIWANG_FOLLOW_UP_ALERTS=%(value)s: use email, sms or both.")
+        % {"value": repr(",".join(QIWANG_FOLLOW_UP_ALERTS))}
     )
 
 # Complaints (docs/complaints.md): submissions per address per minute on the public complaint
