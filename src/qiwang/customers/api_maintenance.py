@@ -6,7 +6,9 @@ Same rules as the pages: branch scope, and an account manager sees only their ow
 
 import datetime
 from decimal import Decimal
+from typing import Literal
 
+from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -31,6 +33,7 @@ from qiwang.customers.services import allocate_shortage, log_interaction, update
 from qiwang.customers.services.allocation import explanation_lines
 from qiwang.errors import ServiceError
 from qiwang.project.api import ERRORS, WRITE_ERRORS, Pagination
+from qiwang.project.api_conventions import ListFilter
 
 router = Router(tags=["customer maintenance"])
 
@@ -249,10 +252,24 @@ def list_topics(request: HttpRequest, industry: Industry | None = None):
     return list(topics)
 
 
+class PlanFilter(ListFilter):
+    """Plans keep an update time but no creation time: ``updated_since``, no ``created_after``."""
+
+    ordering: Literal["updated_at", "-updated_at"] | None = None
+    industry: Industry | None = None
+    tier: Tier | None = None
+    updated_since: datetime.datetime | None = Field(
+        None, description="Only plans changed at or after this time (ISO 8601)"
+    )
+
+    def filter_updated_since(self, value: datetime.datetime | None) -> Q:
+        return Q(updated_at__gte=value) if value else Q()
+
+
 @router.get("/plans", response={200: list[PlanOut], **ERRORS}, summary="Maintenance plans")
-def list_plans(request: HttpRequest):
+def list_plans(request: HttpRequest, filters: Query[PlanFilter]):
     require(request.user, Action.VIEW_CUSTOMERS)
-    return list(MaintenancePlan.objects.all())
+    return list(filters.filter(MaintenancePlan.objects.all()))
 
 
 @router.patch("/plans/{plan_id}", response={200: PlanOut, **WRITE_ERRORS}, summary="Change a plan")
