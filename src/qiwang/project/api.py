@@ -192,12 +192,14 @@ def register_routers() -> None:
     from qiwang.customers.api_io import router as customers_io_router
     from qiwang.customers.api_maintenance import router as maintenance_router
     from qiwang.customers.api_privacy import router as privacy_router
+    from qiwang.customers.api_relationship import router as relationship_router
     from qiwang.surveys.api import router as surveys_router
     from qiwang.webhooks.api import router as webhooks_router
 
     api.add_router("/", accounts_router)
     api.add_router("/customers", customers_router)
     api.add_router("/customers", privacy_router)
+    api.add_router("/", relationship_router)
     api.add_router("/maintenance", maintenance_router)
     api.add_router("/surveys", surveys_router)
     api.add_router("/customers-io", customers_io_router)
