@@ -15,7 +15,6 @@ from tests.conftest import make_customer
 from qiwang.accounts.services import create_api_token
 from qiwang.customers.models import Contact, ContactTask, Customer, Occasion, Referral, TierChange
 
-
 _NAMES = itertools.count()
 
 
