@@ -180,3 +180,35 @@ def test_complaints_and_services_take_ordering_and_created_after(org, customers)
     assert complaints.status_code == 200 and services.status_code == 200
     assert bad.status_code == 422 and _fields(bad) == {"query.ordering"}
     assert services.json()["count"] == Service.objects.for_user(analyst).count()
+
+
+def test_tasks_and_interactions_take_ordering_and_created_after(org, customers):
+    from qiwang.customers.models import ContactTask, Interaction
+
+    today = timezone.localdate()
+    soon = ContactTask.objects.create(customer=customers["own"], branch=org.own, due_date=today)
+    later = ContactTask.objects.create(
+        customer=customers["own"], branch=org.own, due_date=today + _days(3)
+    )
+    ContactTask.objects.filter(pk=later.pk).update(created_at=timezone.now() - _days(5))
+    now = timezone.now()
+    old = Interaction.objects.create(
+        customer=customers["own"], branch=org.own, channel="phone", occurred_at=now - _days(8)
+    )
+    new = Interaction.objects.create(
+        customer=customers["own"], branch=org.own, channel="phone", occurred_at=now
+    )
+    analyst = org.users["analyst"]
+    since = (now - _days(1)).isoformat()
+
+    latest_due_first = _ids(_get(analyst, "/api/maintenance/tasks?ordering=-due_date"))
+    fresh_tasks = _ids(_get(analyst, "/api/maintenance/tasks", {"created_after": since}))
+    oldest_first = _ids(_get(analyst, "/api/maintenance/interactions?ordering=occurred_at"))
+    recent = _ids(_get(analyst, "/api/maintenance/interactions", {"created_after": since}))
+    refused = _get(analyst, "/api/maintenance/tasks?ordering=assignee")
+
+    assert latest_due_first == [later.pk, soon.pk]
+    assert fresh_tasks == [soon.pk]
+    assert oldest_first == [old.pk, new.pk]
+    assert recent == [new.pk]
+    assert refused.status_code == 422 and _fields(refused) == {"query.ordering"}
