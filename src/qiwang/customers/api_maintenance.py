@@ -33,7 +33,7 @@ from qiwang.customers.services import allocate_shortage, log_interaction, update
 from qiwang.customers.services.allocation import explanation_lines
 from qiwang.errors import ServiceError
 from qiwang.project.api import ERRORS, WRITE_ERRORS, Pagination
-from qiwang.project.api_conventions import CreatedFilter, ListFilter
+from qiwang.project.api_conventions import CreatedFilter, ListFilter, aware_time
 
 router = Router(tags=["customer maintenance"])
 
@@ -273,7 +273,7 @@ class PlanFilter(ListFilter):
     )
 
     def filter_updated_since(self, value: datetime.datetime | None) -> Q:
-        return Q(updated_at__gte=value) if value else Q()
+        return Q(updated_at__gte=aware_time(value)) if value else Q()
 
 
 @router.get("/plans", response={200: list[PlanOut], **ERRORS}, summary="Maintenance plans")

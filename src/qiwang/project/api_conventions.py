@@ -41,6 +41,7 @@ __all__ = [
     "ListFilter",
     "Pagination",
     "SyncFilter",
+    "aware_time",
     "complete_document",
     "operation_id",
     "tighten",
@@ -260,6 +261,14 @@ class ListFilter(FilterSchema):
         return queryset
 
 
+def aware_time(value: datetime.datetime) -> datetime.datetime:
+    """A time without an offset (``2026-12-05`` or ``2026-12-05T08:00``) is read in the
+    project's time zone, as the pages read it, not compared naively."""
+    from django.utils import timezone
+
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
 class CreatedFilter(ListFilter):
     """:class:`ListFilter` and ``created_after`` (inclusive, ISO 8601)."""
 
@@ -270,7 +279,7 @@ class CreatedFilter(ListFilter):
     )
 
     def filter_created_after(self, value: datetime.datetime | None) -> Q:
-        return Q(**{f"{self.created_field}__gte": value}) if value else Q()
+        return Q(**{f"{self.created_field}__gte": aware_time(value)}) if value else Q()
 
 
 class SyncFilter(CreatedFilter):
@@ -284,7 +293,7 @@ class SyncFilter(CreatedFilter):
     )
 
     def filter_updated_since(self, value: datetime.datetime | None) -> Q:
-        return Q(**{f"{self.updated_field}__gte": value}) if value else Q()
+        return Q(**{f"{self.updated_field}__gte": aware_time(value)}) if value else Q()
 
 
 # --- refusing unknown input -------------------------------------------------------------------

@@ -22,7 +22,7 @@ from qiwang.customers.choices import Tier
 from qiwang.errors import ServiceError
 from qiwang.operations.metrics import count_submission
 from qiwang.project.api import ERRORS, WRITE_ERRORS, ErrorOut, Pagination
-from qiwang.project.api_conventions import CreatedFilter, ListFilter
+from qiwang.project.api_conventions import CreatedFilter, ListFilter, aware_time
 from qiwang.surveys.choices import (
     FollowUpRule,
     InvitationChannel,
@@ -300,7 +300,7 @@ class WaveFilter(CreatedFilter):
         return Q(version__instrument_id=value) if value else Q()
 
     def filter_opens_after(self, value: datetime | None) -> Q:
-        return Q(opens_at__gte=value) if value else Q()
+        return Q(opens_at__gte=aware_time(value)) if value else Q()
 
 
 class ResponseFilter(ListFilter):
@@ -312,7 +312,7 @@ class ResponseFilter(ListFilter):
     )
 
     def filter_submitted_after(self, value: datetime | None) -> Q:
-        return Q(submitted_at__gte=value) if value else Q()
+        return Q(submitted_at__gte=aware_time(value)) if value else Q()
 
 
 @router.get("/instruments", response={200: list[InstrumentOut], **ERRORS}, summary="Instruments")
