@@ -129,6 +129,17 @@ def _error(
     )
 
 
+def _with_value(request: HttpRequest, item: dict[str, Any], location: list[str]) -> str:
+    """The message, naming the refused value of a query parameter that takes one of a list
+    (``ordering=phone``): ninja drops the input from its errors, the query string still has it."""
+    message = str(item.get("msg"))
+    in_query = len(location) >= 2 and location[0] == "query" and location[1] in request.GET
+    if in_query and item.get("type") in ("literal_error", "enum"):
+        values = ", ".join(repr(v[:60]) for v in request.GET.getlist(location[1]))
+        message = f"{message}; got {values}"
+    return message
+
+
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     errors = []
@@ -136,7 +147,7 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
     for item in exc.errors:
         location = [str(part) for part in item.get("loc", ()) if part not in ("body", "payload")]
         field = ".".join(location) or "__all__"
-        errors.append({"field": field, "message": str(item.get("msg"))})
+        errors.append({"field": field, "message": _with_value(request, item, location)})
         if item.get("type") == "extra_forbidden":
             unknown.append(field)
     if unknown:
