@@ -90,6 +90,7 @@ def test_ordering_over_declared_fields_only(org):
 
     assert [i["code"] for i in descending] == ["O3", "O2", "O1"]
     assert refused.status_code == 422 and _fields(refused) == {"query.ordering"}
+    assert "got 'phone'" in refused.json()["errors"][0]["message"]
 
 
 def test_updated_since_gives_what_changed_for_incremental_sync(org):

@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +17,39 @@ from qiwang.accounts.models import (
     MfaDevice,
     User,
 )
+from qiwang.errors import ServiceError
+from qiwang.phones import display_phone, normalise_phone
+
+
+class _PhoneMixin:
+    """A user's phone is stored in E.164 like every other number (``qiwang.phones``): typed in any
+    usual form, refused with a message naming it when it is not a number, shown as people read
+    it."""
+
+    def _show_phone(self) -> None:
+        field = self.fields.get("phone")  # type: ignore[attr-defined]
+        instance = getattr(self, "instance", None)
+        if field is not None and instance is not None and instance.phone:
+            self.initial["phone"] = display_phone(instance.phone)  # type: ignore[attr-defined]
+
+    def clean_phone(self) -> str:
+        raw = self.cleaned_data.get("phone", "")  # type: ignore[attr-defined]
+        try:
+            return normalise_phone(raw)
+        except ServiceError as error:
+            raise forms.ValidationError(error.text) from None
+
+
+class UserAdminChangeForm(_PhoneMixin, UserChangeForm):
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self._show_phone()
+
+
+class UserAdminCreationForm(_PhoneMixin, AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username",)
 
 
 @admin.register(Branch)
@@ -30,13 +65,15 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
     list_filter = ("role", "is_active", "branches")
     search_fields = ("username", "display_name", "email")
     filter_horizontal = ("branches", "groups", "user_permissions")
+    form = UserAdminChangeForm
+    add_form = UserAdminCreationForm
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         (_("Qiwang"), {"fields": ("display_name", "role", "branches", "supervisor", "phone")}),
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
-        (_("Qiwang"), {"fields": ("display_name", "role", "branches")}),
+        (_("Qiwang"), {"fields": ("display_name", "role", "branches", "phone")}),
     )
     actions = ("end_sessions", "reset_mfa")
 

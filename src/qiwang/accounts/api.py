@@ -1,10 +1,11 @@
 """API: the current user, branches, API tokens, the audit log."""
 
 from datetime import datetime
+from typing import ClassVar, Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
@@ -19,6 +20,7 @@ from qiwang.accounts.services import (
 )
 from qiwang.errors import ConflictError, ServiceError
 from qiwang.project.api import ERRORS, WRITE_ERRORS, Pagination
+from qiwang.project.api_conventions import CreatedFilter
 
 router = Router(tags=["accounts"])
 
@@ -160,15 +162,22 @@ def revoke_token(request: HttpRequest, token_id: int):
         raise ConflictError(str(error).partition(": ")[2], field="token") from None
 
 
+class AuditEventFilter(CreatedFilter):
+    """``created_after`` is the time of the event; newest first unless ``ordering`` says."""
+
+    created_field: ClassVar[str] = "at"
+
+    ordering: Literal["at", "-at"] | None = None
+    object_type: str | None = Field(None, max_length=60, description="e.g. customer, complaint")
+    action: str | None = Field(None, max_length=60, description="e.g. tier_change_confirmed")
+
+
 @router.get(
     "/audit-events",
     response={200: list[AuditEventOut], **ERRORS},
     summary="The audit log of your branches",
 )
 @paginate(Pagination)
-def list_audit_events(request: HttpRequest, object_type: str | None = None):
+def list_audit_events(request: HttpRequest, filters: Query[AuditEventFilter]):
     require(request.user, Action.VIEW_AUDIT_LOG)
-    events = AuditEvent.objects.for_user(request.user)
-    if object_type:
-        events = events.filter(object_type=object_type)
-    return events
+    return filters.filter(AuditEvent.objects.for_user(request.user))

@@ -9,12 +9,18 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from pydantic import Field
 
 from qiwang.accounts.permissions import Action, require
+from qiwang.catalogue.api_filters import (
+    DeliveryListFilter,
+    PublicationListFilter,
+    ServiceListFilter,
+    SurprisePlanListFilter,
+)
 from qiwang.catalogue.choices import (
     Audience,
     CommitmentLevel,
@@ -157,18 +163,12 @@ def _service(request: HttpRequest, service_id: int) -> Service:
 
 @router.get("/services", response={200: list[ServiceOut], **ERRORS}, summary="List services")
 @paginate(Pagination)
-def list_services(
-    request: HttpRequest, tier: ServiceTier | None = None, branch_id: int | None = None
-):
+def list_services(request: HttpRequest, filters: Query[ServiceListFilter]):
     require(request.user, Action.VIEW_SERVICES)
     services = Service.objects.for_user(request.user).prefetch_related(
         "eligible_branches", "eligible_customers"
     )
-    if tier:
-        services = services.filter(tier=tier)
-    if branch_id:
-        services = services.filter(branch_id=branch_id)
-    return services
+    return filters.filter(services)
 
 
 @router.get(
@@ -337,24 +337,9 @@ class BulkOut(Schema):
     summary="List deliveries, newest first",
 )
 @paginate(Pagination)
-def list_deliveries(
-    request: HttpRequest,
-    service_id: int | None = None,
-    customer: str | None = None,
-    kept: bool | None = None,
-    since: datetime.date | None = None,
-):
+def list_deliveries(request: HttpRequest, filters: Query[DeliveryListFilter]):
     require(request.user, Action.VIEW_SERVICES)
-    rows = Delivery.objects.for_user(request.user).select_related("customer")
-    if service_id:
-        rows = rows.filter(service_id=service_id)
-    if customer:
-        rows = rows.filter(customer__code=customer)
-    if kept is not None:
-        rows = rows.filter(kept=kept)
-    if since:
-        rows = rows.filter(delivered_at__date__gte=since)
-    return rows
+    return filters.filter(Delivery.objects.for_user(request.user).select_related("customer"))
 
 
 def _bulk_out(batch: Any) -> dict[str, Any]:
@@ -490,14 +475,12 @@ class RiskOut(Schema):
     "/publications", response={200: list[PublicationOut], **ERRORS}, summary="List publications"
 )
 @paginate(Pagination)
-def list_publications(request: HttpRequest, service_id: int | None = None):
+def list_publications(request: HttpRequest, filters: Query[PublicationListFilter]):
     require(request.user, Action.VIEW_SERVICES)
     rows = Publication.objects.for_user(request.user).prefetch_related(
         "audience_branches", "audience_customers"
     )
-    if service_id:
-        rows = rows.filter(service_id=service_id)
-    return rows
+    return filters.filter(rows)
 
 
 @router.post(
@@ -586,10 +569,9 @@ def _plan(request: HttpRequest, plan_id: int) -> SurprisePlan:
     "/surprise-plans", response={200: list[PlanOut], **ERRORS}, summary="List surprise plans"
 )
 @paginate(Pagination)
-def list_plans(request: HttpRequest, service_id: int | None = None):
+def list_plans(request: HttpRequest, filters: Query[SurprisePlanListFilter]):
     require(request.user, Action.VIEW_SERVICES)
-    rows = SurprisePlan.objects.for_user(request.user)
-    return rows.filter(service_id=service_id) if service_id else rows
+    return filters.filter(SurprisePlan.objects.for_user(request.user))
 
 
 @router.get(

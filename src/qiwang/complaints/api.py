@@ -6,7 +6,9 @@ personal data masked for roles without it; writes go through the services.
 
 import datetime
 from decimal import Decimal
+from typing import ClassVar, Literal
 
+from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -37,6 +39,7 @@ from qiwang.complaints.services.intake import answer_incident, open_complaint, o
 from qiwang.customers.models import Customer
 from qiwang.errors import ServiceError
 from qiwang.project.api import ERRORS, WRITE_ERRORS, Pagination
+from qiwang.project.api_conventions import SyncFilter
 
 router = Router(tags=["complaints"])
 
@@ -78,11 +81,20 @@ class ComplaintOut(Schema):
         return obj.paused_since is not None
 
 
-class ComplaintFilter(Schema):
+class ComplaintFilter(SyncFilter):
+    """``created_after`` is the time the complaint was received; without ``ordering`` the list
+    keeps the queue's order (overdue and urgent first)."""
+
+    created_field: ClassVar[str] = "received_at"
+
+    ordering: Literal["received_at", "-received_at", "updated_at", "-updated_at"] | None = None
     status: ComplaintStatus | None = None
     step: Step | None = None
     emotion: Emotion | None = None
     overdue: bool = Field(default=False, description="Only complaints past a deadline")
+
+    def filter_overdue(self, value: bool) -> Q:
+        return Q()  # a queryset method (needs the time): applied by the view
 
 
 class ComplaintIn(Schema):
@@ -115,11 +127,7 @@ def list_complaints(request: HttpRequest, filters: Query[ComplaintFilter]):  # t
     rows = Complaint.objects.for_user(request.user)
     if filters.overdue:
         rows = rows.overdue(timezone.now())
-    for name in ("status", "step", "emotion"):
-        value = getattr(filters, name)
-        if value:
-            rows = rows.filter(**{name: value})
-    return rows.with_related().queue_order()
+    return filters.filter(rows.with_related().queue_order())
 
 
 @router.post("/complaints", response={201: ComplaintOut, **WRITE_ERRORS})

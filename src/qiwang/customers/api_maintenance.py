@@ -6,7 +6,9 @@ Same rules as the pages: branch scope, and an account manager sees only their ow
 
 import datetime
 from decimal import Decimal
+from typing import ClassVar, Literal
 
+from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -31,6 +33,7 @@ from qiwang.customers.services import allocate_shortage, log_interaction, update
 from qiwang.customers.services.allocation import explanation_lines
 from qiwang.errors import ServiceError
 from qiwang.project.api import ERRORS, WRITE_ERRORS, Pagination
+from qiwang.project.api_conventions import CreatedFilter, ListFilter, aware_time
 
 router = Router(tags=["customer maintenance"])
 
@@ -50,11 +53,30 @@ class TaskOut(Schema):
     escalated_to_id: int | None
 
 
-class TaskFilter(Schema):
+class TaskFilter(CreatedFilter):
+    ordering: Literal["due_date", "-due_date", "created_at", "-created_at"] | None = None
     day: datetime.date | None = Field(default=None, description="Open tasks due by this day")
     status: TaskStatus | None = None
     kind: TaskKind | None = None
     customer: int | None = Field(default=None, description="Customer id")
+
+    def filter_day(self, value: datetime.date | None) -> Q:
+        return Q()  # open and due by the day, VIP first: applied by the view
+
+    def filter_customer(self, value: int | None) -> Q:
+        return Q(customer_id=value) if value else Q()
+
+
+class InteractionFilter(CreatedFilter):
+    """``created_after`` reads the time of the interaction (``occurred_at``)."""
+
+    created_field: ClassVar[str] = "occurred_at"
+
+    ordering: Literal["occurred_at", "-occurred_at"] | None = None
+    customer: int | None = Field(default=None, description="Customer id")
+
+    def filter_customer(self, value: int | None) -> Q:
+        return Q(customer_id=value) if value else Q()
 
 
 class InteractionIn(Schema):
@@ -171,13 +193,7 @@ def list_tasks(request: HttpRequest, filters: Query[TaskFilter]):
             .annotate(tier_rank=tier_rank("customer__tier"))
             .order_by("tier_rank", "due_date", "pk")
         )
-    if filters.status:
-        tasks = tasks.filter(status=filters.status)
-    if filters.kind:
-        tasks = tasks.filter(kind=filters.kind)
-    if filters.customer:
-        tasks = tasks.filter(customer_id=filters.customer)
-    return tasks
+    return filters.filter(tasks)
 
 
 @router.get("/tasks/{task_id}", response={200: TaskOut, **ERRORS}, summary="One contact task")
@@ -193,12 +209,9 @@ def get_task(request: HttpRequest, task_id: int):
 
 @router.get("/interactions", response={200: list[InteractionOut], **ERRORS}, summary="Interactions")
 @paginate(Pagination)
-def list_interactions(request: HttpRequest, customer: int | None = None):
+def list_interactions(request: HttpRequest, filters: Query[InteractionFilter]):
     require(request.user, Action.VIEW_CUSTOMERS)
-    rows = Interaction.objects.for_user(request.user)
-    if customer:
-        rows = rows.filter(customer_id=customer)
-    return rows
+    return filters.filter(Interaction.objects.for_user(request.user))
 
 
 @router.post(
@@ -249,10 +262,24 @@ def list_topics(request: HttpRequest, industry: Industry | None = None):
     return list(topics)
 
 
+class PlanFilter(ListFilter):
+    """Plans keep an update time but no creation time: ``updated_since``, no ``created_after``."""
+
+    ordering: Literal["updated_at", "-updated_at"] | None = None
+    industry: Industry | None = None
+    tier: Tier | None = None
+    updated_since: datetime.datetime | None = Field(
+        None, description="Only plans changed at or after this time (ISO 8601)"
+    )
+
+    def filter_updated_since(self, value: datetime.datetime | None) -> Q:
+        return Q(updated_at__gte=aware_time(value)) if value else Q()
+
+
 @router.get("/plans", response={200: list[PlanOut], **ERRORS}, summary="Maintenance plans")
-def list_plans(request: HttpRequest):
+def list_plans(request: HttpRequest, filters: Query[PlanFilter]):
     require(request.user, Action.VIEW_CUSTOMERS)
-    return list(MaintenancePlan.objects.all())
+    return list(filters.filter(MaintenancePlan.objects.all()))
 
 
 @router.patch("/plans/{plan_id}", response={200: PlanOut, **WRITE_ERRORS}, summary="Change a plan")

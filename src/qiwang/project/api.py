@@ -129,6 +129,17 @@ def _error(
     )
 
 
+def _with_value(request: HttpRequest, item: dict[str, Any], location: list[str]) -> str:
+    """The message, naming the refused value of a query parameter that takes one of a list
+    (``ordering=phone``): ninja drops the input from its errors, the query string still has it."""
+    message = str(item.get("msg"))
+    in_query = len(location) >= 2 and location[0] == "query" and location[1] in request.GET
+    if in_query and item.get("type") in ("literal_error", "enum"):
+        values = ", ".join(repr(v[:60]) for v in request.GET.getlist(location[1]))
+        message = f"{message}; got {values}"
+    return message
+
+
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     errors = []
@@ -136,7 +147,7 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
     for item in exc.errors:
         location = [str(part) for part in item.get("loc", ()) if part not in ("body", "payload")]
         field = ".".join(location) or "__all__"
-        errors.append({"field": field, "message": str(item.get("msg"))})
+        errors.append({"field": field, "message": _with_value(request, item, location)})
         if item.get("type") == "extra_forbidden":
             unknown.append(field)
     if unknown:
@@ -192,12 +203,14 @@ def register_routers() -> None:
     from qiwang.customers.api_io import router as customers_io_router
     from qiwang.customers.api_maintenance import router as maintenance_router
     from qiwang.customers.api_privacy import router as privacy_router
+    from qiwang.customers.api_relationship import router as relationship_router
     from qiwang.surveys.api import router as surveys_router
     from qiwang.webhooks.api import router as webhooks_router
 
     api.add_router("/", accounts_router)
     api.add_router("/customers", customers_router)
     api.add_router("/customers", privacy_router)
+    api.add_router("/", relationship_router)
     api.add_router("/maintenance", maintenance_router)
     api.add_router("/surveys", surveys_router)
     api.add_router("/customers-io", customers_io_router)

@@ -41,6 +41,7 @@ __all__ = [
     "ListFilter",
     "Pagination",
     "SyncFilter",
+    "aware_time",
     "complete_document",
     "operation_id",
     "tighten",
@@ -48,7 +49,7 @@ __all__ = [
 
 #: The version of the API contract, sent as the ``API-Version`` header of every response.
 #: Additive changes keep it; a breaking change gets a new major under a new prefix (docs/api.md).
-API_VERSION = "1.1"
+API_VERSION = "1.2"
 #: The largest page a list answers; a larger ``page_size`` is a 422 naming it.
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 100
@@ -77,6 +78,17 @@ OPERATION_IDS: dict[str, str] = {
     "POST /customers/{customer_id}/tier-changes": "customers_tier_changes_create",
     "GET /customers/{customer_id}/greetings": "customers_greetings_list",
     "GET /customers/{customer_id}/referrals": "customers_referrals_list",
+    "POST /customers/{customer_id}/referrals": "customers_referrals_create",
+    "GET /customers/{customer_id}/contacts": "customers_contacts_list",
+    "POST /customers/{customer_id}/contacts": "customers_contacts_create",
+    "GET /tier-changes": "tier_changes_list",
+    "POST /tier-changes/{change_id}/confirm": "tier_changes_confirm",
+    "POST /tier-changes/{change_id}/dismiss": "tier_changes_dismiss",
+    "POST /tier-changes/run-rule": "tier_changes_run_rule",
+    "GET /referrals": "referrals_list",
+    "POST /referrals/{referral_id}/follow-up": "referrals_follow_up",
+    "GET /occasions": "occasions_list",
+    "POST /occasions": "occasions_create",
     "GET /maintenance/tasks": "maintenance_tasks_list",
     "GET /maintenance/tasks/{task_id}": "maintenance_tasks_get",
     "GET /maintenance/interactions": "maintenance_interactions_list",
@@ -249,6 +261,14 @@ class ListFilter(FilterSchema):
         return queryset
 
 
+def aware_time(value: datetime.datetime) -> datetime.datetime:
+    """A time without an offset (``2026-12-05`` or ``2026-12-05T08:00``) is read in the
+    project's time zone, as the pages read it, not compared naively."""
+    from django.utils import timezone
+
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
 class CreatedFilter(ListFilter):
     """:class:`ListFilter` and ``created_after`` (inclusive, ISO 8601)."""
 
@@ -259,7 +279,7 @@ class CreatedFilter(ListFilter):
     )
 
     def filter_created_after(self, value: datetime.datetime | None) -> Q:
-        return Q(**{f"{self.created_field}__gte": value}) if value else Q()
+        return Q(**{f"{self.created_field}__gte": aware_time(value)}) if value else Q()
 
 
 class SyncFilter(CreatedFilter):
@@ -273,7 +293,7 @@ class SyncFilter(CreatedFilter):
     )
 
     def filter_updated_since(self, value: datetime.datetime | None) -> Q:
-        return Q(**{f"{self.updated_field}__gte": value}) if value else Q()
+        return Q(**{f"{self.updated_field}__gte": aware_time(value)}) if value else Q()
 
 
 # --- refusing unknown input -------------------------------------------------------------------

@@ -1,15 +1,16 @@
 """API: instruments, waves, results and responses (branch-scoped), plus answering by token for
 integrations such as a WeChat mini-program (no account; rate-limited like the public pages)."""
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: ninja resolves ``Query[...]`` parameters from
+# real annotations, not strings.
 from datetime import datetime
 from typing import Any, Literal
 
+from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -21,12 +22,14 @@ from qiwang.customers.choices import Tier
 from qiwang.errors import ServiceError
 from qiwang.operations.metrics import count_submission
 from qiwang.project.api import ERRORS, WRITE_ERRORS, ErrorOut, Pagination
+from qiwang.project.api_conventions import CreatedFilter, ListFilter, aware_time
 from qiwang.surveys.choices import (
     FollowUpRule,
     InvitationChannel,
     QuestionKind,
     ResponseStatus,
     Template,
+    WaveStatus,
 )
 from qiwang.surveys.models import Instrument, InstrumentVersion, Question, Wave
 from qiwang.surveys.responding import TokenNotFound, WaveClosed, save_answers, start_response
@@ -253,11 +256,70 @@ class ResponseOut(Schema):
         ]
 
 
+class InstrumentFilter(CreatedFilter):
+    """Instruments: by branch and template, newest or by name."""
+
+    ordering: Literal["name", "-name", "created_at", "-created_at"] | None = None
+    branch: int | None = Field(None, description="Branch id")
+    template: Template | None = None
+
+    def filter_branch(self, value: int | None) -> Q:
+        return Q(branch_id=value) if value else Q()
+
+
+class WaveFilter(CreatedFilter):
+    """Waves: by status (repeat for several), branch and opening date."""
+
+    ordering: (
+        Literal[
+            "name",
+            "-name",
+            "opens_at",
+            "-opens_at",
+            "closes_at",
+            "-closes_at",
+            "created_at",
+            "-created_at",
+        ]
+        | None
+    ) = None
+    status: list[WaveStatus] | None = Field(None, description="One or more statuses")
+    branch: int | None = Field(None, description="Branch id")
+    instrument: int | None = Field(None, description="Instrument id")
+    opens_after: datetime | None = Field(
+        None, description="Only waves opening at or after this time (ISO 8601)"
+    )
+
+    def filter_status(self, value: list[str] | None) -> Q:
+        return Q(status__in=value) if value else Q()
+
+    def filter_branch(self, value: int | None) -> Q:
+        return Q(branch_id=value) if value else Q()
+
+    def filter_instrument(self, value: int | None) -> Q:
+        return Q(version__instrument_id=value) if value else Q()
+
+    def filter_opens_after(self, value: datetime | None) -> Q:
+        return Q(opens_at__gte=aware_time(value)) if value else Q()
+
+
+class ResponseFilter(ListFilter):
+    """Complete responses of a wave: submitted after a time, in submission order."""
+
+    ordering: Literal["submitted_at", "-submitted_at"] | None = None
+    submitted_after: datetime | None = Field(
+        None, description="Only responses submitted at or after this time (ISO 8601)"
+    )
+
+    def filter_submitted_after(self, value: datetime | None) -> Q:
+        return Q(submitted_at__gte=aware_time(value)) if value else Q()
+
+
 @router.get("/instruments", response={200: list[InstrumentOut], **ERRORS}, summary="Instruments")
 @paginate(Pagination)
-def list_instruments(request: HttpRequest):
+def list_instruments(request: HttpRequest, filters: Query[InstrumentFilter]):
     require(request.user, Action.VIEW_SURVEYS)
-    return Instrument.objects.for_user(request.user)
+    return filters.filter(Instrument.objects.for_user(request.user))
 
 
 @router.get(
@@ -347,9 +409,9 @@ def _waves(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 @router.get("/waves", response={200: list[WaveOut], **ERRORS}, summary="Waves")
 @paginate(Pagination)
-def list_waves(request: HttpRequest):
+def list_waves(request: HttpRequest, filters: Query[WaveFilter]):
     require(request.user, Action.VIEW_SURVEYS)
-    return _waves(request)
+    return filters.filter(_waves(request))
 
 
 @router.get("/waves/{wave_id}", response={200: WaveOut, **ERRORS}, summary="One wave")
@@ -482,10 +544,10 @@ def get_results(request: HttpRequest, wave_id: int):
     summary="Complete responses of a wave with their answers (no personal data)",
 )
 @paginate(Pagination)
-def list_responses(request: HttpRequest, wave_id: int):
+def list_responses(request: HttpRequest, wave_id: int, filters: Query[ResponseFilter]):
     require(request.user, Action.VIEW_SURVEYS)
     wave = get_object_or_404(_waves(request), pk=wave_id)
-    return (
+    return filters.filter(
         wave.responses.filter(status=ResponseStatus.COMPLETE)
         .order_by("pk")
         .prefetch_related("answers__question")
