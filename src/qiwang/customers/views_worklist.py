@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from qiwang.accounts.models import User
@@ -33,9 +34,10 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
     return redirect(target)
 
 
-def _report(request: HttpRequest, result: BulkResult, done_text: str, **params: str) -> None:
+def _report(request: HttpRequest, result: BulkResult, done_text: str) -> None:
+    """``done_text``: what was done (shown when anything was), then what was skipped and why."""
     if result.done:
-        messages.success(request, done_text % {"count": result.done, **params})
+        messages.success(request, done_text)
     if result.skipped:
         messages.warning(
             request,
@@ -62,12 +64,14 @@ def decide_tiers_bulk(request: HttpRequest) -> HttpResponse:
     except ServiceError as error:
         messages.error(request, error.text)
         return redirect("customers:tiers")
-    text = (
-        _("%(count)d suggestions confirmed.")
-        if decision == "confirm"
-        else _("%(count)d suggestions rejected.")
-    )
-    _report(request, result, text)
+    count = result.done
+    if decision == "confirm":
+        text = ngettext(
+            "%(count)d suggestion confirmed.", "%(count)d suggestions confirmed.", count
+        )
+    else:
+        text = ngettext("%(count)d suggestion rejected.", "%(count)d suggestions rejected.", count)
+    _report(request, result, text % {"count": count})
     return redirect("customers:tiers")
 
 
@@ -91,12 +95,10 @@ def reassign_tasks_view(request: HttpRequest) -> HttpResponse:
     except ServiceError as error:
         messages.error(request, error.text)
         return _back(request, "customers:my_day")
-    _report(
-        request,
-        result,
-        _("%(count)d tasks handed to %(name)s."),
-        name=str(assignee),
+    text = ngettext(
+        "%(count)d task handed to %(name)s.", "%(count)d tasks handed to %(name)s.", result.done
     )
+    _report(request, result, text % {"count": result.done, "name": str(assignee)})
     return _back(request, "customers:my_day")
 
 

@@ -47,7 +47,7 @@
       var value = parseInt(qty.value, 10);
       if (!(value > 0)) { qty.focus(); return; }
       setLine(customer.code, value);
-      status.textContent = root.getAttribute("data-added-label").replace("%s", customer.name);
+      status.textContent = root.getAttribute("data-added-label") + " " + customer.name + " " + value;
       qty.value = "";
     });
     item.append(tier, name, code, qty, add);
