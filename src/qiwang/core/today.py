@@ -20,8 +20,10 @@ from qiwang.surveys.models import Wave
 if TYPE_CHECKING:
     from qiwang.accounts.models import User
 
-#: Greetings shown ahead on the home page, in working days.
+#: Greetings (and survey follow-ups) shown ahead on the home page, in working days.
 GREETING_DAYS_AHEAD = 7
+#: How a follow-up asked for by a survey answer names its source (``surveys.loop``).
+SURVEY_SOURCE = "survey-response:"
 
 
 def working_days_ahead(today: datetime.date, count: int) -> datetime.date:
@@ -60,15 +62,14 @@ def own_day(user: User) -> dict[str, Any]:
     today = timezone.localdate()
     until = working_days_ahead(today, GREETING_DAYS_AHEAD)
     mine = ContactTask.objects.filter(assignee=user, status=TaskStatus.OPEN)
+    from_surveys = Q(kind=TaskKind.FOLLOW_UP, key__startswith=SURVEY_SOURCE, due_date__lte=until)
     counts = mine.aggregate(
         today=Count("pk", filter=Q(due_date=today)),
         overdue=Count("pk", filter=Q(due_date__lt=today)),
-        follow_ups_due=Count("pk", filter=Q(kind=TaskKind.FOLLOW_UP, due_date__lte=today)),
+        follow_ups_due=Count("pk", filter=from_surveys),
     )
     follow_ups = list(
-        mine.filter(kind=TaskKind.FOLLOW_UP, due_date__lte=until)
-        .select_related("customer")
-        .order_by("due_date", "pk")[:10]
+        mine.filter(from_surveys).select_related("customer").order_by("due_date", "pk")[:10]
     )
     greetings = list(
         mine.filter(kind=TaskKind.GREETING, due_date__gt=today, due_date__lte=until)

@@ -112,12 +112,15 @@ def _day_context(request: HttpRequest, day: datetime.date, page_number: str | No
     page = Paginator(customer_order(request.user, day), CUSTOMERS_PER_PAGE).get_page(page_number)
     cards = cards_for(request.user, day, [row["customer_id"] for row in page.object_list])
     _prepare([task for card in cards for task in card.tasks])
+    colleagues = colleagues_for(request.user) if can(request.user, Action.REASSIGN_TASKS) else []
     return {
         "cards": cards,
         "page": page,
         "day": day,
         "can_log": can(request.user, Action.LOG_INTERACTIONS),
-        "can_reassign": can(request.user, Action.REASSIGN_TASKS),
+        # tasks are selectable only when there is someone to hand them to
+        "can_reassign": bool(colleagues),
+        "colleagues": colleagues,
     }
 
 
@@ -143,7 +146,6 @@ def my_day(request: HttpRequest) -> HttpResponse:
             "escalated": escalated,
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1),
-            "colleagues": colleagues_for(request.user) if context["can_reassign"] else [],
         }
     )
     return render(request, "customers/my_day.html", context)
@@ -168,7 +170,8 @@ def _card_done(request: HttpRequest, customer: Customer, done_text: str) -> Http
             "day": day,
             "counters": day_counters(request.user, day),
             "can_log": can(request.user, Action.LOG_INTERACTIONS),
-            "can_reassign": can(request.user, Action.REASSIGN_TASKS),
+            "can_reassign": can(request.user, Action.REASSIGN_TASKS)
+            and bool(colleagues_for(request.user)),
         },
     )
     response["HX-Retarget"] = f"#customer-{customer.pk}"
