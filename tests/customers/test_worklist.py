@@ -293,3 +293,52 @@ def test_allocation_page_says_pro_rata_and_offers_the_picker(client, org):
     assert "same share" not in page
     assert "pro rata" in page
     assert 'data-testid="customer-picker"' in page
+
+
+# --- the task list (supervisors hand over a colleague's tasks) ------------------------------
+
+
+def test_the_quality_manager_filters_a_managers_overdue_tasks_and_hands_them_over(
+    client, org, team, day
+):
+    _login(client, org.users["quality_manager"])
+    page = client.get("/customers/tasks/", {"assignee": team["manager"].pk, "overdue": "1"})
+    assert page.status_code == 200
+    assert [task.pk for task in page.context["tasks"]] == [day["general_old"].pk]
+    assert team["second"] in page.context["colleagues"]
+    html = page.content.decode()
+    assert 'data-testid="reassign-form"' in html and 'data-testid="select-all"' in html
+    client.post(
+        "/customers/tasks/reassign/",
+        {
+            "tasks": [day["general_old"].pk],
+            "assignee": team["second"].pk,
+            "next": "/customers/tasks/",
+        },
+    )
+    assert ContactTask.objects.get(pk=day["general_old"].pk).assignee == team["second"]
+
+
+def test_the_task_list_keeps_to_the_users_branches_and_own_tasks(client, org, team, day):
+    other = make_customer(org.other, "Z0001")
+    _task(other, org.other_users["account_manager"], day["today"])
+    _login(client, org.users["quality_manager"])
+    codes = {task.customer.code for task in client.get("/customers/tasks/").context["tasks"]}
+    assert "Z0001" not in codes and "D0001" in codes
+    _login(client, team["second"])
+    assert list(client.get("/customers/tasks/").context["tasks"]) == []
+    assert 'data-testid="empty-state"' in client.get("/customers/tasks/").content.decode()
+
+
+@pytest.mark.parametrize("role", ["agent", "analyst"])
+def test_the_task_list_is_not_for_agents_or_analysts(client, org, role):
+    assert _login(client, org.users[role]).get("/customers/tasks/").status_code == 403
+
+
+def test_no_checkboxes_without_a_colleague_to_take_the_tasks(client, org, working_today):
+    manager = org.other_users["account_manager"]
+    _task(make_customer(org.other, "Z0001", account_manager=manager), manager, timezone.localdate())
+    page = _login(client, manager).get("/customers/my-day/").content.decode()
+    assert 'data-testid="customer-card"' in page
+    assert 'data-testid="select-task"' not in page
+    assert 'data-testid="reassign-form"' not in page

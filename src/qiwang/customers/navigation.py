@@ -27,6 +27,7 @@ class CarePage:
 
 CARE_PAGES = (
     CarePage("my_day", _("My day"), "customers:my_day", Action.VIEW_CUSTOMERS),
+    CarePage("tasks", _("Open tasks"), "customers:tasks", Action.REASSIGN_TASKS),
     CarePage("calendar", _("Calendar"), "customers:calendar", Action.LOG_INTERACTIONS),
     CarePage(
         "allocations", _("Shortage allocation"), "customers:allocations", Action.ALLOCATE_SUPPLY

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -15,7 +17,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from qiwang.accounts.models import User
 from qiwang.accounts.permissions import Action, require
-from qiwang.customers.models import Customer
+from qiwang.customers.models import ContactTask, Customer
+from qiwang.customers.navigation import require_page
+from qiwang.customers.querysets import tier_rank
 from qiwang.customers.search import matches
 from qiwang.customers.services.worklist import BulkResult, decide_tier_changes, reassign_tasks
 from qiwang.customers.worklist import colleagues_for
@@ -130,4 +134,53 @@ def customer_picker(request: HttpRequest) -> HttpResponse:
                 for customer in customers
             ]
         }
+    )
+
+
+#: Open tasks per page of the task list.
+TASKS_PER_PAGE = 50
+
+
+@login_required
+@require_GET
+def task_list(request: HttpRequest) -> HttpResponse:
+    """Open tasks of the user's branches (an account manager: their own), filtered by assignee
+    and overdue, to hand some of them to a colleague at once (a manager away, a heavy day)."""
+    require_page(request.user, "tasks")
+    today = timezone.localdate()
+    tasks = (
+        ContactTask.objects.for_user(request.user)
+        .open()
+        .select_related("customer", "assignee")
+        .annotate(tier_rank=tier_rank("customer__tier"))
+        .order_by("due_date", "tier_rank", "pk")
+    )
+    colleagues = colleagues_for(request.user)
+    people = {str(person.pk): person for person in colleagues}
+    people[str(request.user.pk)] = request.user
+    assignee = request.GET.get("assignee", "")
+    if assignee == "none":
+        tasks = tasks.filter(assignee__isnull=True)
+    elif assignee in people:
+        tasks = tasks.filter(assignee_id=int(assignee))
+    else:
+        assignee = ""
+    overdue = request.GET.get("overdue") == "1"
+    if overdue:
+        tasks = tasks.filter(due_date__lt=today)
+    page = Paginator(tasks, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    for task in page.object_list:
+        task.is_overdue = task.due_date < today
+    return render(
+        request,
+        "customers/tasks.html",
+        {
+            "page": page,
+            "tasks": page.object_list,
+            "colleagues": colleagues,
+            "filter_people": sorted(people.values(), key=lambda person: person.username),
+            "assignee": assignee,
+            "overdue": overdue,
+            "query": request.GET.urlencode(),
+        },
     )
