@@ -9,25 +9,32 @@ import pytest
 from django.test import Client
 
 
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+
+
 class _NavLinks(HTMLParser):
-    """The ``href`` of every ``<a>`` inside a ``<nav>``."""
+    """The ``href`` of every ``<a>`` inside a ``<nav>`` or a page's button bar (``day-nav``)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.depth = 0
+        self.stack: list[bool] = []
         self.links: list[str] = []
 
     def handle_starttag(self, tag, attrs):
-        if tag == "nav":
-            self.depth += 1
-        elif tag == "a" and self.depth:
-            href = dict(attrs).get("href") or ""
+        values = dict(attrs)
+        inside = bool(self.stack and self.stack[-1])
+        if tag == "a" and inside:
+            href = values.get("href") or ""
             if href.startswith("/") and not href.startswith("//"):
                 self.links.append(href)
+        if tag in _VOID:
+            return
+        classes = (values.get("class") or "").split()
+        self.stack.append(inside or tag == "nav" or "day-nav" in classes)
 
     def handle_endtag(self, tag):
-        if tag == "nav" and self.depth:
-            self.depth -= 1
+        if tag not in _VOID and self.stack:
+            self.stack.pop()
 
 
 def _nav_links(html: str) -> list[str]:

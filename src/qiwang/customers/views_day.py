@@ -19,7 +19,7 @@ from qiwang.accounts.permissions import Action, can, require
 from qiwang.customers.choices import Channel, TaskKind
 from qiwang.customers.forms import InteractionForm
 from qiwang.customers.models import ContactTask, Customer
-from qiwang.customers.navigation import require_page
+from qiwang.customers.navigation import may_open, require_page
 from qiwang.customers.services import log_interaction
 from qiwang.customers.services.greetings import (
     greeting_previews,
@@ -141,6 +141,7 @@ def my_day(request: HttpRequest) -> HttpResponse:
     context.update(
         {
             "day_notice": day_notice,
+            "can_calendar": may_open(request.user, "calendar"),
             "is_today": day == timezone.localdate(),
             "counters": day_counters(request.user, day),
             "escalated": escalated,
