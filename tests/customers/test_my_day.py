@@ -38,7 +38,7 @@ def test_my_day_lists_own_open_tasks_vip_first(client, team, today_tasks):
     )
     response = _client(client, team["manager"]).get("/customers/my-day/")
     assert response.status_code == 200
-    tasks = response.context["tasks"]
+    tasks = [task for card in response.context["cards"] for task in card.tasks]
     assert {task.customer.code for task in tasks} <= {"A1000", "A1001", "A1002", "A1003"}
     assert tasks[0].customer.tier == "vip"
     ranks = [task.tier_rank for task in tasks]
@@ -51,8 +51,8 @@ def test_my_day_shows_overdue_tasks_from_earlier_days(client, team, book, workin
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     generate_contact_tasks(yesterday, escalate=False)
     response = _client(client, team["manager"]).get("/customers/my-day/")
-    assert response.context["overdue"] >= 1
-    assert "A1000" in {task.customer.code for task in response.context["tasks"]}
+    assert response.context["counters"].overdue >= 1
+    assert "A1000" in {card.customer.code for card in response.context["cards"]}
 
 
 def test_a_supervisor_sees_the_tasks_escalated_to_them(client, team, book, working_today):
@@ -215,11 +215,13 @@ def test_my_day_pages_long_lists_vip_first_and_shows_more_in_place(client, org, 
         )
     _client(client, team["manager"])
     first = client.get("/customers/my-day/")
-    assert first.context["total"] == 60
-    assert len(first.context["tasks"]) == 50
-    assert [task.customer.tier for task in first.context["tasks"][:5]] == ["vip"] * 5
-    more = client.get(f"/customers/my-day/?day={today.isoformat()}&page=2", HTTP_HX_REQUEST="true")
-    assert len(more.context["tasks"]) == 10
+    # paged by customer (25 a page), VIP customers first
+    assert first.context["counters"].open == 60
+    assert first.context["page"].paginator.count == 60
+    assert len(first.context["cards"]) == 25
+    assert [card.customer.tier for card in first.context["cards"][:5]] == ["vip"] * 5
+    more = client.get(f"/customers/my-day/?day={today.isoformat()}&page=3", HTTP_HX_REQUEST="true")
+    assert len(more.context["cards"]) == 10
     assert "<html" not in more.content.decode()
 
 

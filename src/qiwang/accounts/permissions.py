@@ -44,6 +44,7 @@ class Action(enum.StrEnum):
     VIEW_OPERATIONS = "view_operations"  # jobs, workers, readiness (administrators)
     EXPORT_PERSONAL_DATA = "export_personal_data"  # a customer's copy of their data (PIPL)
     ERASE_PERSONAL_DATA = "erase_personal_data"  # anonymise a customer everywhere (PIPL)
+    REASSIGN_TASKS = "reassign_tasks"  # hand open contact tasks to another account manager
 
 
 _EVERYONE_READS = {
@@ -61,13 +62,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Action]] = {
         | {Action.CHANGE_SERVICES, Action.CHANGE_SURVEYS, Action.CHANGE_COMPLAINTS}
         | {Action.VIEW_AUDIT_LOG, Action.MANAGE_MAINTENANCE_PLANS, Action.ALLOCATE_SUPPLY}
         | {Action.VIEW_CUSTOMER_REPORTS, Action.MANAGE_WEBHOOKS}
-        | {Action.RECORD_DELIVERIES}
+        | {Action.RECORD_DELIVERIES, Action.REASSIGN_TASKS}
     ),
     Role.ACCOUNT_MANAGER: frozenset(
         _EVERYONE_READS
         | {Action.CHANGE_CUSTOMERS, Action.VIEW_PERSONAL_DATA, Action.LOG_INTERACTIONS}
         | {Action.ALLOCATE_SUPPLY, Action.VIEW_CUSTOMER_REPORTS, Action.EXPORT_PERSONAL_DATA}
-        | {Action.RECORD_DELIVERIES}
+        | {Action.RECORD_DELIVERIES, Action.REASSIGN_TASKS}
     ),
     Role.AGENT: frozenset(_EVERYONE_READS | {Action.CHANGE_COMPLAINTS, Action.VIEW_PERSONAL_DATA}),
     Role.ANALYST: frozenset(_EVERYONE_READS | {Action.VIEW_CUSTOMER_REPORTS}),

@@ -7,17 +7,20 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qiwang.accounts.models import Branch
 from qiwang.accounts.permissions import Action, require
+from qiwang.core import today
 from qiwang.customers.choices import Tier
 from qiwang.customers.models import Customer
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Where everyone lands: their branches' customers by tier, and what each module offers."""
+    """Where everyone lands: what needs doing today for their role (core.today), then their
+    branches' customers by tier."""
     require(request.user, Action.VIEW_CUSTOMERS)
     customers = Customer.objects.for_user(request.user)
     by_tier = dict(customers.values_list("tier").annotate(n=Count("pk")).values_list("tier", "n"))
@@ -30,10 +33,21 @@ def home(request: HttpRequest) -> HttpResponse:
     branches = [
         {"name": names.get(row["branch_id"], "—"), "count": row["n"]} for row in branch_rows
     ]
+    role = today.home_role(request.user)
+    context: dict[str, object] = {"home_role": role, "today": timezone.localdate()}
+    if role == "own":
+        context["own"] = today.own_day(request.user)
+    elif role == "agent":
+        context["agent"] = today.agent_day(request.user)
+    elif role == "supervisor":
+        context["branch_counters"] = today.branch_counters(request.user)
+    else:
+        context["waves"] = today.recent_waves(request.user)
     return render(
         request,
         "core/home.html",
         {
+            **context,
             "total": sum(by_tier.values()),
             "tiers": tiers,
             "branches": branches,

@@ -9,7 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 class AllocationForm(forms.Form):
     branch = forms.TypedChoiceField(label=_("Branch"), coerce=int)
-    product = forms.CharField(label=_("Product"), max_length=120)
+    product = forms.CharField(
+        label=_("Product"),
+        max_length=120,
+        widget=forms.TextInput(attrs={"list": "product-names", "autocomplete": "off"}),
+        help_text=_("Pick a product allocated before or type a new name."),
+    )
     available = forms.IntegerField(label=_("Available quantity"), min_value=0)
     is_cash_tight = forms.BooleanField(
         label=_("Our cash flow is tight (serve high-quality customers first)"), required=False
@@ -17,12 +22,17 @@ class AllocationForm(forms.Form):
     requests = forms.CharField(
         label=_("Requests"),
         widget=forms.Textarea(attrs={"rows": 8, "placeholder": "C00001 120\nC00002 80"}),
-        help_text=_("One line per customer: the customer number and the quantity requested."),
+        help_text=_(
+            "One line per customer: the customer number and the quantity requested "
+            "(the search above adds the lines for you)."
+        ),
     )
 
-    def __init__(self, *args, branches=(), **kwargs):
+    def __init__(self, *args, branches=(), products=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["branch"].choices = [(branch.pk, branch.name) for branch in branches]
+        #: earlier products of the user's branches, offered by the product field's datalist
+        self.products = list(products)
 
     def clean_requests(self) -> list[tuple[str, int]]:
         """``[(customer number, quantity)]``; each bad line is named by its number."""

@@ -9,7 +9,18 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, CharField, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from qiwang.accounts.choices import Role
@@ -46,6 +57,21 @@ class CustomerQuerySet(BranchScopedQuerySet):
         if _owns_only_own_customers(user):
             scoped = scoped.filter(account_manager=user)
         return scoped
+
+    def workable_by(self, user: User) -> CustomerQuerySet:
+        """Customers the user may work on: :meth:`for_user`, plus (for an account manager) the
+        customers of the branches they see whose open tasks were reassigned to them (a colleague
+        covering; issue 15 item 6)."""
+        if not _owns_only_own_customers(user):
+            return self.for_user(user)
+        from qiwang.customers.models import ContactTask
+
+        covered = ContactTask.objects.filter(
+            customer=OuterRef("pk"), assignee=user, status=TaskStatus.OPEN
+        )
+        return BranchScopedQuerySet.for_user(self, user).filter(
+            Q(account_manager=user) | Exists(covered)
+        )
 
     def with_related(self) -> CustomerQuerySet:
         return self.select_related("branch", "account_manager")

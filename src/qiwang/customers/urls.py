@@ -9,6 +9,7 @@ from qiwang.customers import (
     views_profiles,
     views_relationship,
     views_tiers,
+    views_worklist,
 )
 
 app_name = "customers"
@@ -48,6 +49,10 @@ urlpatterns = [
     path("topics/<int:topic_id>/", views_profiles.topic_edit, name="topic_edit"),
     path("plans/industry/", views_profiles.branch_industry, name="branch_industry"),
     path("tiers/", views_tiers.tier_suggestions, name="tiers"),
+    path("tiers/decide/", views_worklist.decide_tiers_bulk, name="decide_tiers"),
+    path("tasks/", views_worklist.task_list, name="tasks"),
+    path("tasks/reassign/", views_worklist.reassign_tasks_view, name="reassign_tasks"),
+    path("pick/customers/", views_worklist.customer_picker, name="customer_picker"),
     path("tiers/run/", views_tiers.run_tier_rule, name="run_tier_rule"),
     path("tiers/<int:change_id>/decide/", views_tiers.decide_tier, name="decide_tier"),
     path(

@@ -59,7 +59,9 @@ def _visible_customer(request: HttpRequest, customer_id: int) -> Customer:
 @login_required
 def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     require(request.user, Action.VIEW_CUSTOMERS)
-    customer = _visible_customer(request, customer_id)
+    customer = get_object_or_404(
+        Customer.objects.workable_by(request.user).with_related(), pk=customer_id
+    )
     contacts = [
         (contact, contact_fields(contact, customer, request.user))
         for contact in customer.contacts.all()

@@ -13,6 +13,7 @@ from qiwang.accounts.permissions import Action, require
 from qiwang.customers.choices import Tier
 from qiwang.customers.forms_allocation import AllocationForm
 from qiwang.customers.models import Allocation, Customer
+from qiwang.customers.navigation import require_page
 from qiwang.customers.services import allocate_shortage
 from qiwang.customers.services.allocation import explanation_lines
 from qiwang.errors import ServiceError
@@ -21,9 +22,15 @@ from qiwang.errors import ServiceError
 @login_required
 def allocation_list(request: HttpRequest) -> HttpResponse:
     """The form and the recent decisions."""
-    require(request.user, Action.ALLOCATE_SUPPLY)
+    require_page(request.user, "allocations")
     branches = list(Branch.objects.for_user(request.user).active().order_by("code"))
-    form = AllocationForm(request.POST or None, branches=branches)
+    products = (
+        Allocation.objects.for_user(request.user)
+        .order_by("product")
+        .values_list("product", flat=True)
+        .distinct()[:200]
+    )
+    form = AllocationForm(request.POST or None, branches=branches, products=products)
     if request.method == "POST" and form.is_valid():
         branch = get_object_or_404(
             Branch.objects.for_user(request.user), pk=form.cleaned_data["branch"]

@@ -19,6 +19,7 @@ from qiwang.accounts.permissions import Action, can, require
 from qiwang.customers.choices import Channel, TaskKind
 from qiwang.customers.forms import InteractionForm
 from qiwang.customers.models import ContactTask, Customer
+from qiwang.customers.navigation import may_open, require_page
 from qiwang.customers.services import log_interaction
 from qiwang.customers.services.greetings import (
     greeting_previews,
@@ -28,9 +29,16 @@ from qiwang.customers.services.greetings import (
     templates_by_key,
 )
 from qiwang.customers.services.profiles import branch_industries, topic_names, topics_for
+from qiwang.customers.worklist import (
+    CUSTOMERS_PER_PAGE,
+    cards_for,
+    colleagues_for,
+    customer_order,
+    day_counters,
+)
 from qiwang.errors import ServiceError
 
-#: Tasks per page of "my day" (VIP first); "show more" loads the next ones in place.
+#: Escalated tasks shown on "my day".
 DAY_PAGE_SIZE = 50
 
 
@@ -98,51 +106,78 @@ def _working_day_notice(day: datetime.date, *, chosen: bool) -> tuple[datetime.d
     }
 
 
+def _day_context(request: HttpRequest, day: datetime.date, page_number: str | None) -> dict:
+    """A page of customer cards of the day (with their tasks prepared) and what rendering them
+    needs."""
+    page = Paginator(customer_order(request.user, day), CUSTOMERS_PER_PAGE).get_page(page_number)
+    cards = cards_for(request.user, day, [row["customer_id"] for row in page.object_list])
+    _prepare([task for card in cards for task in card.tasks])
+    colleagues = colleagues_for(request.user) if can(request.user, Action.REASSIGN_TASKS) else []
+    return {
+        "cards": cards,
+        "page": page,
+        "day": day,
+        "can_log": can(request.user, Action.LOG_INTERACTIONS),
+        # tasks are selectable only when there is someone to hand them to
+        "can_reassign": bool(colleagues),
+        "colleagues": colleagues,
+    }
+
+
 @login_required
 def my_day(request: HttpRequest) -> HttpResponse:
-    """Open tasks due by the day, VIP first; overdue ones flagged; escalations to me below
-    (supervisors without customers of their own open it for the escalations)."""
-    require(request.user, Action.VIEW_CUSTOMERS)
+    """Open tasks due by the day grouped by customer, the most urgent customer first (urgent,
+    overdue, tier, oldest); escalations to me below (supervisors without customers of their own
+    open it for the escalations)."""
+    require_page(request.user, "my_day")
     day = _day_from(request)
     day, day_notice = _working_day_notice(day, chosen=bool(request.GET.get("day", "").strip()))
-    due = ContactTask.objects.for_day(request.user, day)
-    page = Paginator(due.select_related("customer__branch"), DAY_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    tasks = list(page.object_list)
-    _prepare(tasks)
+    context = _day_context(request, day, request.GET.get("page"))
     if request.htmx and request.GET.get("page"):
-        return render(
-            request,
-            "customers/_day_tasks.html",
-            {
-                "tasks": tasks,
-                "page": page,
-                "day": day,
-                "can_log": can(request.user, Action.LOG_INTERACTIONS),
-            },
-        )
+        return render(request, "customers/_day_tasks.html", context)
     escalated = list(
         ContactTask.objects.escalated_to_user(request.user).for_user(request.user)[:DAY_PAGE_SIZE]
     )
-    return render(
-        request,
-        "customers/my_day.html",
+    context.update(
         {
-            "day": day,
             "day_notice": day_notice,
+            "can_calendar": may_open(request.user, "calendar"),
             "is_today": day == timezone.localdate(),
-            "tasks": tasks,
-            "page": page,
-            "total": page.paginator.count,
-            "overdue": due.filter(due_date__lt=day).count(),
-            "urgent": due.filter(is_urgent=True).count(),
+            "counters": day_counters(request.user, day),
             "escalated": escalated,
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1),
+        }
+    )
+    return render(request, "customers/my_day.html", context)
+
+
+def _card_done(request: HttpRequest, customer: Customer, done_text: str) -> HttpResponse | None:
+    """When the form was sent from "my day" (it carries the day): the customer's card again
+    (their tasks still open, or "done") and the day's counters out of band."""
+    try:
+        day = datetime.date.fromisoformat(request.POST.get("day", ""))
+    except ValueError:
+        return None
+    cards = cards_for(request.user, day, [customer.pk])
+    _prepare([task for card in cards for task in card.tasks])
+    response = render(
+        request,
+        "customers/_day_card_done.html",
+        {
+            "card": cards[0] if cards else None,
+            "customer": customer,
+            "done_text": done_text,
+            "day": day,
+            "counters": day_counters(request.user, day),
             "can_log": can(request.user, Action.LOG_INTERACTIONS),
+            "can_reassign": can(request.user, Action.REASSIGN_TASKS)
+            and bool(colleagues_for(request.user)),
         },
     )
+    response["HX-Retarget"] = f"#customer-{customer.pk}"
+    response["HX-Reswap"] = "outerHTML"
+    return response
 
 
 @login_required
@@ -150,7 +185,7 @@ def my_day(request: HttpRequest) -> HttpResponse:
 def log_interaction_view(request: HttpRequest, customer_id: int) -> HttpResponse:
     """The interaction form (an htmx fragment inside "my day", or a page of its own)."""
     require(request.user, Action.LOG_INTERACTIONS)
-    customer = get_object_or_404(Customer.objects.for_user(request.user), pk=customer_id)
+    customer = get_object_or_404(Customer.objects.workable_by(request.user), pk=customer_id)
     task = None
     task_id = request.POST.get("task") or request.GET.get("task")
     if task_id:
@@ -176,6 +211,9 @@ def log_interaction_view(request: HttpRequest, customer_id: int) -> HttpResponse
                         form.add_error(field if field in form.fields else None, message)
             else:
                 if request.htmx:
+                    card = _card_done(request, customer, _("Interaction saved."))
+                    if card is not None:
+                        return card
                     return render(
                         request, "customers/_task_done.html", {"customer": customer, "task": task}
                     )
@@ -186,7 +224,12 @@ def log_interaction_view(request: HttpRequest, customer_id: int) -> HttpResponse
     response = render(
         request,
         template,
-        {"customer": customer, "task": task, "form": form},
+        {
+            "customer": customer,
+            "task": task,
+            "form": form,
+            "day": request.GET.get("day", "") or request.POST.get("day", ""),
+        },
         status=status,
     )
     if request.htmx and status == 422 and task is not None:
@@ -220,6 +263,9 @@ def send_greeting_view(request: HttpRequest, task_id: int) -> HttpResponse:
         return redirect("customers:my_day")
     sent = _("E-mail sent.") if channel == Channel.EMAIL else _("SMS sent.")
     if request.htmx:
+        card = _card_done(request, task.customer, sent)
+        if card is not None:
+            return card
         return render(
             request,
             "customers/_task_done.html",
@@ -232,7 +278,7 @@ def send_greeting_view(request: HttpRequest, task_id: int) -> HttpResponse:
 @login_required
 def task_calendar(request: HttpRequest) -> HttpResponse:
     """A month of the user's tasks: how many were due each day and how many are done."""
-    require(request.user, Action.LOG_INTERACTIONS)
+    require_page(request.user, "calendar")
     today = timezone.localdate()
     raw = request.GET.get("month", "").strip()
     try:

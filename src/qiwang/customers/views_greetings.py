@@ -15,6 +15,7 @@ from qiwang.accounts.models import Branch
 from qiwang.accounts.permissions import Action, can, can_company, is_company_scoped, require
 from qiwang.customers.choices import OccasionKind, Tier
 from qiwang.customers.models import Occasion
+from qiwang.customers.navigation import require_page
 from qiwang.customers.services.greetings import add_occasion, load_year
 from qiwang.errors import ServiceError
 
@@ -45,7 +46,7 @@ class LaunchForm(forms.Form):
 
 @login_required
 def occasion_list(request: HttpRequest) -> HttpResponse:
-    require(request.user, Action.VIEW_CUSTOMERS)
+    require_page(request.user, "occasions")
     today = timezone.localdate()
     try:
         year = int(request.GET.get("year") or today.year)

@@ -17,6 +17,7 @@ from qiwang.customers.choices import Industry, TierChangeStatus
 from qiwang.customers.forms import BranchIndustryForm, PlanForm
 from qiwang.customers.models import MaintenancePlan, TierChange
 from qiwang.customers.models.profiles import DEFAULT_INDUSTRY
+from qiwang.customers.navigation import require_page
 from qiwang.customers.querysets import tier_rank
 from qiwang.customers.services import update_plan
 from qiwang.customers.services.profiles import (
@@ -33,7 +34,7 @@ from qiwang.errors import ServiceError
 def plan_list(request: HttpRequest) -> HttpResponse:
     """One industry profile's care plans and contact topics (``?industry=``; default: the
     profile of the user's branches), and which profile each of the user's branches uses."""
-    require(request.user, Action.VIEW_CUSTOMERS)
+    require_page(request.user, "plans")
     visible = Branch.objects.for_user(request.user).order_by("code")
     mapping = branch_industries()
     in_use = industries_in_use([branch.pk for branch in visible])
@@ -103,7 +104,7 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @login_required
 def tier_suggestions(request: HttpRequest) -> HttpResponse:
-    require(request.user, Action.VIEW_CUSTOMERS)
+    require_page(request.user, "tiers")
     visible = TierChange.objects.for_user(request.user).select_related(
         "customer", "customer__account_manager", "decided_by"
     )

@@ -286,7 +286,7 @@ def log_interaction(
     author's supervisor at once.
     """
     require(actor, Action.LOG_INTERACTIONS, customer)
-    if not Customer.objects.for_user(actor).filter(pk=customer.pk).exists():
+    if not Customer.objects.workable_by(actor).filter(pk=customer.pk).exists():
         raise PermissionDenied(Action.LOG_INTERACTIONS.value)
     if task is not None and (task.customer_id != customer.pk or task.status != TaskStatus.OPEN):
         raise ServiceError(_("This task is not an open task of this customer."), field="task")
