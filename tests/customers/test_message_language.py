@@ -133,6 +133,10 @@ def test_the_edit_page_sets_the_language_and_refuses_an_unknown_one(client, book
     assert saved.status_code == 302
     customer.refresh_from_db()
     assert customer.language == "en"
+    kept = client.post(url, form)  # a form without the field keeps the language
+    assert kept.status_code == 302
+    customer.refresh_from_db()
+    assert customer.language == "en"
     page = client.get(f"/customers/{customer.pk}/", HTTP_ACCEPT_LANGUAGE="en")
     assert 'data-testid="customer-language"' in page.content.decode()
 

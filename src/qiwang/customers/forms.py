@@ -16,10 +16,17 @@ class CustomerEditForm(forms.Form):
         label=_("Language of messages"),
         choices=Language.choices,
         help_text=_("Greetings and survey invitations are written to the customer in it."),
+        required=False,  # not sent: the language stays as it is
     )
     notes = forms.CharField(
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        cleaned = super().clean()
+        if not cleaned.get("language"):
+            cleaned.pop("language", None)
+        return cleaned
 
 
 class InteractionForm(forms.Form):

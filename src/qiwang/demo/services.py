@@ -352,6 +352,7 @@ def build_demo(
             quality=created["quality"],
             rng=random.Random(seed + 7),
             now=now,
+            heating=by_code["heating"],
         )
 
 
