@@ -156,6 +156,7 @@ def build_complaint_demo(
             )
         if index % 25 == 0:
             handling.record_reply(complaint, actor=agent, text="你别激动，但是师傅今天已经下班了")
+    _one_waiting_for_a_proposal(places, agents, now)
     made += _after_survey_answers(categories, agents, quality, rng, now)
     made += _heating_outage(
         heating or communities[0],
@@ -328,6 +329,24 @@ def _returns(
             )
         count += 1
     return count
+
+
+def _one_waiting_for_a_proposal(
+    places: list[Branch], agents: dict[int, User], now: datetime.datetime
+) -> None:
+    """Whatever the seed and size: one open complaint waits for a remedy to be proposed (the
+    newest one whose facts are gathered moves on), so every step of the season has a case."""
+    if Complaint.objects.filter(step=Step.PROPOSE, branch__in=places).exists():
+        return
+    waiting = (
+        Complaint.objects.filter(step=Step.GATHER, branch__in=places)
+        .order_by("-received_at", "-pk")
+        .first()
+    )
+    if waiting is not None:
+        handling.move_complaint(
+            waiting, to_step=Step.PROPOSE, actor=agents[waiting.branch_id], note="", now=now
+        )
 
 
 def _pending_approvals(
