@@ -171,3 +171,32 @@ def test_another_branchs_allocation_is_404(client, org, team, book):
 def test_roles_without_the_right_are_refused(client, org):
     client.login(username=org.users["analyst"].username, password=PASSWORD)
     assert client.get("/customers/allocations/").status_code == 403
+
+
+def test_a_sourcing_task_made_on_a_day_off_is_due_on_the_next_working_day(org, team, book):
+    """Issue 15: an allocation recorded on a Sunday gave a task due that Sunday, overdue by
+    Monday. Today is made a company-wide day off (and tomorrow a working day) in the calendar."""
+    import datetime
+
+    from django.utils import timezone
+
+    from qiwang.accounts.calendar_models import CalendarDay, CalendarYear, DayKind, YearStatus
+
+    today = timezone.localdate()
+    tomorrow = today + datetime.timedelta(days=1)
+    for year in {today.year, tomorrow.year}:
+        CalendarYear.objects.get_or_create(year=year, defaults={"status": YearStatus.ESTIMATED})
+    CalendarDay.objects.update_or_create(
+        day=today, branch=None, defaults={"kind": DayKind.HOLIDAY, "name": "测试休息日"}
+    )
+    CalendarDay.objects.update_or_create(
+        day=tomorrow, branch=None, defaults={"kind": DayKind.WORKDAY}
+    )
+    allocate_shortage(
+        actor=team["manager"],
+        branch=org.own,
+        product="钢管 DN50",
+        available=10,
+        requests=[(book["vip"], 30)],
+    )
+    assert ContactTask.objects.get(kind=TaskKind.SOURCING).due_date == tomorrow

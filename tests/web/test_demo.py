@@ -25,6 +25,12 @@ def test_demo_has_three_communities_a_user_per_role_and_300_customers(db):
 
     assert has_demo()
     assert Branch.objects.filter(kind="community").count() == 3
+    # and in the same organisation a heating utility and a B2B supplier (issue 15, item 7)
+    assert set(Branch.objects.filter(kind="company").values_list("code", flat=True)) == {
+        "jiangcheng",
+        "heating",
+        "supply",
+    }
     assert {user.role for user in User.objects.all()} == set(Role.values)
     assert Customer.objects.count() == 300
     assert Customer.objects.filter(account_manager__isnull=True).count() == 0
@@ -34,7 +40,7 @@ def test_demo_has_three_communities_a_user_per_role_and_300_customers(db):
         "high_quality",
         "general",
     }
-    assert len(demo_account_rows()) == 9
+    assert len(demo_account_rows()) == 13
 
 
 def test_demo_is_deterministic_for_a_seed(db):
@@ -73,7 +79,7 @@ def test_demo_twice_fails_whole_and_leaves_the_first_intact(db):
         build_demo(customers=10)
 
     assert Customer.objects.count() == 10
-    assert Branch.objects.count() == 4
+    assert Branch.objects.count() == 6
 
 
 def test_demo_account_managers_see_only_their_community(db):
@@ -82,6 +88,8 @@ def test_demo_account_managers_see_only_their_community(db):
 
     visible = Customer.objects.for_user(manager)
 
-    assert visible.count() == 20
+    assert visible.count() == 12  # 60 customers over five branches
     assert set(visible.values_list("branch__code", flat=True)) == {"cuihu"}
+    heating = Customer.objects.for_user(User.objects.get(username="manager_heating"))
+    assert set(heating.values_list("branch__code", flat=True)) == {"heating"}
     assert Customer.objects.for_user(User.objects.get(username="quality")).count() == 60

@@ -114,8 +114,17 @@ def _aware(day: datetime.date, hour: int) -> datetime.datetime:
 
 
 def build_catalogue_demo(
-    *, company: Branch, quality: User, rng: random.Random, now: datetime.datetime
+    *,
+    company: Branch,
+    quality: User,
+    rng: random.Random,
+    now: datetime.datetime,
+    owners: list[Branch] | None = None,
+    heated: list[Branch] | None = None,
 ) -> dict[str, Service]:
+    """The catalogue's demo. ``owners``: the branches whose customers use the property
+    services (default: every branch of ``company``); ``heated``: the branches whose households
+    report the winter's indoor temperatures (default: the owners)."""
     today = timezone.localdate(now)
     services = {
         code: Service.objects.create(
@@ -155,15 +164,21 @@ def build_catalogue_demo(
             valid_from=year_ago,
             created_by=quality,
         )
-    customers = list(
-        Customer.objects.filter(branch__in=Branch.objects.with_descendants([company.pk]))
-        .only("pk", "code", "branch_id", "tier", "birthday", "account_manager_id")
-        .order_by("pk")
-    )
+
+    def customers_of(branches: list[Branch] | None) -> list[Customer]:
+        ids = [b.pk for b in branches] if branches is not None else [company.pk]
+        return list(
+            Customer.objects.filter(branch__in=Branch.objects.with_descendants(ids))
+            .only("pk", "code", "branch_id", "tier", "birthday", "account_manager_id")
+            .order_by("pk")
+        )
+
+    customers = customers_of(owners)
     if not customers:
         return services
+    households = customers_of(heated) if heated is not None else customers
     deliveries = _repair_visits(services["repair-hotline"], customers, rng, today)
-    deliveries += _heating_readings(services["heating"], customers, rng, today)
+    deliveries += _heating_readings(services["heating"], households or customers, rng, today)
     deliveries += _locker_notices(services["parcel-lockers"], customers, rng, today)
     deliveries += _birthday_gifts(services["birthday-gift"], customers, rng, today)
     judge(deliveries)

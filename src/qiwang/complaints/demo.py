@@ -1,6 +1,7 @@
 """Demo complaints: a season across all steps, a heating outage reported many times over,
 returns with coded reasons, compensations (some waiting for approval), recovered and lost
-customers. Deterministic for a seed; called once from :func:`qiwang.demo.services.build_demo`.
+customers. With a heating branch in the organisation, complaints about warmth and the outage are
+its own (the communities keep repairs, cleaning, security, fees and noise). Deterministic for a seed; called once from :func:`qiwang.demo.services.build_demo`.
 """
 
 from __future__ import annotations
@@ -74,17 +75,19 @@ def build_complaint_demo(
     now: datetime.datetime,
     days: int = 90,
     count: int = 150,
+    heating: Branch | None = None,
 ) -> dict[str, int]:
     categories = {category.code: category for category in Category.objects.all()}
     if not categories:
         return {}
+    places = [*communities, *([heating] if heating is not None else [])]
     agents = {
         branch.pk: User.objects.filter(role="agent", branches=branch).first() or quality
-        for branch in communities
+        for branch in places
     }
     customers = {
         branch.pk: list(Customer.objects.filter(branch=branch).order_by("pk")[:120])
-        for branch in communities
+        for branch in places
     }
     options = list(CompensationOption.objects.filter(is_active=True))
     paths, weights = zip(*PATHS, strict=True)
@@ -94,8 +97,10 @@ def build_complaint_demo(
     made = 0
     for index in range(count):
         branch = rng.choice(communities)
-        agent = agents[branch.pk]
         code = rng.choices(list(TEXTS), weights=[5, 6, 3, 2, 2, 2, 2, 1])[0]
+        if code == "heating" and heating is not None:
+            branch = heating  # the heating utility answers for the warmth of its households
+        agent = agents[branch.pk]
         text, _mood = rng.choice(TEXTS[code])
         temperature = rng.choice([13, 14, 15, 16, 17, 19]) if code == "heating" else None
         received = now - datetime.timedelta(days=rng.uniform(0.2, days), hours=rng.uniform(0, 10))
@@ -151,8 +156,18 @@ def build_complaint_demo(
             )
         if index % 25 == 0:
             handling.record_reply(complaint, actor=agent, text="你别激动，但是师傅今天已经下班了")
+    _one_waiting_for_a_proposal(places, agents, now)
     made += _after_survey_answers(categories, agents, quality, rng, now)
-    made += _heating_outage(communities[0], categories, agents, quality, options, rng, now)
+    made += _heating_outage(
+        heating or communities[0],
+        categories,
+        agents,
+        quality,
+        options,
+        rng,
+        now,
+        title="和睦新村 3号楼停暖" if heating is not None else "翠湖花园 3号楼停暖",
+    )
     made += _returns(communities, categories, agents, customers, rng, now)
     _pending_approvals(communities, agents, options, now)
     sla.scan_breaches(now=now)
@@ -214,12 +229,14 @@ def _heating_outage(
     options: list[Any],
     rng: random.Random,
     now: datetime.datetime,
+    *,
+    title: str,
 ) -> int:
     start = now - datetime.timedelta(days=3, hours=5)
     incident = open_incident(
         branch=branch,
         category=categories["heating_outage"],
-        title="翠湖花园 3号楼停暖",
+        title=title,
         actor=agents[branch.pk],
         started_at=start,
     )
@@ -240,7 +257,7 @@ def _heating_outage(
     answer_incident(
         incident=incident,
         actor=agents[branch.pk],
-        text="3号楼供暖管道阀门故障，已抢修完毕，今晚20点前恢复供暖。给您带来不便，深表歉意。",
+        text="3号楼供暖管道故障，已抢修完毕，今晚20点前恢复供暖。给您带来不便，深表歉意。",
     )
     refund = next((option for option in options if option.code == "heating_refund"), None)
     if refund is not None:
@@ -312,6 +329,24 @@ def _returns(
             )
         count += 1
     return count
+
+
+def _one_waiting_for_a_proposal(
+    places: list[Branch], agents: dict[int, User], now: datetime.datetime
+) -> None:
+    """Whatever the seed and size: one open complaint waits for a remedy to be proposed (the
+    newest one whose facts are gathered moves on), so every step of the season has a case."""
+    if Complaint.objects.filter(step=Step.PROPOSE, branch__in=places).exists():
+        return
+    waiting = (
+        Complaint.objects.filter(step=Step.GATHER, branch__in=places)
+        .order_by("-received_at", "-pk")
+        .first()
+    )
+    if waiting is not None:
+        handling.move_complaint(
+            waiting, to_step=Step.PROPOSE, actor=agents[waiting.branch_id], note="", now=now
+        )
 
 
 def _pending_approvals(

@@ -20,8 +20,8 @@ class MaintenancePlanAdmin(AuditedAdmin):
 
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(AuditedAdmin):
-    list_display = ("occasion_kind", "tier", "channel", "subject")
-    list_filter = ("occasion_kind", "tier", "channel")
+    list_display = ("industry", "occasion_kind", "tier", "channel", "subject")
+    list_filter = ("industry", "occasion_kind", "tier", "channel")
 
 
 @admin.register(Occasion)

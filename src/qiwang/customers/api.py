@@ -10,7 +10,7 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from qiwang.accounts.permissions import Action, require
-from qiwang.customers.choices import CustomerKind, Tier
+from qiwang.customers.choices import CustomerKind, Language, Tier
 from qiwang.customers.filters import CustomerFilter
 from qiwang.customers.models import Customer
 from qiwang.customers.presentation import personal_fields
@@ -32,6 +32,7 @@ class CustomerOut(Schema):
     phone: str
     email: str
     address: str
+    language: Language
     created_at: datetime
     updated_at: datetime
 
@@ -77,6 +78,7 @@ class CustomerIn(Schema):
     phone: str = Field(default="", max_length=30)
     email: str = Field(default="", max_length=254)
     address: str = Field(default="", max_length=200)
+    language: Language = Language.ZH_HANS
     notes: str = ""
 
 
@@ -90,6 +92,7 @@ class CustomerPatch(Schema):
     phone: str | None = Field(default=None, max_length=30)
     email: str | None = Field(default=None, max_length=254)
     address: str | None = Field(default=None, max_length=200)
+    language: Language | None = None
     notes: str | None = None
 
 

@@ -7,6 +7,13 @@ class CustomerKind(models.TextChoices):
     ORGANISATION = "organisation", _("Organisation")
 
 
+class Language(models.TextChoices):
+    """The language a customer is written to in (greetings, survey invitations)."""
+
+    ZH_HANS = "zh-hans", _("Simplified Chinese")
+    EN = "en", _("English")
+
+
 class Tier(models.TextChoices):
     """Relationship tiers of docs/customers.md, in priority order."""
 

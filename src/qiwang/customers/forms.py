@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qiwang.customers.choices import Channel, Frequency, Industry, Measure, Tier
+from qiwang.customers.choices import Channel, Frequency, Industry, Language, Measure, Tier
 
 
 class CustomerEditForm(forms.Form):
@@ -12,9 +12,21 @@ class CustomerEditForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    language = forms.ChoiceField(
+        label=_("Language of messages"),
+        choices=Language.choices,
+        help_text=_("Greetings and survey invitations are written to the customer in it."),
+        required=False,  # not sent: the language stays as it is
+    )
     notes = forms.CharField(
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        cleaned = super().clean()
+        if not cleaned.get("language"):
+            cleaned.pop("language", None)
+        return cleaned
 
 
 class InteractionForm(forms.Form):

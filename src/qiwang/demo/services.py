@@ -1,4 +1,7 @@
-"""The demo organisation: a property-management company with three residential communities.
+"""The demo organisation: a property-management company with three residential communities,
+and in the same organisation a heating utility branch and a B2B supply branch, each with its own
+users, customers and industry profile (ADR 0080), so each account manager's day tells the story
+of one business.
 
 Deterministic for a seed, so tests and screenshots see the same data; sized by ``customers`` so
 benchmarks can ask for 100,000. Later modules add their own demo data here.
@@ -26,7 +29,7 @@ from qiwang.accounts.models import Branch, User
 from qiwang.catalogue.demo import build_catalogue_demo
 from qiwang.complaints.demo import build_complaint_demo
 from qiwang.customers.choices import Channel, CustomerKind, Industry, TaskStatus, Tier
-from qiwang.customers.demo import build_customer_demo, demo_answers, demo_notes, set_demo_industry
+from qiwang.customers.demo import build_customer_demo, demo_answers, demo_note, set_demo_industry
 from qiwang.customers.models import ContactTask, Customer, Interaction
 from qiwang.customers.services import generate_contact_tasks
 from qiwang.surveys.catalogue_push import push_wave
@@ -43,6 +46,24 @@ COMMUNITIES = (
     ("binjiang", "滨江壹号", "杭州市滨江区江南大道 1 号"),
 )
 
+#: Branches of other businesses in the same organisation: code, name, address, industry, the
+#: account manager's and the agent's names.
+BUSINESSES = (
+    ("heating", "江城热力有限公司", "杭州市拱墅区热电路 8 号", Industry.HEATING, "李国强", "周静"),
+    (
+        "supply",
+        "江城供应链有限公司",
+        "杭州市余杭区科技大道 66 号",
+        Industry.B2B_SUPPLIER,
+        "吴志强",
+        "郑欣怡",
+    ),
+)
+#: The heating branch's residential areas (its customers are households it heats).
+HEATING_AREAS = ("和睦新村", "大关西苑", "半山花园", "运河新城", "德胜东村")
+#: The supply branch's customers: companies that buy valves, meters and fittings.
+BUYER_STEMS = "宏达恒信永安华通金桥瑞丰天成中兴东方新城"
+BUYER_TRADES = ("建设工程", "水务", "物业管理", "暖通设备", "市政工程", "热力", "机电安装")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国建华志强志明海燕玉兰晓东晓明晓燕文博子轩浩然梓涵欣怡雨桐宇航思远佳怡一鸣俊杰"
 SHOPS = (
@@ -92,6 +113,12 @@ def demo_users() -> list[DemoUser]:
             DemoUser(f"manager_{code}", f"{name}客户经理 {manager}", Role.ACCOUNT_MANAGER, (code,))
         )
         users.append(DemoUser(f"agent_{code}", f"{name}客服 {agent}", Role.AGENT, (code,)))
+    for code, name, _address, _industry, manager, agent in BUSINESSES:
+        short = name.removesuffix("有限公司")
+        users.append(
+            DemoUser(f"manager_{code}", f"{short}客户经理 {manager}", Role.ACCOUNT_MANAGER, (code,))
+        )
+        users.append(DemoUser(f"agent_{code}", f"{short}客服 {agent}", Role.AGENT, (code,)))
     return users
 
 
@@ -156,7 +183,16 @@ def _customer_rows(
             rng.randint(1, 32),
             rng.randint(1, 4),
         )
-        if rng.random() < 0.06:
+        if branch.code == "supply":  # companies buying from the supplier
+            kind = CustomerKind.ORGANISATION
+            name = f"杭州{rng.choice(BUYER_STEMS)}{rng.choice(BUYER_STEMS)}{rng.choice(BUYER_TRADES)}有限公司"
+            address = f"杭州市{rng.choice(('余杭区', '萧山区', '临平区', '钱塘区'))}工业路 {rng.randint(1, 300)} 号"
+        elif branch.code == "heating":  # households the utility heats
+            kind = CustomerKind.HOUSEHOLD
+            name = _person_name(rng)
+            area = rng.choice(HEATING_AREAS)
+            address = f"杭州市拱墅区{area} {building}幢{unit}单元{floor:d}{room:02d}室"
+        elif rng.random() < 0.06:
             kind = CustomerKind.ORGANISATION
             name = f"{community}{rng.choice(SHOPS)}"
             if rng.random() < 0.5:
@@ -167,6 +203,8 @@ def _customer_rows(
             name = _person_name(rng)
             address = f"{community} {building}栋{unit}单元{floor}{room:02d}室"
         tier = rng.choices(tiers, weights)[0]
+        if index < 2 * len(branches):  # every account manager has VIPs, however small the demo
+            tier = Tier.VIP
         low, high = TIER_REVENUE[tier]
         age_days = rng.randint(10, 80) if rng.random() < 0.12 else rng.randint(100, 2500)
         activity = rng.random()
@@ -178,15 +216,20 @@ def _customer_rows(
             last_activity = now - datetime.timedelta(days=rng.randint(1, 150))
         if last_activity is not None and age_days < (now - last_activity).days:
             last_activity = None
+        # some buyers (joint ventures) read English: their greetings and invitations are English
+        language = "en" if branch.code == "supply" and rng.random() < 0.12 else "zh-hans"
         yield Customer(
             code=f"C{index + 1:07d}",
+            language=language,
             name=name,
             kind=kind,
             tier=tier,
             branch=branch,
             account_manager=managers.get(branch.pk),
             phone=_phone(rng),
-            email=f"owner{index + 1}@example.cn" if rng.random() < 0.3 else "",
+            email=f"{'buyer' if branch.code == 'supply' else 'owner'}{index + 1}@example.cn"
+            if rng.random() < (0.8 if branch.code == "supply" else 0.3)
+            else "",
             address=address,
             wechat=f"wx_{index + 1:06d}" if rng.random() < 0.4 else "",
             orders_count=rng.randint(1, 60 if tier != Tier.GENERAL else 12),
@@ -226,7 +269,15 @@ def build_demo(
         )
         for code, name, address in COMMUNITIES
     ]
-    by_code = {branch.code: branch for branch in [company, *communities]}
+    businesses = []
+    for code, name, address, industry, _manager, _agent in BUSINESSES:
+        branch = Branch.objects.create(
+            code=code, name=name, kind=BranchKind.COMPANY, parent=company, address=address
+        )
+        set_demo_industry(branch, industry)  # its own profile: plans, topics, texts, goods
+        businesses.append(branch)
+    served = [*communities, *businesses]
+    by_code = {branch.code: branch for branch in [company, *served]}
     created: dict[str, User] = {}
     for spec in demo_users():
         is_admin = spec.role == Role.ADMINISTRATOR
@@ -242,12 +293,12 @@ def build_demo(
         user.save()
         user.branches.set([by_code[code] for code in spec.branch_codes])
         created[spec.username] = user
-    for code, _name, _address in COMMUNITIES:
-        created[f"manager_{code}"].supervisor = created["quality"]
-        created[f"manager_{code}"].save(update_fields=["supervisor"])
-    managers = {branch.pk: created[f"manager_{branch.code}"] for branch in communities}
+    for branch in served:
+        created[f"manager_{branch.code}"].supervisor = created["quality"]
+        created[f"manager_{branch.code}"].save(update_fields=["supervisor"])
+    managers = {branch.pk: created[f"manager_{branch.code}"] for branch in served}
     now = timezone.now()
-    rows = _customer_rows(customers, rng, communities, managers, now)
+    rows = _customer_rows(customers, rng, served, managers, now)
     batch_size = 2000
     with _keep_created_at():
         if progress:
@@ -269,13 +320,27 @@ def build_demo(
             today=timezone.localdate(now),
             now=now,
             quality=created["quality"],
-            first_branch=communities[0],
+            stories={
+                Industry.PROPERTY: communities,
+                **{str(industry): [by_code[code]] for code, _n, _a, industry, _m, _g in BUSINESSES},
+            },
         )
+    # The catalogue and the surveys are the property company's (its services, its owners'
+    # Kano waves); the heating branch's households give the winter's temperature readings.
     build_catalogue_demo(
-        company=company, quality=created["quality"], rng=random.Random(seed + 7), now=now
+        company=company,
+        quality=created["quality"],
+        rng=random.Random(seed + 7),
+        now=now,
+        owners=communities,
+        heated=[by_code["heating"]],
     )
     build_survey_demo(
-        company=company, quality=created["quality"], rng=random.Random(seed + 6), now=now
+        company=company,
+        quality=created["quality"],
+        rng=random.Random(seed + 6),
+        now=now,
+        audience=communities,
     )
     # Closed waves report Kano classes, gaps and perceptions to the catalogue, as closing does.
     for wave in Wave.objects.filter(branch=company, status=WaveStatus.CLOSED).order_by("closes_at"):
@@ -287,6 +352,7 @@ def build_demo(
             quality=created["quality"],
             rng=random.Random(seed + 7),
             now=now,
+            heating=by_code["heating"],
         )
 
 
@@ -347,7 +413,7 @@ def build_contact_history(rng: random.Random, today: datetime.date, now: datetim
                 supply_on_time=answers.get("supply_timeliness"),
                 pass_rate=Decimal(answers["pass_rate"]) if "pass_rate" in answers else None,
                 is_anomaly=anomaly,
-                notes=rng.choice(demo_notes(industry)),
+                notes=demo_note(rng, industry, answers, anomaly=anomaly),
             )
         )
     Interaction.objects.bulk_create(interactions, batch_size=2000)

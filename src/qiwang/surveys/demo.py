@@ -223,9 +223,16 @@ DEMO_COMMENTS = (
 
 
 def build_survey_demo(
-    *, company: Branch, quality: User, rng: random.Random, now: datetime.datetime | None = None
+    *,
+    company: Branch,
+    quality: User,
+    rng: random.Random,
+    now: datetime.datetime | None = None,
+    audience: list[Branch] | None = None,
 ) -> None:
-    """Instruments from every template and seven waves with invitations and responses."""
+    """Instruments from every template and seven waves with invitations and responses.
+    ``audience``: the branches whose customers are invited (default: all of ``company``) —
+    the waves ask about property services, so the demo invites the communities' owners."""
     now = now or timezone.now()
     instruments: dict[str, Instrument] = {}
     for template in Template:
@@ -236,8 +243,9 @@ def build_survey_demo(
             allocation=template == Template.SERVQUAL,
         )
     add_open_questions(quality=quality, instruments=instruments)
+    scope = [b.pk for b in audience] if audience is not None else [company.pk]
     customers = list(
-        Customer.objects.filter(branch__in=Branch.objects.with_descendants([company.pk]))
+        Customer.objects.filter(branch__in=Branch.objects.with_descendants(scope))
         .only("pk", "branch_id", "tier", "email", "phone")
         .order_by("pk")
     )

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
@@ -184,7 +184,8 @@ class SendResult:
     failed: int
 
 
-def _message(wave: Wave, link: str) -> str:
+def invitation_message(wave: Wave, link: str) -> str:
+    """The invitation's text in the active language (the customer's, when delivering)."""
     return _(
         "%(company)s invites you to a short survey, “%(wave)s”: %(link)s "
         "(open until %(closes)s). Reply T or use the link to opt out."
@@ -245,19 +246,22 @@ def _deliver(
     wave: Wave, issued: list[tuple[Invitation, str]], base_url: str, *, reminder: bool = False
 ) -> tuple[int, int]:
     ids = [invitation.customer_id for invitation, _token in issued]
-    contacts = dict(
-        Customer.objects.filter(pk__in=ids).values_list(
-            "pk", "email" if wave.channel == InvitationChannel.EMAIL else "phone"
+    contacts: dict[int, tuple[str, str]] = {
+        pk: (contact, language)
+        for pk, contact, language in Customer.objects.filter(pk__in=ids).values_list(
+            "pk", "email" if wave.channel == InvitationChannel.EMAIL else "phone", "language"
         )
-    )
+    }
     sent: list[int] = []
     failed: list[int] = []
     for invitation, token in issued:
         link = f"{base_url.rstrip('/')}/s/{token}/"
-        text = _message(wave, link)
-        if reminder:
-            text = _("Reminder: ") + text
-        contact = contacts[invitation.customer_id]
+        contact, language = contacts[invitation.customer_id]
+        # In the customer's language (the catalogues hold both), whoever clicked "send".
+        with translation.override(language or "zh-hans"):
+            text = invitation_message(wave, link)
+            if reminder:
+                text = _("Reminder: ") + text
         try:
             # The customers app's channels: Django mail, the configured SMS provider.
             if wave.channel == InvitationChannel.SMS:

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qiwang.accounts.models import Branch
-from qiwang.customers.choices import CustomerKind, Lifecycle, Tier
+from qiwang.customers.choices import CustomerKind, Language, Lifecycle, Tier
 from qiwang.customers.querysets import CustomerQuerySet
 from qiwang.customers.search import search_key
 
@@ -37,6 +37,13 @@ class Customer(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     wechat = models.CharField(_("WeChat"), max_length=60, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=Language.choices,
+        default=Language.ZH_HANS,
+        help_text=_("The language greetings and survey invitations are written in."),
+    )
     # Value figures and activity: the lifecycle is derived from these (docs/customers.md).
     orders_count = models.PositiveIntegerField(_("orders"), default=0)
     revenue = models.DecimalField(_("revenue"), max_digits=14, decimal_places=2, default=0)

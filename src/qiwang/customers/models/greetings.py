@@ -73,7 +73,8 @@ class Occasion(models.Model):
 class MessageTemplate(models.Model):
     """The text of a greeting for one tier, channel and kind of occasion.
 
-    Placeholders: ``{customer}``, ``{occasion}``, ``{manager}``, ``{company}``.
+    Placeholders: ``{customer}``, ``{occasion}``, ``{manager}``, ``{company}``. ``body`` is the
+    Chinese text (the default language); ``body_en`` the text for customers who chose English.
     """
 
     industry = models.CharField(
@@ -84,6 +85,9 @@ class MessageTemplate(models.Model):
     occasion_kind = models.CharField(_("occasion"), max_length=20, choices=OccasionKind.choices)
     subject = models.CharField(_("subject"), max_length=120, blank=True)
     body = models.TextField(_("text"))
+    # The same message for customers who read English; empty: they get the Chinese text.
+    subject_en = models.CharField(_("subject (English)"), max_length=120, blank=True)
+    body_en = models.TextField(_("text (English)"), blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -99,6 +103,12 @@ class MessageTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occasion_kind} {self.tier} {self.channel}"
+
+    def text_for(self, language: str) -> tuple[str, str]:
+        """(subject, body) in ``language``, falling back to the default language's text."""
+        if language == "en" and self.body_en.strip():
+            return self.subject_en or self.subject, self.body_en
+        return self.subject, self.body
 
 
 class OutboundMessage(models.Model):

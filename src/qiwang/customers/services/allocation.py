@@ -14,6 +14,7 @@ from qiwang.accounts.services import record_event
 from qiwang.customers.allocation import Request, Share, allocate, priority_groups
 from qiwang.customers.choices import TaskKind, Tier
 from qiwang.customers.models import Allocation, AllocationLine, ContactTask, Customer
+from qiwang.customers.services.workdays import working_day_from
 from qiwang.errors import ServiceError
 
 
@@ -139,7 +140,8 @@ def allocate_shortage(
         )
         for share in shares
     )
-    today = timezone.localdate()
+    # Due on a working day: an allocation made on a Sunday asks for help on Monday.
+    due = working_day_from(timezone.localdate())
     ContactTask.objects.bulk_create(
         ContactTask(
             customer=share.key,
@@ -147,7 +149,7 @@ def allocate_shortage(
             assignee_id=share.key.account_manager_id,
             kind=TaskKind.SOURCING,
             key=f"allocation:{allocation.pk}",
-            due_date=today,
+            due_date=due,
             note=_("Short by %(units)d of %(product)s: help them source elsewhere.")
             % {"units": share.shortfall, "product": product},
             note_code="sourcing",

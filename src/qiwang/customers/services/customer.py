@@ -12,7 +12,7 @@ from qiwang.accounts.choices import Role
 from qiwang.accounts.models import Branch, User
 from qiwang.accounts.permissions import Action, require
 from qiwang.accounts.services import diff_fields, record_event
-from qiwang.customers.choices import CustomerKind, Tier
+from qiwang.customers.choices import CustomerKind, Language, Tier
 from qiwang.customers.models import Customer
 from qiwang.customers.phones import normalise_phone
 from qiwang.errors import ConflictError, ServiceError
@@ -28,6 +28,7 @@ EDITABLE_FIELDS = (
     "email",
     "address",
     "wechat",
+    "language",
     "notes",
 )
 
@@ -50,6 +51,11 @@ def _clean(actor: User, data: dict[str, Any], *, current: Customer | None) -> di
             errors.update(error.errors)
     if "kind" in cleaned and cleaned["kind"] not in CustomerKind.values:
         errors["kind"] = [_("%s is not a customer kind.") % cleaned["kind"]]
+    if "language" in cleaned and cleaned["language"] not in Language.values:
+        errors["language"] = [
+            _("%s is not a language customers are written to in (zh-hans or en).")
+            % cleaned["language"]
+        ]
     if "tier" in cleaned and cleaned["tier"] not in Tier.values:
         errors["tier"] = [_("%s is not a tier.") % cleaned["tier"]]
     branch = cleaned.get("branch")

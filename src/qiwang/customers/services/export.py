@@ -52,6 +52,7 @@ def export_rows(user: User, customers: Any) -> Iterator[list[Any]]:
             personal["address"],
             wechat,
             customer.notes,
+            customer.language,
             customer.orders_count,
             customer.revenue,
             timezone.localtime(customer.last_activity_at).replace(tzinfo=None)

@@ -28,7 +28,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from lunardate import LunarDate
 
@@ -38,6 +39,7 @@ from qiwang.accounts.services import record_event
 from qiwang.accounts.working_calendar import WorkingCalendar
 from qiwang.customers.choices import (
     Channel,
+    Language,
     MessageStatus,
     OccasionKind,
     TaskKind,
@@ -46,6 +48,7 @@ from qiwang.customers.choices import (
 )
 from qiwang.customers.messaging import MessagingError, send_email, send_sms
 from qiwang.customers.models import (
+    BranchIndustry,
     ContactTask,
     Customer,
     Interaction,
@@ -55,6 +58,7 @@ from qiwang.customers.models import (
     Occasion,
     OutboundMessage,
 )
+from qiwang.customers.texts import occasion_name
 from qiwang.errors import ServiceError
 
 #: Public holidays greeted: the first day of each holiday period in the working-day calendar
@@ -456,14 +460,20 @@ def templates_by_key() -> dict[TemplateKey, MessageTemplate]:
 
 
 def organisation_name(branch: Branch) -> str:
-    """The company the customer deals with: the root of the branch tree (the setting
-    ``QIWANG_COMPANY_NAME`` wins)."""
+    """The company the customer deals with: the nearest branch (itself or above) that chose its
+    own industry profile — a business of its own, such as a heating utility inside a property
+    group — else the root of the branch tree (the setting ``QIWANG_COMPANY_NAME`` wins)."""
     if settings.QIWANG_COMPANY_NAME:
         return str(settings.QIWANG_COMPANY_NAME)
     parents = dict(Branch.objects.values_list("pk", "parent_id"))
+    own_profile = set(BranchIndustry.objects.values_list("branch_id", flat=True))
     current: int = branch.pk
     seen = {current}
-    while parents.get(current) is not None and parents[current] not in seen:
+    while (
+        current not in own_profile
+        and parents.get(current) is not None
+        and parents[current] not in seen
+    ):
         current = parents[current]
         seen.add(current)
     if current == branch.pk:
@@ -494,9 +504,19 @@ def render_greeting(
     if template is None:
         return RenderedGreeting(channel=channel, subject="", body=task.message or task.note)
     manager = task.assignee or task.customer.account_manager
+    # The customer's language (the phone script is read by the account manager: the page's).
+    if channel == Channel.PHONE:
+        language = get_language() or Language.ZH_HANS
+    else:
+        language = task.customer.language or Language.ZH_HANS
+    subject, body = template.text_for("en" if language.startswith("en") else language)
+    with translation.override(language):
+        occasion = (
+            occasion_name(task.occasion.name) if task.occasion_id else occasion_name(task.note)
+        )
     values = _Blank(
         customer=task.customer.name,
-        occasion=task.occasion.name if task.occasion_id else task.note,
+        occasion=occasion,
         manager=manager.display_name or manager.get_full_name() or manager.username
         if manager
         else "",
@@ -505,8 +525,8 @@ def render_greeting(
     return RenderedGreeting(
         channel=channel,
         # an SMS has no subject: the customer receives the body only
-        subject=template.subject.format_map(values).strip() if channel == Channel.EMAIL else "",
-        body=template.body.format_map(values).strip(),
+        subject=subject.format_map(values).strip() if channel == Channel.EMAIL else "",
+        body=body.format_map(values).strip(),
     )
 
 

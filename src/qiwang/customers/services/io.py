@@ -29,7 +29,7 @@ from qiwang import exports
 from qiwang.accounts.choices import Role
 from qiwang.accounts.models import AuditEvent, Branch, User
 from qiwang.accounts.permissions import Action, has_permission
-from qiwang.customers.choices import CustomerKind, Tier
+from qiwang.customers.choices import CustomerKind, Language, Tier
 from qiwang.customers.models import Customer
 from qiwang.customers.phones import try_normalise_phone
 from qiwang.customers.presentation import MASK
@@ -62,6 +62,7 @@ IMPORT_COLUMNS = (
     "address",
     "wechat",
     "notes",
+    "language",
 )
 REQUIRED_TO_CREATE = ("code", "name", "kind", "branch")
 PERSONAL_COLUMNS = ("phone", "email", "address", "wechat")
@@ -81,6 +82,7 @@ COLUMN_LABELS = {
     "address": gettext_lazy("Address"),
     "wechat": gettext_lazy("WeChat"),
     "notes": gettext_lazy("Notes"),
+    "language": gettext_lazy("Language of messages"),
     "orders_count": gettext_lazy("Orders"),
     "revenue": gettext_lazy("Revenue"),
     "last_activity_at": gettext_lazy("Last activity"),
@@ -271,8 +273,27 @@ def _header_aliases() -> dict[str, str]:
     return aliases
 
 
-def _choice_lookup(choices: type[CustomerKind] | type[Tier]) -> dict[str, str]:
+#: How people write a language in a spreadsheet, beyond its code and its labels.
+LANGUAGE_SPELLINGS = {
+    "中文": Language.ZH_HANS,
+    "简体中文": Language.ZH_HANS,
+    "汉语": Language.ZH_HANS,
+    "chinese": Language.ZH_HANS,
+    "zh": Language.ZH_HANS,
+    "zh-cn": Language.ZH_HANS,
+    "zh_hans": Language.ZH_HANS,
+    "英文": Language.EN,
+    "英语": Language.EN,
+    "english": Language.EN,
+}
+
+
+def _choice_lookup(
+    choices: type[CustomerKind] | type[Tier] | type[Language],
+) -> dict[str, str]:
     lookup = {value.lower(): value for value in choices.values}
+    if choices is Language:
+        lookup.update({key: value.value for key, value in LANGUAGE_SPELLINGS.items()})
     for language in ("zh-hans", "en"):
         with translation.override(language):
             for value, label in choices.choices:
@@ -322,6 +343,7 @@ class _Validator:
         self.visible = None if actor is None else actor.visible_branch_ids()
         self.kinds = _choice_lookup(CustomerKind)
         self.tiers = _choice_lookup(Tier)
+        self.languages = _choice_lookup(Language)
         codes = {values.get("code", "") for _row, values in records} - {""}
         branch_codes = {values.get("branch", "") for _row, values in records} - {""}
         usernames = {values.get("account_manager", "") for _row, values in records} - {""}
@@ -383,11 +405,16 @@ class _Validator:
         for name, lookup, label in (
             ("kind", self.kinds, _("not a customer kind")),
             ("tier", self.tiers, _("not a tier")),
+            ("language", self.languages, _("not a language customers are written to in")),
         ):
             if raw.get(name):
                 choice = lookup.get(raw[name].lower())
                 if choice is None:
-                    allowed = ", ".join(sorted(set(lookup.values())))
+                    allowed = ", ".join(
+                        ["zh-hans (中文)", "en (English)"]
+                        if name == "language"
+                        else sorted(set(lookup.values()))
+                    )
                     refuse(
                         name,
                         _("%(label)s; use one of: %(allowed)s.")
@@ -617,7 +644,7 @@ def apply_import(
 # --- template and export ---------------------------------------------------------------------
 
 
-def _choice_help(choices: type[CustomerKind] | type[Tier]) -> str:
+def _choice_help(choices: type[CustomerKind] | type[Tier] | type[Language]) -> str:
     return ", ".join(f"{value} ({label})" for value, label in choices.choices)
 
 
@@ -660,6 +687,12 @@ def _template_help() -> list[tuple[str, str, str, str]]:
         ("address", str(COLUMN_LABELS["address"]), "", "3栋2单元1502室"),
         ("wechat", str(COLUMN_LABELS["wechat"]), "", ""),
         ("notes", str(COLUMN_LABELS["notes"]), "", ""),
+        (
+            "language",
+            str(COLUMN_LABELS["language"]),
+            _("optional: zh-hans (中文, the default) or en (English); the language of greetings"),
+            "zh-hans",
+        ),
     ]
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "days_caught_up",
     "escalation_cutoff",
     "next_working_day",
+    "working_day_from",
 ]
 
 #: How far back a working day looks for plan days that fell on days off (the longest Chinese
@@ -67,6 +68,19 @@ def days_ahead(calendar: WorkingCalendar, day: datetime.date) -> list[datetime.d
         covered.append(current)
         current += _ONE_DAY
     return covered
+
+
+def working_day_from(day: datetime.date, calendar: WorkingCalendar | None = None) -> datetime.date:
+    """``day`` when it is a working day, else the next working day: when a task made today is
+    due (a task made on a Sunday is due on Monday, not overdue by then). ``day`` itself when its
+    year or the next working day's is not known (never guessed)."""
+    calendar = calendar or load_working_calendar()
+    try:
+        if calendar.is_working_day(day):
+            return day
+    except UnknownCalendarYear:
+        return day
+    return next_working_day(calendar, day) or day
 
 
 def next_working_day(calendar: WorkingCalendar, day: datetime.date) -> datetime.date | None:
