@@ -12,6 +12,7 @@ distributed table has no row order.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, NoReturn
 
 import numpy as np
@@ -131,12 +132,15 @@ def summarize_servqual(
     expectation: str = "expectation",
     perception: str = "perception",
     segment: str | None = None,
+    weights: Mapping[str, str] | None = None,
+    points_tolerance: float = 0.5,
 ) -> ServqualSums:
-    """SERVQUAL stage 1 (items, dimensions, overall) on any engine, long format.
+    """SERVQUAL stage 1 (items, dimensions, overall, weighted) on any engine, long format.
 
     Equal to :func:`qiwang.analysis.servqual.summarize` on the same rows up to rounding (shifted
-    sums: each key's mean is subtracted before squaring). Importance points (weighted SERVQUAL)
-    are not summed here yet.
+    sums: each key's mean is subtracted before squaring). ``weights`` maps each dimension to its
+    importance-points column (weighted SERVQUAL); on an engine a respondent's points must be the
+    same on each of their rows (``qiwang.analysis._portable_servqual``).
     """
     table.require([respondent, item, expectation, perception, segment])
     _check_numbers(table, expectation, perception)
@@ -177,13 +181,26 @@ def summarize_servqual(
         keys = [(row[0] if segment else None, str(row[1])) for row in rows]
         return gap_sums_from_rows(rows, keys)
 
+    weighted = weight_sums = None
+    if weights is not None:
+        from qiwang.analysis._portable_servqual import weighted_sums
+
+        weighted, weight_sums = weighted_sums(
+            table,
+            prelude,
+            instrument,
+            weights,
+            respondent=respondent,
+            segment=segment,
+            tolerance=points_tolerance,
+        )
     return ServqualSums(
         instrument=instrument,
         items=fetch("pairs", "code", instrument.codes),
         dimensions=fetch("r", "dimension", instrument.dimensions),
         overall=fetch("o", "unit", None),
-        weighted=None,
-        weights=None,
+        weighted=weighted,
+        weights=weight_sums,
         segment_column=segment,
     )
 

@@ -82,7 +82,7 @@ def servqual_command(
     as_json: JsonOption = False,
 ) -> None:
     use_json(as_json)
-    from qiwang.analysis import AnalysisInputError, engines, servqual
+    from qiwang.analysis import engines, servqual
     from qiwang.analysis._io import read_table
 
     problem = check_engine(engine, command="servqual", supported=("duckdb", "spark", "postgres"))
@@ -98,13 +98,15 @@ def servqual_command(
             table = open_input(
                 input_file, engine, spark_master=spark_master, database_url=database_url
             )
-            if any(f"{d}_W" in table.columns for d in instrument.dimensions):
-                raise AnalysisInputError(
-                    "importance points (DIMENSION_W columns) are summed without --engine only "
-                    "for now: drop --engine or the points columns"
-                )
+            points = {d: f"{d}_W" for d in instrument.dimensions}
+            has_points = all(column in table.columns for column in points.values())
             say("Summing expectations and perceptions")
-            sums = engines.summarize_servqual(table, instrument=instrument, segment=by)
+            sums = engines.summarize_servqual(
+                table,
+                instrument=instrument,
+                segment=by,
+                weights=points if has_points else None,
+            )
             result = servqual.analyze_sums(sums, confidence=confidence, tolerance=tolerance)
             if as_json:
                 _print_json(result.to_dict())
