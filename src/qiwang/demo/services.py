@@ -386,7 +386,7 @@ def build_contact_history(rng: random.Random, today: datetime.date, now: datetim
             "plan__industry",
         )
     )
-    done: list[int] = []
+    done: list[ContactTask] = []
     interactions: list[Interaction] = []
     tz = timezone.get_current_timezone()
     for task_id, customer_id, branch_id, assignee_id, due_date, topics, industry in past:
@@ -394,11 +394,11 @@ def build_contact_history(rng: random.Random, today: datetime.date, now: datetim
             continue  # missed recently: stays open and is escalated today
         if rng.random() < 0.05:
             continue
-        done.append(task_id)
         anomaly = rng.random() < 0.04
         occurred = datetime.datetime.combine(
             due_date, datetime.time(rng.randint(9, 17), rng.randint(0, 59)), tz
         )
+        done.append(ContactTask(pk=task_id, status=TaskStatus.DONE, done_at=occurred))
         answers = demo_answers(rng, industry, topics or [], anomaly=anomaly)
         interactions.append(
             Interaction(
@@ -417,10 +417,8 @@ def build_contact_history(rng: random.Random, today: datetime.date, now: datetim
             )
         )
     Interaction.objects.bulk_create(interactions, batch_size=2000)
-    for start in range(0, len(done), 900):
-        ContactTask.objects.filter(pk__in=done[start : start + 900]).update(
-            status=TaskStatus.DONE, done_at=now
-        )
+    # done when the contact happened, so that "done today" counts only today's history
+    ContactTask.objects.bulk_update(done, ["status", "done_at"], batch_size=900)
     latest = (
         Interaction.objects.filter(customer=OuterRef("pk"))
         .values("customer")
