@@ -8,6 +8,7 @@ engine and returns the rows as plain Python tuples. See ``docs/adr/0100-portable
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import uuid
@@ -35,6 +36,9 @@ Engine = Literal["duckdb", "postgres", "spark"]
 ENGINES: tuple[Engine, ...] = ("duckdb", "postgres", "spark")
 VIEW = "qiwang_input"
 """Name under which every portable stage-1 query sees its input."""
+BASE = "qiwang_base"
+"""Name under which a derived table's defining query (:meth:`StageOneTable.derived`) reads the
+table it is derived from."""
 
 DIALECTS: dict[Engine, str] = {"duckdb": "duckdb", "postgres": "postgres", "spark": "spark"}
 
@@ -61,10 +65,38 @@ class StageOneTable:
     """Columns of a numeric type where the engine's types decide (PostgreSQL), else None."""
     types: dict[str, str] | None = None
     """Each column's type as the engine names it (``BIGINT``, ``string``, ``text`` …)."""
+    _derived: str | None = field(repr=False, default=None)
+
+    def derived(self, select: str, columns: Sequence[str]) -> StageOneTable:
+        """The table that ``select`` (DuckDB dialect, reading this table as ``qiwang_base``)
+        defines, with ``columns``: every query on it reads ``select`` as a subquery, on the same
+        engine (a wide layout unpivoted to the long one, without copying the data)."""
+        if self._derived is not None:
+            raise AnalysisInputError("a derived table cannot be derived again")
+        return dataclasses.replace(
+            self, columns=tuple(columns), _derived=select, numeric=None, types=None
+        )
 
     def sql(self, query: str) -> str:
         """``query`` (DuckDB dialect, reading ``qiwang_input``) in this engine's dialect."""
         tree = sqlglot.parse_one(query, read="duckdb")
+        if self._derived is not None:
+            inner = sqlglot.parse_one(self._derived, read="duckdb")
+
+            def expand(node: exp.Expression) -> exp.Expression:
+                if isinstance(node, exp.Table) and node.name == VIEW and not node.args.get("db"):
+                    alias = node.alias or VIEW
+                    return exp.Subquery(
+                        this=inner.copy(), alias=exp.TableAlias(this=exp.to_identifier(alias))
+                    )
+                return node
+
+            def base(node: exp.Expression) -> exp.Expression:
+                if isinstance(node, exp.Table) and node.name == BASE and not node.args.get("db"):
+                    node.set("this", exp.to_identifier(VIEW))
+                return node
+
+            tree = tree.transform(expand).transform(base)
         if self._target != VIEW:
             parts = self._target.split(".")
 

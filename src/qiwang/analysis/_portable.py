@@ -12,7 +12,7 @@ distributed table has no row order.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
 import numpy as np
@@ -348,3 +348,58 @@ def cross_products(
     return CrossProducts(
         columns=tuple(columns), n=n, mean=mean, scatter=scatter, rows_dropped=total - n
     )
+
+
+def unpivot_kano(
+    table: StageOneTable,
+    *,
+    functional_suffix: str = "_F",
+    dysfunctional_suffix: str = "_D",
+    importance_suffix: str = "_I",
+    keep: Sequence[str | None] = (),
+) -> StageOneTable:
+    """A wide Kano table (one row per respondent, ``NAME_F`` / ``NAME_D`` [/ ``NAME_I``]) as the
+    long one (``attribute``, ``functional``, ``dysfunctional`` [, ``importance``] and the
+    ``keep`` columns), on the same engine and without copying: a ``UNION ALL`` of one select per
+    attribute, as :func:`qiwang.analysis.kano.count_answers_wide` reads it (both answers empty:
+    the attribute was not asked)."""
+    from qiwang.analysis._kano_aggregate import wide_attributes
+
+    names = sorted(
+        wide_attributes(
+            list(table.columns),
+            functional_suffix=functional_suffix,
+            dysfunctional_suffix=dysfunctional_suffix,
+        )
+    )
+    if not names:
+        raise AnalysisInputError(
+            f"no attribute columns in {table.name}: a wide Kano table needs pairs of columns "
+            f"NAME{functional_suffix} and NAME{dysfunctional_suffix}"
+        )
+    extra = [column for column in keep if column is not None]
+    table.require(extra)
+    importance = any(name + importance_suffix in table.columns for name in names)
+    selects = []
+    for name in names:
+        f = _identifier(name + functional_suffix)
+        d = _identifier(name + dysfunctional_suffix)
+        parts = [
+            f"CAST({_literal(name)} AS VARCHAR) AS attribute",
+            f"CAST({f} AS VARCHAR) AS functional",
+            f"CAST({d} AS VARCHAR) AS dysfunctional",
+        ]
+        if importance:
+            column = name + importance_suffix
+            parts.append(
+                f"TRY_CAST({_identifier(column)} AS DOUBLE) AS importance"
+                if column in table.columns
+                else "CAST(NULL AS DOUBLE) AS importance"
+            )
+        parts += [_identifier(column) for column in extra]
+        selects.append(
+            f"SELECT {', '.join(parts)} FROM qiwang_base "  # noqa: S608 - quoted
+            f"WHERE {f} IS NOT NULL OR {d} IS NOT NULL"
+        )
+    columns = ["attribute", "functional", "dysfunctional", *(["importance"] if importance else [])]
+    return table.derived(" UNION ALL ".join(selects), [*columns, *extra])

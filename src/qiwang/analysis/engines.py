@@ -27,6 +27,7 @@ from qiwang.analysis._portable import (
     numeric_columns,
     summarize_ipa,
     summarize_servqual,
+    unpivot_kano,
 )
 from qiwang.analysis._portable_csi import (
     PortableSums,
@@ -55,4 +56,5 @@ __all__ = [
     "spark_session",
     "summarize_ipa",
     "summarize_servqual",
+    "unpivot_kano",
 ]

@@ -193,11 +193,20 @@ def _kano_counter(
         }
 
         def count_on_engine(wave: str | None) -> list[tuple[str, KanoCounts]]:
+            source = table
+            if attribute not in table.columns:  # wide: NAME_F / NAME_D [/ NAME_I] columns
+                source = engines.unpivot_kano(table, keep=[segment, wave])
+                names.update(
+                    attribute="attribute",
+                    functional="functional",
+                    dysfunctional="dysfunctional",
+                    importance="importance" if "importance" in source.columns else None,
+                )
             if wave is None:
-                return [("", engines.count_kano_answers(table, **names))]
+                return [("", engines.count_kano_answers(source, **names))]
             return [
-                (value, engines.count_kano_answers(table, **names, where=(wave, value)))
-                for value in engines.distinct_values(table, wave)
+                (value, engines.count_kano_answers(source, **names, where=(wave, value)))
+                for value in engines.distinct_values(source, wave)
             ]
 
         return count_on_engine
