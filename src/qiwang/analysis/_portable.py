@@ -403,3 +403,89 @@ def unpivot_kano(
         )
     columns = ["attribute", "functional", "dysfunctional", *(["importance"] if importance else [])]
     return table.derived(" UNION ALL ".join(selects), [*columns, *extra])
+
+
+def unpivot_servqual(
+    table: StageOneTable,
+    *,
+    instrument: Instrument = SERVQUAL_22,
+    respondent: str = "respondent",
+    expectation_suffix: str = "_E",
+    perception_suffix: str = "_P",
+    keep: Sequence[str | None] = (),
+) -> StageOneTable:
+    """A wide SERVQUAL table (one row per respondent, ``ITEM_E`` / ``ITEM_P``) as the long one
+    (``respondent``, ``item``, ``expectation``, ``perception`` and the ``keep`` columns — the
+    segment, the importance points), on the same engine, without copying. Items of the instrument
+    without columns are skipped, as :func:`qiwang.analysis.servqual.summarize_wide` does; an
+    engine has no row order, so the respondent column is required."""
+    present = [
+        code
+        for code in instrument.codes
+        if code + expectation_suffix in table.columns or code + perception_suffix in table.columns
+    ]
+    if not present:
+        raise AnalysisInputError(
+            f"no item columns in {table.name}: a wide SERVQUAL table needs ITEM{expectation_suffix}"
+            f" and ITEM{perception_suffix} columns for the items "
+            f"{', '.join(instrument.codes[:4])}…"
+        )
+    extra = [column for column in dict.fromkeys(keep) if column is not None]
+    table.require(
+        [respondent, *extra]
+        + [code + expectation_suffix for code in present]
+        + [code + perception_suffix for code in present]
+    )
+    selects = [
+        f"SELECT {_identifier(respondent)} AS respondent, CAST({_literal(code)} AS VARCHAR) AS item, "  # noqa: S608
+        f"{_identifier(code + expectation_suffix)} AS expectation, "
+        f"{_identifier(code + perception_suffix)} AS perception"
+        + "".join(f", {_identifier(column)}" for column in extra)
+        + " FROM qiwang_base"
+        for code in present
+    ]
+    return table.derived(
+        " UNION ALL ".join(selects), ["respondent", "item", "expectation", "perception", *extra]
+    )
+
+
+def unpivot_ipa(
+    table: StageOneTable,
+    *,
+    performance_suffix: str = "_P",
+    importance_suffix: str = "_I",
+    keep: Sequence[str | None] = (),
+) -> StageOneTable:
+    """A wide IPA table (one row per respondent, ``NAME_P`` [/ ``NAME_I``]) as the long one
+    (``attribute``, ``performance``, ``importance`` and the ``keep`` columns — the overall rating,
+    the segment), on the same engine, without copying; as
+    :func:`qiwang.analysis.ipa.summarize_wide` reads it."""
+    names = [
+        column[: -len(performance_suffix)]
+        for column in table.columns
+        if column.endswith(performance_suffix) and len(column) > len(performance_suffix)
+    ]
+    if not names:
+        raise AnalysisInputError(
+            f"no attribute columns in {table.name}: a wide IPA table needs NAME"
+            f"{performance_suffix} columns"
+        )
+    extra = [column for column in dict.fromkeys(keep) if column is not None]
+    table.require(extra)
+    selects = []
+    for name in names:
+        stated = name + importance_suffix
+        importance = (
+            f"TRY_CAST({_identifier(stated)} AS DOUBLE)"
+            if stated in table.columns
+            else "CAST(NULL AS DOUBLE)"
+        )
+        selects.append(
+            f"SELECT CAST({_literal(name)} AS VARCHAR) AS attribute, "  # noqa: S608 - quoted
+            f"{_identifier(name + performance_suffix)} AS performance, {importance} AS importance"
+            + "".join(f", {_identifier(column)}" for column in extra)
+            + " FROM qiwang_base"
+        )
+    return table.derived(
+        " UNION ALL ".join(selects), ["attribute", "performance", "importance", *extra]
+    )

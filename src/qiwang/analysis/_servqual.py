@@ -10,6 +10,7 @@ Parasuraman & Berry 1990, ch. 10). The instrument — items and their dimensions
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -601,7 +602,7 @@ def summarize_wide(
     long = pd.concat(parts, ignore_index=True)
     has_points = any(d + points_suffix in data.columns for d in instrument.dimensions)
     try:
-        return summarize(
+        sums = summarize(
             long,
             instrument=Instrument(
                 tuple(item for item in instrument.items if item.code in set(present))
@@ -615,6 +616,8 @@ def summarize_wide(
         wide_row = None if error.row is None else int(long["_row"].iloc[error.row - 1])
         wide_column = segment if error.column == "segment" else error.column
         raise AnalysisInputError(error.reason, column=wide_column, row=wide_row) from None
+    # the segment is the wide table's column, not the internal long one's
+    return dataclasses.replace(sums, segment_column=segment)
 
 
 def summarize_duckdb(

@@ -27,7 +27,9 @@ from qiwang.analysis._portable import (
     numeric_columns,
     summarize_ipa,
     summarize_servqual,
+    unpivot_ipa,
     unpivot_kano,
+    unpivot_servqual,
 )
 from qiwang.analysis._portable_csi import (
     PortableSums,
@@ -56,5 +58,7 @@ __all__ = [
     "spark_session",
     "summarize_ipa",
     "summarize_servqual",
+    "unpivot_ipa",
     "unpivot_kano",
+    "unpivot_servqual",
 ]

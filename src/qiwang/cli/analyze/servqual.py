@@ -100,6 +100,12 @@ def servqual_command(
             )
             points = {d: f"{d}_W" for d in instrument.dimensions}
             has_points = all(column in table.columns for column in points.values())
+            if "item" not in table.columns:  # wide: ITEM_E / ITEM_P columns, unpivoted there
+                table = engines.unpivot_servqual(
+                    table,
+                    instrument=instrument,
+                    keep=[by, *(points.values() if has_points else ())],
+                )
             say("Summing expectations and perceptions")
             sums = engines.summarize_servqual(
                 table,
