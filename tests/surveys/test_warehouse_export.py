@@ -98,3 +98,41 @@ def test_bad_options_are_one_message_and_exit_code_2(demo, tmp_path):
     assert code == 2
     assert "wave=" in err  # the partition that exists, named in either language
     assert "Traceback" not in err
+
+
+def test_personal_data_only_for_a_role_that_may_see_it_and_only_its_branches(demo, tmp_path):
+    """--personal-data --user: four more columns from the customers table, only the user's
+    branches' answers, one audit event per wave; refused for a role without the permission."""
+    from qiwang.accounts.models import AuditEvent, User
+    from qiwang.accounts.permissions import Action, can
+
+    analyst = User.objects.get(username="analyst")
+    manager = User.objects.get(username="manager_cuihu")
+    assert not can(analyst, Action.VIEW_PERSONAL_DATA) and can(manager, Action.VIEW_PERSONAL_DATA)
+
+    refused = _run(
+        "export", "responses", "--dest", tmp_path / "x", "--personal-data", "--user", "analyst"
+    )
+    assert refused[0] == 2 and not (tmp_path / "x").exists()
+    assert _run("export", "responses", "--dest", tmp_path / "y", "--personal-data")[0] == 2
+    assert _run("export", "responses", "--dest", tmp_path / "z", "--user", "manager_cuihu")[0] == 2
+
+    dest = tmp_path / "personal"
+    code, _, err = _run(
+        "export", "responses", "--dest", dest, "--personal-data", "--user", "manager_cuihu"
+    )
+    assert code == 0, err
+    visible = manager.visible_branch_ids()
+    for wave in Wave.objects.all():
+        table = pq.read_table(dest / f"wave={wave.pk}" / "part-00000.parquet").to_pydict()
+        expected = _numeric_answers(response__wave=wave, response__branch_id__in=visible)
+        assert len(table["response"]) == expected.count()
+        codes = dict(expected.values_list("response_id", "response__customer__code"))
+        phones = dict(expected.values_list("response_id", "response__customer__phone"))
+        for response, code_, phone in zip(
+            table["response"], table["customer_code"], table["customer_phone"], strict=True
+        ):
+            assert (code_, phone) == (codes[response], phones[response])
+    events = AuditEvent.objects.filter(action="answers_exported_with_personal_data")
+    assert events.count() == Wave.objects.count()
+    assert set(events.values_list("actor__username", flat=True)) == {"manager_cuihu"}

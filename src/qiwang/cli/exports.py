@@ -36,6 +36,20 @@ def responses(
         str | None,
         typer.Option("--kind", help=_("Only questions of this kind (kano, servqual, scale5 …).")),
     ] = None,
+    personal_data: Annotated[
+        bool,
+        typer.Option(
+            "--personal-data",
+            help=_(
+                "Add each customer's number, name, phone and e-mail (needs --user, a user whose "
+                "role may see personal data; only their branches; audited)."
+            ),
+        ),
+    ] = False,
+    user: Annotated[
+        str | None,
+        typer.Option("--user", help=_("Export as this user (their role and branches apply).")),
+    ] = None,
     as_json: Annotated[
         bool,
         typer.Option(
@@ -58,6 +72,20 @@ def responses(
             % {"kind": kind, "kinds": ", ".join(warehouse.KINDS)}
         )
     check_database()
+    actor = None
+    if personal_data:
+        from qiwang.accounts.models import User
+        from qiwang.accounts.permissions import Action, can
+
+        if user is None:
+            raise fail(_("--personal-data needs --user: the user the export is made for."))
+        actor = User.objects.filter(username=user, is_active=True).first()
+        if actor is None:
+            raise fail(_("--user: no active user is called %s.") % user)
+        if not can(actor, Action.VIEW_PERSONAL_DATA):
+            raise fail(_("--user: %(user)s's role may not see personal data.") % {"user": user})
+    elif user is not None:
+        raise fail(_("--user is only used with --personal-data."))
     if wave:
         known = set(Wave.objects.filter(pk__in=wave).values_list("pk", flat=True))
         for wave_id in wave:
@@ -66,7 +94,7 @@ def responses(
     if dest.exists() and not dest.is_dir():
         raise fail(_("--dest: %(path)s is a file, not a directory.") % {"path": dest})
     try:
-        result = warehouse.export_answers(dest, waves=wave or None, kind=kind)
+        result = warehouse.export_answers(dest, waves=wave or None, kind=kind, personal_for=actor)
     except warehouse.DestinationNotEmptyError as error:
         raise fail(
             _("--dest: %(path)s already exists; choose an empty directory.") % {"path": error}
@@ -84,6 +112,7 @@ def responses(
                 "rows": result.total,
                 "waves": {str(wave_id): count for wave_id, count in result.rows.items()},
                 "files": [str(path) for path in result.files],
+                "personal_data": actor is not None,
             }
         )
         return
