@@ -216,3 +216,19 @@ def test_tasks_and_interactions_take_ordering_and_created_after(org, customers):
     assert oldest_first == [old.pk, new.pk]
     assert recent == [new.pk]
     assert refused.status_code == 422 and _fields(refused) == {"query.ordering"}
+
+
+def test_an_offset_the_database_cannot_store_is_read_in_utc_or_refused_never_a_500(org):
+    """ISO 8601 and pydantic allow offsets up to ±23:59; PostgreSQL refuses beyond ±15:59 (found by
+    tests/security/test_api_fuzz.py: GET /api/audit-events answered 500). A filter time is
+    compared in UTC; a value the database still cannot take is a 422, not a 500."""
+    quality = org.users["quality_manager"]
+    record_event(actor=quality, action="contact_added", obj=org.own)
+    far = "2000-02-28T16:56:32-18:32"
+    listed = _get(quality, "/api/audit-events", {"created_after": far})
+    assert listed.status_code == 200, listed.content
+    assert len(listed.json()["items"]) >= 1
+
+    beyond = _get(quality, "/api/audit-events", {"created_after": "9999-12-31T23:59:59-18:00"})
+    assert beyond.status_code == 200, beyond.content
+    assert beyond.json()["items"] == []  # past the last time there is: nothing

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -160,6 +161,18 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
             request, 400, "unknown_parameter", detail % {"names": ", ".join(unknown)}, errors
         )
     return _error(request, 422, "validation_error", _("The request has invalid fields."), errors)
+
+
+@api.exception_handler(DataError)
+def _out_of_range(request: HttpRequest, exc: DataError) -> HttpResponse:
+    # A value valid for the schema that the database cannot store or compare (a time-zone offset
+    # beyond ±15:59 on PostgreSQL, a date past year 9999 …): the client's value, not a fault.
+    return _error(
+        request,
+        422,
+        "validation_error",
+        _("A value of the request is outside the range the database can store."),
+    )
 
 
 @api.exception_handler(ServiceError)

@@ -263,10 +263,16 @@ class ListFilter(FilterSchema):
 
 def aware_time(value: datetime.datetime) -> datetime.datetime:
     """A time without an offset (``2026-12-05`` or ``2026-12-05T08:00``) is read in the
-    project's time zone, as the pages read it, not compared naively."""
+    project's time zone, as the pages read it, not compared naively; every time is then given to
+    the database in UTC (ISO 8601 allows offsets such as ``-18:32`` that PostgreSQL refuses)."""
     from django.utils import timezone
 
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+    aware = timezone.make_aware(value) if timezone.is_naive(value) else value
+    try:
+        return aware.astimezone(datetime.UTC)
+    except OverflowError:  # within hours of year 1 or 9999: the nearest time there is
+        edge = datetime.datetime.max if aware.year > 1 else datetime.datetime.min
+        return edge.replace(tzinfo=datetime.UTC)
 
 
 class CreatedFilter(ListFilter):
