@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from qiwang.cli._i18n import gettext as _
+
 if TYPE_CHECKING:
     from qiwang.analysis.engines import StageOneTable
 
@@ -24,8 +26,10 @@ EngineOption = Annotated[
     str | None,
     typer.Option(
         "--engine",
-        help="Run stage 1 on duckdb, spark or postgres (INPUT: a file, a directory of Parquet "
-        "parts, or with postgres a table name).",
+        help=_(
+            "Run stage 1 on duckdb, spark or postgres (INPUT: a file, a directory of Parquet "
+            "parts, or with postgres a table name)."
+        ),
         show_default=False,
     ),
 ]
@@ -33,7 +37,7 @@ SparkMasterOption = Annotated[
     str | None,
     typer.Option(
         "--spark-master",
-        help="Spark master URL (default: SPARK_MASTER, else local[*]).",
+        help=_("Spark master URL (default: SPARK_MASTER, else local[*])."),
         show_default=False,
     ),
 ]
@@ -41,7 +45,7 @@ DatabaseUrlOption = Annotated[
     str | None,
     typer.Option(
         "--database-url",
-        help="PostgreSQL URL for --engine postgres (default: DATABASE_URL).",
+        help=_("PostgreSQL URL for --engine postgres (default: DATABASE_URL)."),
         show_default=False,
     ),
 ]

@@ -20,19 +20,23 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from qiwang.cli._i18n import gettext as _
+
 EXAMPLES = Path(__file__).resolve().parents[4] / "examples"
 
 InputArgument = Annotated[
     Path,
     typer.Argument(
-        help="CSV, XLSX or Parquet file; with --engine also a directory of Parquet part files, "
-        "or with --engine postgres a table name.",
+        help=_(
+            "CSV, XLSX or Parquet file; with --engine also a directory of Parquet part files, "
+            "or with --engine postgres a table name."
+        ),
         exists=False,
         dir_okay=True,
         show_default=False,
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+JsonOption = Annotated[bool, typer.Option("--json", help=_("Print JSON instead of a table."))]
 
 
 def _out() -> Console:

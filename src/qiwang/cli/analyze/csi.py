@@ -28,6 +28,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.analyze._engine import (
@@ -260,38 +261,43 @@ def _render(result: PlsResult, boot: BootstrapResult | None, console: Console) -
 
 EXAMPLES = Path(__file__).resolve().parents[4] / "examples" / "csi"
 
-CSI_HELP = f"""Customer satisfaction index (ACSI / ECSI) by PLS path modelling, with bootstrap.
-
-DATA has one row per respondent and one column per item. Presets find their items by prefix:
-ecsi (Tenenhaus et al. 2005) IMAG, CUEX, PERQ, PERV, CUSA, CUSCO, CUSL; acsi (Fornell et al. 1996)
-the same without IMAG; scale 1–10. Any other model is a YAML or JSON file:
-
-\b
-  blocks:              # latent variable -> indicator columns
-    Image: [IMAG1, IMAG2, IMAG3]
-    Loyalty: [CUSL1, CUSL2, CUSL3]
-  modes: {{Image: A}}    # optional: A reflective (default), B formative
-  paths: [[Image, Loyalty]]   # from -> to, no cycles
-  scheme: path         # path | centroid | factorial
-  scale: [1, 10]       # optional: rating scale of the 0-100 index
-
-The report gives paths (with bootstrap intervals), R², reliability (Cronbach α, ρ_DG, ρc, ρ_A,
-AVE) and the 0–100 index with importance for the target; --json prints paths, r2,
-outer_weights, loadings and index (ci_low/ci_high null without --bootstrap). The bootstrap
-uses Poisson weights: all resamples in one pass over the data.
-
-With --engine duckdb|spark|postgres the moments (and, with --key, the bootstrap replicates) are
-computed on that engine (INPUT: a file, a directory of Parquet parts, or with postgres a table).
---key COLUMN (an integer or text column naming each respondent) makes the Poisson weights a
-function of (seed, key, replicate): the same intervals on every engine and partitioning.
-
-\b
-Examples (files in {EXAMPLES}):
-  qiwang analyze csi mobi.csv --model ecsi --bootstrap 5000 --seed 1
-  qiwang analyze csi satisfaction.csv --model examples/csi/satisfaction.yaml --unscaled --json
-  qiwang analyze csi responses.parquet --model acsi --bootstrap 200 --missing listwise
-  qiwang analyze csi answers/ --engine spark --key respondent --bootstrap 200 --seed 7
-"""
+CSI_HELP = "\n\n".join(
+    (
+        _("Customer satisfaction index (ACSI / ECSI) by PLS path modelling, with bootstrap."),
+        _(
+            "DATA has one row per respondent and one column per item. Presets find their items by prefix:\n"
+            "ecsi (Tenenhaus et al. 2005) IMAG, CUEX, PERQ, PERV, CUSA, CUSCO, CUSL; acsi (Fornell et al. 1996)\n"
+            "the same without IMAG; scale 1–10. Any other model is a YAML or JSON file:"
+        ),
+        "\b\n"
+        + _(
+            "  blocks:              # latent variable -> indicator columns\n"
+            "    Image: [IMAG1, IMAG2, IMAG3]\n"
+            "    Loyalty: [CUSL1, CUSL2, CUSL3]\n"
+            "  modes: {Image: A}    # optional: A reflective (default), B formative\n"
+            "  paths: [[Image, Loyalty]]   # from -> to, no cycles\n"
+            "  scheme: path         # path | centroid | factorial\n"
+            "  scale: [1, 10]       # optional: rating scale of the 0-100 index"
+        ),
+        _(
+            "The report gives paths (with bootstrap intervals), R², reliability (Cronbach α, ρ_DG, ρc, ρ_A,\n"
+            "AVE) and the 0–100 index with importance for the target; --json prints paths, r2,\n"
+            "outer_weights, loadings and index (ci_low/ci_high null without --bootstrap). The bootstrap\n"
+            "uses Poisson weights: all resamples in one pass over the data."
+        ),
+        _(
+            "With --engine duckdb|spark|postgres the moments (and, with --key, the bootstrap replicates) are\n"
+            "computed on that engine (INPUT: a file, a directory of Parquet parts, or with postgres a table).\n"
+            "--key COLUMN (an integer or text column naming each respondent) makes the Poisson weights a\n"
+            "function of (seed, key, replicate): the same intervals on every engine and partitioning."
+        ),
+        "\b\n" + _("Examples (files in %(examples)s):") % {"examples": EXAMPLES} + "\n"
+        "  qiwang analyze csi mobi.csv --model ecsi --bootstrap 5000 --seed 1\n"
+        "  qiwang analyze csi satisfaction.csv --model examples/csi/satisfaction.yaml --unscaled --json\n"
+        "  qiwang analyze csi responses.parquet --model acsi --bootstrap 200 --missing listwise\n"
+        "  qiwang analyze csi answers/ --engine spark --key respondent --bootstrap 200 --seed 7",
+    )
+)
 
 
 @analyze_app.command("csi", help=CSI_HELP)
@@ -299,43 +305,45 @@ def csi_command(
     data: Annotated[
         Path,
         typer.Argument(
-            help="CSV, XLSX or Parquet file, one row per respondent (with --engine also a "
-            "directory of Parquet parts, or a table)."
+            help=_(
+                "CSV, XLSX or Parquet file, one row per respondent (with --engine also a "
+                "directory of Parquet parts, or a table)."
+            )
         ),
     ],
     model: Annotated[
         str,
-        typer.Option("--model", "-m", help="Preset ecsi or acsi, or a model .yaml/.json file."),
+        typer.Option("--model", "-m", help=_("Preset ecsi or acsi, or a model .yaml/.json file.")),
     ] = "ecsi",
     scheme: Annotated[
         Scheme | None,
-        typer.Option(help="Inner weighting scheme (default: the model's, else path)."),
+        typer.Option(help=_("Inner weighting scheme (default: the model's, else path).")),
     ] = None,
     bootstrap: Annotated[
-        int, typer.Option("--bootstrap", "-b", help="Bootstrap resamples (0: none).", min=0)
+        int, typer.Option("--bootstrap", "-b", help=_("Bootstrap resamples (0: none)."), min=0)
     ] = 0,
-    seed: Annotated[int | None, typer.Option(help="Random seed for the bootstrap.")] = None,
+    seed: Annotated[int | None, typer.Option(help=_("Random seed for the bootstrap."))] = None,
     interval: Annotated[
-        Interval, typer.Option(help="Bootstrap interval: percentile or bca.")
+        Interval, typer.Option(help=_("Bootstrap interval: percentile or bca."))
     ] = Interval.percentile,
-    level: Annotated[float, typer.Option(help="Confidence level.", min=0.5, max=0.999)] = 0.95,
+    level: Annotated[float, typer.Option(help=_("Confidence level."), min=0.5, max=0.999)] = 0.95,
     unscaled: Annotated[
-        bool, typer.Option("--unscaled", help="Raw indicator scales (R plspm scaled=FALSE).")
+        bool, typer.Option("--unscaled", help=_("Raw indicator scales (R plspm scaled=FALSE)."))
     ] = False,
     missing: Annotated[
         Missing | None,
-        typer.Option(help="Missing values: listwise deletion or mean imputation."),
+        typer.Option(help=_("Missing values: listwise deletion or mean imputation.")),
     ] = None,
     scale_min: Annotated[
-        float | None, typer.Option(help="Rating-scale minimum for the index.")
+        float | None, typer.Option(help=_("Rating-scale minimum for the index."))
     ] = None,
     scale_max: Annotated[
-        float | None, typer.Option(help="Rating-scale maximum for the index.")
+        float | None, typer.Option(help=_("Rating-scale maximum for the index."))
     ] = None,
-    tolerance: Annotated[float, typer.Option(help="Convergence tolerance.")] = 1e-6,
-    max_iterations: Annotated[int, typer.Option(help="Iteration cap.", min=1)] = 100,
+    tolerance: Annotated[float, typer.Option(help=_("Convergence tolerance."))] = 1e-6,
+    max_iterations: Annotated[int, typer.Option(help=_("Iteration cap."), min=1)] = 100,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print JSON instead of a report.")
+        bool, typer.Option("--json", help=_("Print JSON instead of a report."))
     ] = False,
     engine: EngineOption = None,
     spark_master: SparkMasterOption = None,
@@ -344,7 +352,7 @@ def csi_command(
         str | None,
         typer.Option(
             "--key",
-            help="Row-key column (integer or text) for engine-independent bootstrap weights.",
+            help=_("Row-key column (integer or text) for engine-independent bootstrap weights."),
             show_default=False,
         ),
     ] = None,

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.analyze._columns import (
@@ -37,37 +38,41 @@ from qiwang.cli.analyze._survey_common import (
     _split_names,
 )
 
-DRIVERS_HELP = f"""Key-driver analysis: split the R² of target ~ predictors among the predictors.
-
-INPUT has one row per respondent and numeric columns (CSV, XLSX or Parquet). Rows with an empty
-cell in a used column are left out. Methods: shapley (LMG: R² gains averaged over all orders of
-entry, Lindeman, Merenda & Gold 1980; as R's relaimpo "lmg") and relative-weights (Johnson 2000;
-as R's rwa). Weights are raw: they sum to R².
-
-\b
-Examples (files in {EXAMPLES}):
-  qiwang analyze drivers examples/drivers.csv --target overall
-  qiwang analyze drivers examples/drivers.csv --target overall --method relative-weights --json
-  qiwang analyze drivers examples/drivers.csv --target overall --predictors speed,price --by tier
-"""
+DRIVERS_HELP = "\n\n".join(
+    (
+        _("Key-driver analysis: split the R² of target ~ predictors among the predictors."),
+        _(
+            "INPUT has one row per respondent and numeric columns (CSV, XLSX or Parquet). Rows with an empty\n"
+            "cell in a used column are left out. Methods: shapley (LMG: R² gains averaged over all orders of\n"
+            'entry, Lindeman, Merenda & Gold 1980; as R\'s relaimpo "lmg") and relative-weights (Johnson 2000;\n'
+            "as R's rwa). Weights are raw: they sum to R²."
+        ),
+        "\b\n" + _("Examples (files in %(examples)s):") % {"examples": EXAMPLES} + "\n"
+        "  qiwang analyze drivers examples/drivers.csv --target overall\n"
+        "  qiwang analyze drivers examples/drivers.csv --target overall --method relative-weights --json\n"
+        "  qiwang analyze drivers examples/drivers.csv --target overall --predictors speed,price --by tier",
+    )
+)
 
 
 @analyze_app.command("drivers", help=DRIVERS_HELP)
 def drivers_command(
     input_file: InputArgument,
-    target: Annotated[str, typer.Option("--target", help="Outcome column.", show_default=False)],
+    target: Annotated[str, typer.Option("--target", help=_("Outcome column."), show_default=False)],
     predictors: Annotated[
         str | None,
         typer.Option(
             "--predictors",
-            help="Comma-separated predictor columns (default: every other numeric column "
-            "except respondent and customer_code).",
+            help=_(
+                "Comma-separated predictor columns (default: every other numeric column "
+                "except respondent and customer_code)."
+            ),
         ),
     ] = None,
     method: Annotated[
-        str, typer.Option("--method", help="shapley or relative-weights.")
+        str, typer.Option("--method", help=_("shapley or relative-weights."))
     ] = "shapley",
-    by: Annotated[str | None, typer.Option("--by", help="Column to segment by.")] = None,
+    by: Annotated[str | None, typer.Option("--by", help=_("Column to segment by."))] = None,
     engine: EngineOption = None,
     spark_master: SparkMasterOption = None,
     database_url: DatabaseUrlOption = None,

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.analyze._columns import (
@@ -34,42 +35,47 @@ from qiwang.cli.analyze._survey_common import (
     _progress,
 )
 
-IPA_HELP = f"""Importance–performance analysis (Martilla & James 1977).
-
-Each attribute is placed by mean importance and mean performance into one of four quadrants:
-concentrate here (important, performing poorly), keep up the good work, low priority,
-possible overkill.
-
-\b
-Layouts of INPUT:
-  long   one row per respondent and attribute: attribute, performance[, importance][, overall]
-  wide   one row per respondent: NAME_P (performance) and NAME_I (importance) per attribute
-         (earlier Qiwang exports' NAME and NAME_importance are read too)
-Importance is stated (the mean of the importance ratings) or derived (--importance derived:
-the correlation of each attribute's performance with the --overall rating). The crosshairs are
-the grand means (--crosshair mean) or the scale midpoint (--crosshair midpoint --scale 1,7).
-
-\b
-Examples (files in {EXAMPLES}):
-  qiwang analyze ipa examples/ipa_wide.csv
-  qiwang analyze ipa examples/ipa_wide.csv --crosshair midpoint --scale 1,7 --json
-  qiwang analyze ipa examples/ipa_wide.csv --importance derived --overall overall
-"""
+IPA_HELP = "\n\n".join(
+    (
+        _("Importance–performance analysis (Martilla & James 1977)."),
+        _(
+            "Each attribute is placed by mean importance and mean performance into one of four quadrants:\n"
+            "concentrate here (important, performing poorly), keep up the good work, low priority,\n"
+            "possible overkill."
+        ),
+        "\b\n"
+        + _(
+            "Layouts of INPUT:\n"
+            "  long   one row per respondent and attribute: attribute, performance[, importance][, overall]\n"
+            "  wide   one row per respondent: NAME_P (performance) and NAME_I (importance) per attribute\n"
+            "         (earlier Qiwang exports' NAME and NAME_importance are read too)\n"
+            "Importance is stated (the mean of the importance ratings) or derived (--importance derived:\n"
+            "the correlation of each attribute's performance with the --overall rating). The crosshairs are\n"
+            "the grand means (--crosshair mean) or the scale midpoint (--crosshair midpoint --scale 1,7)."
+        ),
+        "\b\n" + _("Examples (files in %(examples)s):") % {"examples": EXAMPLES} + "\n"
+        "  qiwang analyze ipa examples/ipa_wide.csv\n"
+        "  qiwang analyze ipa examples/ipa_wide.csv --crosshair midpoint --scale 1,7 --json\n"
+        "  qiwang analyze ipa examples/ipa_wide.csv --importance derived --overall overall",
+    )
+)
 
 
 @analyze_app.command("ipa", help=IPA_HELP)
 def ipa_command(
     input_file: InputArgument,
-    importance: Annotated[str, typer.Option("--importance", help="stated or derived.")] = "stated",
+    importance: Annotated[
+        str, typer.Option("--importance", help=_("stated or derived."))
+    ] = "stated",
     overall: Annotated[
         str | None,
-        typer.Option("--overall", help="Overall satisfaction column (for derived importance)."),
+        typer.Option("--overall", help=_("Overall satisfaction column (for derived importance).")),
     ] = None,
-    crosshair: Annotated[str, typer.Option("--crosshair", help="mean or midpoint.")] = "mean",
+    crosshair: Annotated[str, typer.Option("--crosshair", help=_("mean or midpoint."))] = "mean",
     scale: Annotated[
-        str | None, typer.Option("--scale", help="Rating scale LOW,HIGH for the midpoint.")
+        str | None, typer.Option("--scale", help=_("Rating scale LOW,HIGH for the midpoint."))
     ] = None,
-    by: Annotated[str | None, typer.Option("--by", help="Column to segment by.")] = None,
+    by: Annotated[str | None, typer.Option("--by", help=_("Column to segment by."))] = None,
     engine: EngineOption = None,
     spark_master: SparkMasterOption = None,
     database_url: DatabaseUrlOption = None,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
+from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.analyze._columns import (
@@ -38,33 +39,37 @@ from qiwang.cli.analyze._survey_common import (
 if TYPE_CHECKING:
     from qiwang.analysis.kano import KanoComparison, KanoCounts, KanoResult
 
-KANO_HELP = f"""Kano analysis: classify answers into A, O, M, I, R, Q per attribute.
-
-Answers may be codes 1–5 or labels: 1 like 我很喜欢, 2 must-be 理应如此, 3 neutral 无所谓,
-4 live-with 能忍受, 5 dislike 我很不喜欢.
-
-\b
-Layouts of INPUT:
-  long   one row per respondent and attribute, columns
-         respondent, attribute, functional, dysfunctional[, importance][, segment…]
-  wide   one row per respondent, columns NAME_F and NAME_D (and NAME_I for importance)
-         for each attribute NAME, as a Qiwang survey export writes them (its earlier
-         names NAME_functional, NAME_dysfunctional, NAME_importance are read too)
-  counts with --counts: one row per attribute, columns attribute, A, O, M, I, R, Q
-
-\b
-The category is the most frequent one unless Fong's test finds the top two not significantly
-different; then the rule M > O > A > I decides. Better = (A+O)/(A+O+M+I),
-Worse = −(O+M)/(A+O+M+I), strengths are fractions of all answers.
-
-\b
-Examples (files in {EXAMPLES}):
-  qiwang analyze kano examples/kano_long.csv
-  qiwang analyze kano examples/kano_long.csv --by tier --json
-  qiwang analyze kano examples/kano_long.csv --wave wave
-  qiwang analyze kano examples/kano_wide.csv
-  qiwang analyze kano --counts examples/kano_counts.csv --json
-"""
+KANO_HELP = "\n\n".join(
+    (
+        _("Kano analysis: classify answers into A, O, M, I, R, Q per attribute."),
+        _(
+            "Answers may be codes 1–5 or labels: 1 like 我很喜欢, 2 must-be 理应如此, 3 neutral 无所谓,\n"
+            "4 live-with 能忍受, 5 dislike 我很不喜欢."
+        ),
+        "\b\n"
+        + _(
+            "Layouts of INPUT:\n"
+            "  long   one row per respondent and attribute, columns\n"
+            "         respondent, attribute, functional, dysfunctional[, importance][, segment…]\n"
+            "  wide   one row per respondent, columns NAME_F and NAME_D (and NAME_I for importance)\n"
+            "         for each attribute NAME, as a Qiwang survey export writes them (its earlier\n"
+            "         names NAME_functional, NAME_dysfunctional, NAME_importance are read too)\n"
+            "  counts with --counts: one row per attribute, columns attribute, A, O, M, I, R, Q"
+        ),
+        "\b\n"
+        + _(
+            "The category is the most frequent one unless Fong's test finds the top two not significantly\n"
+            "different; then the rule M > O > A > I decides. Better = (A+O)/(A+O+M+I),\n"
+            "Worse = −(O+M)/(A+O+M+I), strengths are fractions of all answers."
+        ),
+        "\b\n" + _("Examples (files in %(examples)s):") % {"examples": EXAMPLES} + "\n"
+        "  qiwang analyze kano examples/kano_long.csv\n"
+        "  qiwang analyze kano examples/kano_long.csv --by tier --json\n"
+        "  qiwang analyze kano examples/kano_long.csv --wave wave\n"
+        "  qiwang analyze kano examples/kano_wide.csv\n"
+        "  qiwang analyze kano --counts examples/kano_counts.csv --json",
+    )
+)
 
 
 @analyze_app.command("kano", help=KANO_HELP)
@@ -72,42 +77,53 @@ def kano_command(
     input_file: InputArgument,
     counts: Annotated[
         bool,
-        typer.Option("--counts", help="INPUT holds category counts: attribute, A, O, M, I, R, Q."),
+        typer.Option(
+            "--counts", help=_("INPUT holds category counts: attribute, A, O, M, I, R, Q.")
+        ),
     ] = False,
     by: Annotated[
-        str | None, typer.Option("--by", help="Column to segment by (tier, branch …).")
+        str | None, typer.Option("--by", help=_("Column to segment by (tier, branch …)."))
     ] = None,
     wave: Annotated[
         str | None,
         typer.Option(
             "--wave",
-            help="Column naming the survey wave: analyse each wave and flag attributes that "
-            "fall (A→O, O→M, A→M) between consecutive waves.",
+            help=_(
+                "Column naming the survey wave: analyse each wave and flag attributes that "
+                "fall (A→O, O→M, A→M) between consecutive waves."
+            ),
         ),
     ] = None,
     importance: Annotated[
         str | None,
-        typer.Option("--importance", help="Column of self-stated importance (long layout)."),
+        typer.Option("--importance", help=_("Column of self-stated importance (long layout).")),
     ] = None,
     attribute_column: Annotated[
-        str, typer.Option("--attribute-column", help="Attribute column (long layout).")
+        str, typer.Option("--attribute-column", help=_("Attribute column (long layout)."))
     ] = "attribute",
     functional_column: Annotated[
-        str, typer.Option("--functional-column", help="Functional answer column (long layout).")
+        str, typer.Option("--functional-column", help=_("Functional answer column (long layout)."))
     ] = "functional",
     dysfunctional_column: Annotated[
         str,
-        typer.Option("--dysfunctional-column", help="Dysfunctional answer column (long layout)."),
+        typer.Option(
+            "--dysfunctional-column", help=_("Dysfunctional answer column (long layout).")
+        ),
     ] = "dysfunctional",
     problem_share: Annotated[
         float,
         typer.Option(
-            "--problem-share", min=0.0, max=1.0, help="Flag attributes with more R + Q than this."
+            "--problem-share",
+            min=0.0,
+            max=1.0,
+            help=_("Flag attributes with more R + Q than this."),
         ),
     ] = 0.1,
     alpha: Annotated[
         float,
-        typer.Option("--alpha", min=0.0, max=1.0, help="Significance level of the falling flag."),
+        typer.Option(
+            "--alpha", min=0.0, max=1.0, help=_("Significance level of the falling flag.")
+        ),
     ] = 0.05,
     engine: EngineOption = None,
     spark_master: SparkMasterOption = None,

@@ -12,24 +12,33 @@ from typing import Annotated
 
 import typer
 
+from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.analyze._common import console, fail, guard, print_json
 
 
-@analyze_app.command("reply-check")
+@analyze_app.command(
+    "reply-check",
+    help=_(
+        "Flag phrases a complaint reply should avoid (你应该, 你别激动, 但是 …) with suggestions."
+    ),
+)
 def reply_check(
     texts: Annotated[
-        list[str] | None, typer.Argument(help="One or more replies to check.", show_default=False)
+        list[str] | None,
+        typer.Argument(help=_("One or more replies to check."), show_default=False),
     ] = None,
     file: Annotated[
         Path | None,
-        typer.Option("--file", help="UTF-8 text file, one reply per line.", dir_okay=False),
+        typer.Option("--file", help=_("UTF-8 text file, one reply per line."), dir_okay=False),
     ] = None,
     language: Annotated[
-        str, typer.Option("--language", help="Language of suggestions and reasons: zh or en.")
+        str, typer.Option("--language", help=_("Language of suggestions and reasons: zh or en."))
     ] = "zh",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help=_("Print JSON instead of a table."))
+    ] = False,
 ) -> None:
     """Flag phrases a complaint reply should avoid (你应该, 你别激动, 但是 …) with suggestions."""
     use_json(as_json)

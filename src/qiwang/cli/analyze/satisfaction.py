@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
+from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.analyze._common import console, fail, guard, print_json
@@ -22,26 +23,29 @@ from qiwang.cli.analyze._common import console, fail, guard, print_json
 if TYPE_CHECKING:
     from qiwang.analysis.satisfaction import LevelCounts
 
-SATISFACTION_HELP = """CSAT, NPS and CES of the questions of a responses file.
-
-FILE holds one row per response (CSV, XLSX or Parquet); name the question columns with
---csat (a 5- or 7-level satisfaction scale: codes 1…k or the labels 很不满意 … 很满意 /
-very dissatisfied … very satisfied), --nps (0–10 "how likely are you to recommend") and
---ces (1…k agreement, "the company made it easy for me"; 7 levels in CES 2.0). Several
-columns are separated by commas. Empty cells are skipped; any other answer that is not a
-level stops the command with its row and column (exit code 2).
-
-\b
-CSAT   share answering in the two highest levels, with its Wilson score interval;
-NPS    100 · (promoters 9–10 − detractors 0–6) / n, normal-approximation interval;
-CES    mean level with its t interval, and the share in the upper half of the scale.
-
-\b
-Example (the file written by the first line):
-  printf 'overall,recommend,effort\\n5,10,7\\n4,9,6\\n2,6,3\\n' > responses.csv
-  qiwang analyze satisfaction responses.csv --csat overall --nps recommend --ces effort
-  qiwang analyze satisfaction responses.csv --nps recommend --segment branch --json
-"""
+SATISFACTION_HELP = "\n\n".join(
+    (
+        _("CSAT, NPS and CES of the questions of a responses file."),
+        _(
+            "FILE holds one row per response (CSV, XLSX or Parquet); name the question columns with\n"
+            "--csat (a 5- or 7-level satisfaction scale: codes 1…k or the labels 很不满意 … 很满意 /\n"
+            'very dissatisfied … very satisfied), --nps (0–10 "how likely are you to recommend") and\n'
+            '--ces (1…k agreement, "the company made it easy for me"; 7 levels in CES 2.0). Several\n'
+            "columns are separated by commas. Empty cells are skipped; any other answer that is not a\n"
+            "level stops the command with its row and column (exit code 2)."
+        ),
+        "\b\n"
+        + _(
+            "CSAT   share answering in the two highest levels, with its Wilson score interval;\n"
+            "NPS    100 · (promoters 9–10 − detractors 0–6) / n, normal-approximation interval;\n"
+            "CES    mean level with its t interval, and the share in the upper half of the scale."
+        ),
+        "\b\n" + _("Example (the file written by the first line):") + "\n"
+        "  printf 'overall,recommend,effort\\n5,10,7\\n4,9,6\\n2,6,3\\n' > responses.csv\n"
+        "  qiwang analyze satisfaction responses.csv --csat overall --nps recommend --ces effort\n"
+        "  qiwang analyze satisfaction responses.csv --nps recommend --segment branch --json",
+    )
+)
 
 
 def _columns(option: str, value: str | None) -> list[str]:
@@ -56,41 +60,43 @@ def _columns(option: str, value: str | None) -> list[str]:
 @analyze_app.command("satisfaction", help=SATISFACTION_HELP)
 def satisfaction_command(
     input_file: Annotated[
-        Path, typer.Argument(help="CSV, XLSX or Parquet file, one row per response.")
+        Path, typer.Argument(help=_("CSV, XLSX or Parquet file, one row per response."))
     ],
     csat_columns: Annotated[
         str | None,
-        typer.Option("--csat", help="Satisfaction question column(s), comma-separated."),
+        typer.Option("--csat", help=_("Satisfaction question column(s), comma-separated.")),
     ] = None,
     nps_columns: Annotated[
         str | None,
-        typer.Option("--nps", help="0–10 recommendation question column(s), comma-separated."),
+        typer.Option("--nps", help=_("0–10 recommendation question column(s), comma-separated.")),
     ] = None,
     ces_columns: Annotated[
         str | None,
-        typer.Option("--ces", help="Customer-effort question column(s), comma-separated."),
+        typer.Option("--ces", help=_("Customer-effort question column(s), comma-separated.")),
     ] = None,
     levels: Annotated[
-        int, typer.Option("--levels", help="Levels of the satisfaction scale: 5 or 7.")
+        int, typer.Option("--levels", help=_("Levels of the satisfaction scale: 5 or 7."))
     ] = 5,
     ces_levels: Annotated[
-        int, typer.Option("--ces-levels", help="Levels of the effort scale (1…k), 3 to 11.")
+        int, typer.Option("--ces-levels", help=_("Levels of the effort scale (1…k), 3 to 11."))
     ] = 7,
     segment: Annotated[
-        str | None, typer.Option("--segment", help="Column to compute each index per value of.")
+        str | None, typer.Option("--segment", help=_("Column to compute each index per value of."))
     ] = None,
     confidence: Annotated[
-        float, typer.Option("--confidence", help="Confidence of the intervals (0–1).")
+        float, typer.Option("--confidence", help=_("Confidence of the intervals (0–1)."))
     ] = 0.95,
     engine: Annotated[
         str | None,
         typer.Option(
             "--engine",
-            help="duckdb: count the answers inside DuckDB (CSV or Parquet file).",
+            help=_("duckdb: count the answers inside DuckDB (CSV or Parquet file)."),
             show_default=False,
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help=_("Print JSON instead of tables."))
+    ] = False,
 ) -> None:
     use_json(as_json)
     csat_names = _columns("--csat", csat_columns)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.analyze._columns import (
@@ -37,29 +38,33 @@ from qiwang.cli.analyze._survey_common import (
     _progress,
 )
 
-SERVQUAL_HELP = f"""SERVQUAL: expectation (E) and perception (P) gaps by item and dimension.
-
-Default instrument: the 22 items of Parasuraman, Zeithaml & Berry (1988) in five dimensions —
-tangibles TAN1–4, reliability REL1–5, responsiveness RES1–4, assurance ASS1–4, empathy EMP1–5.
-Another instrument: --instrument FILE with columns item, dimension[, text].
-
-\b
-Layouts of INPUT:
-  long   one row per respondent and item: respondent, item, expectation, perception
-  wide   one row per respondent: ITEM_E and ITEM_P for each item, as a Qiwang survey
-         export writes them (earlier exports' tan1_E, weight_tangibles, response are read too)
-Importance points (100 per respondent over the dimensions), if asked, are in DIMENSION_W
-columns (for example reliability_W); they give the weighted SERVQUAL score.
-
-\b
-Gap = P − E (the SERVQUAL score), ratio = P / E; intervals are t intervals (ratio: delta
-method); outcome: regular (gap > tolerance), churn risk (gap < −tolerance), else indifferent.
-
-\b
-Examples (files in {EXAMPLES}):
-  qiwang analyze servqual examples/servqual_long.csv
-  qiwang analyze servqual examples/servqual_wide.csv --by branch --json
-"""
+SERVQUAL_HELP = "\n\n".join(
+    (
+        _("SERVQUAL: expectation (E) and perception (P) gaps by item and dimension."),
+        _(
+            "Default instrument: the 22 items of Parasuraman, Zeithaml & Berry (1988) in five dimensions —\n"
+            "tangibles TAN1–4, reliability REL1–5, responsiveness RES1–4, assurance ASS1–4, empathy EMP1–5.\n"
+            "Another instrument: --instrument FILE with columns item, dimension[, text]."
+        ),
+        "\b\n"
+        + _(
+            "Layouts of INPUT:\n"
+            "  long   one row per respondent and item: respondent, item, expectation, perception\n"
+            "  wide   one row per respondent: ITEM_E and ITEM_P for each item, as a Qiwang survey\n"
+            "         export writes them (earlier exports' tan1_E, weight_tangibles, response are read too)\n"
+            "Importance points (100 per respondent over the dimensions), if asked, are in DIMENSION_W\n"
+            "columns (for example reliability_W); they give the weighted SERVQUAL score."
+        ),
+        "\b\n"
+        + _(
+            "Gap = P − E (the SERVQUAL score), ratio = P / E; intervals are t intervals (ratio: delta\n"
+            "method); outcome: regular (gap > tolerance), churn risk (gap < −tolerance), else indifferent."
+        ),
+        "\b\n" + _("Examples (files in %(examples)s):") % {"examples": EXAMPLES} + "\n"
+        "  qiwang analyze servqual examples/servqual_long.csv\n"
+        "  qiwang analyze servqual examples/servqual_wide.csv --by branch --json",
+    )
+)
 
 
 @analyze_app.command("servqual", help=SERVQUAL_HELP)
@@ -67,14 +72,16 @@ def servqual_command(
     input_file: InputArgument,
     instrument_file: Annotated[
         Path | None,
-        typer.Option("--instrument", help="Items and dimensions: CSV / XLSX with item, dimension."),
+        typer.Option(
+            "--instrument", help=_("Items and dimensions: CSV / XLSX with item, dimension.")
+        ),
     ] = None,
-    by: Annotated[str | None, typer.Option("--by", help="Column to segment by.")] = None,
+    by: Annotated[str | None, typer.Option("--by", help=_("Column to segment by."))] = None,
     confidence: Annotated[
-        float, typer.Option("--confidence", min=0.5, max=0.999, help="Interval level.")
+        float, typer.Option("--confidence", min=0.5, max=0.999, help=_("Interval level."))
     ] = 0.95,
     tolerance: Annotated[
-        float, typer.Option("--tolerance", min=0.0, help="Gaps within ± this are indifferent.")
+        float, typer.Option("--tolerance", min=0.0, help=_("Gaps within ± this are indifferent."))
     ] = 0.0,
     engine: EngineOption = None,
     spark_master: SparkMasterOption = None,

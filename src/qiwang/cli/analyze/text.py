@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.analyze.csi import _progress
@@ -27,25 +28,26 @@ if TYPE_CHECKING:
     from qiwang.analysis.text import CommentAnalysis, Service
 
 FileArgument = Annotated[
-    Path, typer.Argument(help="CSV (UTF-8, GBK), XLSX or Parquet file.", dir_okay=False)
+    Path, typer.Argument(help=_("CSV (UTF-8, GBK), XLSX or Parquet file."), dir_okay=False)
 ]
 TextColumn = Annotated[
-    str, typer.Option("--text-column", "-t", help="Column holding the comments.")
+    str, typer.Option("--text-column", "-t", help=_("Column holding the comments."))
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+JsonOption = Annotated[bool, typer.Option("--json", help=_("Print JSON instead of a table."))]
 ServiceOption = Annotated[
     list[str] | None,
     typer.Option(
         "--service",
-        help="A service and its synonyms, NAME=SYNONYM,SYNONYM (repeatable), e.g. "
-        "'供暖=暖气,供热'.",
+        help=_(
+            "A service and its synonyms, NAME=SYNONYM,SYNONYM (repeatable), e.g. '供暖=暖气,供热'."
+        ),
     ),
 ]
 ServicesFile = Annotated[
     Path | None,
     typer.Option(
         "--services-file",
-        help="CSV, XLSX or Parquet with columns name and synonyms (comma-separated).",
+        help=_("CSV, XLSX or Parquet with columns name and synonyms (comma-separated)."),
         dir_okay=False,
     ),
 ]
@@ -165,20 +167,22 @@ def _short(text: str, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-SENTIMENT_HELP = """Sentiment and aspects of free-text comments (Chinese or English), offline.
-
-Each row gets a label — negative, neutral or positive — and the calibrated probability that the
-comment is positive (score); neutral means the model is less than 65 % sure either way, or the
-text holds nothing to judge. Aspects are the SERVQUAL dimensions (reliability, responsiveness,
-assurance, empathy, tangibles) and the services (--service, --services-file) each clause of the
-comment speaks of, with the clause's own sentiment. --json prints {"rows": [...], "summary": ...}
-with one row object per input row, in order.
-
-\b
-Examples:
-  qiwang analyze sentiment comments.csv --text-column comment --json
-  qiwang analyze sentiment answers.xlsx -t 意见 --service '供暖=暖气,供热' --service 电梯
-"""
+SENTIMENT_HELP = "\n\n".join(
+    (
+        _("Sentiment and aspects of free-text comments (Chinese or English), offline."),
+        _(
+            "Each row gets a label — negative, neutral or positive — and the calibrated probability that the\n"
+            "comment is positive (score); neutral means the model is less than 65 % sure either way, or the\n"
+            "text holds nothing to judge. Aspects are the SERVQUAL dimensions (reliability, responsiveness,\n"
+            "assurance, empathy, tangibles) and the services (--service, --services-file) each clause of the\n"
+            'comment speaks of, with the clause\'s own sentiment. --json prints {"rows": [...], "summary": ...}\n'
+            "with one row object per input row, in order."
+        ),
+        "\b\n" + _("Examples:") + "\n"
+        "  qiwang analyze sentiment comments.csv --text-column comment --json\n"
+        "  qiwang analyze sentiment answers.xlsx -t 意见 --service '供暖=暖气,供热' --service 电梯",
+    )
+)
 
 
 @analyze_app.command("sentiment", help=SENTIMENT_HELP)
@@ -232,25 +236,27 @@ def sentiment_command(
         console.print(dims)
 
 
-THEMES_HELP = """Themes of a set of comments: the words and phrases they share, ranked.
-
-A theme's weight is the number of comments using it times its rarity in general Chinese
-(jieba's IDF table); each theme shows how many comments use it, the share of those that are
-negative and example clauses. --json prints {"comments", "negative_share", "themes": [...]}.
-
-\b
-Example:
-  qiwang analyze themes comments.csv --text-column comment --top 15 --json
-"""
+THEMES_HELP = "\n\n".join(
+    (
+        _("Themes of a set of comments: the words and phrases they share, ranked."),
+        _(
+            "A theme's weight is the number of comments using it times its rarity in general Chinese\n"
+            "(jieba's IDF table); each theme shows how many comments use it, the share of those that are\n"
+            'negative and example clauses. --json prints {"comments", "negative_share", "themes": [...]}.'
+        ),
+        "\b\n" + _("Example:") + "\n"
+        "  qiwang analyze themes comments.csv --text-column comment --top 15 --json",
+    )
+)
 
 
 @analyze_app.command("themes", help=THEMES_HELP)
 def themes_command(
     input_file: FileArgument,
     text_column: TextColumn,
-    top: Annotated[int, typer.Option(help="Most themes shown.", min=1, max=1000)] = 10,
-    examples: Annotated[int, typer.Option(help="Example clauses per theme.", min=0, max=20)] = 3,
-    min_comments: Annotated[int, typer.Option(help="Fewest comments a theme needs.", min=1)] = 2,
+    top: Annotated[int, typer.Option(help=_("Most themes shown."), min=1, max=1000)] = 10,
+    examples: Annotated[int, typer.Option(help=_("Example clauses per theme."), min=0, max=20)] = 3,
+    min_comments: Annotated[int, typer.Option(help=_("Fewest comments a theme needs."), min=1)] = 2,
     service: ServiceOption = None,
     services_file: ServicesFile = None,
     as_json: JsonOption = False,
@@ -285,17 +291,19 @@ def themes_command(
         console.print("No theme is shared by enough comments (see --min-comments).")
 
 
-EMOTION_HELP = """Emotion level of complaints: calm, upset or angry, with the signals found.
-
-Signals: negative_sentiment, frustration, anger, profanity, escalation (threats to go to the
-authorities, media or court), repetition, long_wait, rhetorical_question, exclamation,
-intensifier, shouting, repeated_contact (from --contacts-column: earlier contacts about the same
-matter). --json prints {"rows": [{"row", "level", "score", "signals"}, ...], "summary": ...}.
-
-\b
-Example:
-  qiwang analyze emotion complaints.csv --text-column 内容 --contacts-column 来电次数 --json
-"""
+EMOTION_HELP = "\n\n".join(
+    (
+        _("Emotion level of complaints: calm, upset or angry, with the signals found."),
+        _(
+            "Signals: negative_sentiment, frustration, anger, profanity, escalation (threats to go to the\n"
+            "authorities, media or court), repetition, long_wait, rhetorical_question, exclamation,\n"
+            "intensifier, shouting, repeated_contact (from --contacts-column: earlier contacts about the same\n"
+            'matter). --json prints {"rows": [{"row", "level", "score", "signals"}, ...], "summary": ...}.'
+        ),
+        "\b\n" + _("Example:") + "\n"
+        "  qiwang analyze emotion complaints.csv --text-column 内容 --contacts-column 来电次数 --json",
+    )
+)
 
 
 @analyze_app.command("emotion", help=EMOTION_HELP)
@@ -304,7 +312,7 @@ def emotion_command(
     text_column: TextColumn,
     contacts_column: Annotated[
         str | None,
-        typer.Option("--contacts-column", help="Column counting earlier contacts (0, 1, 2 …)."),
+        typer.Option("--contacts-column", help=_("Column counting earlier contacts (0, 1, 2 …).")),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
