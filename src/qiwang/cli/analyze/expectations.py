@@ -75,9 +75,9 @@ def expectations_command(
     from qiwang.analysis._io import read_table
 
     if (customer is None) != (service is None):
-        raise fail("--customer and --service go together")
+        raise fail(_("--customer and --service go together"))
     estimate_result = None
-    with guard(), working(f"Reading {observations.name}"):
+    with guard(), working(_("Reading %(file)s") % {"file": observations.name}):
         parameters = expectations.ExpectationParameters(
             prior_mean=prior_mean,
             prior_sd=prior_sd,
@@ -109,20 +109,33 @@ def expectations_command(
         return
     out = console()
     if estimate_result is not None:
-        out.print(f"Estimated: {estimate_result.summary()}", highlight=False, markup=False)
+        out.print(
+            _("Estimated: %(summary)s") % {"summary": estimate_result.summary()},
+            highlight=False,
+            markup=False,
+        )
     used = states.parameters
     out.print(
-        f"Parameters: prior {used.prior_mean:.3g} ± {used.prior_sd:.3g}, noise {used.noise_sd:.3g}, "
-        f"gain weight {used.gain_weight:.3g}, loss weight {used.loss_weight:.3g}",
+        _(
+            "Parameters: prior %(mean)s ± %(sd)s, noise %(noise)s, gain weight %(gain)s, "
+            "loss weight %(loss)s"
+        )
+        % {
+            "mean": f"{used.prior_mean:.3g}",
+            "sd": f"{used.prior_sd:.3g}",
+            "noise": f"{used.noise_sd:.3g}",
+            "gain": f"{used.gain_weight:.3g}",
+            "loss": f"{used.loss_weight:.3g}",
+        },
         highlight=False,
         markup=False,
     )
-    table = Table(title="Expectations per customer × service", title_justify="left")
-    for header in ("customer", "service"):
+    table = Table(title=_("Expectations per customer × service"), title_justify="left")
+    for header in (_("customer"), _("service")):
         table.add_column(header)
-    for header in ("E", "± sd", "n", "last P", "last gap", "S = P − E", "predicted"):
+    for header in ("E", "± sd", "n", _("last P"), _("last gap"), "S = P − E", _("predicted")):
         table.add_column(header, justify="right")
-    table.add_column("ratchet")
+    table.add_column(_("ratchet"))
     shown = states.frame.head(50)
     for row in shown.itertuples(index=False):
         table.add_row(
@@ -135,11 +148,14 @@ def expectations_command(
             _number(row.last_gap),
             _number(row.s_difference),
             _number(row.predicted_satisfaction),
-            "[bold red]warning[/]" if row.ratchet_warning else "",
+            f"[bold red]{_('warning')}[/]" if row.ratchet_warning else "",
         )
     out.print(table)
     if len(states.frame) > len(shown):
-        out.print(f"… {len(states.frame) - len(shown)} more pairs (use --json for all)")
+        out.print(
+            _("… %(count)s more pairs (use --json for all)")
+            % {"count": len(states.frame) - len(shown)}
+        )
     out.print(states.summary(), highlight=False, markup=False)
 
 
@@ -149,10 +165,12 @@ def _number(value: float) -> str:
 
 def _show_path(path: Any) -> None:
     table = Table(
-        title=f"Expectation of {path.customer} × {path.service} over time", title_justify="left"
+        title=_("Expectation of %(customer)s × %(service)s over time")
+        % {"customer": path.customer, "service": path.service},
+        title_justify="left",
     )
-    table.add_column("time")
-    for header in ("P", "E before", "gap", "E after", "± sd", "predicted"):
+    table.add_column(_("time"))
+    for header in ("P", _("E before"), _("gap"), _("E after"), "± sd", _("predicted")):
         table.add_column(header, justify="right")
     table.add_column("")
     for row in path.frame.to_dict("records"):
@@ -165,6 +183,6 @@ def _show_path(path: Any) -> None:
             _number(row["expectation_after"]),
             _number(row["uncertainty_after"]),
             _number(row["predicted_satisfaction"]),
-            ", ".join(flag.replace("_", " ") for flag in flags),
+            ", ".join(_(flag.replace("_", " ")) for flag in flags),  # surprise, ratchet warning
         )
     console().print(table)

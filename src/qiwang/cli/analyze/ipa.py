@@ -90,29 +90,35 @@ def ipa_command(
         raise _fail(problem)
 
     if importance not in ("stated", "derived"):
-        raise _fail(f"--importance must be stated or derived, not {importance!r}")
+        raise _fail(
+            _("--importance must be stated or derived, not %(value)s") % {"value": repr(importance)}
+        )
     if crosshair not in ("mean", "midpoint"):
-        raise _fail(f"--crosshair must be mean or midpoint, not {crosshair!r}")
+        raise _fail(
+            _("--crosshair must be mean or midpoint, not %(value)s") % {"value": repr(crosshair)}
+        )
     if importance == "derived" and overall is None:
-        raise _fail("--importance derived needs --overall COLUMN")
+        raise _fail(_("--importance derived needs --overall COLUMN"))
     bounds: tuple[float, float] | None = None
     if scale is not None:
         try:
             low, high = (float(part) for part in scale.split(","))
         except ValueError:
-            raise _fail(f"--scale must be LOW,HIGH such as 1,7, not {scale!r}") from None
+            raise _fail(
+                _("--scale must be LOW,HIGH such as 1,7, not %(value)s") % {"value": repr(scale)}
+            ) from None
         bounds = (low, high)
     if crosshair == "midpoint" and bounds is None:
-        raise _fail("--crosshair midpoint needs --scale LOW,HIGH")
+        raise _fail(_("--crosshair midpoint needs --scale LOW,HIGH"))
     if crosshair == "midpoint" and importance == "derived":
-        raise _fail("derived importance is a correlation: use --crosshair mean")
-    with _guard(), _progress(f"Reading {input_file.name}") as say:
+        raise _fail(_("derived importance is a correlation: use --crosshair mean"))
+    with _guard(), _progress(_("Reading %(file)s") % {"file": input_file.name}) as say:
         relation = None if engine is not None else _duckdb_input(input_file)
         if engine is not None:
             table = open_input(
                 input_file, engine, spark_master=spark_master, database_url=database_url
             )
-            say("Summing ratings")
+            say(_("Summing ratings"))
             sums = engines.summarize_ipa(
                 table,
                 importance="importance" if importance == "stated" else None,
@@ -121,7 +127,7 @@ def ipa_command(
             )
         elif relation is not None and {"attribute", "performance"} <= set(relation.columns):
             # long layout in CSV / Parquet: stage 1 in DuckDB
-            say("Summing ratings")
+            say(_("Summing ratings"))
             sums = ipa.summarize_duckdb(
                 relation,
                 importance="importance" if importance == "stated" else None,
@@ -130,7 +136,7 @@ def ipa_command(
             )
         else:
             frame = read_table(input_file)
-            say("Summing ratings")
+            say(_("Summing ratings"))
             if {"attribute", "performance"} <= set(frame.columns):
                 sums = ipa.summarize(
                     frame,
@@ -152,21 +158,26 @@ def ipa_command(
     console = _out()
     segmented = any(a.segment is not None for a in result.attributes)
     table = Table(
-        title=f"Importance–performance ({result.importance_kind} importance, "
-        f"{result.crosshair} crosshair)",
+        title=_("Importance–performance (%(importance)s importance, %(crosshair)s crosshair)")
+        % {"importance": _(result.importance_kind), "crosshair": _(result.crosshair)},
         title_justify="left",
-        caption="crosshair: importance "
-        + ", ".join(f"{k or 'all'} {v:.3f}" for k, v in result.importance_crosshair.items())
-        + "; performance "
-        + ", ".join(f"{k or 'all'} {v:.3f}" for k, v in result.performance_crosshair.items()),
+        caption=_("crosshair: importance %(importance)s; performance %(performance)s")
+        % {
+            "importance": ", ".join(
+                f"{k or _('all')} {v:.3f}" for k, v in result.importance_crosshair.items()
+            ),
+            "performance": ", ".join(
+                f"{k or _('all')} {v:.3f}" for k, v in result.performance_crosshair.items()
+            ),
+        },
         caption_justify="left",
     )
     if segmented:
-        table.add_column("segment")
-    for header in ("attribute", "importance", "performance", "n", "quadrant"):
-        table.add_column(
-            header, justify="right" if header in ("importance", "performance", "n") else "left"
-        )
+        table.add_column(_("segment"))
+    table.add_column(_("attribute"))
+    for header in (_("importance"), _("performance"), "n"):
+        table.add_column(header, justify="right")
+    table.add_column(_("quadrant"))
     order = {
         "concentrate here": 0,
         "keep up the good work": 1,
@@ -188,8 +199,19 @@ def ipa_command(
             _number(a.importance, 3),
             _number(a.performance, 3),
             str(a.performance_n),
-            f"{style}{a.quadrant}[/]" if style else (a.quadrant or "undefined"),
+            f"{style}{_quadrant(a.quadrant)}[/]" if style else _quadrant(a.quadrant),
         )
     console.print(table)
     for warning in result.warnings:
-        _err().print(f"[yellow]Warning:[/] {_escape(warning)}", highlight=False)
+        _err().print(f"[yellow]{_('Warning:')}[/] {_escape(warning)}", highlight=False)
+
+
+def _quadrant(name: str | None) -> str:
+    """The quadrant's name in the command line's language (JSON keeps the English one)."""
+    labels = {
+        "concentrate here": _("concentrate here"),
+        "keep up the good work": _("keep up the good work"),
+        "low priority": _("low priority"),
+        "possible overkill": _("possible overkill"),
+    }
+    return labels.get(name or "", name or _("undefined"))

@@ -135,16 +135,16 @@ def kano_command(
     from qiwang.analysis._io import SUFFIXES, read_table
 
     if counts and wave is not None:
-        raise _fail("--wave needs answers, not --counts")
+        raise _fail(_("--wave needs answers, not --counts"))
     problem = check_engine(engine, command="kano", supported=("duckdb", "spark", "postgres"))
     if problem is not None:
         raise _fail(problem)
     if counts and engine is not None:
-        raise _fail("--counts reads a small table of category counts: drop --engine")
-    with _guard(), _progress(f"Reading {input_file.name}") as say:
+        raise _fail(_("--counts reads a small table of category counts: drop --engine"))
+    with _guard(), _progress(_("Reading %(file)s") % {"file": input_file.name}) as say:
         if counts:
             frame = read_table(input_file)
-            say("Classifying")
+            say(_("Classifying"))
             result = kano.analyze_category_counts(frame, segment=by, problem_share=problem_share)
             _show_kano([("", result)], [], as_json=as_json)
             return
@@ -160,9 +160,9 @@ def kano_command(
             spark_master=spark_master,
             database_url=database_url,
         )
-        say("Counting answer pairs")
+        say(_("Counting answer pairs"))
         per_wave = count_waves(wave)
-        say("Classifying")
+        say(_("Classifying"))
         results = [
             (label, kano.analyze_counts(table, problem_share=problem_share))
             for label, table in per_wave
@@ -306,20 +306,22 @@ def _show_kano(
     console = _out()
     for label, result in results:
         segmented = result.segment_column is not None
-        title = "Kano analysis" + (f" — {wave} {label}" if wave else "")
+        title = _("Kano analysis") + (f" — {wave} {label}" if wave else "")
         table = Table(
             title=title,
             title_justify="left",
-            caption="cat = category; TS total strength, CS category strength (share of all "
-            "answers); Fong: top two significantly different",
+            caption=_(
+                "cat = category; TS total strength, CS category strength (share of all "
+                "answers); Fong: top two significantly different"
+            ),
             caption_justify="left",
         )
         if segmented:
             table.add_column(str(result.segment_column), no_wrap=True)
-        table.add_column("attribute", no_wrap=True)
+        table.add_column(_("attribute"), no_wrap=True)
         for header in ("n", "A", "O", "M", "I", "R", "Q"):
             table.add_column(header, justify="right")
-        table.add_column("cat", justify="center")
+        table.add_column(_("cat"), justify="center")
         for header in ("Better", "Worse", "TS", "CS"):
             table.add_column(header, justify="right")
         table.add_column("Fong", justify="center")
@@ -327,16 +329,27 @@ def _show_kano(
         for item in result.attributes:
             name = item.attribute if item.segment is None else f"{item.segment} / {item.attribute}"
             if not item.fong_significant and item.counts[item.second] == 0:
-                notes.append(f"{name}: only {item.n} answers, too few for Fong's test")
+                notes.append(
+                    _("%(name)s: only %(n)s answers, too few for Fong's test")
+                    % {"name": name, "n": item.n}
+                )
             elif not item.fong_significant:
                 notes.append(
-                    f"{name}: {item.mode} not significantly ahead of {item.second}; "
-                    f"reported {item.category} by the rule M > O > A > I"
+                    _(
+                        "%(name)s: %(mode)s not significantly ahead of %(second)s; "
+                        "reported %(category)s by the rule M > O > A > I"
+                    )
+                    % {
+                        "name": name,
+                        "mode": item.mode,
+                        "second": item.second,
+                        "category": item.category,
+                    }
                 )
             if item.has_questionnaire_problem:
                 notes.append(
-                    f"{name}: {_percent(item.shares['R'] + item.shares['Q'])} R + Q answers, "
-                    "check the question"
+                    _("%(name)s: %(share)s R + Q answers, check the question")
+                    % {"name": name, "share": _percent(item.shares["R"] + item.shares["Q"])}
                 )
             table.add_row(
                 *([item.segment or ""] if segmented else []),
@@ -348,21 +361,23 @@ def _show_kano(
                 _number(item.worse, 2),
                 _percent(item.total_strength),
                 _percent(item.category_strength),
-                "yes" if item.fong_significant else "no",
+                _("yes") if item.fong_significant else _("no"),
             )
         console.print(table)
         for note in notes:
             console.print(f"  • {_escape(note)}", highlight=False)
     for comparison in comparisons:
         table = Table(
-            title=f"Kano categories from {wave} {comparison.before} to {comparison.after}",
-            caption=f"{comparison.test}; falling = A→O, O→M or A→M with p < {comparison.alpha}",
+            title=_("Kano categories from %(wave)s %(before)s to %(after)s")
+            % {"wave": wave, "before": comparison.before, "after": comparison.after},
+            caption=_("%(test)s; falling = A→O, O→M or A→M with p < %(alpha)s")
+            % {"test": comparison.test, "alpha": comparison.alpha},
             title_justify="left",
         )
         segmented = any(change.segment is not None for change in comparison.changes)
         if segmented:
-            table.add_column("segment")
-        for header in ("attribute", "before", "after", "χ²", "p", "falling"):
+            table.add_column(_("segment"))
+        for header in (_("attribute"), _("before"), _("after"), "χ²", "p", _("falling")):
             table.add_column(header)
         for change in comparison.changes:
             table.add_row(
@@ -372,6 +387,6 @@ def _show_kano(
                 change.category_after,
                 _number(change.statistic, 2),
                 _number(change.p_value, 4),
-                "[bold red]FALLING[/]" if change.is_falling else "",
+                f"[bold red]{_('FALLING')}[/]" if change.is_falling else "",
             )
         console.print(table)

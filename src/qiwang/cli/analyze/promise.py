@@ -78,25 +78,32 @@ def promise_command(
         return
     out = console()
     low, high = check.interval
-    table = Table(title=f"Over-promise check: {value} {check.target}", title_justify="left")
-    table.add_column("")
-    table.add_column("value", justify="right")
-    table.add_row("deliveries", str(check.n))
-    if check.dropped:
-        table.add_row("empty cells left out", str(check.dropped))
-    table.add_row("breaches", str(check.breaches))
-    table.add_row("breach probability", f"{100 * check.breach_probability:.1f}%")
-    table.add_row(
-        f"{100 * check.confidence:g}% exact interval", f"{100 * low:.1f}% – {100 * high:.1f}%"
+    table = Table(
+        title=_("Over-promise check: %(value)s %(target)s")
+        % {"value": value, "target": check.target},
+        title_justify="left",
     )
-    table.add_row("allowed breach rate", f"{100 * check.allowed_breach:g}%")
+    table.add_column("")
+    table.add_column(_("value"), justify="right")
+    table.add_row(_("deliveries"), str(check.n))
+    if check.dropped:
+        table.add_row(_("empty cells left out"), str(check.dropped))
+    table.add_row(_("breaches"), str(check.breaches))
+    table.add_row(_("breach probability"), f"{100 * check.breach_probability:.1f}%")
     table.add_row(
-        "verdict",
-        "within the allowed rate" if check.within_allowed else "[bold red]over-promise[/]",
+        _("%(level)s%% exact interval") % {"level": f"{100 * check.confidence:g}"},
+        f"{100 * low:.1f}% – {100 * high:.1f}%",
+    )
+    table.add_row(_("allowed breach rate"), f"{100 * check.allowed_breach:g}%")
+    table.add_row(
+        _("verdict"),
+        _("within the allowed rate")
+        if check.within_allowed
+        else f"[bold red]{_('over-promise')}[/]",
     )
     recommended = check.recommended
     table.add_row(
-        "recommended target",
+        _("recommended target"),
         "–" if recommended is None else f"[bold]{recommended}[/]",
     )
     out.print(table)

@@ -49,16 +49,21 @@ def reply_check(
         try:
             content = file.read_text(encoding="utf-8-sig")
         except FileNotFoundError:
-            raise fail(f"--file: {file} does not exist") from None
+            raise fail(_("--file: %(file)s does not exist") % {"file": file}) from None
         except UnicodeDecodeError:
-            raise fail(f"--file: {file} is not UTF-8 text") from None
+            raise fail(_("--file: %(file)s is not UTF-8 text") % {"file": file}) from None
         except OSError as error:
-            raise fail(f"--file: {file} cannot be read ({error.strerror})") from None
+            raise fail(
+                _("--file: %(file)s cannot be read (%(reason)s)")
+                % {"file": file, "reason": error.strerror}
+            ) from None
         replies += [line for line in content.splitlines() if line.strip()]
     if not replies:
-        raise fail("give a reply to check, or --file with one reply per line")
+        raise fail(_("give a reply to check, or --file with one reply per line"))
     if language not in {"zh", "en"}:
-        raise fail(f"--language: {language!r} is neither zh nor en")
+        raise fail(
+            _("--language: %(language)s is neither zh nor en") % {"language": repr(language)}
+        )
     with guard():
         checks = check_replies(replies, language=language)
     if as_json:

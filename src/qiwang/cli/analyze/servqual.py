@@ -95,7 +95,7 @@ def servqual_command(
     problem = check_engine(engine, command="servqual", supported=("duckdb", "spark", "postgres"))
     if problem is not None:
         raise _fail(problem)
-    with _guard(), _progress(f"Reading {input_file.name}") as say:
+    with _guard(), _progress(_("Reading %(file)s") % {"file": input_file.name}) as say:
         instrument = (
             servqual.SERVQUAL_22
             if instrument_file is None
@@ -107,10 +107,12 @@ def servqual_command(
             )
             if any(f"{d}_W" in table.columns for d in instrument.dimensions):
                 raise AnalysisInputError(
-                    "importance points (DIMENSION_W columns) are summed without --engine only "
-                    "for now: drop --engine or the points columns"
+                    _(
+                        "importance points (DIMENSION_W columns) are summed without --engine only "
+                        "for now: drop --engine or the points columns"
+                    )
                 )
-            say("Summing expectations and perceptions")
+            say(_("Summing expectations and perceptions"))
             sums = engines.summarize_servqual(table, instrument=instrument, segment=by)
             result = servqual.analyze_sums(sums, confidence=confidence, tolerance=tolerance)
             if as_json:
@@ -122,7 +124,7 @@ def servqual_command(
         points = {d: f"{d}_W" for d in instrument.dimensions}
         if relation is not None and {"item", "expectation", "perception"} <= set(relation.columns):
             # long layout in CSV / Parquet: stage 1 in DuckDB
-            say("Summing expectations and perceptions")
+            say(_("Summing expectations and perceptions"))
             has_points = all(column in relation.columns for column in points.values())
             sums = servqual.summarize_duckdb(
                 relation,
@@ -137,7 +139,7 @@ def servqual_command(
             _show_servqual(result)
             return
         frame = read_table(input_file)
-        say("Summing expectations and perceptions")
+        say(_("Summing expectations and perceptions"))
         long = {"item", "expectation", "perception"} <= set(frame.columns)
         has_points = all(column in frame.columns for column in points.values())
         if long:
@@ -152,9 +154,12 @@ def servqual_command(
             unlisted = unlisted_items(frame.columns, instrument.codes)
             if unlisted:
                 _err().print(
-                    f"[yellow]Warning:[/] {_escape(', '.join(unlisted))}: not items of the "
-                    "instrument, left out; pass --instrument FILE (a Qiwang wave exports it: "
-                    "Export → SERVQUAL items)",
+                    f"[yellow]{_('Warning:')}[/] "
+                    + _(
+                        "%(items)s: not items of the instrument, left out; pass --instrument FILE "
+                        "(a Qiwang wave exports it: Export → SERVQUAL items)"
+                    )
+                    % {"items": _escape(", ".join(unlisted))},
                     highlight=False,
                 )
             sums = servqual.summarize_wide(
@@ -178,18 +183,30 @@ def _gap_row(statistic: Any) -> list[str]:
         _number(statistic.gap, 2),
         f"[{_number(statistic.gap_low, 2)}, {_number(statistic.gap_high, 2)}]",
         _number(statistic.ratio, 3),
-        statistic.outcome,
+        _outcome(statistic.outcome),
     ]
 
 
 def _gap_table(title: str, first: str, segmented: bool, confidence: float) -> Table:
     table = Table(title=title, title_justify="left")
     if segmented:
-        table.add_column("segment")
+        table.add_column(_("segment"))
     table.add_column(first)
-    for header in ("n", "E", "P", "gap P−E", f"{confidence:.0%} CI", "P/E", "outcome"):
-        table.add_column(header, justify="right" if header != "outcome" else "left")
+    for header in ("n", "E", "P", _("gap P−E"), _("%(level)s CI") % {"level": f"{confidence:.0%}"}):
+        table.add_column(header, justify="right")
+    table.add_column("P/E", justify="right")
+    table.add_column(_("outcome"))
     return table
+
+
+def _outcome(name: str) -> str:
+    """The outcome in the command line's language (JSON keeps the English one)."""
+    labels = {
+        "regular": _("regular"),
+        "churn risk": _("churn risk"),
+        "indifferent": _("indifferent"),
+    }
+    return labels.get(name, name)
 
 
 def _show_servqual(result: Any) -> None:
@@ -197,17 +214,17 @@ def _show_servqual(result: Any) -> None:
 
     console = _out()
     segmented = result.segment_column is not None
-    table = _gap_table("SERVQUAL by dimension", "dimension", segmented, result.confidence)
+    table = _gap_table(_("SERVQUAL by dimension"), _("dimension"), segmented, result.confidence)
     for s in (*result.dimensions, *result.overall, *result.weighted):
         name = (
             s.name if s.name not in DIMENSION_NAMES_ZH else f"{s.name} {DIMENSION_NAMES_ZH[s.name]}"
         )
         if s.name in ("overall", "weighted"):
-            name = f"[bold]{s.name}[/]"
+            name = f"[bold]{_(s.name)}[/]"  # overall, weighted
         table.add_row(*([s.segment or ""] if segmented else []), name, *_gap_row(s))
     console.print(table)
     dimension_of = result.instrument.dimension_of()
-    table = _gap_table("SERVQUAL by item", "item", segmented, result.confidence)
+    table = _gap_table(_("SERVQUAL by item"), _("item"), segmented, result.confidence)
     for s in result.items:
         table.add_row(
             *([s.segment or ""] if segmented else []),
@@ -217,7 +234,7 @@ def _show_servqual(result: Any) -> None:
     console.print(table)
     if result.weights:
         console.print(
-            "Mean importance points: "
+            _("Mean importance points: ")
             + ", ".join(
                 f"{w.dimension}{' (' + w.segment + ')' if w.segment else ''} {w.mean_points:.1f}"
                 for w in result.weights

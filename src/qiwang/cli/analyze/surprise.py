@@ -126,8 +126,8 @@ def surprise_plan_command(
         counts = months.pivot_table(
             index="month", columns="segment", values="customer", aggfunc="count", fill_value=0
         )
-        table = Table(title="Surprises per month and segment", title_justify="left")
-        table.add_column("month")
+        table = Table(title=_("Surprises per month and segment"), title_justify="left")
+        table.add_column(_("month"))
         for name in counts.columns:
             table.add_column(str(name), justify="right")
         for month, row in counts.iterrows():
