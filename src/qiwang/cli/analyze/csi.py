@@ -38,6 +38,7 @@ from qiwang.cli.analyze._engine import (
     check_engine,
     open_input,
 )
+from qiwang.cli.analyze._messages import input_error
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,7 +73,7 @@ def _read_table(path: Path) -> pd.DataFrame | Path:
     import pandas as pd
 
     if not path.is_file():
-        raise _fail(f"no such file: {path}")
+        raise _fail(_("no such file: %(path)s") % {"path": path})
     suffix = path.suffix.lower()
     if suffix in {".parquet", ".pq"}:
         return path
@@ -83,12 +84,15 @@ def _read_table(path: Path) -> pd.DataFrame | Path:
             frame = pd.read_excel(path)
         else:
             raise _fail(
-                f"cannot read {suffix or 'files without a suffix'}: use CSV, XLSX or Parquet"
+                _("cannot read %(suffix)s: use CSV, XLSX or Parquet")
+                % {"suffix": suffix or _("files without a suffix")}
             )
     except (ValueError, OSError, UnicodeDecodeError) as error:
-        raise _fail(f"cannot read {path.name}: {error}") from None
+        raise _fail(
+            _("cannot read %(name)s: %(error)s") % {"name": path.name, "error": error}
+        ) from None
     if frame.empty:
-        raise _fail(f"{path.name} has no data rows")
+        raise _fail(_("%(name)s has no data rows") % {"name": path.name})
     first = str(frame.columns[0])
     if first == "" or first.startswith("Unnamed: "):  # a row-name column, as R writes
         frame = frame.drop(columns=frame.columns[0])
@@ -165,34 +169,61 @@ def _clean(value: Any) -> Any:
 
 def _render(result: PlsResult, boot: BootstrapResult | None, console: Console) -> None:
     model = result.model
-    scaling = "standardised" if result.scaled else "raw (unscaled)"
+    scaling = _("standardised") if result.scaled else _("raw (unscaled)")
     console.print(
-        f"[bold]{model.name}[/]: {len(model.blocks)} latent variables, "
-        f"{len(model.indicators)} indicators, n = {result.count:,.0f}; scheme {model.scheme}, "
-        f"{scaling} indicators, {result.iterations} iterations",
+        f"[bold]{model.name}[/]: "
+        + _(
+            "%(latent)s latent variables, %(indicators)s indicators, n = %(n)s; scheme "
+            "%(scheme)s, %(scaling)s indicators, %(iterations)s iterations"
+        )
+        % {
+            "latent": len(model.blocks),
+            "indicators": len(model.indicators),
+            "n": f"{result.count:,.0f}",
+            "scheme": model.scheme,
+            "scaling": scaling,
+            "iterations": result.iterations,
+        },
         highlight=False,
     )
     moments = result.moments
     if moments.rows_dropped:
-        console.print(f"Listwise deletion removed {moments.rows_dropped} incomplete rows.")
+        console.print(
+            _("Listwise deletion removed %(count)s incomplete rows.")
+            % {"count": moments.rows_dropped}
+        )
     if any(moments.values_imputed):
-        console.print(f"Mean imputation replaced {sum(moments.values_imputed)} missing values.")
+        console.print(
+            _("Mean imputation replaced %(count)s missing values.")
+            % {"count": sum(moments.values_imputed)}
+        )
     if boot is not None:
         console.print(
-            f"Bootstrap: {boot.valid} of {boot.resamples} replicates ({boot.method} Poisson "
-            f"weights, seed {boot.seed}), {boot.interval} {boot.level:.0%} intervals, "
-            f"{boot.sign_changes} sign changes.",
+            _(
+                "Bootstrap: %(valid)s of %(resamples)s replicates (%(method)s Poisson weights, "
+                "seed %(seed)s), %(interval)s %(level)s intervals, %(changes)s sign changes."
+            )
+            % {
+                "valid": boot.valid,
+                "resamples": boot.resamples,
+                "method": boot.method,
+                "seed": boot.seed,
+                "interval": boot.interval,
+                "level": f"{boot.level:.0%}",
+                "changes": boot.sign_changes,
+            },
             highlight=False,
         )
 
-    paths = Table(title="Paths", title_justify="left")
-    for column in ("from", "to", "estimate"):
-        paths.add_column(column, justify="right" if column == "estimate" else "left")
+    paths = Table(title=_("Paths"), title_justify="left")
+    paths.add_column(_("from"))
+    paths.add_column(_("to"))
+    paths.add_column(_("estimate"), justify="right")
     if boot is not None:
-        paths.add_column("std. error", justify="right")
-        paths.add_column(f"{boot.level:.0%} interval", justify="right")
+        paths.add_column(_("std. error"), justify="right")
+        paths.add_column(_interval(boot.level), justify="right")
     else:
-        paths.add_column("std. error (OLS)", justify="right")
+        paths.add_column(_("std. error (OLS)"), justify="right")
         paths.add_column("p", justify="right")
     for name, row in result.inner_model.iterrows():
         cells = [str(row["from"]), str(row["to"]), _fmt(row["estimate"])]
@@ -205,10 +236,11 @@ def _render(result: PlsResult, boot: BootstrapResult | None, console: Console) -
     console.print(paths)
 
     r2 = Table(title="R²", title_justify="left")
-    for column in ("latent", "R²", "adjusted R²"):
-        r2.add_column(column, justify="left" if column == "latent" else "right")
+    r2.add_column(_("latent"))
+    r2.add_column("R²", justify="right")
+    r2.add_column(_("adjusted R²"), justify="right")
     if boot is not None:
-        r2.add_column(f"{boot.level:.0%} interval", justify="right")
+        r2.add_column(_interval(boot.level), justify="right")
     for lv, value in result.r_squared.items():
         cells = [str(lv), _fmt(value), _fmt(result.inner_summary.loc[lv, "r_squared_adjusted"])]
         if boot is not None:
@@ -217,10 +249,11 @@ def _render(result: PlsResult, boot: BootstrapResult | None, console: Console) -
         r2.add_row(*cells)
     console.print(r2)
 
-    reliability = Table(title="Reliability and validity", title_justify="left")
-    headers = ["latent", "mode", "items", "Cronbach α", "DG ρ", "CR ρc", "ρ_A", "AVE"]
-    for column in headers:
-        reliability.add_column(column, justify="left" if column in ("latent", "mode") else "right")
+    reliability = Table(title=_("Reliability and validity"), title_justify="left")
+    reliability.add_column(_("latent"))
+    reliability.add_column(_("mode"))
+    for column in (_("items"), "Cronbach α", "DG ρ", "CR ρc", "ρ_A", "AVE"):
+        reliability.add_column(column, justify="right")
     for lv, row in result.reliability.iterrows():
         reliability.add_row(
             str(lv),
@@ -240,14 +273,15 @@ def _render(result: PlsResult, boot: BootstrapResult | None, console: Console) -
     low, high = scale["minimum"].min(), scale["maximum"].max()
     source = str(scale["source"].iloc[0])
     index = Table(
-        title=f"Index 0–100 (scale {low:g}–{high:g}, {source}); importance for {target}",
+        title=_("Index 0–100 (scale %(low)s–%(high)s, %(source)s); importance for %(target)s")
+        % {"low": f"{low:g}", "high": f"{high:g}", "source": source, "target": target},
         title_justify="left",
     )
-    for column in ("latent", "index"):
-        index.add_column(column, justify="left" if column == "latent" else "right")
+    index.add_column(_("latent"))
+    index.add_column(_("index"), justify="right")
     if boot is not None:
-        index.add_column(f"{boot.level:.0%} interval", justify="right")
-    index.add_column("importance", justify="right")
+        index.add_column(_interval(boot.level), justify="right")
+    index.add_column(_("importance"), justify="right")
     for lv, value in result.index.items():
         cells = [str(lv), _fmt(value, 1)]
         if boot is not None:
@@ -257,6 +291,10 @@ def _render(result: PlsResult, boot: BootstrapResult | None, console: Console) -
         index.add_row(*cells)
     console.print(index)
     console.print(f"GoF = {_fmt(result.goodness_of_fit)}", highlight=False)
+
+
+def _interval(level: float) -> str:
+    return _("%(level)s interval") % {"level": f"{level:.0%}"}
 
 
 EXAMPLES = Path(__file__).resolve().parents[4] / "examples" / "csi"
@@ -366,18 +404,23 @@ def csi_command(
         raise _fail(problem)
 
     if (scale_min is None) != (scale_max is None):
-        raise _fail("give both --scale-min and --scale-max, or neither")
+        raise _fail(_("give both --scale-min and --scale-max, or neither"))
     scale = None if scale_min is None or scale_max is None else (scale_min, scale_max)
     if scale is not None and not scale[1] > scale[0]:
-        raise _fail(f"--scale-max ({scale[1]:g}) must exceed --scale-min ({scale[0]:g})")
+        raise _fail(
+            _("--scale-max (%(max)s) must exceed --scale-min (%(min)s)")
+            % {"max": f"{scale[1]:g}", "min": f"{scale[0]:g}"}
+        )
     if not tolerance > 0:
-        raise _fail(f"--tolerance must be positive, got {tolerance:g}")
+        raise _fail(_("--tolerance must be positive, got %(value)s") % {"value": f"{tolerance:g}"})
     if bootstrap == 1:
-        raise _fail("--bootstrap needs at least 2 resamples")
+        raise _fail(_("--bootstrap needs at least 2 resamples"))
     if engine is not None and bootstrap and key is None:
         raise _fail(
-            "--bootstrap with --engine needs --key COLUMN (an integer or text column naming each "
-            "respondent): the Poisson weights are computed from (seed, key, replicate)"
+            _(
+                "--bootstrap with --engine needs --key COLUMN (an integer or text column naming "
+                "each respondent): the Poisson weights are computed from (seed, key, replicate)"
+            )
         )
     policy = missing.value if missing is not None else "error"
     if engine is not None or key is not None:
@@ -428,7 +471,9 @@ def csi_command(
     try:
         boot: BootstrapResult | None = None
         if bootstrap:
-            with _progress(f"{bootstrap:,} bootstrap resamples: reading rows") as update:
+            with _progress(
+                _("%(count)s bootstrap resamples: reading rows") % {"count": f"{bootstrap:,}"}
+            ) as update:
                 boot = csi.bootstrap(
                     source,
                     model,
@@ -441,12 +486,14 @@ def csi_command(
                 )
             result = boot.estimate
         else:
-            with _progress("Computing moments and fitting the model"):
+            with _progress(_("Computing moments and fitting the model")):
                 result = csi.fit(source, model, **options)
     except csi.MissingValuesError as error:
-        raise _fail(f"{error}: use --missing listwise or --missing mean") from None
+        raise _fail(
+            _("%(error)s: use --missing listwise or --missing mean") % {"error": input_error(error)}
+        ) from None
     except csi.AnalysisInputError as error:
-        raise _fail(str(error)) from None
+        raise _fail(input_error(error)) from None
     if as_json:
         payload = boot.to_dict() if boot is not None else result.to_dict()
         typer.echo(json.dumps(_clean(payload), ensure_ascii=False, indent=2))
@@ -478,7 +525,7 @@ def _portable(
 
     try:
         if engine is not None:
-            with _progress(f"Opening {data} on {engine}"):
+            with _progress(_("Opening %(data)s on %(engine)s") % {"data": data, "engine": engine}):
                 source: Any = open_input(
                     data, engine, spark_master=spark_master, database_url=database_url
                 )
@@ -487,7 +534,10 @@ def _portable(
             source = read if not isinstance(read, Path) else engines.open_table(read)
         if bootstrap and key is not None:
             chosen = seed if seed is not None else secrets.randbelow(2**31)
-            with _progress(f"{bootstrap:,} bootstrap resamples on {engine or 'pandas'}"):
+            with _progress(
+                _("%(count)s bootstrap resamples on %(engine)s")
+                % {"count": f"{bootstrap:,}", "engine": engine or "pandas"}
+            ):
                 boot = engines.bootstrap_portable(
                     source,
                     model,
@@ -499,9 +549,11 @@ def _portable(
                     **options,
                 )
             return boot.estimate, boot
-        with _progress("Computing moments and fitting the model"):
+        with _progress(_("Computing moments and fitting the model")):
             return engines.fit_portable(source, model, **options), None
     except csi.MissingValuesError as error:
-        raise _fail(f"{error}: use --missing listwise or --missing mean") from None
+        raise _fail(
+            _("%(error)s: use --missing listwise or --missing mean") % {"error": input_error(error)}
+        ) from None
     except csi.AnalysisInputError as error:
-        raise _fail(str(error)) from None
+        raise _fail(input_error(error)) from None

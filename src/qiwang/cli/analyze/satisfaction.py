@@ -53,7 +53,7 @@ def _columns(option: str, value: str | None) -> list[str]:
         return []
     names = [name.strip() for name in value.split(",") if name.strip()]
     if not names:
-        raise fail(f"{option} lists no column")
+        raise fail(_("%(option)s lists no column") % {"option": option})
     return names
 
 
@@ -103,15 +103,18 @@ def satisfaction_command(
     nps_names = _columns("--nps", nps_columns)
     ces_names = _columns("--ces", ces_columns)
     if not (csat_names or nps_names or ces_names):
-        raise fail("name at least one question column with --csat, --nps or --ces")
+        raise fail(_("name at least one question column with --csat, --nps or --ces"))
     if levels not in (5, 7):
-        raise fail(f"--levels must be 5 or 7, not {levels}")
+        raise fail(_("--levels must be 5 or 7, not %(value)s") % {"value": levels})
     if not 3 <= ces_levels <= 11:
-        raise fail(f"--ces-levels must be from 3 to 11, not {ces_levels}")
+        raise fail(_("--ces-levels must be from 3 to 11, not %(value)s") % {"value": ces_levels})
     if not 0 < confidence < 1:
-        raise fail(f"--confidence must be between 0 and 1, not {confidence}")
+        raise fail(_("--confidence must be between 0 and 1, not %(value)s") % {"value": confidence})
     if engine not in (None, "duckdb"):
-        raise fail(f"qiwang analyze satisfaction runs on --engine duckdb only, not {engine!r}")
+        raise fail(
+            _("qiwang analyze satisfaction runs on --engine duckdb only, not %(engine)s")
+            % {"engine": repr(engine)}
+        )
     from qiwang.analysis import satisfaction
 
     with guard():
@@ -166,8 +169,8 @@ def _counter(path: Path, *, engine: str | None, segment: str | None) -> Any:
 def _table(title: str, segmented: bool, headings: tuple[str, ...]) -> Table:
     table = Table(title=title, title_justify="left")
     if segmented:
-        table.add_column("segment")
-    table.add_column("question")
+        table.add_column(_("segment"))
+    table.add_column(_("question"))
     for heading in headings:
         table.add_column(heading, justify="right")
     return table
@@ -179,9 +182,9 @@ def _number(value: float | None, digits: int) -> str:
 
 def _show(results: dict[str, tuple[Any, ...]], *, confidence: float, segmented: bool) -> None:
     out = console()
-    interval = f"{100 * confidence:g}% interval"
+    interval = _("%(level)s%% interval") % {"level": f"{100 * confidence:g}"}
     if results["csat"]:
-        table = _table("CSAT (top-2-box)", segmented, ("n", "CSAT", interval, "mean 0–100"))
+        table = _table(_("CSAT (top-2-box)"), segmented, ("n", "CSAT", interval, _("mean 0–100")))
         for item in results["csat"]:
             table.add_row(
                 *([item.segment or ""] if segmented else []),
@@ -193,7 +196,7 @@ def _show(results: dict[str, tuple[Any, ...]], *, confidence: float, segmented: 
             )
         out.print(table)
     if results["nps"]:
-        headings = ("n", "promoters", "passives", "detractors", "NPS", interval)
+        headings = ("n", _("promoters"), _("passives"), _("detractors"), "NPS", interval)
         table = _table("NPS", segmented, headings)
         for item in results["nps"]:
             table.add_row(
@@ -208,7 +211,7 @@ def _show(results: dict[str, tuple[Any, ...]], *, confidence: float, segmented: 
             )
         out.print(table)
     if results["ces"]:
-        table = _table("CES", segmented, ("n", "mean", "sd", interval, "easy"))
+        table = _table("CES", segmented, ("n", _("mean"), _("sd"), interval, _("easy")))
         for item in results["ces"]:
             table.add_row(
                 *([item.segment or ""] if segmented else []),
