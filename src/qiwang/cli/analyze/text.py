@@ -20,6 +20,7 @@ from rich.table import Table
 from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
+from qiwang.cli.analyze._messages import input_error
 from qiwang.cli.analyze.csi import _progress
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ def _read(path: Path, column: str, extra: str | None = None) -> pd.DataFrame:
         frame = read_table(path)
         require_columns(frame, [column, extra])
     except AnalysisInputError as error:
-        raise _fail(str(error)) from None
+        raise _fail(input_error(error)) from None
     return frame
 
 
@@ -84,9 +85,12 @@ def _services(options: list[str] | None, path: Path | None) -> list[Service]:
 
     services: list[Service] = []
     for option in options or []:
-        name, _, synonyms = option.partition("=")
+        name, _equals, synonyms = option.partition("=")
         if not name.strip():
-            raise _fail(f"--service {option!r}: give NAME or NAME=SYNONYM,SYNONYM")
+            raise _fail(
+                _("--service %(option)s: give NAME or NAME=SYNONYM,SYNONYM")
+                % {"option": repr(option)}
+            )
         services.append(
             Service(name.strip(), tuple(s.strip() for s in synonyms.split(",") if s.strip()))
         )
@@ -97,11 +101,15 @@ def _services(options: list[str] | None, path: Path | None) -> list[Service]:
             frame = read_table(path)
             require_columns(frame, ["name"])
         except AnalysisInputError as error:
-            raise _fail(f"--services-file: {error}") from None
+            raise _fail("--services-file: " + input_error(error)) from None
         synonyms_of = frame["synonyms"] if "synonyms" in frame.columns else None
         for i, name in enumerate(frame["name"].tolist()):
             if not isinstance(name, str) or not name.strip():
-                raise _fail(f"--services-file: row {i + 1}, column 'name': a service needs a name")
+                raise _fail(
+                    "--services-file: "
+                    + _("row %(row)s, column %(column)s: %(reason)s")
+                    % {"row": i + 1, "column": "'name'", "reason": _("a service needs a name")}
+                )
             raw = synonyms_of.iloc[i] if synonyms_of is not None else ""
             words = str(raw).replace("，", ",").split(",") if isinstance(raw, str) else []
             services.append(Service(name.strip(), tuple(w.strip() for w in words if w.strip())))
@@ -155,7 +163,7 @@ def _analyse(texts: list[str | None], services: list[Service]) -> list[CommentAn
 
     analyzer = TextAnalyzer(services=services or None)
     results: list[CommentAnalysis] = []
-    with _progress("Analysing comments") as update:
+    with _progress(_("Analysing comments")) as update:
         for result in analyzer.stream(texts):
             results.append(result)
             if len(results) % 500 == 0:
@@ -206,14 +214,21 @@ def sentiment_command(
         typer.echo(json.dumps({"rows": rows, "summary": summary}, ensure_ascii=False, indent=2))
         return
     console = Console()
-    table = Table(title=f"Sentiment of {text_column!r} ({input_file.name})", title_justify="left")
-    for name in ("row", "label", "P(positive)", "aspects", "comment"):
-        table.add_column(name, justify="right" if name in ("row", "P(positive)") else "left")
+    table = Table(
+        title=_("Sentiment of %(column)s (%(file)s)")
+        % {"column": repr(text_column), "file": input_file.name},
+        title_justify="left",
+    )
+    table.add_column(_("row"), justify="right")
+    table.add_column(_("label"))
+    table.add_column(_("P(positive)"), justify="right")
+    table.add_column(_("aspects"))
+    table.add_column(_("comment"))
     for i, result in enumerate(results, start=1):
         aspects = ", ".join(f"{a.name} {a.label[:3]}" for a in result.aspects)
         table.add_row(
             str(i),
-            result.label,
+            _label(result.label),
             f"{result.score:.2f}",
             aspects,
             _short(result.text),
@@ -222,14 +237,18 @@ def sentiment_command(
     console.print(table)
     labels = summary["labels"]
     console.print(
-        f"{summary['analysed']} comments analysed ({summary['empty']} empty): "
-        f"{labels['negative']} negative, {labels['neutral']} neutral, {labels['positive']} positive.",
+        _(
+            "%(analysed)s comments analysed (%(empty)s empty): %(negative)s negative, "
+            "%(neutral)s neutral, %(positive)s positive."
+        )
+        % {"analysed": summary["analysed"], "empty": summary["empty"], **labels},
         highlight=False,
     )
     if summary["dimensions"]:
-        dims = Table(title="Negative share per SERVQUAL dimension", title_justify="left")
-        for name in ("dimension", "mentions", "negative", "negative share"):
-            dims.add_column(name, justify="left" if name == "dimension" else "right")
+        dims = Table(title=_("Negative share per SERVQUAL dimension"), title_justify="left")
+        dims.add_column(_("dimension"))
+        for name in (_("mentions"), _("negative"), _("negative share")):
+            dims.add_column(name, justify="right")
         for name, row in summary["dimensions"].items():
             share = row["negative_share"]
             dims.add_row(name, str(row["mentions"]), str(row["negative"]), f"{100 * share:.0f} %")
@@ -272,12 +291,14 @@ def themes_command(
         return
     console = Console()
     table = Table(
-        title=f"Themes of {found.comments} comments ({input_file.name})", title_justify="left"
+        title=_("Themes of %(count)s comments (%(file)s)")
+        % {"count": found.comments, "file": input_file.name},
+        title_justify="left",
     )
-    for name in ("theme", "comments", "share", "negative", "examples"):
-        table.add_column(
-            name, justify="right" if name in ("comments", "share", "negative") else "left"
-        )
+    table.add_column(_("theme"))
+    for name in (_("comments"), _("share"), _("negative")):
+        table.add_column(name, justify="right")
+    table.add_column(_("examples"))
     for theme in found.themes:
         table.add_row(
             theme.phrase,
@@ -288,7 +309,7 @@ def themes_command(
         )
     console.print(table)
     if not found.themes:
-        console.print("No theme is shared by enough comments (see --min-comments).")
+        console.print(_("No theme is shared by enough comments (see --min-comments)."))
 
 
 EMOTION_HELP = "\n\n".join(
@@ -332,19 +353,26 @@ def emotion_command(
             number = pd.to_numeric(value, errors="coerce")
             if pd.isna(number) or number < 0 or number != int(number):
                 raise _fail(
-                    f"row {i + 1}, column {contacts_column!r}: {value!r} is not a count of "
-                    "contacts (0, 1, 2 …)"
+                    _("row %(row)s, column %(column)s: %(reason)s")
+                    % {
+                        "row": i + 1,
+                        "column": repr(contacts_column),
+                        "reason": _("%(value)s is not a count of contacts (0, 1, 2 …)")
+                        % {"value": repr(value)},
+                    }
                 )
             contacts[i] = int(number)
     analyzer = default_analyzer()
     rows = []
     texts = _texts(frame, text_column)
-    with _progress("Reading emotions") as update:
+    with _progress(_("Reading emotions")) as update:
         for i, (text, count) in enumerate(zip(texts, contacts, strict=True), start=1):
             try:
                 result = analyzer.emotion(text or "", repeated_contacts=count)
             except AnalysisInputError as error:
-                raise _fail(f"row {i}: {error}") from None
+                raise _fail(
+                    _("row %(row)s: %(reason)s") % {"row": i, "reason": input_error(error)}
+                ) from None
             rows.append({"row": i, **result.to_dict()})
             if i % 500 == 0:
                 update(i, len(texts))
@@ -358,17 +386,40 @@ def emotion_command(
         typer.echo(json.dumps({"rows": rows, "summary": summary}, ensure_ascii=False, indent=2))
         return
     console = Console()
-    table = Table(title=f"Emotion of {text_column!r} ({input_file.name})", title_justify="left")
-    for name in ("row", "level", "score", "signals", "comment"):
-        table.add_column(name, justify="right" if name in ("row", "score") else "left")
+    table = Table(
+        title=_("Emotion of %(column)s (%(file)s)")
+        % {"column": repr(text_column), "file": input_file.name},
+        title_justify="left",
+    )
+    table.add_column(_("row"), justify="right")
+    table.add_column(_("level"))
+    table.add_column(_("score"), justify="right")
+    table.add_column(_("signals"))
+    table.add_column(_("comment"))
     for row, text in zip(rows, texts, strict=True):
         table.add_row(
             str(row["row"]),
-            str(row["level"]),
+            _label(str(row["level"])),
             f"{row['score']:.2f}",
             ", ".join(row["signals"]),
             _short(text or ""),
         )
     console.print(table)
-    levels_text = ", ".join(f"{n} {level}" for level, n in summary["levels"].items())
-    console.print(f"{len(rows)} rows: {levels_text}.", highlight=False)
+    levels_text = ", ".join(f"{n} {_label(level)}" for level, n in summary["levels"].items())
+    console.print(
+        _("%(count)s rows: %(levels)s.") % {"count": len(rows), "levels": levels_text},
+        highlight=False,
+    )
+
+
+def _label(name: str) -> str:
+    """A sentiment label or emotion level in the command line's language (JSON keeps English)."""
+    labels = {
+        "negative": _("negative"),
+        "neutral": _("neutral"),
+        "positive": _("positive"),
+        "calm": _("calm"),
+        "upset": _("upset"),
+        "angry": _("angry"),
+    }
+    return labels.get(name, name)
