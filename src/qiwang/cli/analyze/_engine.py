@@ -64,7 +64,7 @@ def check_engine(engine: str | None, *, command: str, supported: tuple[str, ...]
         return _(
             "qiwang analyze %(command)s does not run on --engine %(engine)s yet: its stage 1 (the "
             "cross-product matrices) runs on %(supported)s only"
-        ) % {"command": command, "engine": engine, "supported": _(" and ").join(supported)}
+        ) % {"command": command, "engine": engine, "supported": ", ".join(supported)}
     return None
 
 
