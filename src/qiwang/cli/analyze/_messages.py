@@ -57,6 +57,25 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         r"(?P<value>.+) is not a level of the (?P<low>\d+)–(?P<high>\d+) scale",
         "%(value)s is not a level of the %(low)s–%(high)s scale",
     ),
+    (
+        r"(?P<value>.+) is not an answer on the (?P<scale>.+?) scale \((?P<labels>codes .+)\)",
+        "%(value)s is not an answer on the %(scale)s scale (%(labels)s)",
+    ),
+    (
+        r"(?P<value>.+) is not an item of the instrument \((?P<items>.+)\)",
+        "%(value)s is not an item of the instrument (%(items)s)",
+    ),
+    (
+        r"(?P<value>.+) is not a count \(a whole number ≥ 0\)",
+        "%(value)s is not a count (a whole number ≥ 0)",
+    ),
+    (r"(?P<column>.+) is both target and predictor", "%(column)s is both target and predictor"),
+    (r"a predictor is listed twice", "a predictor is listed twice"),
+    (
+        r"(?P<n>\d+) complete rows are too few for (?P<k>\d+) predictors "
+        r"\(need at least (?P<need>\d+)\)",
+        "%(n)s complete rows are too few for %(k)s predictors (need at least %(need)s)",
+    ),
     (r"(?P<value>.+) is not a number", "%(value)s is not a number"),
 )
 _COMPILED = tuple((re.compile(pattern, re.S), msgid) for pattern, msgid in _PATTERNS)
