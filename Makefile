@@ -54,7 +54,7 @@ lock:
 
 # Refresh the translation catalogues from the source (needs GNU gettext).
 messages: install
-	cd src/qiwang && ../../$(BIN)/qiwang manage makemessages --locale zh_Hans --locale en --no-obsolete --ignore 'analysis/*' --ignore 'cli/analyze/*'
+	cd src/qiwang && ../../$(BIN)/qiwang manage makemessages --locale zh_Hans --locale en --no-obsolete --ignore 'analysis/*'
 	$(BIN)/python scripts/zh_hans.py
 
 clean:

@@ -111,3 +111,10 @@ def postgres() -> Iterator[Any]:
     for name in tables:
         connection.execute(f"DROP TABLE IF EXISTS {name}")
     connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _english_command_line(monkeypatch):
+    """The ``qiwang analyze`` messages follow the language (zh-hans by default); these tests
+    read the English sentences, so they run the commands with QIWANG_LANGUAGE=en."""
+    monkeypatch.setenv("QIWANG_LANGUAGE", "en")

@@ -22,3 +22,10 @@ def mobi() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def satisfaction_fit(satisfaction: pd.DataFrame) -> csi.PlsResult:
     return csi.fit(satisfaction, satisfaction_model(satisfaction), scaled=False)
+
+
+@pytest.fixture(autouse=True)
+def _english_command_line(monkeypatch):
+    """The ``qiwang analyze`` messages follow the language (zh-hans by default); these tests
+    read the English sentences, so they run the commands with QIWANG_LANGUAGE=en."""
+    monkeypatch.setenv("QIWANG_LANGUAGE", "en")

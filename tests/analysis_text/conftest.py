@@ -16,3 +16,10 @@ def run_cli():
         return result.exit_code, result.stdout, result.stderr
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _english_command_line(monkeypatch):
+    """The ``qiwang analyze`` messages follow the language (zh-hans by default); these tests
+    read the English sentences, so they run the commands with QIWANG_LANGUAGE=en."""
+    monkeypatch.setenv("QIWANG_LANGUAGE", "en")

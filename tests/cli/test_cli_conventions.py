@@ -165,7 +165,7 @@ def test_help_is_chinese_by_default_and_english_under_an_english_locale():
     ids=lambda a: a[1],
 )
 def test_analyze_errors_are_json_with_json_and_text_without(arguments):
-    runner = CliRunner()
+    runner = CliRunner(env={"QIWANG_LANGUAGE": "en"})  # the assertions read English
 
     plain = runner.invoke(app, arguments)
     as_json = runner.invoke(app, [*arguments, "--json"])
@@ -175,3 +175,111 @@ def test_analyze_errors_are_json_with_json_and_text_without(arguments):
     assert as_json.exit_code == 2 and as_json.stdout == ""
     error = json.loads(as_json.stderr)
     assert error["code"] == 2 and "nonexistent" in error["error"]
+
+
+def test_analyze_help_follows_the_language():
+    chinese = _help(["analyze", "kano"], "zh_CN.UTF-8")
+    english = _help(["analyze", "kano"], "en_US.UTF-8")
+
+    assert "卡诺 Kano 分析" in chinese and "显著性水平" in chinese
+    assert "Kano analysis: classify answers" in english
+    assert "Significance level of the falling flag." in english
+    assert "卡诺" not in english
+
+
+@pytest.mark.parametrize(
+    ("arguments", "english", "chinese"),
+    [
+        (["analyze", "kano", "/nonexistent/answers.csv"], "no such file:", "文件不存在："),
+        (
+            ["analyze", "promise", "{answers}", "--value", "hours", "--target", "<=24"],
+            "missing column 'hours'; the columns are",
+            "缺少列 'hours'；现有的列为",
+        ),
+        (
+            ["analyze", "satisfaction", "{answers}", "--nps", "score"],
+            "row 1, column 'score': 20 is not a level of the 0–10 scale",
+            "第 1 行，列 'score'：20 不是 0–10 量表的级别",
+        ),
+        (
+            ["analyze", "ipa", "{answers}", "--crosshair", "midpoint"],
+            "--crosshair midpoint needs --scale LOW,HIGH",
+            "--crosshair midpoint 需要 --scale LOW,HIGH",
+        ),
+    ],
+    ids=lambda a: a[1] if isinstance(a, list) else None,
+)
+def test_analyze_errors_are_in_the_chosen_language(tmp_path, arguments, english, chinese):
+    answers = tmp_path / "answers.csv"
+    answers.write_text("respondent,score\n1,20\n", encoding="utf-8")
+    arguments = [a.replace("{answers}", str(answers)) for a in arguments]
+    runner = CliRunner()
+
+    in_english = runner.invoke(app, arguments, env={"QIWANG_LANGUAGE": "en"})
+    in_chinese = runner.invoke(app, arguments, env={"QIWANG_LANGUAGE": "zh-hans"})
+    as_json = runner.invoke(app, [*arguments, "--json"], env={"QIWANG_LANGUAGE": "zh-hans"})
+
+    assert in_english.exit_code == 2 and in_english.stdout == ""
+    assert in_english.stderr.startswith("Error:") and english in in_english.stderr
+    assert in_chinese.exit_code == 2 and in_chinese.stdout == ""
+    assert in_chinese.stderr.startswith("错误：") and chinese in in_chinese.stderr
+    assert json.loads(as_json.stderr) == {"error": json.loads(as_json.stderr)["error"], "code": 2}
+    assert chinese in json.loads(as_json.stderr)["error"]
+
+
+def _analyze_help_texts(language: str) -> dict[str, list[str]]:
+    """Every ``qiwang analyze`` command's help and its options' and arguments' help, as a fresh
+    process in ``language`` builds them (help texts are translated when the commands are
+    imported)."""
+    script = (
+        "import json, sys\n"
+        "import typer.main\n"
+        "from qiwang.cli.analyze import analyze_app\n"
+        "group = typer.main.get_command(analyze_app)\n"
+        "json.dump({n: [c.help] + [p.help for p in c.params if getattr(p, 'help', None)]\n"
+        "           for n, c in group.commands.items()}, sys.stdout, ensure_ascii=False)\n"
+    )
+    environment = {**os.environ, "QIWANG_LANGUAGE": language}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def test_every_analyze_help_text_has_a_chinese_translation():
+    """The English help texts are the msgids: each needs a zh-hans entry that differs from it."""
+    from qiwang.envlang import _catalogue
+
+    chinese = _catalogue("zh-hans")
+    commands = _analyze_help_texts("en")
+    assert {"kano", "drivers", "csi", "servqual", "ipa", "sentiment", "reply-check"} <= set(
+        commands
+    )
+    untranslated = [
+        f"{name}: {paragraph}"
+        for name, texts in commands.items()
+        for text in texts
+        for paragraph in (p.removeprefix("\b\n") for p in text.split("\n\n"))
+        if paragraph.strip()
+        and not paragraph.startswith("Example")  # the commands to type stay as they are
+        and chinese.gettext(paragraph) == paragraph
+    ]
+    assert untranslated == []
+
+
+def test_every_analyze_help_screen_in_chinese_leaves_no_option_in_english():
+    """Rendered in zh-hans, every option and argument help of ``qiwang analyze …`` holds Chinese
+    (a text missing from the catalogue would stay English)."""
+    shown = _analyze_help_texts("zh-hans")
+    leftovers = [
+        f"{name}: {text}"
+        for name, texts in shown.items()
+        for text in texts
+        if not any("\u4e00" <= character <= "\u9fff" for character in text)
+    ]
+    assert leftovers == []

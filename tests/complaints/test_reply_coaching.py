@@ -137,7 +137,7 @@ def test_flags_are_exact_sorted_and_disjoint(reply):
 
 
 def run(*args):
-    return CliRunner().invoke(app, ["analyze", "reply-check", *args])
+    return CliRunner(env={"QIWANG_LANGUAGE": "en"}).invoke(app, ["analyze", "reply-check", *args])
 
 
 def test_cli_prints_one_object_per_reply_with_offsets():

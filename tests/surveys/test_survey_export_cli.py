@@ -267,7 +267,9 @@ def test_a_wave_with_servqual_items_of_its_own_runs_with_the_exported_instrument
     payload = _analyze("servqual", responses, "--instrument", str(instrument_path))
     from qiwang.cli import app
 
-    without = CliRunner().invoke(app, ["analyze", "servqual", responses, "--json"])
+    without = CliRunner(env={"QIWANG_LANGUAGE": "en"}).invoke(
+        app, ["analyze", "servqual", responses, "--json"]
+    )
     assert without.exit_code == 0
     assert "PARKING_ACCESS: not items of the instrument" in without.stderr
     assert "PARKING_ACCESS" not in without.stdout

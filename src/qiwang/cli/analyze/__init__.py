@@ -5,8 +5,10 @@ Each method's commands live in their own module and register themselves on ``ana
 
 import typer
 
+from qiwang.cli._i18n import gettext as _
+
 analyze_app = typer.Typer(
-    help="Analyse survey data from CSV, XLSX or Parquet files.",
+    help=_("Analyse survey data from CSV, XLSX or Parquet files."),
     no_args_is_help=True,
 )
 

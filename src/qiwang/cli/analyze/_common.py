@@ -15,6 +15,8 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from qiwang.cli._i18n import gettext as _
+
 __all__ = ["console", "fail", "guard", "print_json", "working"]
 
 
@@ -36,7 +38,7 @@ def fail(message: str, *, code: int = 2) -> typer.Exit:
     if _output.json_wanted():
         return _output.fail(message, code)
     Console(stderr=True, soft_wrap=True).print(
-        f"[bold red]Error:[/] {message.replace('[', chr(92) + '[')}", highlight=False
+        f"[bold red]{_('Error:')}[/] {message.replace('[', chr(92) + '[')}", highlight=False
     )
     return typer.Exit(code=code)
 
@@ -45,17 +47,21 @@ def fail(message: str, *, code: int = 2) -> typer.Exit:
 def guard() -> Iterator[None]:
     """Input errors → exit code 2; anything else unexpected → one sentence and exit code 1."""
     from qiwang.analysis import AnalysisInputError
+    from qiwang.cli.analyze._messages import input_error
 
     try:
         yield
     except AnalysisInputError as error:
-        raise fail(str(error)) from None
+        raise fail(input_error(error)) from None
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
     except MemoryError:
-        raise fail("out of memory: the file is too large for this machine", code=1) from None
+        raise fail(_("out of memory: the file is too large for this machine"), code=1) from None
     except Exception as error:  # noqa: BLE001 — the command line never shows a traceback
-        raise fail(f"the analysis failed: {type(error).__name__}: {error}", code=1) from None
+        message = _("the analysis failed: %(error)s") % {
+            "error": f"{type(error).__name__}: {error}"
+        }
+        raise fail(message, code=1) from None
 
 
 def print_json(payload: Any) -> None:

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from qiwang.cli._i18n import gettext as _
+
 if TYPE_CHECKING:
     from qiwang.analysis.engines import StageOneTable
 
@@ -24,8 +26,10 @@ EngineOption = Annotated[
     str | None,
     typer.Option(
         "--engine",
-        help="Run stage 1 on duckdb, spark or postgres (INPUT: a file, a directory of Parquet "
-        "parts, or with postgres a table name).",
+        help=_(
+            "Run stage 1 on duckdb, spark or postgres (INPUT: a file, a directory of Parquet "
+            "parts, or with postgres a table name)."
+        ),
         show_default=False,
     ),
 ]
@@ -33,7 +37,7 @@ SparkMasterOption = Annotated[
     str | None,
     typer.Option(
         "--spark-master",
-        help="Spark master URL (default: SPARK_MASTER, else local[*]).",
+        help=_("Spark master URL (default: SPARK_MASTER, else local[*])."),
         show_default=False,
     ),
 ]
@@ -41,7 +45,7 @@ DatabaseUrlOption = Annotated[
     str | None,
     typer.Option(
         "--database-url",
-        help="PostgreSQL URL for --engine postgres (default: DATABASE_URL).",
+        help=_("PostgreSQL URL for --engine postgres (default: DATABASE_URL)."),
         show_default=False,
     ),
 ]
@@ -52,12 +56,15 @@ def check_engine(engine: str | None, *, command: str, supported: tuple[str, ...]
     if engine is None:
         return None
     if engine not in ENGINE_NAMES:
-        return f"--engine must be one of {', '.join(ENGINE_NAMES)}, not {engine!r}"
+        return _("--engine must be one of %(engines)s, not %(engine)s") % {
+            "engines": ", ".join(ENGINE_NAMES),
+            "engine": repr(engine),
+        }
     if engine not in supported:
-        return (
-            f"qiwang analyze {command} does not run on --engine {engine} yet: its stage 1 (the "
-            f"cross-product matrices) runs on {' and '.join(supported)} only"
-        )
+        return _(
+            "qiwang analyze %(command)s does not run on --engine %(engine)s yet: its stage 1 (the "
+            "cross-product matrices) runs on %(supported)s only"
+        ) % {"command": command, "engine": engine, "supported": ", ".join(supported)}
     return None
 
 
@@ -71,8 +78,10 @@ def open_input(
         url = database_url or os.environ.get("DATABASE_URL")
         if not url or not url.startswith(("postgres://", "postgresql://")):
             raise AnalysisInputError(
-                "--engine postgres needs --database-url postgres://… (or DATABASE_URL) and "
-                "INPUT naming a table"
+                _(
+                    "--engine postgres needs --database-url postgres://… (or DATABASE_URL) and "
+                    "INPUT naming a table"
+                )
             )
         return engines.open_table(url, engine="postgres", table=str(input_file))
     name = "spark" if engine == "spark" else "duckdb"

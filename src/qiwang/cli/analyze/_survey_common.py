@@ -20,19 +20,23 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from qiwang.cli._i18n import gettext as _
+
 EXAMPLES = Path(__file__).resolve().parents[4] / "examples"
 
 InputArgument = Annotated[
     Path,
     typer.Argument(
-        help="CSV, XLSX or Parquet file; with --engine also a directory of Parquet part files, "
-        "or with --engine postgres a table name.",
+        help=_(
+            "CSV, XLSX or Parquet file; with --engine also a directory of Parquet part files, "
+            "or with --engine postgres a table name."
+        ),
         exists=False,
         dir_okay=True,
         show_default=False,
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+JsonOption = Annotated[bool, typer.Option("--json", help=_("Print JSON instead of a table."))]
 
 
 def _out() -> Console:
@@ -51,7 +55,7 @@ def _fail(message: str) -> typer.Exit:
 
     if _output.json_wanted():
         return _output.fail(message.replace(r"\[", "["), _output.MISUSE)
-    _err().print(f"[bold red]Error:[/] {message}", highlight=False, markup=True)
+    _err().print(f"[bold red]{_('Error:')}[/] {message}", highlight=False, markup=True)
     return typer.Exit(code=2)
 
 
@@ -59,24 +63,23 @@ def _fail(message: str) -> typer.Exit:
 def _guard() -> Iterator[None]:
     """Turn input errors into one message on stderr and exit code 2."""
     from qiwang.analysis import AnalysisInputError
+    from qiwang.cli.analyze._messages import input_error
 
     try:
         yield
     except AnalysisInputError as error:
-        raise _fail(_escape(str(error))) from None
+        raise _fail(_escape(input_error(error))) from None
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
     except Exception as error:  # noqa: BLE001 — the command line never shows a traceback
         from qiwang.cli import _output
 
+        failure = f"{type(error).__name__}: {error}"
         if _output.json_wanted():
-            message = f"the analysis failed: {type(error).__name__}: {error}"
+            message = _("the analysis failed: %(error)s") % {"error": failure}
             raise _output.fail(message, _output.FAILED) from None
-        _err().print(
-            f"[bold red]Error:[/] the analysis failed: {type(error).__name__}: "
-            f"{_escape(str(error))}",
-            highlight=False,
-        )
+        message = _("the analysis failed: %(error)s") % {"error": _escape(failure)}
+        _err().print(f"[bold red]{_('Error:')}[/] {message}", highlight=False)
         raise typer.Exit(code=1) from None
 
 
@@ -137,7 +140,7 @@ def _split_names(value: str | None) -> list[str] | None:
         return None
     names = [name.strip() for name in value.split(",") if name.strip()]
     if not names:
-        raise _fail("--predictors lists no column")
+        raise _fail(_("--predictors lists no column"))
     return names
 
 
@@ -173,7 +176,7 @@ def _duckdb_input(path: Path) -> Any | None:
     if any(str(c) != str(c).strip() for c in relation.columns):
         return None  # pandas strips spaces around column names; keep one behaviour
     if not select(relation, "SELECT 1 FROM qiwang_input LIMIT 1"):
-        raise AnalysisInputError(f"{path.name} has no data rows")
+        raise AnalysisInputError(f"{path.name} has no data rows")  # translated by _messages
     return relation
 
 

@@ -28,6 +28,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.analyze._engine import (
@@ -37,6 +38,7 @@ from qiwang.cli.analyze._engine import (
     check_engine,
     open_input,
 )
+from qiwang.cli.analyze._messages import input_error
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -71,7 +73,7 @@ def _read_table(path: Path) -> pd.DataFrame | Path:
     import pandas as pd
 
     if not path.is_file():
-        raise _fail(f"no such file: {path}")
+        raise _fail(_("no such file: %(path)s") % {"path": path})
     suffix = path.suffix.lower()
     if suffix in {".parquet", ".pq"}:
         return path
@@ -82,12 +84,15 @@ def _read_table(path: Path) -> pd.DataFrame | Path:
             frame = pd.read_excel(path)
         else:
             raise _fail(
-                f"cannot read {suffix or 'files without a suffix'}: use CSV, XLSX or Parquet"
+                _("cannot read %(suffix)s: use CSV, XLSX or Parquet")
+                % {"suffix": suffix or _("files without a suffix")}
             )
     except (ValueError, OSError, UnicodeDecodeError) as error:
-        raise _fail(f"cannot read {path.name}: {error}") from None
+        raise _fail(
+            _("cannot read %(name)s: %(error)s") % {"name": path.name, "error": error}
+        ) from None
     if frame.empty:
-        raise _fail(f"{path.name} has no data rows")
+        raise _fail(_("%(name)s has no data rows") % {"name": path.name})
     first = str(frame.columns[0])
     if first == "" or first.startswith("Unnamed: "):  # a row-name column, as R writes
         frame = frame.drop(columns=frame.columns[0])
@@ -164,34 +169,61 @@ def _clean(value: Any) -> Any:
 
 def _render(result: PlsResult, boot: BootstrapResult | None, console: Console) -> None:
     model = result.model
-    scaling = "standardised" if result.scaled else "raw (unscaled)"
+    scaling = _("standardised") if result.scaled else _("raw (unscaled)")
     console.print(
-        f"[bold]{model.name}[/]: {len(model.blocks)} latent variables, "
-        f"{len(model.indicators)} indicators, n = {result.count:,.0f}; scheme {model.scheme}, "
-        f"{scaling} indicators, {result.iterations} iterations",
+        f"[bold]{model.name}[/]: "
+        + _(
+            "%(latent)s latent variables, %(indicators)s indicators, n = %(n)s; scheme "
+            "%(scheme)s, %(scaling)s indicators, %(iterations)s iterations"
+        )
+        % {
+            "latent": len(model.blocks),
+            "indicators": len(model.indicators),
+            "n": f"{result.count:,.0f}",
+            "scheme": model.scheme,
+            "scaling": scaling,
+            "iterations": result.iterations,
+        },
         highlight=False,
     )
     moments = result.moments
     if moments.rows_dropped:
-        console.print(f"Listwise deletion removed {moments.rows_dropped} incomplete rows.")
+        console.print(
+            _("Listwise deletion removed %(count)s incomplete rows.")
+            % {"count": moments.rows_dropped}
+        )
     if any(moments.values_imputed):
-        console.print(f"Mean imputation replaced {sum(moments.values_imputed)} missing values.")
+        console.print(
+            _("Mean imputation replaced %(count)s missing values.")
+            % {"count": sum(moments.values_imputed)}
+        )
     if boot is not None:
         console.print(
-            f"Bootstrap: {boot.valid} of {boot.resamples} replicates ({boot.method} Poisson "
-            f"weights, seed {boot.seed}), {boot.interval} {boot.level:.0%} intervals, "
-            f"{boot.sign_changes} sign changes.",
+            _(
+                "Bootstrap: %(valid)s of %(resamples)s replicates (%(method)s Poisson weights, "
+                "seed %(seed)s), %(interval)s %(level)s intervals, %(changes)s sign changes."
+            )
+            % {
+                "valid": boot.valid,
+                "resamples": boot.resamples,
+                "method": boot.method,
+                "seed": boot.seed,
+                "interval": boot.interval,
+                "level": f"{boot.level:.0%}",
+                "changes": boot.sign_changes,
+            },
             highlight=False,
         )
 
-    paths = Table(title="Paths", title_justify="left")
-    for column in ("from", "to", "estimate"):
-        paths.add_column(column, justify="right" if column == "estimate" else "left")
+    paths = Table(title=_("Paths"), title_justify="left")
+    paths.add_column(_("from"))
+    paths.add_column(_("to"))
+    paths.add_column(_("estimate"), justify="right")
     if boot is not None:
-        paths.add_column("std. error", justify="right")
-        paths.add_column(f"{boot.level:.0%} interval", justify="right")
+        paths.add_column(_("std. error"), justify="right")
+        paths.add_column(_interval(boot.level), justify="right")
     else:
-        paths.add_column("std. error (OLS)", justify="right")
+        paths.add_column(_("std. error (OLS)"), justify="right")
         paths.add_column("p", justify="right")
     for name, row in result.inner_model.iterrows():
         cells = [str(row["from"]), str(row["to"]), _fmt(row["estimate"])]
@@ -204,10 +236,11 @@ def _render(result: PlsResult, boot: BootstrapResult | None, console: Console) -
     console.print(paths)
 
     r2 = Table(title="R²", title_justify="left")
-    for column in ("latent", "R²", "adjusted R²"):
-        r2.add_column(column, justify="left" if column == "latent" else "right")
+    r2.add_column(_("latent"))
+    r2.add_column("R²", justify="right")
+    r2.add_column(_("adjusted R²"), justify="right")
     if boot is not None:
-        r2.add_column(f"{boot.level:.0%} interval", justify="right")
+        r2.add_column(_interval(boot.level), justify="right")
     for lv, value in result.r_squared.items():
         cells = [str(lv), _fmt(value), _fmt(result.inner_summary.loc[lv, "r_squared_adjusted"])]
         if boot is not None:
@@ -216,10 +249,11 @@ def _render(result: PlsResult, boot: BootstrapResult | None, console: Console) -
         r2.add_row(*cells)
     console.print(r2)
 
-    reliability = Table(title="Reliability and validity", title_justify="left")
-    headers = ["latent", "mode", "items", "Cronbach α", "DG ρ", "CR ρc", "ρ_A", "AVE"]
-    for column in headers:
-        reliability.add_column(column, justify="left" if column in ("latent", "mode") else "right")
+    reliability = Table(title=_("Reliability and validity"), title_justify="left")
+    reliability.add_column(_("latent"))
+    reliability.add_column(_("mode"))
+    for column in (_("items"), "Cronbach α", "DG ρ", "CR ρc", "ρ_A", "AVE"):
+        reliability.add_column(column, justify="right")
     for lv, row in result.reliability.iterrows():
         reliability.add_row(
             str(lv),
@@ -239,14 +273,15 @@ def _render(result: PlsResult, boot: BootstrapResult | None, console: Console) -
     low, high = scale["minimum"].min(), scale["maximum"].max()
     source = str(scale["source"].iloc[0])
     index = Table(
-        title=f"Index 0–100 (scale {low:g}–{high:g}, {source}); importance for {target}",
+        title=_("Index 0–100 (scale %(low)s–%(high)s, %(source)s); importance for %(target)s")
+        % {"low": f"{low:g}", "high": f"{high:g}", "source": source, "target": target},
         title_justify="left",
     )
-    for column in ("latent", "index"):
-        index.add_column(column, justify="left" if column == "latent" else "right")
+    index.add_column(_("latent"))
+    index.add_column(_("index"), justify="right")
     if boot is not None:
-        index.add_column(f"{boot.level:.0%} interval", justify="right")
-    index.add_column("importance", justify="right")
+        index.add_column(_interval(boot.level), justify="right")
+    index.add_column(_("importance"), justify="right")
     for lv, value in result.index.items():
         cells = [str(lv), _fmt(value, 1)]
         if boot is not None:
@@ -258,40 +293,49 @@ def _render(result: PlsResult, boot: BootstrapResult | None, console: Console) -
     console.print(f"GoF = {_fmt(result.goodness_of_fit)}", highlight=False)
 
 
+def _interval(level: float) -> str:
+    return _("%(level)s interval") % {"level": f"{level:.0%}"}
+
+
 EXAMPLES = Path(__file__).resolve().parents[4] / "examples" / "csi"
 
-CSI_HELP = f"""Customer satisfaction index (ACSI / ECSI) by PLS path modelling, with bootstrap.
-
-DATA has one row per respondent and one column per item. Presets find their items by prefix:
-ecsi (Tenenhaus et al. 2005) IMAG, CUEX, PERQ, PERV, CUSA, CUSCO, CUSL; acsi (Fornell et al. 1996)
-the same without IMAG; scale 1–10. Any other model is a YAML or JSON file:
-
-\b
-  blocks:              # latent variable -> indicator columns
-    Image: [IMAG1, IMAG2, IMAG3]
-    Loyalty: [CUSL1, CUSL2, CUSL3]
-  modes: {{Image: A}}    # optional: A reflective (default), B formative
-  paths: [[Image, Loyalty]]   # from -> to, no cycles
-  scheme: path         # path | centroid | factorial
-  scale: [1, 10]       # optional: rating scale of the 0-100 index
-
-The report gives paths (with bootstrap intervals), R², reliability (Cronbach α, ρ_DG, ρc, ρ_A,
-AVE) and the 0–100 index with importance for the target; --json prints paths, r2,
-outer_weights, loadings and index (ci_low/ci_high null without --bootstrap). The bootstrap
-uses Poisson weights: all resamples in one pass over the data.
-
-With --engine duckdb|spark|postgres the moments (and, with --key, the bootstrap replicates) are
-computed on that engine (INPUT: a file, a directory of Parquet parts, or with postgres a table).
---key COLUMN (an integer or text column naming each respondent) makes the Poisson weights a
-function of (seed, key, replicate): the same intervals on every engine and partitioning.
-
-\b
-Examples (files in {EXAMPLES}):
-  qiwang analyze csi mobi.csv --model ecsi --bootstrap 5000 --seed 1
-  qiwang analyze csi satisfaction.csv --model examples/csi/satisfaction.yaml --unscaled --json
-  qiwang analyze csi responses.parquet --model acsi --bootstrap 200 --missing listwise
-  qiwang analyze csi answers/ --engine spark --key respondent --bootstrap 200 --seed 7
-"""
+CSI_HELP = "\n\n".join(
+    (
+        _("Customer satisfaction index (ACSI / ECSI) by PLS path modelling, with bootstrap."),
+        _(
+            "DATA has one row per respondent and one column per item. Presets find their items by prefix:\n"
+            "ecsi (Tenenhaus et al. 2005) IMAG, CUEX, PERQ, PERV, CUSA, CUSCO, CUSL; acsi (Fornell et al. 1996)\n"
+            "the same without IMAG; scale 1–10. Any other model is a YAML or JSON file:"
+        ),
+        "\b\n"
+        + _(
+            "  blocks:              # latent variable -> indicator columns\n"
+            "    Image: [IMAG1, IMAG2, IMAG3]\n"
+            "    Loyalty: [CUSL1, CUSL2, CUSL3]\n"
+            "  modes: {Image: A}    # optional: A reflective (default), B formative\n"
+            "  paths: [[Image, Loyalty]]   # from -> to, no cycles\n"
+            "  scheme: path         # path | centroid | factorial\n"
+            "  scale: [1, 10]       # optional: rating scale of the 0-100 index"
+        ),
+        _(
+            "The report gives paths (with bootstrap intervals), R², reliability (Cronbach α, ρ_DG, ρc, ρ_A,\n"
+            "AVE) and the 0–100 index with importance for the target; --json prints paths, r2,\n"
+            "outer_weights, loadings and index (ci_low/ci_high null without --bootstrap). The bootstrap\n"
+            "uses Poisson weights: all resamples in one pass over the data."
+        ),
+        _(
+            "With --engine duckdb|spark|postgres the moments (and, with --key, the bootstrap replicates) are\n"
+            "computed on that engine (INPUT: a file, a directory of Parquet parts, or with postgres a table).\n"
+            "--key COLUMN (an integer or text column naming each respondent) makes the Poisson weights a\n"
+            "function of (seed, key, replicate): the same intervals on every engine and partitioning."
+        ),
+        "\b\n" + _("Examples (files in %(examples)s):") % {"examples": EXAMPLES} + "\n"
+        "  qiwang analyze csi mobi.csv --model ecsi --bootstrap 5000 --seed 1\n"
+        "  qiwang analyze csi satisfaction.csv --model examples/csi/satisfaction.yaml --unscaled --json\n"
+        "  qiwang analyze csi responses.parquet --model acsi --bootstrap 200 --missing listwise\n"
+        "  qiwang analyze csi answers/ --engine spark --key respondent --bootstrap 200 --seed 7",
+    )
+)
 
 
 @analyze_app.command("csi", help=CSI_HELP)
@@ -299,43 +343,45 @@ def csi_command(
     data: Annotated[
         Path,
         typer.Argument(
-            help="CSV, XLSX or Parquet file, one row per respondent (with --engine also a "
-            "directory of Parquet parts, or a table)."
+            help=_(
+                "CSV, XLSX or Parquet file, one row per respondent (with --engine also a "
+                "directory of Parquet parts, or a table)."
+            )
         ),
     ],
     model: Annotated[
         str,
-        typer.Option("--model", "-m", help="Preset ecsi or acsi, or a model .yaml/.json file."),
+        typer.Option("--model", "-m", help=_("Preset ecsi or acsi, or a model .yaml/.json file.")),
     ] = "ecsi",
     scheme: Annotated[
         Scheme | None,
-        typer.Option(help="Inner weighting scheme (default: the model's, else path)."),
+        typer.Option(help=_("Inner weighting scheme (default: the model's, else path).")),
     ] = None,
     bootstrap: Annotated[
-        int, typer.Option("--bootstrap", "-b", help="Bootstrap resamples (0: none).", min=0)
+        int, typer.Option("--bootstrap", "-b", help=_("Bootstrap resamples (0: none)."), min=0)
     ] = 0,
-    seed: Annotated[int | None, typer.Option(help="Random seed for the bootstrap.")] = None,
+    seed: Annotated[int | None, typer.Option(help=_("Random seed for the bootstrap."))] = None,
     interval: Annotated[
-        Interval, typer.Option(help="Bootstrap interval: percentile or bca.")
+        Interval, typer.Option(help=_("Bootstrap interval: percentile or bca."))
     ] = Interval.percentile,
-    level: Annotated[float, typer.Option(help="Confidence level.", min=0.5, max=0.999)] = 0.95,
+    level: Annotated[float, typer.Option(help=_("Confidence level."), min=0.5, max=0.999)] = 0.95,
     unscaled: Annotated[
-        bool, typer.Option("--unscaled", help="Raw indicator scales (R plspm scaled=FALSE).")
+        bool, typer.Option("--unscaled", help=_("Raw indicator scales (R plspm scaled=FALSE)."))
     ] = False,
     missing: Annotated[
         Missing | None,
-        typer.Option(help="Missing values: listwise deletion or mean imputation."),
+        typer.Option(help=_("Missing values: listwise deletion or mean imputation.")),
     ] = None,
     scale_min: Annotated[
-        float | None, typer.Option(help="Rating-scale minimum for the index.")
+        float | None, typer.Option(help=_("Rating-scale minimum for the index."))
     ] = None,
     scale_max: Annotated[
-        float | None, typer.Option(help="Rating-scale maximum for the index.")
+        float | None, typer.Option(help=_("Rating-scale maximum for the index."))
     ] = None,
-    tolerance: Annotated[float, typer.Option(help="Convergence tolerance.")] = 1e-6,
-    max_iterations: Annotated[int, typer.Option(help="Iteration cap.", min=1)] = 100,
+    tolerance: Annotated[float, typer.Option(help=_("Convergence tolerance."))] = 1e-6,
+    max_iterations: Annotated[int, typer.Option(help=_("Iteration cap."), min=1)] = 100,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print JSON instead of a report.")
+        bool, typer.Option("--json", help=_("Print JSON instead of a report."))
     ] = False,
     engine: EngineOption = None,
     spark_master: SparkMasterOption = None,
@@ -344,7 +390,7 @@ def csi_command(
         str | None,
         typer.Option(
             "--key",
-            help="Row-key column (integer or text) for engine-independent bootstrap weights.",
+            help=_("Row-key column (integer or text) for engine-independent bootstrap weights."),
             show_default=False,
         ),
     ] = None,
@@ -358,18 +404,23 @@ def csi_command(
         raise _fail(problem)
 
     if (scale_min is None) != (scale_max is None):
-        raise _fail("give both --scale-min and --scale-max, or neither")
+        raise _fail(_("give both --scale-min and --scale-max, or neither"))
     scale = None if scale_min is None or scale_max is None else (scale_min, scale_max)
     if scale is not None and not scale[1] > scale[0]:
-        raise _fail(f"--scale-max ({scale[1]:g}) must exceed --scale-min ({scale[0]:g})")
+        raise _fail(
+            _("--scale-max (%(max)s) must exceed --scale-min (%(min)s)")
+            % {"max": f"{scale[1]:g}", "min": f"{scale[0]:g}"}
+        )
     if not tolerance > 0:
-        raise _fail(f"--tolerance must be positive, got {tolerance:g}")
+        raise _fail(_("--tolerance must be positive, got %(value)s") % {"value": f"{tolerance:g}"})
     if bootstrap == 1:
-        raise _fail("--bootstrap needs at least 2 resamples")
+        raise _fail(_("--bootstrap needs at least 2 resamples"))
     if engine is not None and bootstrap and key is None:
         raise _fail(
-            "--bootstrap with --engine needs --key COLUMN (an integer or text column naming each "
-            "respondent): the Poisson weights are computed from (seed, key, replicate)"
+            _(
+                "--bootstrap with --engine needs --key COLUMN (an integer or text column naming "
+                "each respondent): the Poisson weights are computed from (seed, key, replicate)"
+            )
         )
     policy = missing.value if missing is not None else "error"
     if engine is not None or key is not None:
@@ -420,7 +471,9 @@ def csi_command(
     try:
         boot: BootstrapResult | None = None
         if bootstrap:
-            with _progress(f"{bootstrap:,} bootstrap resamples: reading rows") as update:
+            with _progress(
+                _("%(count)s bootstrap resamples: reading rows") % {"count": f"{bootstrap:,}"}
+            ) as update:
                 boot = csi.bootstrap(
                     source,
                     model,
@@ -433,12 +486,14 @@ def csi_command(
                 )
             result = boot.estimate
         else:
-            with _progress("Computing moments and fitting the model"):
+            with _progress(_("Computing moments and fitting the model")):
                 result = csi.fit(source, model, **options)
     except csi.MissingValuesError as error:
-        raise _fail(f"{error}: use --missing listwise or --missing mean") from None
+        raise _fail(
+            _("%(error)s: use --missing listwise or --missing mean") % {"error": input_error(error)}
+        ) from None
     except csi.AnalysisInputError as error:
-        raise _fail(str(error)) from None
+        raise _fail(input_error(error)) from None
     if as_json:
         payload = boot.to_dict() if boot is not None else result.to_dict()
         typer.echo(json.dumps(_clean(payload), ensure_ascii=False, indent=2))
@@ -470,7 +525,7 @@ def _portable(
 
     try:
         if engine is not None:
-            with _progress(f"Opening {data} on {engine}"):
+            with _progress(_("Opening %(data)s on %(engine)s") % {"data": data, "engine": engine}):
                 source: Any = open_input(
                     data, engine, spark_master=spark_master, database_url=database_url
                 )
@@ -479,7 +534,10 @@ def _portable(
             source = read if not isinstance(read, Path) else engines.open_table(read)
         if bootstrap and key is not None:
             chosen = seed if seed is not None else secrets.randbelow(2**31)
-            with _progress(f"{bootstrap:,} bootstrap resamples on {engine or 'pandas'}"):
+            with _progress(
+                _("%(count)s bootstrap resamples on %(engine)s")
+                % {"count": f"{bootstrap:,}", "engine": engine or "pandas"}
+            ):
                 boot = engines.bootstrap_portable(
                     source,
                     model,
@@ -491,9 +549,11 @@ def _portable(
                     **options,
                 )
             return boot.estimate, boot
-        with _progress("Computing moments and fitting the model"):
+        with _progress(_("Computing moments and fitting the model")):
             return engines.fit_portable(source, model, **options), None
     except csi.MissingValuesError as error:
-        raise _fail(f"{error}: use --missing listwise or --missing mean") from None
+        raise _fail(
+            _("%(error)s: use --missing listwise or --missing mean") % {"error": input_error(error)}
+        ) from None
     except csi.AnalysisInputError as error:
-        raise _fail(str(error)) from None
+        raise _fail(input_error(error)) from None

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.analyze._columns import (
@@ -37,37 +38,41 @@ from qiwang.cli.analyze._survey_common import (
     _split_names,
 )
 
-DRIVERS_HELP = f"""Key-driver analysis: split the R² of target ~ predictors among the predictors.
-
-INPUT has one row per respondent and numeric columns (CSV, XLSX or Parquet). Rows with an empty
-cell in a used column are left out. Methods: shapley (LMG: R² gains averaged over all orders of
-entry, Lindeman, Merenda & Gold 1980; as R's relaimpo "lmg") and relative-weights (Johnson 2000;
-as R's rwa). Weights are raw: they sum to R².
-
-\b
-Examples (files in {EXAMPLES}):
-  qiwang analyze drivers examples/drivers.csv --target overall
-  qiwang analyze drivers examples/drivers.csv --target overall --method relative-weights --json
-  qiwang analyze drivers examples/drivers.csv --target overall --predictors speed,price --by tier
-"""
+DRIVERS_HELP = "\n\n".join(
+    (
+        _("Key-driver analysis: split the R² of target ~ predictors among the predictors."),
+        _(
+            "INPUT has one row per respondent and numeric columns (CSV, XLSX or Parquet). Rows with an empty\n"
+            "cell in a used column are left out. Methods: shapley (LMG: R² gains averaged over all orders of\n"
+            'entry, Lindeman, Merenda & Gold 1980; as R\'s relaimpo "lmg") and relative-weights (Johnson 2000;\n'
+            "as R's rwa). Weights are raw: they sum to R²."
+        ),
+        "\b\n" + _("Examples (files in %(examples)s):") % {"examples": EXAMPLES} + "\n"
+        "  qiwang analyze drivers examples/drivers.csv --target overall\n"
+        "  qiwang analyze drivers examples/drivers.csv --target overall --method relative-weights --json\n"
+        "  qiwang analyze drivers examples/drivers.csv --target overall --predictors speed,price --by tier",
+    )
+)
 
 
 @analyze_app.command("drivers", help=DRIVERS_HELP)
 def drivers_command(
     input_file: InputArgument,
-    target: Annotated[str, typer.Option("--target", help="Outcome column.", show_default=False)],
+    target: Annotated[str, typer.Option("--target", help=_("Outcome column."), show_default=False)],
     predictors: Annotated[
         str | None,
         typer.Option(
             "--predictors",
-            help="Comma-separated predictor columns (default: every other numeric column "
-            "except respondent and customer_code).",
+            help=_(
+                "Comma-separated predictor columns (default: every other numeric column "
+                "except respondent and customer_code)."
+            ),
         ),
     ] = None,
     method: Annotated[
-        str, typer.Option("--method", help="shapley or relative-weights.")
+        str, typer.Option("--method", help=_("shapley or relative-weights."))
     ] = "shapley",
-    by: Annotated[str | None, typer.Option("--by", help="Column to segment by.")] = None,
+    by: Annotated[str | None, typer.Option("--by", help=_("Column to segment by."))] = None,
     engine: EngineOption = None,
     spark_master: SparkMasterOption = None,
     database_url: DatabaseUrlOption = None,
@@ -81,9 +86,12 @@ def drivers_command(
     if problem is not None:
         raise _fail(problem)
     if method not in drivers.METHODS:
-        raise _fail(f"--method must be one of {', '.join(drivers.METHODS)}, not {method!r}")
+        raise _fail(
+            _("--method must be one of %(methods)s, not %(method)s")
+            % {"methods": ", ".join(drivers.METHODS), "method": repr(method)}
+        )
     names = _split_names(predictors)
-    with _guard(), _progress(f"Reading {input_file.name}") as say:
+    with _guard(), _progress(_("Reading %(file)s") % {"file": input_file.name}) as say:
         relation = None if engine is not None else _duckdb_input(input_file)
         if engine is not None:
             from qiwang.analysis import engines
@@ -94,7 +102,7 @@ def drivers_command(
             table.require([target, by, *(names or [])])
             if names is None:
                 names = engines.numeric_columns(table, {target, *([by] if by else [])})
-            say("Computing R² decompositions")
+            say(_("Computing R² decompositions"))
             compute = drivers.shapley if method == "shapley" else drivers.relative_weights
             wheres = [None] if by is None else [(by, v) for v in engines.distinct_values(table, by)]
             results = [
@@ -120,7 +128,7 @@ def drivers_command(
                 names = _duckdb_numeric_columns(
                     relation, {target, *([by] if by else []), *ID_COLUMNS}
                 )
-            say("Computing R² decompositions")
+            say(_("Computing R² decompositions"))
             compute = drivers.shapley if method == "shapley" else drivers.relative_weights
             relations = [("", relation)] if by is None else _duckdb_segments(relation, by)
             results = [
@@ -150,7 +158,7 @@ def drivers_command(
                     and str(column) not in ID_COLUMNS
                     and _has_numbers(frame[column])
                 ]
-            say("Computing R² decompositions")
+            say(_("Computing R² decompositions"))
             parts = (
                 [("", frame)]
                 if by is None
@@ -175,24 +183,29 @@ def drivers_command(
         return
     console = _out()
     for label, result in results:
-        title = f"Key drivers of {result.target} ({result.method})" + (
-            f" — {by} {label}" if by else ""
-        )
+        title = _("Key drivers of %(target)s (%(method)s)") % {
+            "target": result.target,
+            "method": result.method,
+        } + (f" — {by} {label}" if by else "")
         table = Table(
             title=title,
             title_justify="left",
             caption=f"R² = {result.r2:.4f}, n = {result.n}"
             + (
-                f", {result.rows_dropped} rows with empty cells left out"
+                _(", %(count)s rows with empty cells left out") % {"count": result.rows_dropped}
                 if result.rows_dropped
                 else ""
             )
-            + "; weights sum to R²",
+            + _("; weights sum to R²"),
             caption_justify="left",
         )
-        for header, justify in (("driver", "left"), ("weight", "right"), ("share", "right")):
+        for header, justify in (
+            (_("driver"), "left"),
+            (_("weight"), "right"),
+            (_("share"), "right"),
+        ):
             table.add_column(header, justify=justify)
-        table.add_column("r with target", justify="right")
+        table.add_column(_("r with target"), justify="right")
         for driver in sorted(result.drivers, key=lambda d: -d.weight):
             table.add_row(
                 driver.name,

@@ -8,70 +8,76 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.analyze._common import console, fail, guard, print_json, working
 
 EXAMPLES = Path(__file__).resolve().parents[4] / "examples"
 
-EXPECTATIONS_HELP = f"""Track each customer's expectation of each service from perceptions over time.
-
-OBSERVATIONS (CSV, XLSX or Parquet) has one row per observation: customer, service, time
-(wave numbers or YYYY-MM-DD dates), perception, and optionally expectation where it was
-measured (it replaces the model's expectation at that time). Empty perceptions are skipped.
-
-\b
-Model (docs/analysis/expectations.md): gap g = P − E; Kalman gain K = v / (v + τ²);
-E' = E + α K g with α = gain weight (1.0) after a gain, loss weight (0.5) after a loss;
-uncertainty v' = v τ² / (v + τ²), growing only after a surprise (|g| > 2 √(v + τ²)).
-Ratchet warning: the last gain exceeded √(v + τ²) on a repeated service. Predicted
-satisfaction weighs a shortfall twice an equal excess. Prior and noise come from the data
-unless given. --estimate fits the two weights from measured expectations first.
-
-\b
-Examples (files in {EXAMPLES}):
-  qiwang analyze expectations examples/expectation_waves.csv --json
-  qiwang analyze expectations examples/expectation_waves.csv --estimate
-  qiwang analyze expectations examples/expectation_waves.csv --customer 007 --service 维修 --json
-"""
+EXPECTATIONS_HELP = "\n\n".join(
+    (
+        _("Track each customer's expectation of each service from perceptions over time."),
+        _(
+            "OBSERVATIONS (CSV, XLSX or Parquet) has one row per observation: customer, service, time\n"
+            "(wave numbers or YYYY-MM-DD dates), perception, and optionally expectation where it was\n"
+            "measured (it replaces the model's expectation at that time). Empty perceptions are skipped."
+        ),
+        "\b\n"
+        + _(
+            "Model (docs/analysis/expectations.md): gap g = P − E; Kalman gain K = v / (v + τ²);\n"
+            "E' = E + α K g with α = gain weight (1.0) after a gain, loss weight (0.5) after a loss;\n"
+            "uncertainty v' = v τ² / (v + τ²), growing only after a surprise (|g| > 2 √(v + τ²)).\n"
+            "Ratchet warning: the last gain exceeded √(v + τ²) on a repeated service. Predicted\n"
+            "satisfaction weighs a shortfall twice an equal excess. Prior and noise come from the data\n"
+            "unless given. --estimate fits the two weights from measured expectations first."
+        ),
+        "\b\n" + _("Examples (files in %(examples)s):") % {"examples": EXAMPLES} + "\n"
+        "  qiwang analyze expectations examples/expectation_waves.csv --json\n"
+        "  qiwang analyze expectations examples/expectation_waves.csv --estimate\n"
+        "  qiwang analyze expectations examples/expectation_waves.csv --customer 007 --service 维修 --json",
+    )
+)
 
 
 @analyze_app.command("expectations", help=EXPECTATIONS_HELP)
 def expectations_command(
     observations: Annotated[
         Path,
-        typer.Argument(help="customer, service, time, perception[, expectation] per row."),
+        typer.Argument(help=_("customer, service, time, perception[, expectation] per row.")),
     ],
     planned_level: Annotated[
         float | None,
-        typer.Option("--planned-level", help="Predict S, c and satisfaction at this level."),
+        typer.Option("--planned-level", help=_("Predict S, c and satisfaction at this level.")),
     ] = None,
     one_off: Annotated[
         list[str] | None,
-        typer.Option("--one-off", help="A service delivered once (no ratchet warning); repeat."),
+        typer.Option("--one-off", help=_("A service delivered once (no ratchet warning); repeat.")),
     ] = None,
     estimate: Annotated[
-        bool, typer.Option("--estimate", help="Estimate the gain and loss weights first.")
+        bool, typer.Option("--estimate", help=_("Estimate the gain and loss weights first."))
     ] = False,
     prior_mean: Annotated[float | None, typer.Option("--prior-mean")] = None,
     prior_sd: Annotated[float | None, typer.Option("--prior-sd")] = None,
     noise_sd: Annotated[float | None, typer.Option("--noise-sd")] = None,
-    gain_weight: Annotated[float, typer.Option("--gain-weight", help="α⁺ in [0, 1].")] = 1.0,
-    loss_weight: Annotated[float, typer.Option("--loss-weight", help="α⁻ in [0, 1].")] = 0.5,
+    gain_weight: Annotated[float, typer.Option("--gain-weight", help=_("α⁺ in [0, 1]."))] = 1.0,
+    loss_weight: Annotated[float, typer.Option("--loss-weight", help=_("α⁻ in [0, 1]."))] = 0.5,
     customer: Annotated[
-        str | None, typer.Option("--customer", help="With --service: print this pair's path.")
+        str | None, typer.Option("--customer", help=_("With --service: print this pair's path."))
     ] = None,
     service: Annotated[str | None, typer.Option("--service")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help=_("Print JSON instead of a table."))
+    ] = False,
 ) -> None:
     use_json(as_json)
     from qiwang.analysis import expectations
     from qiwang.analysis._io import read_table
 
     if (customer is None) != (service is None):
-        raise fail("--customer and --service go together")
+        raise fail(_("--customer and --service go together"))
     estimate_result = None
-    with guard(), working(f"Reading {observations.name}"):
+    with guard(), working(_("Reading %(file)s") % {"file": observations.name}):
         parameters = expectations.ExpectationParameters(
             prior_mean=prior_mean,
             prior_sd=prior_sd,
@@ -103,20 +109,33 @@ def expectations_command(
         return
     out = console()
     if estimate_result is not None:
-        out.print(f"Estimated: {estimate_result.summary()}", highlight=False, markup=False)
+        out.print(
+            _("Estimated: %(summary)s") % {"summary": estimate_result.summary()},
+            highlight=False,
+            markup=False,
+        )
     used = states.parameters
     out.print(
-        f"Parameters: prior {used.prior_mean:.3g} ± {used.prior_sd:.3g}, noise {used.noise_sd:.3g}, "
-        f"gain weight {used.gain_weight:.3g}, loss weight {used.loss_weight:.3g}",
+        _(
+            "Parameters: prior %(mean)s ± %(sd)s, noise %(noise)s, gain weight %(gain)s, "
+            "loss weight %(loss)s"
+        )
+        % {
+            "mean": f"{used.prior_mean:.3g}",
+            "sd": f"{used.prior_sd:.3g}",
+            "noise": f"{used.noise_sd:.3g}",
+            "gain": f"{used.gain_weight:.3g}",
+            "loss": f"{used.loss_weight:.3g}",
+        },
         highlight=False,
         markup=False,
     )
-    table = Table(title="Expectations per customer × service", title_justify="left")
-    for header in ("customer", "service"):
+    table = Table(title=_("Expectations per customer × service"), title_justify="left")
+    for header in (_("customer"), _("service")):
         table.add_column(header)
-    for header in ("E", "± sd", "n", "last P", "last gap", "S = P − E", "predicted"):
+    for header in ("E", "± sd", "n", _("last P"), _("last gap"), "S = P − E", _("predicted")):
         table.add_column(header, justify="right")
-    table.add_column("ratchet")
+    table.add_column(_("ratchet"))
     shown = states.frame.head(50)
     for row in shown.itertuples(index=False):
         table.add_row(
@@ -129,11 +148,14 @@ def expectations_command(
             _number(row.last_gap),
             _number(row.s_difference),
             _number(row.predicted_satisfaction),
-            "[bold red]warning[/]" if row.ratchet_warning else "",
+            f"[bold red]{_('warning')}[/]" if row.ratchet_warning else "",
         )
     out.print(table)
     if len(states.frame) > len(shown):
-        out.print(f"… {len(states.frame) - len(shown)} more pairs (use --json for all)")
+        out.print(
+            _("… %(count)s more pairs (use --json for all)")
+            % {"count": len(states.frame) - len(shown)}
+        )
     out.print(states.summary(), highlight=False, markup=False)
 
 
@@ -143,10 +165,12 @@ def _number(value: float) -> str:
 
 def _show_path(path: Any) -> None:
     table = Table(
-        title=f"Expectation of {path.customer} × {path.service} over time", title_justify="left"
+        title=_("Expectation of %(customer)s × %(service)s over time")
+        % {"customer": path.customer, "service": path.service},
+        title_justify="left",
     )
-    table.add_column("time")
-    for header in ("P", "E before", "gap", "E after", "± sd", "predicted"):
+    table.add_column(_("time"))
+    for header in ("P", _("E before"), _("gap"), _("E after"), "± sd", _("predicted")):
         table.add_column(header, justify="right")
     table.add_column("")
     for row in path.frame.to_dict("records"):
@@ -159,6 +183,6 @@ def _show_path(path: Any) -> None:
             _number(row["expectation_after"]),
             _number(row["uncertainty_after"]),
             _number(row["predicted_satisfaction"]),
-            ", ".join(flag.replace("_", " ") for flag in flags),
+            ", ".join(_(flag.replace("_", " ")) for flag in flags),  # surprise, ratchet warning
         )
     console().print(table)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
+from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.analyze._columns import (
@@ -38,33 +39,37 @@ from qiwang.cli.analyze._survey_common import (
 if TYPE_CHECKING:
     from qiwang.analysis.kano import KanoComparison, KanoCounts, KanoResult
 
-KANO_HELP = f"""Kano analysis: classify answers into A, O, M, I, R, Q per attribute.
-
-Answers may be codes 1–5 or labels: 1 like 我很喜欢, 2 must-be 理应如此, 3 neutral 无所谓,
-4 live-with 能忍受, 5 dislike 我很不喜欢.
-
-\b
-Layouts of INPUT:
-  long   one row per respondent and attribute, columns
-         respondent, attribute, functional, dysfunctional[, importance][, segment…]
-  wide   one row per respondent, columns NAME_F and NAME_D (and NAME_I for importance)
-         for each attribute NAME, as a Qiwang survey export writes them (its earlier
-         names NAME_functional, NAME_dysfunctional, NAME_importance are read too)
-  counts with --counts: one row per attribute, columns attribute, A, O, M, I, R, Q
-
-\b
-The category is the most frequent one unless Fong's test finds the top two not significantly
-different; then the rule M > O > A > I decides. Better = (A+O)/(A+O+M+I),
-Worse = −(O+M)/(A+O+M+I), strengths are fractions of all answers.
-
-\b
-Examples (files in {EXAMPLES}):
-  qiwang analyze kano examples/kano_long.csv
-  qiwang analyze kano examples/kano_long.csv --by tier --json
-  qiwang analyze kano examples/kano_long.csv --wave wave
-  qiwang analyze kano examples/kano_wide.csv
-  qiwang analyze kano --counts examples/kano_counts.csv --json
-"""
+KANO_HELP = "\n\n".join(
+    (
+        _("Kano analysis: classify answers into A, O, M, I, R, Q per attribute."),
+        _(
+            "Answers may be codes 1–5 or labels: 1 like 我很喜欢, 2 must-be 理应如此, 3 neutral 无所谓,\n"
+            "4 live-with 能忍受, 5 dislike 我很不喜欢."
+        ),
+        "\b\n"
+        + _(
+            "Layouts of INPUT:\n"
+            "  long   one row per respondent and attribute, columns\n"
+            "         respondent, attribute, functional, dysfunctional[, importance][, segment…]\n"
+            "  wide   one row per respondent, columns NAME_F and NAME_D (and NAME_I for importance)\n"
+            "         for each attribute NAME, as a Qiwang survey export writes them (its earlier\n"
+            "         names NAME_functional, NAME_dysfunctional, NAME_importance are read too)\n"
+            "  counts with --counts: one row per attribute, columns attribute, A, O, M, I, R, Q"
+        ),
+        "\b\n"
+        + _(
+            "The category is the most frequent one unless Fong's test finds the top two not significantly\n"
+            "different; then the rule M > O > A > I decides. Better = (A+O)/(A+O+M+I),\n"
+            "Worse = −(O+M)/(A+O+M+I), strengths are fractions of all answers."
+        ),
+        "\b\n" + _("Examples (files in %(examples)s):") % {"examples": EXAMPLES} + "\n"
+        "  qiwang analyze kano examples/kano_long.csv\n"
+        "  qiwang analyze kano examples/kano_long.csv --by tier --json\n"
+        "  qiwang analyze kano examples/kano_long.csv --wave wave\n"
+        "  qiwang analyze kano examples/kano_wide.csv\n"
+        "  qiwang analyze kano --counts examples/kano_counts.csv --json",
+    )
+)
 
 
 @analyze_app.command("kano", help=KANO_HELP)
@@ -72,42 +77,53 @@ def kano_command(
     input_file: InputArgument,
     counts: Annotated[
         bool,
-        typer.Option("--counts", help="INPUT holds category counts: attribute, A, O, M, I, R, Q."),
+        typer.Option(
+            "--counts", help=_("INPUT holds category counts: attribute, A, O, M, I, R, Q.")
+        ),
     ] = False,
     by: Annotated[
-        str | None, typer.Option("--by", help="Column to segment by (tier, branch …).")
+        str | None, typer.Option("--by", help=_("Column to segment by (tier, branch …)."))
     ] = None,
     wave: Annotated[
         str | None,
         typer.Option(
             "--wave",
-            help="Column naming the survey wave: analyse each wave and flag attributes that "
-            "fall (A→O, O→M, A→M) between consecutive waves.",
+            help=_(
+                "Column naming the survey wave: analyse each wave and flag attributes that "
+                "fall (A→O, O→M, A→M) between consecutive waves."
+            ),
         ),
     ] = None,
     importance: Annotated[
         str | None,
-        typer.Option("--importance", help="Column of self-stated importance (long layout)."),
+        typer.Option("--importance", help=_("Column of self-stated importance (long layout).")),
     ] = None,
     attribute_column: Annotated[
-        str, typer.Option("--attribute-column", help="Attribute column (long layout).")
+        str, typer.Option("--attribute-column", help=_("Attribute column (long layout)."))
     ] = "attribute",
     functional_column: Annotated[
-        str, typer.Option("--functional-column", help="Functional answer column (long layout).")
+        str, typer.Option("--functional-column", help=_("Functional answer column (long layout)."))
     ] = "functional",
     dysfunctional_column: Annotated[
         str,
-        typer.Option("--dysfunctional-column", help="Dysfunctional answer column (long layout)."),
+        typer.Option(
+            "--dysfunctional-column", help=_("Dysfunctional answer column (long layout).")
+        ),
     ] = "dysfunctional",
     problem_share: Annotated[
         float,
         typer.Option(
-            "--problem-share", min=0.0, max=1.0, help="Flag attributes with more R + Q than this."
+            "--problem-share",
+            min=0.0,
+            max=1.0,
+            help=_("Flag attributes with more R + Q than this."),
         ),
     ] = 0.1,
     alpha: Annotated[
         float,
-        typer.Option("--alpha", min=0.0, max=1.0, help="Significance level of the falling flag."),
+        typer.Option(
+            "--alpha", min=0.0, max=1.0, help=_("Significance level of the falling flag.")
+        ),
     ] = 0.05,
     engine: EngineOption = None,
     spark_master: SparkMasterOption = None,
@@ -119,16 +135,16 @@ def kano_command(
     from qiwang.analysis._io import SUFFIXES, read_table
 
     if counts and wave is not None:
-        raise _fail("--wave needs answers, not --counts")
+        raise _fail(_("--wave needs answers, not --counts"))
     problem = check_engine(engine, command="kano", supported=("duckdb", "spark", "postgres"))
     if problem is not None:
         raise _fail(problem)
     if counts and engine is not None:
-        raise _fail("--counts reads a small table of category counts: drop --engine")
-    with _guard(), _progress(f"Reading {input_file.name}") as say:
+        raise _fail(_("--counts reads a small table of category counts: drop --engine"))
+    with _guard(), _progress(_("Reading %(file)s") % {"file": input_file.name}) as say:
         if counts:
             frame = read_table(input_file)
-            say("Classifying")
+            say(_("Classifying"))
             result = kano.analyze_category_counts(frame, segment=by, problem_share=problem_share)
             _show_kano([("", result)], [], as_json=as_json)
             return
@@ -144,9 +160,9 @@ def kano_command(
             spark_master=spark_master,
             database_url=database_url,
         )
-        say("Counting answer pairs")
+        say(_("Counting answer pairs"))
         per_wave = count_waves(wave)
-        say("Classifying")
+        say(_("Classifying"))
         results = [
             (label, kano.analyze_counts(table, problem_share=problem_share))
             for label, table in per_wave
@@ -299,20 +315,22 @@ def _show_kano(
     console = _out()
     for label, result in results:
         segmented = result.segment_column is not None
-        title = "Kano analysis" + (f" — {wave} {label}" if wave else "")
+        title = _("Kano analysis") + (f" — {wave} {label}" if wave else "")
         table = Table(
             title=title,
             title_justify="left",
-            caption="cat = category; TS total strength, CS category strength (share of all "
-            "answers); Fong: top two significantly different",
+            caption=_(
+                "cat = category; TS total strength, CS category strength (share of all "
+                "answers); Fong: top two significantly different"
+            ),
             caption_justify="left",
         )
         if segmented:
             table.add_column(str(result.segment_column), no_wrap=True)
-        table.add_column("attribute", no_wrap=True)
+        table.add_column(_("attribute"), no_wrap=True)
         for header in ("n", "A", "O", "M", "I", "R", "Q"):
             table.add_column(header, justify="right")
-        table.add_column("cat", justify="center")
+        table.add_column(_("cat"), justify="center")
         for header in ("Better", "Worse", "TS", "CS"):
             table.add_column(header, justify="right")
         table.add_column("Fong", justify="center")
@@ -320,16 +338,27 @@ def _show_kano(
         for item in result.attributes:
             name = item.attribute if item.segment is None else f"{item.segment} / {item.attribute}"
             if not item.fong_significant and item.counts[item.second] == 0:
-                notes.append(f"{name}: only {item.n} answers, too few for Fong's test")
+                notes.append(
+                    _("%(name)s: only %(n)s answers, too few for Fong's test")
+                    % {"name": name, "n": item.n}
+                )
             elif not item.fong_significant:
                 notes.append(
-                    f"{name}: {item.mode} not significantly ahead of {item.second}; "
-                    f"reported {item.category} by the rule M > O > A > I"
+                    _(
+                        "%(name)s: %(mode)s not significantly ahead of %(second)s; "
+                        "reported %(category)s by the rule M > O > A > I"
+                    )
+                    % {
+                        "name": name,
+                        "mode": item.mode,
+                        "second": item.second,
+                        "category": item.category,
+                    }
                 )
             if item.has_questionnaire_problem:
                 notes.append(
-                    f"{name}: {_percent(item.shares['R'] + item.shares['Q'])} R + Q answers, "
-                    "check the question"
+                    _("%(name)s: %(share)s R + Q answers, check the question")
+                    % {"name": name, "share": _percent(item.shares["R"] + item.shares["Q"])}
                 )
             table.add_row(
                 *([item.segment or ""] if segmented else []),
@@ -341,21 +370,23 @@ def _show_kano(
                 _number(item.worse, 2),
                 _percent(item.total_strength),
                 _percent(item.category_strength),
-                "yes" if item.fong_significant else "no",
+                _("yes") if item.fong_significant else _("no"),
             )
         console.print(table)
         for note in notes:
             console.print(f"  • {_escape(note)}", highlight=False)
     for comparison in comparisons:
         table = Table(
-            title=f"Kano categories from {wave} {comparison.before} to {comparison.after}",
-            caption=f"{comparison.test}; falling = A→O, O→M or A→M with p < {comparison.alpha}",
+            title=_("Kano categories from %(wave)s %(before)s to %(after)s")
+            % {"wave": wave, "before": comparison.before, "after": comparison.after},
+            caption=_("%(test)s; falling = A→O, O→M or A→M with p < %(alpha)s")
+            % {"test": comparison.test, "alpha": comparison.alpha},
             title_justify="left",
         )
         segmented = any(change.segment is not None for change in comparison.changes)
         if segmented:
-            table.add_column("segment")
-        for header in ("attribute", "before", "after", "χ²", "p", "falling"):
+            table.add_column(_("segment"))
+        for header in (_("attribute"), _("before"), _("after"), "χ²", "p", _("falling")):
             table.add_column(header)
         for change in comparison.changes:
             table.add_row(
@@ -365,6 +396,6 @@ def _show_kano(
                 change.category_after,
                 _number(change.statistic, 2),
                 _number(change.p_value, 4),
-                "[bold red]FALLING[/]" if change.is_falling else "",
+                f"[bold red]{_('FALLING')}[/]" if change.is_falling else "",
             )
         console.print(table)

@@ -8,52 +8,58 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.analyze._common import console, guard, print_json
 
 EXAMPLES = Path(__file__).resolve().parents[4] / "examples"
 
-PROMISE_HELP = f"""Over-promise check: how often would this target have been broken?
-
-FILE holds one row per delivery (CSV, XLSX or Parquet) with the measured value in --value
-(hours to the repair visit, seconds to answer, °C). Empty cells are left out and counted;
-a cell that is not a number stops the command with its row.
-
-\b
-Prints the breaches of --target, the breach probability with its exact two-sided
-(Clopper–Pearson) interval, and the recommended target: the tightest observed value whose
-breach probability's upper bound stays within --allowed-breach (for <= targets the smallest,
-for >= targets the largest; stated as <= or >=). Formulas: docs/analysis/promise.md.
-
-\b
-Examples (files in {EXAMPLES}):
-  qiwang analyze promise examples/repair_visits.csv --value hours --target "<=24"
-  qiwang analyze promise examples/repair_visits.csv --value hours --target "<=24" --json
-  qiwang analyze promise examples/indoor_temperature.csv --value celsius --target ">=18 °C"
-"""
+PROMISE_HELP = "\n\n".join(
+    (
+        _("Over-promise check: how often would this target have been broken?"),
+        _(
+            "FILE holds one row per delivery (CSV, XLSX or Parquet) with the measured value in --value\n"
+            "(hours to the repair visit, seconds to answer, °C). Empty cells are left out and counted;\n"
+            "a cell that is not a number stops the command with its row."
+        ),
+        "\b\n"
+        + _(
+            "Prints the breaches of --target, the breach probability with its exact two-sided\n"
+            "(Clopper–Pearson) interval, and the recommended target: the tightest observed value whose\n"
+            "breach probability's upper bound stays within --allowed-breach (for <= targets the smallest,\n"
+            "for >= targets the largest; stated as <= or >=). Formulas: docs/analysis/promise.md."
+        ),
+        "\b\n" + _("Examples (files in %(examples)s):") % {"examples": EXAMPLES} + "\n"
+        '  qiwang analyze promise examples/repair_visits.csv --value hours --target "<=24"\n'
+        '  qiwang analyze promise examples/repair_visits.csv --value hours --target "<=24" --json\n'
+        '  qiwang analyze promise examples/indoor_temperature.csv --value celsius --target ">=18 °C"',
+    )
+)
 
 
 @analyze_app.command("promise", help=PROMISE_HELP)
 def promise_command(
     input_file: Annotated[
-        Path, typer.Argument(help="CSV, XLSX or Parquet file, one row per delivery.")
+        Path, typer.Argument(help=_("CSV, XLSX or Parquet file, one row per delivery."))
     ],
     value: Annotated[
-        str, typer.Option("--value", help="Column with the measured value of each delivery.")
+        str, typer.Option("--value", help=_("Column with the measured value of each delivery."))
     ],
     target: Annotated[
         str,
-        typer.Option("--target", help='Proposed target, e.g. "<=24", "< 30 s", ">=18 °C".'),
+        typer.Option("--target", help=_('Proposed target, e.g. "<=24", "< 30 s", ">=18 °C".')),
     ],
     allowed_breach: Annotated[
         float,
-        typer.Option("--allowed-breach", help="Breach rate the organisation accepts (0–1)."),
+        typer.Option("--allowed-breach", help=_("Breach rate the organisation accepts (0–1).")),
     ] = 0.05,
     confidence: Annotated[
-        float, typer.Option("--confidence", help="Confidence of the exact interval (0–1).")
+        float, typer.Option("--confidence", help=_("Confidence of the exact interval (0–1)."))
     ] = 0.95,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help=_("Print JSON instead of a table."))
+    ] = False,
 ) -> None:
     use_json(as_json)
     from qiwang.analysis import promise
@@ -72,25 +78,32 @@ def promise_command(
         return
     out = console()
     low, high = check.interval
-    table = Table(title=f"Over-promise check: {value} {check.target}", title_justify="left")
-    table.add_column("")
-    table.add_column("value", justify="right")
-    table.add_row("deliveries", str(check.n))
-    if check.dropped:
-        table.add_row("empty cells left out", str(check.dropped))
-    table.add_row("breaches", str(check.breaches))
-    table.add_row("breach probability", f"{100 * check.breach_probability:.1f}%")
-    table.add_row(
-        f"{100 * check.confidence:g}% exact interval", f"{100 * low:.1f}% – {100 * high:.1f}%"
+    table = Table(
+        title=_("Over-promise check: %(value)s %(target)s")
+        % {"value": value, "target": check.target},
+        title_justify="left",
     )
-    table.add_row("allowed breach rate", f"{100 * check.allowed_breach:g}%")
+    table.add_column("")
+    table.add_column(_("value"), justify="right")
+    table.add_row(_("deliveries"), str(check.n))
+    if check.dropped:
+        table.add_row(_("empty cells left out"), str(check.dropped))
+    table.add_row(_("breaches"), str(check.breaches))
+    table.add_row(_("breach probability"), f"{100 * check.breach_probability:.1f}%")
     table.add_row(
-        "verdict",
-        "within the allowed rate" if check.within_allowed else "[bold red]over-promise[/]",
+        _("%(level)s%% exact interval") % {"level": f"{100 * check.confidence:g}"},
+        f"{100 * low:.1f}% – {100 * high:.1f}%",
+    )
+    table.add_row(_("allowed breach rate"), f"{100 * check.allowed_breach:g}%")
+    table.add_row(
+        _("verdict"),
+        _("within the allowed rate")
+        if check.within_allowed
+        else f"[bold red]{_('over-promise')}[/]",
     )
     recommended = check.recommended
     table.add_row(
-        "recommended target",
+        _("recommended target"),
         "–" if recommended is None else f"[bold]{recommended}[/]",
     )
     out.print(table)

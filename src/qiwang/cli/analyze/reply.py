@@ -12,24 +12,33 @@ from typing import Annotated
 
 import typer
 
+from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.analyze._common import console, fail, guard, print_json
 
 
-@analyze_app.command("reply-check")
+@analyze_app.command(
+    "reply-check",
+    help=_(
+        "Flag phrases a complaint reply should avoid (你应该, 你别激动, 但是 …) with suggestions."
+    ),
+)
 def reply_check(
     texts: Annotated[
-        list[str] | None, typer.Argument(help="One or more replies to check.", show_default=False)
+        list[str] | None,
+        typer.Argument(help=_("One or more replies to check."), show_default=False),
     ] = None,
     file: Annotated[
         Path | None,
-        typer.Option("--file", help="UTF-8 text file, one reply per line.", dir_okay=False),
+        typer.Option("--file", help=_("UTF-8 text file, one reply per line."), dir_okay=False),
     ] = None,
     language: Annotated[
-        str, typer.Option("--language", help="Language of suggestions and reasons: zh or en.")
+        str, typer.Option("--language", help=_("Language of suggestions and reasons: zh or en."))
     ] = "zh",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help=_("Print JSON instead of a table."))
+    ] = False,
 ) -> None:
     """Flag phrases a complaint reply should avoid (你应该, 你别激动, 但是 …) with suggestions."""
     use_json(as_json)
@@ -40,16 +49,21 @@ def reply_check(
         try:
             content = file.read_text(encoding="utf-8-sig")
         except FileNotFoundError:
-            raise fail(f"--file: {file} does not exist") from None
+            raise fail(_("--file: %(file)s does not exist") % {"file": file}) from None
         except UnicodeDecodeError:
-            raise fail(f"--file: {file} is not UTF-8 text") from None
+            raise fail(_("--file: %(file)s is not UTF-8 text") % {"file": file}) from None
         except OSError as error:
-            raise fail(f"--file: {file} cannot be read ({error.strerror})") from None
+            raise fail(
+                _("--file: %(file)s cannot be read (%(reason)s)")
+                % {"file": file, "reason": error.strerror}
+            ) from None
         replies += [line for line in content.splitlines() if line.strip()]
     if not replies:
-        raise fail("give a reply to check, or --file with one reply per line")
+        raise fail(_("give a reply to check, or --file with one reply per line"))
     if language not in {"zh", "en"}:
-        raise fail(f"--language: {language!r} is neither zh nor en")
+        raise fail(
+            _("--language: %(language)s is neither zh nor en") % {"language": repr(language)}
+        )
     with guard():
         checks = check_replies(replies, language=language)
     if as_json:

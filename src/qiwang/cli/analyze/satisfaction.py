@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
+from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.analyze._common import console, fail, guard, print_json
@@ -22,26 +23,29 @@ from qiwang.cli.analyze._common import console, fail, guard, print_json
 if TYPE_CHECKING:
     from qiwang.analysis.satisfaction import LevelCounts
 
-SATISFACTION_HELP = """CSAT, NPS and CES of the questions of a responses file.
-
-FILE holds one row per response (CSV, XLSX or Parquet); name the question columns with
---csat (a 5- or 7-level satisfaction scale: codes 1…k or the labels 很不满意 … 很满意 /
-very dissatisfied … very satisfied), --nps (0–10 "how likely are you to recommend") and
---ces (1…k agreement, "the company made it easy for me"; 7 levels in CES 2.0). Several
-columns are separated by commas. Empty cells are skipped; any other answer that is not a
-level stops the command with its row and column (exit code 2).
-
-\b
-CSAT   share answering in the two highest levels, with its Wilson score interval;
-NPS    100 · (promoters 9–10 − detractors 0–6) / n, normal-approximation interval;
-CES    mean level with its t interval, and the share in the upper half of the scale.
-
-\b
-Example (the file written by the first line):
-  printf 'overall,recommend,effort\\n5,10,7\\n4,9,6\\n2,6,3\\n' > responses.csv
-  qiwang analyze satisfaction responses.csv --csat overall --nps recommend --ces effort
-  qiwang analyze satisfaction responses.csv --nps recommend --segment branch --json
-"""
+SATISFACTION_HELP = "\n\n".join(
+    (
+        _("CSAT, NPS and CES of the questions of a responses file."),
+        _(
+            "FILE holds one row per response (CSV, XLSX or Parquet); name the question columns with\n"
+            "--csat (a 5- or 7-level satisfaction scale: codes 1…k or the labels 很不满意 … 很满意 /\n"
+            'very dissatisfied … very satisfied), --nps (0–10 "how likely are you to recommend") and\n'
+            '--ces (1…k agreement, "the company made it easy for me"; 7 levels in CES 2.0). Several\n'
+            "columns are separated by commas. Empty cells are skipped; any other answer that is not a\n"
+            "level stops the command with its row and column (exit code 2)."
+        ),
+        "\b\n"
+        + _(
+            "CSAT   share answering in the two highest levels, with its Wilson score interval;\n"
+            "NPS    100 · (promoters 9–10 − detractors 0–6) / n, normal-approximation interval;\n"
+            "CES    mean level with its t interval, and the share in the upper half of the scale."
+        ),
+        "\b\n" + _("Example (the file written by the first line):") + "\n"
+        "  printf 'overall,recommend,effort\\n5,10,7\\n4,9,6\\n2,6,3\\n' > responses.csv\n"
+        "  qiwang analyze satisfaction responses.csv --csat overall --nps recommend --ces effort\n"
+        "  qiwang analyze satisfaction responses.csv --nps recommend --segment branch --json",
+    )
+)
 
 
 def _columns(option: str, value: str | None) -> list[str]:
@@ -49,63 +53,68 @@ def _columns(option: str, value: str | None) -> list[str]:
         return []
     names = [name.strip() for name in value.split(",") if name.strip()]
     if not names:
-        raise fail(f"{option} lists no column")
+        raise fail(_("%(option)s lists no column") % {"option": option})
     return names
 
 
 @analyze_app.command("satisfaction", help=SATISFACTION_HELP)
 def satisfaction_command(
     input_file: Annotated[
-        Path, typer.Argument(help="CSV, XLSX or Parquet file, one row per response.")
+        Path, typer.Argument(help=_("CSV, XLSX or Parquet file, one row per response."))
     ],
     csat_columns: Annotated[
         str | None,
-        typer.Option("--csat", help="Satisfaction question column(s), comma-separated."),
+        typer.Option("--csat", help=_("Satisfaction question column(s), comma-separated.")),
     ] = None,
     nps_columns: Annotated[
         str | None,
-        typer.Option("--nps", help="0–10 recommendation question column(s), comma-separated."),
+        typer.Option("--nps", help=_("0–10 recommendation question column(s), comma-separated.")),
     ] = None,
     ces_columns: Annotated[
         str | None,
-        typer.Option("--ces", help="Customer-effort question column(s), comma-separated."),
+        typer.Option("--ces", help=_("Customer-effort question column(s), comma-separated.")),
     ] = None,
     levels: Annotated[
-        int, typer.Option("--levels", help="Levels of the satisfaction scale: 5 or 7.")
+        int, typer.Option("--levels", help=_("Levels of the satisfaction scale: 5 or 7."))
     ] = 5,
     ces_levels: Annotated[
-        int, typer.Option("--ces-levels", help="Levels of the effort scale (1…k), 3 to 11.")
+        int, typer.Option("--ces-levels", help=_("Levels of the effort scale (1…k), 3 to 11."))
     ] = 7,
     segment: Annotated[
-        str | None, typer.Option("--segment", help="Column to compute each index per value of.")
+        str | None, typer.Option("--segment", help=_("Column to compute each index per value of."))
     ] = None,
     confidence: Annotated[
-        float, typer.Option("--confidence", help="Confidence of the intervals (0–1).")
+        float, typer.Option("--confidence", help=_("Confidence of the intervals (0–1)."))
     ] = 0.95,
     engine: Annotated[
         str | None,
         typer.Option(
             "--engine",
-            help="duckdb: count the answers inside DuckDB (CSV or Parquet file).",
+            help=_("duckdb: count the answers inside DuckDB (CSV or Parquet file)."),
             show_default=False,
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help=_("Print JSON instead of tables."))
+    ] = False,
 ) -> None:
     use_json(as_json)
     csat_names = _columns("--csat", csat_columns)
     nps_names = _columns("--nps", nps_columns)
     ces_names = _columns("--ces", ces_columns)
     if not (csat_names or nps_names or ces_names):
-        raise fail("name at least one question column with --csat, --nps or --ces")
+        raise fail(_("name at least one question column with --csat, --nps or --ces"))
     if levels not in (5, 7):
-        raise fail(f"--levels must be 5 or 7, not {levels}")
+        raise fail(_("--levels must be 5 or 7, not %(value)s") % {"value": levels})
     if not 3 <= ces_levels <= 11:
-        raise fail(f"--ces-levels must be from 3 to 11, not {ces_levels}")
+        raise fail(_("--ces-levels must be from 3 to 11, not %(value)s") % {"value": ces_levels})
     if not 0 < confidence < 1:
-        raise fail(f"--confidence must be between 0 and 1, not {confidence}")
+        raise fail(_("--confidence must be between 0 and 1, not %(value)s") % {"value": confidence})
     if engine not in (None, "duckdb"):
-        raise fail(f"qiwang analyze satisfaction runs on --engine duckdb only, not {engine!r}")
+        raise fail(
+            _("qiwang analyze satisfaction runs on --engine duckdb only, not %(engine)s")
+            % {"engine": repr(engine)}
+        )
     from qiwang.analysis import satisfaction
 
     with guard():
@@ -160,8 +169,8 @@ def _counter(path: Path, *, engine: str | None, segment: str | None) -> Any:
 def _table(title: str, segmented: bool, headings: tuple[str, ...]) -> Table:
     table = Table(title=title, title_justify="left")
     if segmented:
-        table.add_column("segment")
-    table.add_column("question")
+        table.add_column(_("segment"))
+    table.add_column(_("question"))
     for heading in headings:
         table.add_column(heading, justify="right")
     return table
@@ -173,9 +182,9 @@ def _number(value: float | None, digits: int) -> str:
 
 def _show(results: dict[str, tuple[Any, ...]], *, confidence: float, segmented: bool) -> None:
     out = console()
-    interval = f"{100 * confidence:g}% interval"
+    interval = _("%(level)s%% interval") % {"level": f"{100 * confidence:g}"}
     if results["csat"]:
-        table = _table("CSAT (top-2-box)", segmented, ("n", "CSAT", interval, "mean 0–100"))
+        table = _table(_("CSAT (top-2-box)"), segmented, ("n", "CSAT", interval, _("mean 0–100")))
         for item in results["csat"]:
             table.add_row(
                 *([item.segment or ""] if segmented else []),
@@ -187,7 +196,7 @@ def _show(results: dict[str, tuple[Any, ...]], *, confidence: float, segmented: 
             )
         out.print(table)
     if results["nps"]:
-        headings = ("n", "promoters", "passives", "detractors", "NPS", interval)
+        headings = ("n", _("promoters"), _("passives"), _("detractors"), "NPS", interval)
         table = _table("NPS", segmented, headings)
         for item in results["nps"]:
             table.add_row(
@@ -202,7 +211,7 @@ def _show(results: dict[str, tuple[Any, ...]], *, confidence: float, segmented: 
             )
         out.print(table)
     if results["ces"]:
-        table = _table("CES", segmented, ("n", "mean", "sd", interval, "easy"))
+        table = _table("CES", segmented, ("n", _("mean"), _("sd"), interval, _("easy")))
         for item in results["ces"]:
             table.add_row(
                 *([item.segment or ""] if segmented else []),

@@ -17,8 +17,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
+from qiwang.cli.analyze._messages import input_error
 from qiwang.cli.analyze.csi import _progress
 
 if TYPE_CHECKING:
@@ -27,25 +29,26 @@ if TYPE_CHECKING:
     from qiwang.analysis.text import CommentAnalysis, Service
 
 FileArgument = Annotated[
-    Path, typer.Argument(help="CSV (UTF-8, GBK), XLSX or Parquet file.", dir_okay=False)
+    Path, typer.Argument(help=_("CSV (UTF-8, GBK), XLSX or Parquet file."), dir_okay=False)
 ]
 TextColumn = Annotated[
-    str, typer.Option("--text-column", "-t", help="Column holding the comments.")
+    str, typer.Option("--text-column", "-t", help=_("Column holding the comments."))
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+JsonOption = Annotated[bool, typer.Option("--json", help=_("Print JSON instead of a table."))]
 ServiceOption = Annotated[
     list[str] | None,
     typer.Option(
         "--service",
-        help="A service and its synonyms, NAME=SYNONYM,SYNONYM (repeatable), e.g. "
-        "'供暖=暖气,供热'.",
+        help=_(
+            "A service and its synonyms, NAME=SYNONYM,SYNONYM (repeatable), e.g. '供暖=暖气,供热'."
+        ),
     ),
 ]
 ServicesFile = Annotated[
     Path | None,
     typer.Option(
         "--services-file",
-        help="CSV, XLSX or Parquet with columns name and synonyms (comma-separated).",
+        help=_("CSV, XLSX or Parquet with columns name and synonyms (comma-separated)."),
         dir_okay=False,
     ),
 ]
@@ -65,7 +68,7 @@ def _read(path: Path, column: str, extra: str | None = None) -> pd.DataFrame:
         frame = read_table(path)
         require_columns(frame, [column, extra])
     except AnalysisInputError as error:
-        raise _fail(str(error)) from None
+        raise _fail(input_error(error)) from None
     return frame
 
 
@@ -82,9 +85,12 @@ def _services(options: list[str] | None, path: Path | None) -> list[Service]:
 
     services: list[Service] = []
     for option in options or []:
-        name, _, synonyms = option.partition("=")
+        name, _equals, synonyms = option.partition("=")
         if not name.strip():
-            raise _fail(f"--service {option!r}: give NAME or NAME=SYNONYM,SYNONYM")
+            raise _fail(
+                _("--service %(option)s: give NAME or NAME=SYNONYM,SYNONYM")
+                % {"option": repr(option)}
+            )
         services.append(
             Service(name.strip(), tuple(s.strip() for s in synonyms.split(",") if s.strip()))
         )
@@ -95,11 +101,15 @@ def _services(options: list[str] | None, path: Path | None) -> list[Service]:
             frame = read_table(path)
             require_columns(frame, ["name"])
         except AnalysisInputError as error:
-            raise _fail(f"--services-file: {error}") from None
+            raise _fail("--services-file: " + input_error(error)) from None
         synonyms_of = frame["synonyms"] if "synonyms" in frame.columns else None
         for i, name in enumerate(frame["name"].tolist()):
             if not isinstance(name, str) or not name.strip():
-                raise _fail(f"--services-file: row {i + 1}, column 'name': a service needs a name")
+                raise _fail(
+                    "--services-file: "
+                    + _("row %(row)s, column %(column)s: %(reason)s")
+                    % {"row": i + 1, "column": "'name'", "reason": _("a service needs a name")}
+                )
             raw = synonyms_of.iloc[i] if synonyms_of is not None else ""
             words = str(raw).replace("，", ",").split(",") if isinstance(raw, str) else []
             services.append(Service(name.strip(), tuple(w.strip() for w in words if w.strip())))
@@ -153,7 +163,7 @@ def _analyse(texts: list[str | None], services: list[Service]) -> list[CommentAn
 
     analyzer = TextAnalyzer(services=services or None)
     results: list[CommentAnalysis] = []
-    with _progress("Analysing comments") as update:
+    with _progress(_("Analysing comments")) as update:
         for result in analyzer.stream(texts):
             results.append(result)
             if len(results) % 500 == 0:
@@ -165,20 +175,22 @@ def _short(text: str, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-SENTIMENT_HELP = """Sentiment and aspects of free-text comments (Chinese or English), offline.
-
-Each row gets a label — negative, neutral or positive — and the calibrated probability that the
-comment is positive (score); neutral means the model is less than 65 % sure either way, or the
-text holds nothing to judge. Aspects are the SERVQUAL dimensions (reliability, responsiveness,
-assurance, empathy, tangibles) and the services (--service, --services-file) each clause of the
-comment speaks of, with the clause's own sentiment. --json prints {"rows": [...], "summary": ...}
-with one row object per input row, in order.
-
-\b
-Examples:
-  qiwang analyze sentiment comments.csv --text-column comment --json
-  qiwang analyze sentiment answers.xlsx -t 意见 --service '供暖=暖气,供热' --service 电梯
-"""
+SENTIMENT_HELP = "\n\n".join(
+    (
+        _("Sentiment and aspects of free-text comments (Chinese or English), offline."),
+        _(
+            "Each row gets a label — negative, neutral or positive — and the calibrated probability that the\n"
+            "comment is positive (score); neutral means the model is less than 65 % sure either way, or the\n"
+            "text holds nothing to judge. Aspects are the SERVQUAL dimensions (reliability, responsiveness,\n"
+            "assurance, empathy, tangibles) and the services (--service, --services-file) each clause of the\n"
+            'comment speaks of, with the clause\'s own sentiment. --json prints {"rows": [...], "summary": ...}\n'
+            "with one row object per input row, in order."
+        ),
+        "\b\n" + _("Examples:") + "\n"
+        "  qiwang analyze sentiment comments.csv --text-column comment --json\n"
+        "  qiwang analyze sentiment answers.xlsx -t 意见 --service '供暖=暖气,供热' --service 电梯",
+    )
+)
 
 
 @analyze_app.command("sentiment", help=SENTIMENT_HELP)
@@ -202,14 +214,21 @@ def sentiment_command(
         typer.echo(json.dumps({"rows": rows, "summary": summary}, ensure_ascii=False, indent=2))
         return
     console = Console()
-    table = Table(title=f"Sentiment of {text_column!r} ({input_file.name})", title_justify="left")
-    for name in ("row", "label", "P(positive)", "aspects", "comment"):
-        table.add_column(name, justify="right" if name in ("row", "P(positive)") else "left")
+    table = Table(
+        title=_("Sentiment of %(column)s (%(file)s)")
+        % {"column": repr(text_column), "file": input_file.name},
+        title_justify="left",
+    )
+    table.add_column(_("row"), justify="right")
+    table.add_column(_("label"))
+    table.add_column(_("P(positive)"), justify="right")
+    table.add_column(_("aspects"))
+    table.add_column(_("comment"))
     for i, result in enumerate(results, start=1):
         aspects = ", ".join(f"{a.name} {a.label[:3]}" for a in result.aspects)
         table.add_row(
             str(i),
-            result.label,
+            _label(result.label),
             f"{result.score:.2f}",
             aspects,
             _short(result.text),
@@ -218,39 +237,45 @@ def sentiment_command(
     console.print(table)
     labels = summary["labels"]
     console.print(
-        f"{summary['analysed']} comments analysed ({summary['empty']} empty): "
-        f"{labels['negative']} negative, {labels['neutral']} neutral, {labels['positive']} positive.",
+        _(
+            "%(analysed)s comments analysed (%(empty)s empty): %(negative)s negative, "
+            "%(neutral)s neutral, %(positive)s positive."
+        )
+        % {"analysed": summary["analysed"], "empty": summary["empty"], **labels},
         highlight=False,
     )
     if summary["dimensions"]:
-        dims = Table(title="Negative share per SERVQUAL dimension", title_justify="left")
-        for name in ("dimension", "mentions", "negative", "negative share"):
-            dims.add_column(name, justify="left" if name == "dimension" else "right")
+        dims = Table(title=_("Negative share per SERVQUAL dimension"), title_justify="left")
+        dims.add_column(_("dimension"))
+        for name in (_("mentions"), _("negative"), _("negative share")):
+            dims.add_column(name, justify="right")
         for name, row in summary["dimensions"].items():
             share = row["negative_share"]
             dims.add_row(name, str(row["mentions"]), str(row["negative"]), f"{100 * share:.0f} %")
         console.print(dims)
 
 
-THEMES_HELP = """Themes of a set of comments: the words and phrases they share, ranked.
-
-A theme's weight is the number of comments using it times its rarity in general Chinese
-(jieba's IDF table); each theme shows how many comments use it, the share of those that are
-negative and example clauses. --json prints {"comments", "negative_share", "themes": [...]}.
-
-\b
-Example:
-  qiwang analyze themes comments.csv --text-column comment --top 15 --json
-"""
+THEMES_HELP = "\n\n".join(
+    (
+        _("Themes of a set of comments: the words and phrases they share, ranked."),
+        _(
+            "A theme's weight is the number of comments using it times its rarity in general Chinese\n"
+            "(jieba's IDF table); each theme shows how many comments use it, the share of those that are\n"
+            'negative and example clauses. --json prints {"comments", "negative_share", "themes": [...]}.'
+        ),
+        "\b\n" + _("Example:") + "\n"
+        "  qiwang analyze themes comments.csv --text-column comment --top 15 --json",
+    )
+)
 
 
 @analyze_app.command("themes", help=THEMES_HELP)
 def themes_command(
     input_file: FileArgument,
     text_column: TextColumn,
-    top: Annotated[int, typer.Option(help="Most themes shown.", min=1, max=1000)] = 10,
-    examples: Annotated[int, typer.Option(help="Example clauses per theme.", min=0, max=20)] = 3,
-    min_comments: Annotated[int, typer.Option(help="Fewest comments a theme needs.", min=1)] = 2,
+    top: Annotated[int, typer.Option(help=_("Most themes shown."), min=1, max=1000)] = 10,
+    examples: Annotated[int, typer.Option(help=_("Example clauses per theme."), min=0, max=20)] = 3,
+    min_comments: Annotated[int, typer.Option(help=_("Fewest comments a theme needs."), min=1)] = 2,
     service: ServiceOption = None,
     services_file: ServicesFile = None,
     as_json: JsonOption = False,
@@ -266,12 +291,14 @@ def themes_command(
         return
     console = Console()
     table = Table(
-        title=f"Themes of {found.comments} comments ({input_file.name})", title_justify="left"
+        title=_("Themes of %(count)s comments (%(file)s)")
+        % {"count": found.comments, "file": input_file.name},
+        title_justify="left",
     )
-    for name in ("theme", "comments", "share", "negative", "examples"):
-        table.add_column(
-            name, justify="right" if name in ("comments", "share", "negative") else "left"
-        )
+    table.add_column(_("theme"))
+    for name in (_("comments"), _("share"), _("negative")):
+        table.add_column(name, justify="right")
+    table.add_column(_("examples"))
     for theme in found.themes:
         table.add_row(
             theme.phrase,
@@ -282,20 +309,22 @@ def themes_command(
         )
     console.print(table)
     if not found.themes:
-        console.print("No theme is shared by enough comments (see --min-comments).")
+        console.print(_("No theme is shared by enough comments (see --min-comments)."))
 
 
-EMOTION_HELP = """Emotion level of complaints: calm, upset or angry, with the signals found.
-
-Signals: negative_sentiment, frustration, anger, profanity, escalation (threats to go to the
-authorities, media or court), repetition, long_wait, rhetorical_question, exclamation,
-intensifier, shouting, repeated_contact (from --contacts-column: earlier contacts about the same
-matter). --json prints {"rows": [{"row", "level", "score", "signals"}, ...], "summary": ...}.
-
-\b
-Example:
-  qiwang analyze emotion complaints.csv --text-column 内容 --contacts-column 来电次数 --json
-"""
+EMOTION_HELP = "\n\n".join(
+    (
+        _("Emotion level of complaints: calm, upset or angry, with the signals found."),
+        _(
+            "Signals: negative_sentiment, frustration, anger, profanity, escalation (threats to go to the\n"
+            "authorities, media or court), repetition, long_wait, rhetorical_question, exclamation,\n"
+            "intensifier, shouting, repeated_contact (from --contacts-column: earlier contacts about the same\n"
+            'matter). --json prints {"rows": [{"row", "level", "score", "signals"}, ...], "summary": ...}.'
+        ),
+        "\b\n" + _("Example:") + "\n"
+        "  qiwang analyze emotion complaints.csv --text-column 内容 --contacts-column 来电次数 --json",
+    )
+)
 
 
 @analyze_app.command("emotion", help=EMOTION_HELP)
@@ -304,7 +333,7 @@ def emotion_command(
     text_column: TextColumn,
     contacts_column: Annotated[
         str | None,
-        typer.Option("--contacts-column", help="Column counting earlier contacts (0, 1, 2 …)."),
+        typer.Option("--contacts-column", help=_("Column counting earlier contacts (0, 1, 2 …).")),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -324,19 +353,26 @@ def emotion_command(
             number = pd.to_numeric(value, errors="coerce")
             if pd.isna(number) or number < 0 or number != int(number):
                 raise _fail(
-                    f"row {i + 1}, column {contacts_column!r}: {value!r} is not a count of "
-                    "contacts (0, 1, 2 …)"
+                    _("row %(row)s, column %(column)s: %(reason)s")
+                    % {
+                        "row": i + 1,
+                        "column": repr(contacts_column),
+                        "reason": _("%(value)s is not a count of contacts (0, 1, 2 …)")
+                        % {"value": repr(value)},
+                    }
                 )
             contacts[i] = int(number)
     analyzer = default_analyzer()
     rows = []
     texts = _texts(frame, text_column)
-    with _progress("Reading emotions") as update:
+    with _progress(_("Reading emotions")) as update:
         for i, (text, count) in enumerate(zip(texts, contacts, strict=True), start=1):
             try:
                 result = analyzer.emotion(text or "", repeated_contacts=count)
             except AnalysisInputError as error:
-                raise _fail(f"row {i}: {error}") from None
+                raise _fail(
+                    _("row %(row)s: %(reason)s") % {"row": i, "reason": input_error(error)}
+                ) from None
             rows.append({"row": i, **result.to_dict()})
             if i % 500 == 0:
                 update(i, len(texts))
@@ -350,17 +386,40 @@ def emotion_command(
         typer.echo(json.dumps({"rows": rows, "summary": summary}, ensure_ascii=False, indent=2))
         return
     console = Console()
-    table = Table(title=f"Emotion of {text_column!r} ({input_file.name})", title_justify="left")
-    for name in ("row", "level", "score", "signals", "comment"):
-        table.add_column(name, justify="right" if name in ("row", "score") else "left")
+    table = Table(
+        title=_("Emotion of %(column)s (%(file)s)")
+        % {"column": repr(text_column), "file": input_file.name},
+        title_justify="left",
+    )
+    table.add_column(_("row"), justify="right")
+    table.add_column(_("level"))
+    table.add_column(_("score"), justify="right")
+    table.add_column(_("signals"))
+    table.add_column(_("comment"))
     for row, text in zip(rows, texts, strict=True):
         table.add_row(
             str(row["row"]),
-            str(row["level"]),
+            _label(str(row["level"])),
             f"{row['score']:.2f}",
             ", ".join(row["signals"]),
             _short(text or ""),
         )
     console.print(table)
-    levels_text = ", ".join(f"{n} {level}" for level, n in summary["levels"].items())
-    console.print(f"{len(rows)} rows: {levels_text}.", highlight=False)
+    levels_text = ", ".join(f"{n} {_label(level)}" for level, n in summary["levels"].items())
+    console.print(
+        _("%(count)s rows: %(levels)s.") % {"count": len(rows), "levels": levels_text},
+        highlight=False,
+    )
+
+
+def _label(name: str) -> str:
+    """A sentiment label or emotion level in the command line's language (JSON keeps English)."""
+    labels = {
+        "negative": _("negative"),
+        "neutral": _("neutral"),
+        "positive": _("positive"),
+        "calm": _("calm"),
+        "upset": _("upset"),
+        "angry": _("angry"),
+    }
+    return labels.get(name, name)
