@@ -118,7 +118,8 @@ def ipa_command(
             table = open_input(
                 input_file, engine, spark_master=spark_master, database_url=database_url
             )
-            if "attribute" not in table.columns:  # wide: NAME_P / NAME_I, unpivoted there
+            wide = any(column.endswith("_P") for column in table.columns)
+            if "attribute" not in table.columns and wide:  # NAME_P / NAME_I, unpivoted there
                 table = engines.unpivot_ipa(table, keep=[overall, by])
             say(_("Summing ratings"))
             sums = engines.summarize_ipa(

@@ -210,7 +210,8 @@ def _kano_counter(
 
         def count_on_engine(wave: str | None) -> list[tuple[str, KanoCounts]]:
             source = table
-            if attribute not in table.columns:  # wide: NAME_F / NAME_D [/ NAME_I] columns
+            wide = attribute == "attribute" and attribute not in table.columns
+            if wide and kano.wide_attributes(list(table.columns)):  # NAME_F / NAME_D columns
                 source = engines.unpivot_kano(table, keep=[segment, wave])
                 names.update(
                     attribute="attribute",

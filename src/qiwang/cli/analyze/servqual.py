@@ -107,7 +107,8 @@ def servqual_command(
             )
             points = {d: f"{d}_W" for d in instrument.dimensions}
             has_points = all(column in table.columns for column in points.values())
-            if "item" not in table.columns:  # wide: ITEM_E / ITEM_P columns, unpivoted there
+            wide = any(f"{code}_E" in table.columns for code in instrument.codes)
+            if "item" not in table.columns and wide:  # ITEM_E / ITEM_P, unpivoted there
                 table = engines.unpivot_servqual(
                     table,
                     instrument=instrument,
