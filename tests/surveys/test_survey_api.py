@@ -163,6 +163,11 @@ def test_submitting_by_token_takes_a_bounded_number_of_queries(
     pulse, django_assert_max_num_queries
 ):
     _wave, token = pulse
+    # Steady state: the webhooks app's per-process coverage cache (one query every 30 s,
+    # webhooks/services.py) is warm, as it is for all but one request in 30 s of a server.
+    from qiwang.webhooks.services import covers
+
+    covers(_wave.branch_id)
 
     # The one-request path (surveys/submission.py): the token query, the version's questions
     # (cached afterwards), then one statement on PostgreSQL — or, on SQLite, three statements in
