@@ -258,7 +258,7 @@ def test_a_low_rating_by_api_gets_its_follow_up_in_the_same_write(
     org, quality, community_customers
 ):
     """The one-request path hands over to the transaction that runs the hooks when the wave's rule
-    asks for a follow-up (loop.needs_hooks); a happy answer takes the one-statement path."""
+    asks for a follow-up (loop.statement_parts); a happy answer takes the one-statement path."""
     from qiwang.customers.models import ContactTask
 
     for customer in community_customers["own"]:

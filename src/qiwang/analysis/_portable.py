@@ -24,7 +24,7 @@ from qiwang.analysis._gaps import GapSums, gap_sums_from_rows, shifted_sums_sql
 from qiwang.analysis._ipa import IpaSums
 from qiwang.analysis._kano import KanoCounts
 from qiwang.analysis._kano_aggregate import counts_from_groups
-from qiwang.analysis._servqual import SERVQUAL_22, Instrument, ServqualSums
+from qiwang.analysis._servqual import SERVQUAL_22, Instrument, ServqualSums, wide_items
 
 __all__ = [
     "count_kano_answers",
@@ -419,17 +419,9 @@ def unpivot_servqual(
     segment, the importance points), on the same engine, without copying. Items of the instrument
     without columns are skipped, as :func:`qiwang.analysis.servqual.summarize_wide` does; an
     engine has no row order, so the respondent column is required."""
-    present = [
-        code
-        for code in instrument.codes
-        if code + expectation_suffix in table.columns or code + perception_suffix in table.columns
-    ]
-    if not present:
-        raise AnalysisInputError(
-            f"no item columns in {table.name}: a wide SERVQUAL table needs ITEM{expectation_suffix}"
-            f" and ITEM{perception_suffix} columns for the items "
-            f"{', '.join(instrument.codes[:4])}…"
-        )
+    present = wide_items(
+        instrument, table.columns, expectation_suffix, perception_suffix, f" in {table.name}"
+    )
     extra = [column for column in dict.fromkeys(keep) if column is not None]
     table.require(
         [respondent, *extra]

@@ -16,15 +16,8 @@ import numpy as np
 from qiwang.analysis._engines import StageOneTable
 from qiwang.analysis._errors import AnalysisInputError
 from qiwang.analysis._gaps import GapSums, gap_sums_from_rows, shifted_sums_sql
+from qiwang.analysis._portable import _identifier, _literal
 from qiwang.analysis._servqual import Instrument, WeightSums
-
-
-def _identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def weighted_sums(

@@ -537,6 +537,30 @@ def _weighted(
     return weighted, weight_sums
 
 
+def wide_items(
+    instrument: Instrument,
+    columns: Any,
+    expectation_suffix: str = "_E",
+    perception_suffix: str = "_P",
+    where: str = "",
+) -> list[str]:
+    """The instrument's items that a wide table has columns for (``ITEM_E`` or ``ITEM_P``), in
+    the instrument's order; at least one, else :class:`AnalysisInputError`."""
+    names = set(columns)
+    present = [
+        code
+        for code in instrument.codes
+        if code + expectation_suffix in names or code + perception_suffix in names
+    ]
+    if not present:
+        raise AnalysisInputError(
+            f"no item columns{where}: a wide SERVQUAL table needs ITEM{expectation_suffix} and "
+            f"ITEM{perception_suffix} columns for the items "
+            f"{', '.join(instrument.codes[:4])}…"
+        )
+    return present
+
+
 def summarize_wide(
     data: pd.DataFrame,
     *,
@@ -558,17 +582,7 @@ def summarize_wide(
     -------
     ServqualSums
     """
-    present = [
-        code
-        for code in instrument.codes
-        if code + expectation_suffix in data.columns or code + perception_suffix in data.columns
-    ]
-    if not present:
-        raise AnalysisInputError(
-            f"no item columns: a wide SERVQUAL table needs ITEM{expectation_suffix} and "
-            f"ITEM{perception_suffix} columns for the items "
-            f"{', '.join(instrument.codes[:4])}…"
-        )
+    present = wide_items(instrument, data.columns, expectation_suffix, perception_suffix)
     require_columns(
         data,
         [segment, respondent]

@@ -178,9 +178,9 @@ COMPLETION_HOOKS: list[CompletionHook] = []
 
 #: Cheap predicates, one per app with a completion hook: "may my hook write anything for a
 #: response of this branch?" (webhooks: does an endpoint cover the branch — a cached set, no
-#: query). The one-statement submission path (qiwang.surveys.submission) is taken only when
-#: every predicate says no and no follow-up is due; otherwise the response is stored in a
-#: transaction that runs the hooks.
+#: query). The one-statement submission path (qiwang.surveys.submission) is taken when no
+#: follow-up is due and every interested app has a statement part (:data:`STATEMENT_PARTS`);
+#: otherwise the response is stored in a transaction that runs the hooks.
 COMPLETION_INTEREST: list[Callable[[int], bool]] = []
 
 
@@ -228,15 +228,6 @@ def statement_parts(
             return None
         parts.append(part)
     return parts
-
-
-def needs_hooks(response: Response, wave: Wave, answers: Iterable[tuple[Question, Answer]]) -> bool:
-    """Whether completing ``response`` writes anything besides the response itself."""
-    if any(interested(response.branch_id) for interested in COMPLETION_INTEREST):
-        return True
-    if not wave.follow_up_rule or response.customer_id is None:
-        return False
-    return follow_up_params(wave, answers) is not None
 
 
 def response_completed(

@@ -22,6 +22,7 @@ library's ``task_enqueued`` signal (a debug log line) is not sent for these rows
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db import connection
@@ -114,6 +115,4 @@ def response_completed_part(
 
 
 def _json(value: Any) -> str:
-    import json
-
     return json.dumps(value, ensure_ascii=False)
