@@ -54,11 +54,31 @@ def new_page(browser, live_server):
         page = context.new_page()
         page.set_default_timeout(15000)
         page.base_url = live_server.url
+        _click_after_scripts(page)
         return page
 
     yield open_page
     for context in contexts:
         context.close()
+
+
+def _click_after_scripts(page):
+    """A click by selector waits for the element's document to finish its deferred scripts.
+
+    htmx binds ``hx-get`` / ``hx-post`` at DOMContentLoaded, after the deferred scripts ran; right
+    after a navigation a button can be visible while htmx.min.js is still loading, and a click then
+    does nothing (seen in CI on a loaded machine). Waiting for the selector first makes sure the
+    new document is the one whose load state is awaited.
+    """
+    click = page.click
+
+    def click_when_ready(selector, **options):
+        timeout = options.get("timeout")
+        page.wait_for_selector(selector, state="attached", timeout=timeout)
+        page.wait_for_load_state("domcontentloaded", timeout=timeout)
+        return click(selector, **options)
+
+    page.click = click_when_ready
 
 
 def log_in(page, username, password="qiwang-demo-2026"):

@@ -257,6 +257,9 @@ def test_a_job_killed_mid_run_is_abandoned_and_its_next_slot_runs(worker_databas
         second.send_signal(signal.SIGTERM)
         second.wait(timeout=30)
     assert runs[0][1] == "abandoned", (runs, (tmp_path / "b.log").read_text()[-2000:])
-    assert runs[-1][1] == "succeeded"
-    assert len(runs) >= 2
+    # the later slots succeeded; the newest may already be queued or running again (every=2 s),
+    # so the test reads "a later slot succeeded, none failed", not "the last one succeeded"
+    later = [status for _slot, status in runs[1:]]
+    assert "succeeded" in later, runs
+    assert set(later) <= {"succeeded", "queued", "running"}, runs
     assert killed_slot > 0
