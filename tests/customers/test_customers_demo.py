@@ -114,9 +114,18 @@ def test_each_demo_business_tells_its_own_story(db):
     assert all("室" in address for address in homes.values_list("address", flat=True))
     # the property company's surveys and repair visits are not sent to the other businesses
     from qiwang.catalogue.models import Delivery
-    from qiwang.surveys.models import Invitation
+    from qiwang.surveys.models import Invitation, Wave
 
-    assert not Invitation.objects.filter(branch__code__in=["heating", "supply"]).exists()
+    for code in ("heating", "supply"):
+        invited = Invitation.objects.filter(customer__branch__code=code)
+        # each business's customers are invited only to its own wave, worded for its industry
+        assert set(invited.values_list("wave__branch__code", flat=True)) == {code}
+    heating_wave = Wave.objects.get(branch__code="heating")
+    supply_wave = Wave.objects.get(branch__code="supply")
+    heating_texts = "".join(heating_wave.version.questions.values_list("text_zh", flat=True))
+    supply_texts = "".join(supply_wave.version.questions.values_list("text_zh", flat=True))
+    assert "室内温度" in heating_texts and "物业" not in heating_texts
+    assert "供货" in supply_texts and "物业" not in supply_texts
     # complaints: warmth is the heating branch's, the supplier's buyers file none here
     from qiwang.complaints.models import Complaint, Incident
 

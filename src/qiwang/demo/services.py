@@ -341,6 +341,7 @@ def build_demo(
         rng=random.Random(seed + 6),
         now=now,
         audience=communities,
+        businesses={str(industry): by_code[code] for code, _n, _a, industry, _m, _g in BUSINESSES},
     )
     # Closed waves report Kano classes, gaps and perceptions to the catalogue, as closing does.
     for wave in Wave.objects.filter(branch=company, status=WaveStatus.CLOSED).order_by("closes_at"):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from qiwang.accounts.models import Branch, User
 from qiwang.accounts.permissions import Action, can
 from qiwang.accounts.services import record_event
+from qiwang.customers.services.profiles import chosen_industry_of_branch
 from qiwang.errors import ConflictError, ServiceError
 from qiwang.surveys.choices import QuestionKind, Template
 from qiwang.surveys.logic import check_logic, show_if_from_data
@@ -89,7 +90,9 @@ def create_instrument_from_template(
     (SERVQUAL only) also the 100-point allocation over the five dimensions."""
     _require_change(actor, branch)
     try:
-        default_name, questions = template_questions(template, allocation=allocation)
+        default_name, questions = template_questions(
+            template, allocation=allocation, industry=chosen_industry_of_branch(branch.pk)
+        )
     except ValueError as error:
         field = "allocation" if allocation and template in Template.values else "template"
         message = (

@@ -1,5 +1,6 @@
 """Demo surveys: a Kano survey of property services in two seasons (with attributes that fall),
-a SERVQUAL wave and a satisfaction pulse, with realistic response rates.
+a SERVQUAL wave and a satisfaction pulse, with realistic response rates; and a wave of its own
+for the heating utility's households and for the supplier's buyers, worded for their industry.
 
 Deterministic for a seed; written with ``bulk_create``. Called once from
 :func:`qiwang.demo.services.build_demo`.
@@ -65,6 +66,10 @@ SERVQUAL_MEANS = {
     "empathy": (5.7, 5.0),
 }
 
+
+#: Where the demo's customers are less pleased (points below the scale's centre): repairs for
+#: owners and households, indoor temperature for the heating season, delivery for buyers.
+SCALE_OFFSETS = {"repair-speed": -0.7, "indoor-temperature": -0.4, "delivery-timeliness": -0.5}
 
 #: Attributes of the open questions added to the SERVQUAL and pulse instruments (demo_text.py).
 OPEN_ATTRIBUTES = frozenset(attribute for attribute, _zh, _en in OPEN_QUESTIONS.values())
@@ -155,8 +160,7 @@ def _answer_maker(
             elif kind in (QuestionKind.SCALE_5, QuestionKind.SCALE_7):
                 high = 5 if kind == QuestionKind.SCALE_5 else 7
                 centre = (3.8 if high == 5 else 5.2) + mood
-                if question.attribute == "repair-speed":
-                    centre -= 0.7
+                centre += SCALE_OFFSETS.get(question.attribute, 0.0)
                 value = _clip(centre + rng.gauss(0, 0.8), 1, high)
                 importance = (
                     _clip(3.8 + rng.gauss(0, 0.8), 1, 5) if question.asks_importance else None
@@ -222,6 +226,19 @@ DEMO_COMMENTS = (
 )
 
 
+#: Each other business's own wave (issue 15): the heating utility's households answer a pulse
+#: worded for heating in the current heating season, the supplier's buyers the indicator-group
+#: survey worded for supply. Keyed by industry profile; the instrument is created on the
+#: business's branch, so :func:`~qiwang.surveys.services.create_instrument_from_template` picks
+#: the wording from the branch's profile.
+BUSINESS_WAVES = {
+    "heating": DemoWave(Template.CSAT_PULSE, "2026–2027 供暖季满意度快速调查", 12, 30, 1.0, 0.42),
+    "b2b_supplier": DemoWave(
+        Template.INDICATOR_GROUPS, "2026 下半年客户满意度调查", 75, 30, 0.8, 0.55
+    ),
+}
+
+
 def build_survey_demo(
     *,
     company: Branch,
@@ -229,10 +246,13 @@ def build_survey_demo(
     rng: random.Random,
     now: datetime.datetime | None = None,
     audience: list[Branch] | None = None,
+    businesses: dict[str, Branch] | None = None,
 ) -> None:
     """Instruments from every template and seven waves with invitations and responses.
     ``audience``: the branches whose customers are invited (default: all of ``company``) —
-    the waves ask about property services, so the demo invites the communities' owners."""
+    the waves ask about property services, so the demo invites the communities' owners.
+    ``businesses``: industry profile → branch of the organisation's other businesses, each of
+    which gets its own wave (:data:`BUSINESS_WAVES`) for its own customers."""
     now = now or timezone.now()
     instruments: dict[str, Instrument] = {}
     for template in Template:
@@ -258,10 +278,34 @@ def build_survey_demo(
         _build_wave(spec, instruments[spec.template], company, quality, customers, history, now)
         for spec in HISTORY_WAVES
     ]
+    waves += _business_waves(businesses or {}, quality, random.Random(2027), now)
     # Count the seeded responses into the tallies, as the worker would (ADR 0008); answers given
     # in the demo later stay in the live tail until the next fold.
     fold_all()
     label_demo_text(waves)
+
+
+def _business_waves(
+    businesses: dict[str, Branch], quality: User, rng: random.Random, now: datetime.datetime
+) -> list[Wave]:
+    """One wave per business, on its own branch, for its own customers (its own random stream,
+    so the property waves above stay as they were)."""
+    waves = []
+    for industry, spec in BUSINESS_WAVES.items():
+        branch = businesses.get(industry)
+        if branch is None:
+            continue
+        instrument = create_instrument_from_template(
+            actor=quality, template=spec.template, branch=branch
+        )
+        customers = list(
+            Customer.objects.filter(branch__in=Branch.objects.with_descendants([branch.pk]))
+            .only("pk", "branch_id", "tier", "email", "phone")
+            .order_by("pk")
+        )
+        if customers:
+            waves.append(_build_wave(spec, instrument, branch, quality, customers, rng, now))
+    return waves
 
 
 def _build_wave(

@@ -11,6 +11,7 @@ from typing import Any
 
 from qiwang.analysis import servqual
 from qiwang.surveys.choices import QuestionKind, Template
+from qiwang.surveys.templates_industry import WORDING, IndustryWording
 
 #: Property services a Kano survey asks about (attribute key, 中文, English).
 KANO_PROPERTY_SERVICES: tuple[tuple[str, str, str], ...] = (
@@ -160,69 +161,92 @@ def allocation_questions() -> list[dict[str, Any]]:
     ]
 
 
-def _csat_pulse() -> list[dict[str, Any]]:
-    questions: list[dict[str, Any]] = [
+#: The property-management wording of the pulse and indicator-group templates (the heating and
+#: B2B supplier wordings are in :mod:`qiwang.surveys.templates_industry`).
+PROPERTY = IndustryWording(
+    scale=SCALE_ATTRIBUTES,
+    recommend=(
+        "您有多大可能向亲友推荐我们的物业服务？",
+        "How likely are you to recommend our property services to friends?",
+    ),
+    effort=(
+        "上次办理报修，您觉得有多省事？（1 很费劲 … 7 很省事）",
+        "How easy was your last repair request? (1 very hard … 7 very easy)",
+    ),
+    channel=("您最常用哪种方式联系物业？", "How do you usually contact us?"),
+    channel_options=(
+        ("phone", "电话", "Phone"),
+        ("wechat", "微信", "WeChat"),
+        ("desk", "前台", "Front desk"),
+    ),
+    improve=(
+        "您希望我们优先改进哪些方面？（可多选）",
+        "What should we improve first? (choose any)",
+    ),
+    improve_options=(
+        ("repair", "维修", "Repairs"),
+        ("cleaning", "保洁", "Cleaning"),
+        ("security", "安保", "Security"),
+        ("greenery", "绿化", "Greenery"),
+    ),
+    pulse_name="满意度快速调查",
+    groups_name="三类指标满意度调查",
+)
+
+
+def wording_for(industry: str | None) -> IndustryWording:
+    """The pulse / indicator-group wording of an industry profile (property when it has none)."""
+    return WORDING.get(industry or "", PROPERTY)
+
+
+def _scale_questions(
+    kind: str, rows: tuple[tuple[str, str, str, str], ...]
+) -> list[dict[str, Any]]:
+    return [
         {
-            "kind": QuestionKind.SCALE_5,
+            "kind": kind,
             "attribute": key,
             "dimension": group,
             "text_zh": zh,
             "text_en": en,
             "asks_importance": key != "overall",
         }
-        for key, group, zh, en in SCALE_ATTRIBUTES[:4]
+        for key, group, zh, en in rows
     ]
-    questions += [
+
+
+def _csat_pulse(wording: IndustryWording = PROPERTY) -> list[dict[str, Any]]:
+    return _scale_questions(QuestionKind.SCALE_5, wording.scale[:4]) + [
         {
             "kind": QuestionKind.NPS,
             "attribute": "recommend",
-            "text_zh": "您有多大可能向亲友推荐我们的物业服务？",
-            "text_en": "How likely are you to recommend our property services to friends?",
+            "text_zh": wording.recommend[0],
+            "text_en": wording.recommend[1],
         },
         {
             "kind": QuestionKind.CES,
             "attribute": "effort",
-            "text_zh": "上次办理报修，您觉得有多省事？（1 很费劲 … 7 很省事）",
-            "text_en": "How easy was your last repair request? (1 very hard … 7 very easy)",
+            "text_zh": wording.effort[0],
+            "text_en": wording.effort[1],
         },
     ]
-    return questions
 
 
-def _indicator_groups() -> list[dict[str, Any]]:
-    return [
-        {
-            "kind": QuestionKind.SCALE_7,
-            "attribute": key,
-            "dimension": group,
-            "text_zh": zh,
-            "text_en": en,
-            "asks_importance": key != "overall",
-        }
-        for key, group, zh, en in SCALE_ATTRIBUTES
-    ] + [
+def _indicator_groups(wording: IndustryWording = PROPERTY) -> list[dict[str, Any]]:
+    return _scale_questions(QuestionKind.SCALE_7, wording.scale) + [
         {
             "kind": QuestionKind.SINGLE,
             "attribute": "channel",
-            "text_zh": "您最常用哪种方式联系物业？",
-            "text_en": "How do you usually contact us?",
-            "options": [
-                ["phone", "电话", "Phone"],
-                ["wechat", "微信", "WeChat"],
-                ["desk", "前台", "Front desk"],
-            ],
+            "text_zh": wording.channel[0],
+            "text_en": wording.channel[1],
+            "options": [list(option) for option in wording.channel_options],
         },
         {
             "kind": QuestionKind.MULTIPLE,
             "attribute": "improve",
-            "text_zh": "您希望我们优先改进哪些方面？（可多选）",
-            "text_en": "What should we improve first? (choose any)",
-            "options": [
-                ["repair", "维修", "Repairs"],
-                ["cleaning", "保洁", "Cleaning"],
-                ["security", "安保", "Security"],
-                ["greenery", "绿化", "Greenery"],
-            ],
+            "text_zh": wording.improve[0],
+            "text_en": wording.improve[1],
+            "options": [list(option) for option in wording.improve_options],
             "is_required": False,
         },
     ]
@@ -331,13 +355,21 @@ TEMPLATES = {
 
 
 def template_questions(
-    template: str, *, allocation: bool = False
+    template: str, *, allocation: bool = False, industry: str | None = None
 ) -> tuple[str, list[dict[str, Any]]]:
     """Default name and questions of ``template``; with ``allocation`` the SERVQUAL template ends
-    with the 100-point allocation block. Raises ``ValueError`` for an unknown template, or for
+    with the 100-point allocation block. ``industry`` (a branch's profile) words the pulse and
+    indicator-group templates for a heating utility or a B2B supplier; the other templates are
+    worded for property services. Raises ``ValueError`` for an unknown template, or for
     ``allocation`` with a template other than SERVQUAL."""
     name, build = TEMPLATES[Template(template)]
-    questions = build()
+    wording = wording_for(industry)
+    if template == Template.CSAT_PULSE:
+        name, questions = wording.pulse_name, _csat_pulse(wording)
+    elif template == Template.INDICATOR_GROUPS:
+        name, questions = wording.groups_name, _indicator_groups(wording)
+    else:
+        questions = build()
     if allocation:
         if template != Template.SERVQUAL:
             raise ValueError("only the SERVQUAL template has the 100-point allocation")

@@ -23,6 +23,7 @@ __all__ = [
     "branch_industries",
     "branches_in_industry",
     "check_answers",
+    "chosen_industry_of_branch",
     "industries_in_use",
     "industry_of_branch",
     "save_topic",
@@ -63,6 +64,22 @@ def industry_of_branch(branch_id: int | None) -> str:
     if branch_id is None:
         return DEFAULT_INDUSTRY
     return branch_industries().get(branch_id, DEFAULT_INDUSTRY)
+
+
+def chosen_industry_of_branch(branch_id: int) -> str | None:
+    """The profile the branch or its nearest ancestor chose; ``None`` when none in its tree did
+    (:func:`industry_of_branch` then answers the default). Surveys word their templates only for
+    a chosen profile and keep the property wording they always had otherwise."""
+    parents = dict(Branch.objects.values_list("pk", "parent_id"))
+    chosen = dict(BranchIndustry.objects.values_list("branch_id", "industry"))
+    current: int | None = branch_id
+    seen: set[int] = set()
+    while current is not None and current not in seen:
+        if current in chosen:
+            return chosen[current]
+        seen.add(current)
+        current = parents.get(current)
+    return None
 
 
 def branches_in_industry(industry: str, mapping: dict[int, str] | None = None) -> list[int]:
