@@ -12,6 +12,7 @@ from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.analyze._common import console, fail, guard, print_json, working
+from qiwang.cli.analyze._summaries import estimate_line, states_line
 
 EXAMPLES = Path(__file__).resolve().parents[4] / "examples"
 
@@ -110,7 +111,7 @@ def expectations_command(
     out = console()
     if estimate_result is not None:
         out.print(
-            _("Estimated: %(summary)s") % {"summary": estimate_result.summary()},
+            _("Estimated: %(summary)s") % {"summary": estimate_line(estimate_result)},
             highlight=False,
             markup=False,
         )
@@ -156,7 +157,7 @@ def expectations_command(
             _("… %(count)s more pairs (use --json for all)")
             % {"count": len(states.frame) - len(shown)}
         )
-    out.print(states.summary(), highlight=False, markup=False)
+    out.print(states_line(states), highlight=False, markup=False)
 
 
 def _number(value: float) -> str:

@@ -12,6 +12,7 @@ from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.analyze._common import console, guard, print_json
+from qiwang.cli.analyze._summaries import promise_lines
 
 EXAMPLES = Path(__file__).resolve().parents[4] / "examples"
 
@@ -107,5 +108,5 @@ def promise_command(
         "–" if recommended is None else f"[bold]{recommended}[/]",
     )
     out.print(table)
-    for line in check.summary().splitlines()[2:]:
+    for line in promise_lines(check):
         out.print(f"  • {line}", highlight=False, markup=False)

@@ -12,6 +12,7 @@ from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
 from qiwang.cli.analyze._common import console, guard, print_json
+from qiwang.cli.analyze._summaries import habituation_lines, surprise_plan_lines
 
 EXAMPLES = Path(__file__).resolve().parents[4] / "examples"
 
@@ -116,7 +117,7 @@ def surprise_plan_command(
         print_json(payload)
         return
     out = console()
-    for line in plan.summary().splitlines():
+    for line in surprise_plan_lines(plan):
         out.print(line, highlight=False, markup=False)
     months = plan.to_frame()
     if not months.empty:
@@ -134,4 +135,5 @@ def surprise_plan_command(
             table.add_row(str(month), *(str(int(value)) for value in row))
         out.print(table)
     if habits is not None:
-        out.print(habits.summary(), highlight=False, markup=False)
+        for line in habituation_lines(habits):
+            out.print(line, highlight=False, markup=False)
