@@ -110,3 +110,54 @@ def test_the_json_is_the_same_in_both_languages(arguments):
     english = json.loads(_run([*arguments, "--json"], "en"))
     chinese = json.loads(_run([*arguments, "--json"], "zh-hans"))
     assert english == chinese
+
+
+@pytest.mark.parametrize(
+    ("arguments", "english", "chinese"),
+    [
+        (
+            ["analyze", "promise", "{visits}", "--value", "hours", "--target", "about 24"],
+            "cannot read the target 'about 24'",
+            "无法识别目标 'about 24'",
+        ),
+        (
+            [*SURPRISE[:3], "--budget", "100", "--cost", "150", *SURPRISE[7:17]],
+            "the budget 100 cannot buy one delivery at a cost of 150 each",
+            "预算 100 不够按每次 150 安排哪怕一次",
+        ),
+        (
+            [*SURPRISE[:7], "--start", "2026-12-31", "--end", "2026-01-01", *SURPRISE[11:17]],
+            "the start date 2026-12-31 is after the end date 2026-01-01",
+            "开始日期 2026-12-31 晚于结束日期 2026-01-01",
+        ),
+        (
+            ["analyze", "kano", "{visits}", "--engine", "duckdb"],
+            "missing column",
+            "缺少列",
+        ),
+    ],
+    ids=["promise-target", "surprise-budget", "surprise-dates", "kano-engine"],
+)
+def test_rarer_analysis_errors_are_in_the_chosen_language(tmp_path, arguments, english, chinese):
+    visits = tmp_path / "visits.csv"
+    visits.write_text("visit,hours\n1,20\n2,30\n", encoding="utf-8")
+    arguments = [a.replace("{visits}", str(visits)) for a in arguments]
+    runner = CliRunner()
+    in_english = runner.invoke(app, arguments, env={"QIWANG_LANGUAGE": "en"})
+    in_chinese = runner.invoke(app, arguments, env={"QIWANG_LANGUAGE": "zh-hans"})
+    assert in_english.exit_code == 2 and english in in_english.stderr, in_english.stderr
+    assert in_chinese.exit_code == 2 and chinese in in_chinese.stderr, in_chinese.stderr
+
+
+def test_every_reason_pattern_has_both_catalogue_entries():
+    """Each msgid of the reason table is translated into Chinese and present in English."""
+    import polib
+
+    from qiwang.cli.analyze._messages import _PATTERNS
+
+    locale = Path(__file__).resolve().parents[2] / "src" / "qiwang" / "locale"
+    zh = {e.msgid: e.msgstr for e in polib.pofile(locale / "zh_Hans/LC_MESSAGES/django.po")}
+    en = {e.msgid for e in polib.pofile(locale / "en/LC_MESSAGES/django.po")}
+    for _pattern, msgid in _PATTERNS:
+        assert msgid in en, msgid
+        assert zh.get(msgid) and zh[msgid] != msgid, msgid
