@@ -152,3 +152,4 @@ def test_the_invitees_page_shows_the_receipt(invitations, quality, client):
     assert page.status_code == 200
     html = page.content.decode()
     assert 'data-delivery="bounced"' in html and "MOBILE_NOT_ON_SERVICE" in html
+    assert 'data-state="bounced"' in html  # counted in the funnel as not delivered
