@@ -48,6 +48,16 @@ def _run(args, tmp_path: Path, **env):
         ({"TIME_ZONE": "Mars/Olympus"}, "TIME_ZONE='Mars/Olympus' is not a time zone"),
         ({"EMAIL_PORT": "smtp"}, "EMAIL_PORT='smtp' is not a whole number"),
         ({"QIWANG_SMS_BACKEND": "not a path"}, "QIWANG_SMS_BACKEND='not a path' is not a dotted"),
+        (
+            {"QIWANG_SMS_BACKEND": "qiwang.customers.channels.tencent.TencentSmsBackend"},
+            "TencentSmsBackend also needs QIWANG_SMS_KEY_ID, QIWANG_SMS_KEY_SECRET, "
+            "QIWANG_SMS_SIGN_NAME, QIWANG_SMS_APP_ID.",
+        ),
+        (
+            {"QIWANG_SMS_TEMPLATE_INVITATION": "SMS_1:wave,url"},
+            "QIWANG_SMS_TEMPLATE_INVITATION='SMS_1:wave,url': write TEMPLATE_CODE",
+        ),
+        ({"QIWANG_SMS_RECEIPT_TOKEN": "short"}, "QIWANG_SMS_RECEIPT_TOKEN is too short"),
         ({"QIWANG_METRICS_ALLOW": "10.0.0.300"}, "QIWANG_METRICS_ALLOW: '10.0.0.300' is not an IP"),
         ({"SECRET_KEY_FALLBACKS": "short"}, "SECRET_KEY_FALLBACKS holds a key shorter"),
         ({"QIWANG_CACHE_URL": "memcached://x"}, "QIWANG_CACHE_URL='memcached://x' is not a cache"),

@@ -55,7 +55,12 @@ def deliver_follow_up_alert(task_id: int) -> list[str]:
             if channel == "email" and user.email:
                 send_email(user.email, subject, body)
             elif channel == "sms" and user.phone:
-                send_sms(user.phone, f"{subject}\n{body}"[:300])
+                send_sms(
+                    user.phone,
+                    f"{subject}\n{body}"[:300],
+                    purpose="alert",
+                    params={"customer": row.customer.name, "code": row.customer.code},
+                )
             else:
                 continue
         except MessagingError:

@@ -5,13 +5,18 @@ The default SMS backend writes each message as one JSON line to ``QIWANG_SMS_DIR
 gateway can pick up, and what the demo and tests read). A provider backend subclasses
 :class:`SmsBackend` and implements ``send``; it raises :class:`MessagingError` on failure.
 Other modules (survey invitations) reuse :func:`send_sms` and :func:`send_email`.
+
+Chinese SMS providers send no free text: an approved template and its parameters. So each caller
+also names the message's *purpose* (:data:`SMS_PURPOSES`) and the values a template may use;
+:meth:`SmsBackend.deliver` passes the ready text to ``send`` (the file outbox), while the provider
+backends in :mod:`qiwang.customers.channels` override it to send template + parameters.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -22,8 +27,10 @@ from django.utils.module_loading import import_string
 __all__ = [
     "FileSmsBackend",
     "MessagingError",
+    "SMS_PURPOSES",
     "SentMessage",
     "SmsBackend",
+    "SmsMessage",
     "get_sms_backend",
     "send_email",
     "send_sms",
@@ -41,12 +48,30 @@ class SentMessage:
     provider_id: str
 
 
+#: Why a message is sent; each purpose has its own approved template at a provider.
+SMS_PURPOSES = ("invitation", "reminder", "greeting", "alert", "complaint")
+
+
+@dataclass(frozen=True)
+class SmsMessage:
+    """One SMS: the full text (free-text backends) and, for template backends, its purpose and
+    the named values its template may use (e.g. ``name``, ``wave``, ``link``)."""
+
+    text: str
+    purpose: str = ""
+    params: dict[str, str] = field(default_factory=dict)
+
+
 class SmsBackend:
     """Interface of an SMS provider."""
 
     def send(self, phone: str, text: str) -> str:
         """Send ``text`` to ``phone``; return the provider's message id."""
         raise NotImplementedError
+
+    def deliver(self, phone: str, message: SmsMessage) -> str:
+        """Send ``message``; free-text backends send its text, template backends override this."""
+        return self.send(phone, message.text)
 
 
 class FileSmsBackend(SmsBackend):
@@ -83,13 +108,20 @@ def _check_phone(phone: str) -> str:
     return number
 
 
-def send_sms(phone: str, text: str) -> SentMessage:
-    """Send one SMS through the configured backend."""
+def send_sms(
+    phone: str, text: str, *, purpose: str = "", params: dict[str, str] | None = None
+) -> SentMessage:
+    """Send one SMS through the configured backend: ``text`` for free-text backends, the
+    template of ``purpose`` filled with ``params`` for the providers' template backends."""
     number = _check_phone(phone)
     if not text.strip():
         raise MessagingError("The message is empty.")
+    message = SmsMessage(text=text, purpose=purpose, params=dict(params or {}))
     try:
-        provider_id = get_sms_backend().send(number, text)
+        backend = get_sms_backend()
+        # A backend with only ``send`` (written before templates) still gets the text.
+        deliver = getattr(backend, "deliver", None)
+        provider_id = deliver(number, message) if deliver else backend.send(number, text)
     except MessagingError:
         raise
     except Exception as error:  # a provider's own failure becomes one clear message

@@ -63,6 +63,11 @@ SUBMISSIONS = Counter(
     "Survey submissions by outcome (stored, already_submitted, rejected).",
     ["outcome"],
 )
+SMS_RECEIPTS = Counter(
+    "qiwang_sms_receipts",
+    "SMS delivery receipts by provider and outcome (updated, unchanged, unknown message id).",
+    ["provider", "outcome"],
+)
 
 DATABASE_METRICS_SECONDS = 5.0
 

@@ -138,12 +138,12 @@ class OperationsMiddleware:
                 access_logger.info(
                     "%s %s %s %.1fms",
                     request.method,
-                    request.get_full_path()[:500],
+                    logged_path(request.get_full_path())[:500],
                     response.status_code,
                     elapsed * 1000,
                     extra={
                         "method": request.method,
-                        "path": request.path[:500],
+                        "path": logged_path(request.path)[:500],
                         "status": response.status_code,
                         "duration_ms": round(elapsed * 1000, 1),
                         "queries": queries.count,
@@ -154,6 +154,17 @@ class OperationsMiddleware:
             return response
         finally:
             logs.reset_request_id(token)
+
+
+def logged_path(path: str) -> str:
+    """The path as logged: the secret in a receipt hook's path (/hooks/sms/<provider>/<token>/)
+    is replaced by ``***``."""
+    if not path.startswith("/hooks/"):
+        return path
+    parts = path.split("/")
+    if len(parts) > 4:
+        parts[4] = "***"
+    return "/".join(parts)
 
 
 def _user_id(request: HttpRequest) -> int | None:

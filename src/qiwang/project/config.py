@@ -177,6 +177,30 @@ def env_subset(name: str, default: list[str], choices: tuple[str, ...]) -> list[
     return list(dict.fromkeys(values))
 
 
+def env_sms_template(name: str, known: tuple[str, ...], default_params: tuple[str, ...]) -> dict:
+    """An approved SMS template: ``CODE`` or ``CODE:param,param`` (the values the template uses,
+    in its order; each one of ``known``). Unset or empty: ``{}`` (no template for this purpose)."""
+    value = env_str(name, "")
+    if not value:
+        return {}
+    code, _sep, names = value.partition(":")
+    params = [item.strip() for item in names.split(",") if item.strip()] if names else []
+    unknown = [item for item in params if item not in known]
+    if not code.strip() or unknown:
+        raise ImproperlyConfigured(
+            _(
+                "%(name)s=%(value)s: write TEMPLATE_CODE or TEMPLATE_CODE:%(example)s (from %(known)s)."
+            )
+            % {
+                "name": name,
+                "value": repr(value),
+                "example": ",".join(default_params),
+                "known": ", ".join(known),
+            }
+        )
+    return {"code": code.strip(), "params": params or list(default_params)}
+
+
 def env_dotted_path(name: str, default: str) -> str:
     """A dotted Python path (``package.module.Class``); checked for shape here, imported on use."""
     value = env_str(name, default)

@@ -274,6 +274,57 @@ QIWANG_SMS_BACKEND = config.env_dotted_path(
     "QIWANG_SMS_BACKEND", "qiwang.customers.messaging.FileSmsBackend"
 )
 QIWANG_SMS_DIR = config.env_str("QIWANG_SMS_DIR", str(config.data_dir() / "sms"))
+# SMS through Alibaba Cloud or Tencent Cloud (qiwang.customers.channels, docs/messaging.md): the
+# account's key pair, region, approved signature, Tencent's SmsSdkAppId, an endpoint override (a
+# stand-in in tests), one approved template per purpose, and the secret in the receipt hook's URL.
+QIWANG_SMS_KEY_ID = config.env_str("QIWANG_SMS_KEY_ID", "")
+QIWANG_SMS_KEY_SECRET = config.env_str("QIWANG_SMS_KEY_SECRET", "")
+QIWANG_SMS_REGION = config.env_str("QIWANG_SMS_REGION", "")
+QIWANG_SMS_SIGN_NAME = config.env_str("QIWANG_SMS_SIGN_NAME", "")
+QIWANG_SMS_APP_ID = config.env_str("QIWANG_SMS_APP_ID", "")
+QIWANG_SMS_ENDPOINT = config.env_str("QIWANG_SMS_ENDPOINT", "")
+QIWANG_SMS_TIMEOUT = config.env_int("QIWANG_SMS_TIMEOUT", 10, minimum=1, maximum=120)
+_SMS_TEMPLATE_PARAMS = {
+    # purpose: (the values a template may use, the default order)
+    "invitation": (("company", "name", "wave", "link", "closes"), ("wave", "link")),
+    "reminder": (("company", "name", "wave", "link", "closes"), ("wave", "link")),
+    "greeting": (("company", "name"), ("name",)),
+    "alert": (("customer", "code"), ("customer", "code")),
+    "complaint": (("number", "link"), ("number", "link")),
+}
+QIWANG_SMS_TEMPLATES = {
+    purpose: template
+    for purpose, (known, default) in _SMS_TEMPLATE_PARAMS.items()
+    if (
+        template := config.env_sms_template(
+            f"QIWANG_SMS_TEMPLATE_{purpose.upper()}", known, default
+        )
+    )
+}
+QIWANG_SMS_RECEIPT_TOKEN = config.env_str("QIWANG_SMS_RECEIPT_TOKEN", "")
+QIWANG_SMS_RECEIPT_RATE = config.env_rate("QIWANG_SMS_RECEIPT_RATE", "600/m")
+_SMS_PROVIDER_NEEDS = {
+    "qiwang.customers.channels.aliyun.AliyunSmsBackend": ("KEY_ID", "KEY_SECRET", "SIGN_NAME"),
+    "qiwang.customers.channels.tencent.TencentSmsBackend": (
+        "KEY_ID",
+        "KEY_SECRET",
+        "SIGN_NAME",
+        "APP_ID",
+    ),
+}
+if _sms_missing := [
+    f"QIWANG_SMS_{name}"
+    for name in _SMS_PROVIDER_NEEDS.get(QIWANG_SMS_BACKEND, ())
+    if not globals()[f"QIWANG_SMS_{name}"]
+]:
+    raise config.ImproperlyConfigured(
+        envlang.gettext("QIWANG_SMS_BACKEND=%(value)s also needs %(missing)s.")
+        % {"value": QIWANG_SMS_BACKEND, "missing": ", ".join(_sms_missing)}
+    )
+if QIWANG_SMS_RECEIPT_TOKEN and len(QIWANG_SMS_RECEIPT_TOKEN) < 16:
+    raise config.ImproperlyConfigured(
+        envlang.gettext("QIWANG_SMS_RECEIPT_TOKEN is too short: use at least 16 random characters.")
+    )
 # Urgent follow-ups (a very bad survey answer): besides the badge in "My day", the account
 # manager is alerted on these channels (comma-separated: email, sms; empty for none).
 QIWANG_FOLLOW_UP_ALERTS = config.env_list("QIWANG_FOLLOW_UP_ALERTS", ["email"])

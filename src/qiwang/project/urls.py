@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from qiwang.project.api import api
+from qiwang.surveys.receipts import sms_receipt
 
 urlpatterns = [
     path("", include("qiwang.core.urls")),
@@ -17,6 +18,8 @@ urlpatterns = [
     path("c/", include("qiwang.complaints.public_urls")),
     path("operations/", include("qiwang.operations.urls")),
     path("api/", api.urls),
+    # SMS delivery receipts from the providers (docs/messaging.md)
+    path("hooks/sms/<str:provider>/<str:token>/", sms_receipt, name="sms_receipt"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

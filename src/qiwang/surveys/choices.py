@@ -40,6 +40,14 @@ class InvitationStatus(models.TextChoices):
     FAILED = "failed", _("Could not be delivered")
 
 
+class DeliveryStatus(models.TextChoices):
+    """What the SMS provider's delivery receipt said (blank until one arrives)."""
+
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", pgettext_lazy("delivery receipt", "Failed")
+    BOUNCED = "bounced", pgettext_lazy("delivery receipt", "Bounced")
+
+
 class ResponseStatus(models.TextChoices):
     PARTIAL = "partial", _("Partly answered")
     COMPLETE = "complete", _("Complete")

@@ -66,6 +66,8 @@ def _annotated(wave: Wave, user: User) -> Any:
                 ),
                 When(has_answers=True, then=Value("started")),
                 When(status=InvitationStatus.OPENED, then=Value("opened")),
+                # A provider's receipt saying the SMS never arrived (surveys.receipts).
+                When(delivery_status__in=["failed", "bounced"], then=Value("bounced")),
                 When(status=InvitationStatus.SENT, then=Value("sent")),
                 default=Value("pending"),
                 output_field=CharField(),

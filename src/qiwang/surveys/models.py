@@ -18,6 +18,7 @@ from qiwang.accounts.models import Branch
 from qiwang.accounts.querysets import BranchScopedQuerySet
 from qiwang.customers.models import Customer
 from qiwang.surveys.choices import (
+    DeliveryStatus,
     FollowUpRule,
     InvitationChannel,
     InvitationStatus,
@@ -258,6 +259,15 @@ class Invitation(models.Model):
     opted_out_at = models.DateTimeField(_("opted out"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("last reminded"), null=True, blank=True)
     reminder_count = models.PositiveSmallIntegerField(_("reminders"), default=0)
+    # The SMS provider's id of the last message sent and what its delivery receipt said.
+    provider_message_id = models.CharField(
+        _("provider message id"), max_length=100, blank=True, db_index=True
+    )
+    delivery_status = models.CharField(
+        _("delivery"), max_length=20, choices=DeliveryStatus.choices, blank=True
+    )
+    delivered_at = models.DateTimeField(_("delivery reported"), null=True, blank=True)
+    delivery_error = models.CharField(_("delivery error"), max_length=200, blank=True)
 
     objects = InvitationQuerySet.as_manager()
 

@@ -246,35 +246,62 @@ def _deliver(
     wave: Wave, issued: list[tuple[Invitation, str]], base_url: str, *, reminder: bool = False
 ) -> tuple[int, int]:
     ids = [invitation.customer_id for invitation, _token in issued]
-    contacts: dict[int, tuple[str, str]] = {
-        pk: (contact, language)
-        for pk, contact, language in Customer.objects.filter(pk__in=ids).values_list(
-            "pk", "email" if wave.channel == InvitationChannel.EMAIL else "phone", "language"
+    contacts: dict[int, tuple[str, str, str]] = {
+        pk: (contact, language, name)
+        for pk, contact, language, name in Customer.objects.filter(pk__in=ids).values_list(
+            "pk",
+            "email" if wave.channel == InvitationChannel.EMAIL else "phone",
+            "language",
+            "name",
         )
     }
-    sent: list[int] = []
+    sent: list[Invitation] = []
     failed: list[int] = []
     for invitation, token in issued:
         link = f"{base_url.rstrip('/')}/s/{token}/"
-        contact, language = contacts[invitation.customer_id]
+        contact, language, name = contacts[invitation.customer_id]
         # In the customer's language (the catalogues hold both), whoever clicked "send".
         with translation.override(language or "zh-hans"):
             text = invitation_message(wave, link)
             if reminder:
                 text = _("Reminder: ") + text
         try:
-            # The customers app's channels: Django mail, the configured SMS provider.
+            # The customers app's channels: Django mail, the configured SMS provider (which
+            # sends the approved template of the purpose with these values, docs/messaging.md).
             if wave.channel == InvitationChannel.SMS:
-                send_sms(contact, text)
+                message = send_sms(
+                    contact,
+                    text,
+                    purpose="reminder" if reminder else "invitation",
+                    params={
+                        "company": wave.branch.name,
+                        "name": name,
+                        "wave": wave.name,
+                        "link": link,
+                        "closes": timezone.localtime(wave.closes_at).strftime("%Y-%m-%d"),
+                    },
+                )
             else:
-                send_email(contact, wave.name, text)
+                message = send_email(contact, wave.name, text)
         except Exception:  # noqa: BLE001 - any delivery failure marks this invitation only
             failed.append(invitation.pk)
         else:
-            sent.append(invitation.pk)
+            # The provider's id: its delivery receipt finds this invitation (surveys.receipts).
+            invitation.provider_message_id = message.provider_id[:100]
+            invitation.delivery_status = ""
+            invitation.delivered_at = None
+            invitation.delivery_error = ""
+            sent.append(invitation)
+    Invitation.objects.bulk_update(
+        sent,
+        ["provider_message_id", "delivery_status", "delivered_at", "delivery_error"],
+        batch_size=1000,
+    )
     now = timezone.now()
     if not reminder:
-        Invitation.objects.filter(pk__in=sent).update(status=InvitationStatus.SENT, sent_at=now)
+        Invitation.objects.filter(pk__in=[i.pk for i in sent]).update(
+            status=InvitationStatus.SENT, sent_at=now
+        )
         Invitation.objects.filter(pk__in=failed).update(status=InvitationStatus.FAILED)
     return len(sent), len(failed)
 

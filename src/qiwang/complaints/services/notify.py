@@ -104,7 +104,12 @@ def deliver_pending(*, now: datetime.datetime | None = None) -> dict[str, int]:
     for row in due_rows[:500]:
         try:
             if row.phone:
-                send_sms(row.phone, _render_sms(row))
+                send_sms(
+                    row.phone,
+                    _render_sms(row),
+                    purpose="complaint",
+                    params={"number": str(row.complaint_id), "link": row.params.get("link", "")},
+                )
         except (MessagingError, OSError) as error:
             row.attempts += 1
             row.last_error = str(error)[:200]

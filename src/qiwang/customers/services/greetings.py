@@ -585,7 +585,12 @@ def send_greeting(
     now = timezone.now()
     try:
         if channel == Channel.SMS:
-            send_sms(recipient, greeting.body)
+            send_sms(
+                recipient,
+                greeting.body,
+                purpose="greeting",
+                params={"name": customer.name, "company": organisation_name(customer.branch)},
+            )
         else:
             send_email(recipient, greeting.subject, greeting.body)
     except MessagingError as error:  # nothing is written: the task stays open
