@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qiwang.accounts.models import User
 from qiwang.accounts.permissions import Action, can
@@ -27,7 +28,7 @@ STATES: tuple[tuple[str, Any], ...] = (
     ("pending", _("Not sent")),
     ("sent", _("Sent")),
     ("opened", _("Opened")),
-    ("started", _("Started")),
+    ("started", pgettext_lazy("invitation state", "Started")),
     ("completed", _("Completed")),
     ("opted_out", _("Opted out")),
     ("bounced", _("Bounced")),
