@@ -106,6 +106,16 @@ def _text(item: dict[str, Any], key: str, number: int, *, required: bool = False
     return str(value)[:200]
 
 
+def _receipt(provider_id: str, success: bool, code: str, message: str, at: Any) -> Receipt:
+    """One receipt, whichever provider's field names it came under."""
+    return Receipt(
+        provider_id=provider_id,
+        status=_classify(success, code, message),
+        at=_moment(at),
+        error="" if success else f"{code} {message}".strip(),
+    )
+
+
 def _aliyun(items: list[dict[str, Any]]) -> list[Receipt]:
     receipts = []
     for number, item in enumerate(items):
@@ -113,14 +123,13 @@ def _aliyun(items: list[dict[str, Any]]) -> list[Receipt]:
         success = item.get("success")
         if not isinstance(success, bool):
             raise ReceiptError(f"receipt {number}: success must be true or false")
-        code = _text(item, "err_code", number)
-        message = _text(item, "err_msg", number)
         receipts.append(
-            Receipt(
-                provider_id=provider_id,
-                status=_classify(success, code, message),
-                at=_moment(item.get("report_time")),
-                error="" if success else f"{code} {message}".strip(),
+            _receipt(
+                provider_id,
+                success,
+                _text(item, "err_code", number),
+                _text(item, "err_msg", number),
+                item.get("report_time"),
             )
         )
     return receipts
@@ -134,14 +143,13 @@ def _tencent(items: list[dict[str, Any]]) -> list[Receipt]:
         if status not in ("SUCCESS", "FAIL"):
             raise ReceiptError(f"receipt {number}: report_status must be SUCCESS or FAIL")
         success = status == "SUCCESS"
-        code = _text(item, "errmsg", number)
-        description = _text(item, "description", number)
         receipts.append(
-            Receipt(
-                provider_id=provider_id,
-                status=_classify(success, code, description),
-                at=_moment(item.get("user_receive_time")),
-                error="" if success else f"{code} {description}".strip(),
+            _receipt(
+                provider_id,
+                success,
+                _text(item, "errmsg", number),
+                _text(item, "description", number),
+                item.get("user_receive_time"),
             )
         )
     return receipts
