@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy
 
 from qiwang.catalogue.choices import Audience, KanoClass, PublicityScope, ServiceTier
+from qiwang.catalogue.notice_texts import NOTICE_MSGIDS
 
 # Title, rule and recommended action of each warning code; parameters filled at display time.
 WARNING_TEXTS: dict[str, tuple[Any, Any, Any]] = {
@@ -177,30 +178,9 @@ def render_warning(code: str, params: dict[str, Any]) -> RenderedWarning:
 
 
 NOTICE_TEXTS: dict[str, Any] = {
-    "budget_not_spent": gettext_lazy(
-        "The rules leave room for %(deliveries)s of the %(max_deliveries)s surprises the budget allows."
-    ),
-    "left_out_budget": gettext_lazy(
-        "%(customers)s customers receive nothing: the budget ran out before their turn."
-    ),
-    "left_out_max_per_year": gettext_lazy(
-        "%(customers)s customers receive nothing: they already had the most surprises allowed each year."
-    ),
-    "left_out_min_gap": gettext_lazy(
-        "%(customers)s customers receive nothing: every date is too close to one of their surprises."
-    ),
-    "left_out_same_date": gettext_lazy(
-        "%(customers)s customers receive nothing: every date repeats last year’s date of a surprise."
-    ),
-    "left_out_combined": gettext_lazy(
-        "%(customers)s customers receive nothing: the rules together leave no date."
-    ),
-    "left_out_regular_pattern": gettext_lazy(
-        "%(customers)s customers receive nothing: any date left would make their surprises predictable."
-    ),
-    "history_not_eligible": gettext_lazy(
-        "%(deliveries)s past deliveries belong to customers who are no longer eligible; they were ignored."
-    ),
+    # the msgids are marked (gettext_noop) in notice_texts.py
+    code: gettext_lazy(msgid)
+    for code, msgid in NOTICE_MSGIDS.items()
 }
 
 

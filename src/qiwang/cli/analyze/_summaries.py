@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from qiwang.catalogue.notice_texts import NOTICE_MSGIDS
 from qiwang.cli._i18n import gettext as _
 
 __all__ = [
@@ -54,49 +55,13 @@ def promise_lines(check: Any) -> list[str]:
     return lines
 
 
-def _notices() -> dict[str, str]:
-    # The same texts as the web's surprise plan page (catalogue.presentation.NOTICE_TEXTS), so
-    # both read alike and share one catalogue entry each.
-    return {
-        "budget_not_spent": _(
-            "The rules leave room for %(deliveries)s of the %(max_deliveries)s surprises the "
-            "budget allows."
-        ),
-        "left_out_budget": _(
-            "%(customers)s customers receive nothing: the budget ran out before their turn."
-        ),
-        "left_out_max_per_year": _(
-            "%(customers)s customers receive nothing: they already had the most surprises "
-            "allowed each year."
-        ),
-        "left_out_min_gap": _(
-            "%(customers)s customers receive nothing: every date is too close to one of their "
-            "surprises."
-        ),
-        "left_out_same_date": _(
-            "%(customers)s customers receive nothing: every date repeats last year’s date of a "
-            "surprise."
-        ),
-        "left_out_combined": _(
-            "%(customers)s customers receive nothing: the rules together leave no date."
-        ),
-        "left_out_regular_pattern": _(
-            "%(customers)s customers receive nothing: any date left would make their surprises "
-            "predictable."
-        ),
-        "history_not_eligible": _(
-            "%(deliveries)s past deliveries belong to customers who are no longer eligible; "
-            "they were ignored."
-        ),
-    }
-
-
 def _notice(notice: Any) -> str:
-    text = _notices().get(notice.code)
-    if text is None:
+    # The web's surprise-plan texts (one catalogue entry each for both).
+    msgid = NOTICE_MSGIDS.get(notice.code)
+    if msgid is None:
         return str(notice.message)  # a notice this version does not know: the planner's English
     try:
-        return text % dict(notice.params)
+        return _(msgid) % dict(notice.params)
     except (KeyError, TypeError, ValueError):
         return str(notice.message)
 
