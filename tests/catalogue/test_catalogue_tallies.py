@@ -71,6 +71,10 @@ def _items(rows, catalogue):
     items = []
     for row in rows:
         day = today - datetime.timedelta(days=row["days_ago"])
+        zone = datetime.UTC if row["utc"] else timezone.get_current_timezone()
+        moment = datetime.datetime.combine(day, datetime.time(row["hour"], 30), tzinfo=zone)
+        if moment > timezone.now():  # today's local date in UTC can still lie ahead (UTC+8)
+            day -= datetime.timedelta(days=1)
         at = f"{day.isoformat()}T{row['hour']:02d}:30:00" + ("+00:00" if row["utc"] else "")
         # heating is the own community's service: a customer of the other one gets a repair
         service = "repair" if row["customer"] == "B0001" else row["service"]
