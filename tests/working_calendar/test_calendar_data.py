@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from qiwang.accounts.calendar_models import CalendarDay, CalendarYear, DayKind, YearStatus
 from qiwang.accounts.calendar_services import (
     calendar_warnings,
+    calendar_warnings_for,
     import_calendar_lines,
     load_working_calendar,
     seed_calendar_from_library,
@@ -161,6 +162,26 @@ def test_every_page_warns_when_the_current_year_is_unknown(org, seeded):
 
     assert 'data-testid="calendar-warning"' in html
     assert str(timezone.localdate().year) in html
+
+
+@pytest.mark.parametrize(
+    ("role", "next_year_shown"),
+    [("administrator", True), ("quality_manager", False), ("agent", False)],
+)
+def test_a_missing_next_year_warns_only_those_who_keep_the_calendar(
+    org, seeded, role, next_year_shown
+):
+    # Advance notice (November, the next year unknown) is for the people who can add the year;
+    # a missing current year is everyone's concern (today's deadlines are estimates).
+    user = org.users[role]
+    CalendarYear.objects.filter(year=2027).delete()
+    set_calendar_year(actor=None, year=2026, status=YearStatus.PUBLISHED)
+
+    assert [w.year for w in calendar_warnings_for(user, D(2026, 11, 20))] == (
+        [2027] if next_year_shown else []
+    )
+    CalendarYear.objects.filter(year=2026).delete()
+    assert 2026 in [w.year for w in calendar_warnings_for(user, D(2026, 11, 20))]
 
 
 def test_no_warning_when_both_years_are_published(org, seeded):

@@ -39,6 +39,7 @@ from qiwang.errors import ServiceError
 __all__ = [
     "CALENDAR_CHANGED_HOOKS",
     "calendar_warnings",
+    "calendar_warnings_for",
     "delete_calendar_day",
     "import_calendar_lines",
     "load_working_calendar",
@@ -105,6 +106,18 @@ def calendar_warnings(today: datetime.date) -> list[CalendarWarning]:
     """Warnings for the current year (always) and the next one (from November), one query."""
     calendar = WorkingCalendar(years=dict(CalendarYear.objects.values_list("year", "status")))
     return [CalendarWarning(year, reason) for year, reason in calendar.missing_years(today)]
+
+
+def calendar_warnings_for(user: Any, today: datetime.date) -> list[CalendarWarning]:
+    """The warnings a user sees on every page. A missing current year concerns everyone (today's
+    deadlines are estimates); a missing next year is advance notice that only those who keep the
+    calendar can act on, so the other roles are not shown it on every page."""
+    from qiwang.accounts.permissions import Action, has_permission
+
+    warnings = calendar_warnings(today)
+    if warnings and not has_permission(user, Action.MANAGE_ORGANISATION):
+        warnings = [warning for warning in warnings if warning.year <= today.year]
+    return warnings
 
 
 # --- seeding --------------------------------------------------------------------------------

@@ -10,10 +10,10 @@ from django.utils import timezone
 
 def working_calendar(request: HttpRequest) -> dict[str, Any]:
     """Warnings for the current and the next year when the calendar does not know them (one
-    small query per page, signed-in users only)."""
+    small query per page, signed-in users only; who sees which: ``calendar_warnings_for``)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from qiwang.accounts.calendar_services import calendar_warnings
+    from qiwang.accounts.calendar_services import calendar_warnings_for
 
-    return {"calendar_warnings": calendar_warnings(timezone.localdate())}
+    return {"calendar_warnings": calendar_warnings_for(user, timezone.localdate())}
