@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from qiwang.accounts.models import Branch
 from qiwang.accounts.permissions import Action, require
+from qiwang.core import insights as insights_data
 from qiwang.core import today
 from qiwang.customers.choices import Tier
 from qiwang.customers.models import Customer
@@ -67,7 +68,16 @@ def _module_page(request: HttpRequest, action: Action, template: str) -> HttpRes
 
 @login_required
 def insights(request: HttpRequest) -> HttpResponse:
-    return _module_page(request, Action.VIEW_INSIGHTS, "core/insights.html")
+    """The cross-app overview (core.insights gathers; every read in the user's branches)."""
+    require(request.user, Action.VIEW_INSIGHTS)
+    context = insights_data.gather(request.user)
+    labels = {
+        "complaints": _("Open complaints"),
+        "wave": _("Wave"),
+        "date": _("Opened"),
+    }
+    context["chart_data"] = insights_data.chart_data(context, labels)
+    return render(request, "core/insights.html", context)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
