@@ -196,11 +196,8 @@ def test_each_section_shows_the_branch_figures(org, scene):
     assert (row["complete"], row["invited"], row["rate"]) == (6, 8, "75.0 %")
     assert "66.7 %" in page and "75.0 %" in page
     assert reverse("surveys:results", args=[scene["own_wave"].pk]) in page
-    # The trend: one chart (CSAT), one line for the own branch.
-    charts = context["chart_data"]["trends"]
-    assert [c["metric"] for c in charts] == ["csat"]
-    assert [s["name"] for s in charts[0]["series"]] == [org.own.name]
-    assert charts[0]["series"][0]["points"][0][1] == 66.7
+    # One wave: no trend to draw yet (the table says it all).
+    assert context["chart_data"]["trends"] == []
     # Where expectations are not met: the lowest CSAT first ("overall", 66.7 %).
     lowest = context["surveys"]["lowest"]["rows"]
     assert lowest[0]["csat"] == "66.7 %"
@@ -254,8 +251,13 @@ def test_the_administrator_sees_both_branches_and_their_lines(org, scene):
         scene["own_wave"].pk,
         scene["other_wave"].pk,
     }
-    series = response.context["chart_data"]["trends"][0]["series"]
-    assert {s["name"] for s in series} == {org.own.name, org.other.name}
+    (chart,) = response.context["chart_data"]["trends"]
+    assert chart["metric"] == "csat" and chart["unit"] == "%"
+    lines = {line["name"]: line for line in chart["series"]}
+    assert set(lines) == {org.own.name, org.other.name}
+    assert [v for v in lines[org.own.name]["values"] if v is not None] == [66.7]
+    assert [v for v in lines[org.other.name]["values"] if v is not None] == [25.0]
+    assert "翠湖 11 月快速调查" in lines[org.own.name]["waves"]
     assert response.context["complaints"]["open"] == 3
 
 

@@ -179,31 +179,40 @@ def satisfaction_rows(summaries: list[WaveSummary]) -> list[dict[str, Any]]:
 
 
 def trend_charts(summaries: list[WaveSummary]) -> list[dict[str, Any]]:
-    """One chart per headline metric present: a line per branch over the waves' opening dates,
-    oldest first. Points carry the wave's name for the tooltip."""
-    charts: dict[str, dict[str, list[list[Any]]]] = {}
+    """One chart per headline metric with at least two waves: a line per branch over the
+    waves' opening dates (one category per date, oldest first; a branch without a wave that
+    day has no point there). Each point names its wave for the tooltip."""
+    points: dict[str, dict[str, dict[str, tuple[float, str]]]] = {}
     for s in sorted(summaries, key=lambda s: (s.wave.opens_at, s.wave.pk)):
         if s.headline is None:
             continue
-        lines = charts.setdefault(s.headline.metric, {})
-        lines.setdefault(s.wave.branch.name, []).append(
-            [
-                timezone.localtime(s.wave.opens_at).date().isoformat(),
-                round(s.headline.value, 1),
-                s.wave.name,
-            ]
+        day = timezone.localtime(s.wave.opens_at).date().isoformat()
+        lines = points.setdefault(s.headline.metric, {})
+        lines.setdefault(s.wave.branch.name, {})[day] = (round(s.headline.value, 1), s.wave.name)
+    charts = []
+    for metric in METRIC_ORDER:
+        lines = points.get(metric, {})
+        if sum(len(line) for line in lines.values()) < 2:
+            continue
+        days = sorted({day for line in lines.values() for day in line})
+        charts.append(
+            {
+                "id": f"chart-trend-{metric}",
+                "metric": metric,
+                "title": str(METRICS[metric][0]),
+                "unit": str(METRICS[metric][1]),
+                "days": days,
+                "series": [
+                    {
+                        "name": name,
+                        "values": [line[day][0] if day in line else None for day in days],
+                        "waves": [line[day][1] if day in line else "" for day in days],
+                    }
+                    for name, line in lines.items()
+                ],
+            }
         )
-    return [
-        {
-            "id": f"chart-trend-{metric}",
-            "metric": metric,
-            "title": str(METRICS[metric][0]),
-            "unit": str(METRICS[metric][1]),
-            "series": [{"name": name, "points": points} for name, points in lines.items()],
-        }
-        for metric in METRIC_ORDER
-        if (lines := charts.get(metric))
-    ]
+    return charts
 
 
 def _round(value: float, digits: int = 2) -> float | None:

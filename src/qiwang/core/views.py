@@ -61,11 +61,6 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _module_page(request: HttpRequest, action: Action, template: str) -> HttpResponse:
-    require(request.user, action)
-    return render(request, template)
-
-
 @login_required
 def insights(request: HttpRequest) -> HttpResponse:
     """The cross-app overview (core.insights gathers; every read in the user's branches)."""
@@ -74,7 +69,7 @@ def insights(request: HttpRequest) -> HttpResponse:
     labels = {
         "complaints": _("Open complaints"),
         "wave": _("Wave"),
-        "date": _("Opened"),
+        "date": _("Date the wave opened"),
     }
     context["chart_data"] = insights_data.chart_data(context, labels)
     return render(request, "core/insights.html", context)

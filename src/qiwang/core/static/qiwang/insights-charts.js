@@ -11,22 +11,20 @@
     chart.setOption({
       color: palette,
       legend: { type: "scroll", bottom: 0 },
-      grid: { left: 8, right: 24, top: 32, bottom: 40, containLabel: true },
+      grid: { left: 8, right: 24, top: 32, bottom: 56, containLabel: true },
       tooltip: {
         trigger: "item",
         formatter: function (p) {
-          return p.seriesName + "\n" + p.data.wave + "\n" + p.data.value[0] + "\n" +
-            spec.title + ": " + p.data.value[1] + " " + spec.unit;
+          var wave = spec.series[p.seriesIndex].waves[p.dataIndex];
+          return p.seriesName + "\n" + wave + "\n" + spec.days[p.dataIndex] + "\n" +
+            spec.title + ": " + p.value + " " + spec.unit;
         }
       },
-      xAxis: { type: "time", name: data.labels.date, nameLocation: "middle", nameGap: 26,
-               axisLabel: { hideOverlap: true } },
+      xAxis: { type: "category", data: spec.days, name: data.labels.date, nameLocation: "middle",
+               nameGap: 28, axisLabel: { hideOverlap: true } },
       yAxis: { type: "value", name: spec.unit, scale: true },
       series: spec.series.map(function (line) {
-        return {
-          name: line.name, type: "line", symbolSize: 8, connectNulls: true,
-          data: line.points.map(function (p) { return { value: [p[0], p[1]], wave: p[2] }; })
-        };
+        return { name: line.name, type: "line", symbolSize: 9, connectNulls: true, data: line.values };
       })
     });
   });
