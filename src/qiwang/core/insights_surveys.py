@@ -52,6 +52,13 @@ METRICS = {
     "servqual": (gettext_lazy("SERVQUAL gap (perception − expectation)"), gettext_lazy("points")),
     "nps": (gettext_lazy("Net Promoter Score"), gettext_lazy("points (−100 … 100)")),
 }
+#: Fixed ends of the chart's value axis per metric (``None``: fitted to the values).
+AXIS_RANGE: dict[str, tuple[int, int] | None] = {
+    "index": (0, 100),
+    "csat": (0, 100),
+    "servqual": None,
+    "nps": (-100, 100),
+}
 #: Headline preference when an instrument allows several (the one its results page leads with).
 METRIC_ORDER = ("index", "csat", "servqual", "nps")
 
@@ -201,6 +208,7 @@ def trend_charts(summaries: list[WaveSummary]) -> list[dict[str, Any]]:
                 "metric": metric,
                 "title": str(METRICS[metric][0]),
                 "unit": str(METRICS[metric][1]),
+                "range": AXIS_RANGE[metric],
                 "days": days,
                 "series": [
                     {

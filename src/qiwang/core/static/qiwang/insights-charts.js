@@ -22,7 +22,9 @@
       },
       xAxis: { type: "category", data: spec.days, name: data.labels.date, nameLocation: "middle",
                nameGap: 28, axisLabel: { hideOverlap: true } },
-      yAxis: { type: "value", name: spec.unit, scale: true },
+      yAxis: spec.range
+        ? { type: "value", name: spec.unit, min: spec.range[0], max: spec.range[1] }
+        : { type: "value", name: spec.unit, scale: true },
       series: spec.series.map(function (line) {
         return { name: line.name, type: "line", symbolSize: 9, connectNulls: true, data: line.values };
       })
