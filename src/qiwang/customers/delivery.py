@@ -64,7 +64,10 @@ def _chain(error: BaseException) -> list[BaseException]:
     current: BaseException | None = error
     while current is not None and current not in seen and len(seen) < 10:
         seen.append(current)
-        current = current.__cause__ or current.__context__
+        # The Alibaba Cloud SDK keeps the network error in ``inner_exception``.
+        current = (
+            current.__cause__ or current.__context__ or getattr(current, "inner_exception", None)
+        )
     return seen
 
 
