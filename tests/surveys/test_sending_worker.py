@@ -358,3 +358,19 @@ def test_an_unreachable_provider_is_a_temporary_failure(
 
     row = Invitation.objects.get(wave=wave)
     assert run.retrying == 1 and row.status == InvitationStatus.QUEUED and row.send_error
+
+
+def test_a_retry_is_dropped_when_the_earlier_message_arrived_and_was_opened(
+    aliyun, org, quality, community_customers, client
+):
+    wave = _sms_wave(org, quality, 1)
+    aliyun.answers = [(200, {"Code": "isp.SYSTEM_ERROR", "Message": "超时"})]
+    deliver_due(now=_at(0), sleep=None)
+    token = _link(aliyun.requests[0]).rsplit("/s/", 1)[1].strip("/")
+
+    assert client.get(f"/s/{token}/").status_code == 200  # the message arrived after all
+    run = deliver_due(now=_at(61), sleep=None)
+
+    row = Invitation.objects.get(wave=wave)
+    assert run.sent == 0 and len(aliyun.requests) == 1
+    assert row.status == InvitationStatus.OPENED and row.send_kind == ""

@@ -231,8 +231,11 @@ def _release(invitation: Invitation, *, at: datetime.datetime) -> None:
 
 def _skip_reason(invitation: Invitation, now: datetime.datetime) -> str:
     """Why this row should not be sent any more ("" to send it)."""
-    answered = invitation.status not in (InvitationStatus.SENT, InvitationStatus.OPENED)
-    if invitation.send_kind == SendKind.REMINDER and answered:
+    if invitation.send_kind == SendKind.REMINDER:
+        if invitation.status not in (InvitationStatus.SENT, InvitationStatus.OPENED):
+            return "answered"
+    elif invitation.status not in (InvitationStatus.QUEUED, InvitationStatus.PENDING):
+        # A retry whose earlier (timed-out) message arrived: the customer opened or answered.
         return "answered"
     if invitation.wave.closes_at <= now:
         return "closed"
@@ -257,9 +260,12 @@ def _record_sent(invitation: Invitation, message: SentMessage, now: datetime.dat
         values["reminded_at"] = now
         values["reminder_count"] = invitation.reminder_count + 1
     else:
-        values["status"] = InvitationStatus.SENT
         values["sent_at"] = now
-    Invitation.objects.filter(pk=invitation.pk, send_claim=invitation.send_claim).update(**values)
+    mine = Invitation.objects.filter(pk=invitation.pk, send_claim=invitation.send_claim)
+    if invitation.send_kind == SendKind.INVITATION:
+        # Only a queued invitation becomes "sent": one opened meanwhile keeps its state.
+        mine.filter(status=InvitationStatus.QUEUED).update(status=InvitationStatus.SENT)
+    mine.update(**values)
 
 
 def _record_failure(
@@ -273,16 +279,18 @@ def _record_failure(
         "send_attempts": attempts,
         "send_error": reason,
     }
-    if is_retryable(error) and attempts < settings.QIWANG_SEND_MAX_ATTEMPTS:
+    final = not (is_retryable(error) and attempts < settings.QIWANG_SEND_MAX_ATTEMPTS)
+    if not final:
         values["send_next_at"] = now + datetime.timedelta(seconds=backoff_seconds(attempts))
         run.retrying += 1
     else:
         values["send_kind"] = ""
         values["send_next_at"] = None
-        if invitation.send_kind == SendKind.INVITATION:
-            values["status"] = InvitationStatus.FAILED
         run.failed += 1
-    Invitation.objects.filter(pk=invitation.pk, send_claim=invitation.send_claim).update(**values)
+    mine = Invitation.objects.filter(pk=invitation.pk, send_claim=invitation.send_claim)
+    if final and invitation.send_kind == SendKind.INVITATION:
+        mine.filter(status=InvitationStatus.QUEUED).update(status=InvitationStatus.FAILED)
+    mine.update(**values)
     run.errors.append(reason)
 
 
