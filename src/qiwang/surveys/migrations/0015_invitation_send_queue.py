@@ -6,8 +6,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0007_normalise_user_phones'),
-        ('customers', '0016_outbound_message_receipt'),
         ('surveys', '0014_invitation_delivery'),
     ]
 
