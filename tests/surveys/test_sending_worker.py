@@ -374,3 +374,25 @@ def test_a_retry_is_dropped_when_the_earlier_message_arrived_and_was_opened(
     row = Invitation.objects.get(wave=wave)
     assert run.sent == 0 and len(aliyun.requests) == 1
     assert row.status == InvitationStatus.OPENED and row.send_kind == ""
+
+
+def test_the_pages_show_queued_retrying_and_failed_with_the_reason(
+    aliyun, org, quality, community_customers, client
+):
+    wave = _sms_wave(org, quality, 3)
+    client.force_login(quality)
+    page = client.get(f"/surveys/waves/{wave.pk}/invitees/").content.decode()
+    assert page.count('data-state="queued"') == 3
+
+    aliyun.answers = [limit_answer(), limit_answer("isv.MOBILE_NUMBER_ILLEGAL")]
+    deliver_due(now=_at(0), sleep=None)
+
+    page = client.get(f"/surveys/waves/{wave.pk}/invitees/").content.decode()
+    assert page.count('data-state="retrying"') == 1 and page.count('data-state="sent"') == 1
+    assert page.count('data-state="bounced"') == 1  # could not be delivered
+    assert "isv.BUSINESS_LIMIT_CONTROL" in page and "isv.MOBILE_NUMBER_ILLEGAL" in page
+    assert "下次尝试" in page  # the retry's next attempt, in the reader's language
+    wave_page = client.get(f"/surveys/waves/{wave.pk}/").content.decode()
+    for name, n in (("sent", 1), ("queued", 0), ("retrying", 1), ("failed", 1)):
+        assert f'data-testid="sending-{name}">{n}<' in wave_page
+    assert "等待重试" in wave_page
