@@ -396,3 +396,14 @@ def test_the_pages_show_queued_retrying_and_failed_with_the_reason(
     for name, n in (("sent", 1), ("queued", 0), ("retrying", 1), ("failed", 1)):
         assert f'data-testid="sending-{name}">{n}<' in wave_page
     assert "等待重试" in wave_page
+
+
+def test_a_printed_link_wave_queues_nothing_and_says_so(org, quality, community_customers, client):
+    wave = make_wave(quality, make_instrument(quality, org.own), org.own, channel="link")
+    client.force_login(quality)
+
+    page = client.post(f"/surveys/waves/{wave.pk}/send/", follow=True).content.decode()
+
+    assert "已生成 12 个链接" in page and "排队" not in page
+    assert not Invitation.objects.exclude(send_kind="").exists()
+    assert 'data-testid="sending-progress"' not in page

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from qiwang.accounts.permissions import Action, can, require
 from qiwang.errors import ServiceError
 from qiwang.surveys import exports, trends
-from qiwang.surveys.choices import WaveStatus
+from qiwang.surveys.choices import InvitationChannel, WaveStatus
 from qiwang.surveys.forms import DIMENSION_SUGGESTIONS, QuestionForm, TemplateForm, WaveForm
 from qiwang.surveys.invitees import STATES, invitees
 from qiwang.surveys.library import LIBRARY_FIELDS, curated_questions, library_questions
@@ -389,6 +389,13 @@ def wave_send(request: HttpRequest, wave_id: int) -> HttpResponse:
     except ServiceError as error:
         messages.error(request, error.text)
     else:
+        if wave.channel == InvitationChannel.LINK:
+            messages.success(
+                request,
+                _("%(invited)s links created; this wave's links are handed out, nothing is sent.")
+                % {"invited": result.invited},
+            )
+            return redirect("surveys:wave", wave_id=wave.pk)
         messages.success(
             request,
             ngettext(
