@@ -14,6 +14,7 @@ from tests.surveys.standin_sms import serve
 from qiwang.customers.choices import TaskKind
 from qiwang.customers.models import ContactTask, OutboundMessage
 from qiwang.customers.services.greetings import generate_greeting_tasks, send_greeting
+from qiwang.customers.timeline import timeline
 from qiwang.errors import ServiceError
 
 TOKEN = "receipt-secret-0123456789"
@@ -74,6 +75,9 @@ def test_a_greetings_receipt_sets_its_delivery_state(aliyun, book, team):
         "MOBILE_NOT_ON_SERVICE 停机",
     )
     assert message.delivered_at.isoformat() == "2026-09-24T02:00:07+00:00"  # China time
+    # The customer's timeline says so, in the reader's language.
+    titles = [entry.title for entry in timeline(book["vip"], team["manager"])]
+    assert "已发送短信——回执：无法送达 MOBILE_NOT_ON_SERVICE 停机" in titles
 
 
 def test_a_temporary_refusal_says_to_try_again_and_writes_nothing(aliyun, book, team):
