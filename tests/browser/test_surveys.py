@@ -8,6 +8,7 @@ import re
 import pytest
 from django.core import mail
 from tests.browser.conftest import log_in
+from tests.surveys.conftest import deliver_queued
 
 pytestmark = pytest.mark.browser
 
@@ -39,6 +40,13 @@ def test_manager_sends_a_kano_wave_and_a_phone_answers_it(demo_org, new_page):
     assert manager.inner_text("[data-testid=invited]") == "1"
     assert asked and "现在发送邀请吗" in asked[0]
     wave_url = manager.url
+    # Honest: the page says the invitation is queued; the worker sends it.
+    assert "已排队 1 条邀请" in manager.inner_text(".messages")
+    assert manager.inner_text("[data-testid=sending-queued]") == "1"
+    assert len(mail.outbox) == 0
+    deliver_queued()  # what qiwang worker (or the demo's sender thread) does
+    manager.reload()
+    assert manager.inner_text("[data-testid=sending-sent]") == "1"
 
     assert len(mail.outbox) == 1
     link = re.search(r"https?://[^/\s]+(/s/[A-Za-z0-9_\-]+/)", mail.outbox[0].body).group(1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from tests.conftest import make_customer
-from tests.surveys.conftest import make_instrument, make_wave
+from tests.surveys.conftest import deliver_queued, make_instrument, make_wave
 
 from qiwang.catalogue.models import ExpectationState, Observation, ServiceMeasurement
 from qiwang.surveys.choices import QuestionKind
@@ -38,6 +38,7 @@ def test_a_closed_kano_wave_classes_the_hotline_must_be(org, catalogue):
     manager = org.users["quality_manager"]
     wave = make_wave(manager, make_instrument(manager, org.own, "kano_property"), org.own)
     send_wave(actor=manager, wave=wave, base_url="http://testserver")
+    deliver_queued()
 
     def raw(question):
         if question.kind == QuestionKind.KANO:
@@ -61,6 +62,7 @@ def test_servqual_answers_become_each_customers_perceptions(org, catalogue):
     manager = org.users["quality_manager"]
     wave = make_wave(manager, make_instrument(manager, org.own, "servqual"), org.own)
     send_wave(actor=manager, wave=wave, base_url="http://testserver")
+    deliver_queued()
 
     def raw(question):
         if question.kind == QuestionKind.SERVQUAL:

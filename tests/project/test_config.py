@@ -58,6 +58,12 @@ def _run(args, tmp_path: Path, **env):
             "QIWANG_SMS_TEMPLATE_INVITATION='SMS_1:wave,url': write TEMPLATE_CODE",
         ),
         ({"QIWANG_SMS_RECEIPT_TOKEN": "short"}, "QIWANG_SMS_RECEIPT_TOKEN is too short"),
+        ({"QIWANG_RATE_SMS": "fast"}, "QIWANG_RATE_SMS='fast' is not a rate"),
+        ({"QIWANG_SEND_MAX_ATTEMPTS": "0"}, "QIWANG_SEND_MAX_ATTEMPTS='0' is below"),
+        (
+            {"QIWANG_SMS_TEMPLATE_INCIDENT": "SMS_1:answer,link"},
+            "QIWANG_SMS_TEMPLATE_INCIDENT='SMS_1:answer,link'",
+        ),
         ({"QIWANG_METRICS_ALLOW": "10.0.0.300"}, "QIWANG_METRICS_ALLOW: '10.0.0.300' is not an IP"),
         ({"SECRET_KEY_FALLBACKS": "short"}, "SECRET_KEY_FALLBACKS holds a key shorter"),
         ({"QIWANG_CACHE_URL": "memcached://x"}, "QIWANG_CACHE_URL='memcached://x' is not a cache"),

@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from django.urls import reverse
-from tests.surveys.conftest import make_instrument, make_wave
+from tests.surveys.conftest import deliver_queued, make_instrument, make_wave
 
 from qiwang.project import config
 
@@ -163,6 +163,7 @@ def test_the_open_link_cookie_is_secure_in_production(org, settings):
         quality, make_instrument(quality, org.own, "csat_pulse"), org.own, allows_open_link=True
     )
     send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    deliver_queued()
     link = reverse("survey_public:open", args=[wave.pk, open_link_token(wave)])
 
     response = Client().get(link, secure=True)

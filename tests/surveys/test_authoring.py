@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
-from tests.surveys.conftest import make_instrument, make_wave
+from tests.surveys.conftest import deliver_queued, make_instrument, make_wave
 
 from qiwang.accounts.models import AuditEvent
 from qiwang.errors import ConflictError, ServiceError
@@ -78,6 +78,7 @@ def test_a_version_used_by_a_wave_is_never_changed(org, quality, community_custo
     instrument = make_instrument(quality, org.own, "csat_pulse")
     wave = make_wave(quality, instrument, org.own)
     send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    deliver_queued()
     used = instrument.latest_version()
     frozen = _snapshot(used)
 
@@ -225,6 +226,7 @@ def test_a_stale_page_is_a_conflict(org, quality, community_customers):
     send_wave(
         actor=quality, wave=make_wave(quality, instrument, org.own), base_url="http://testserver"
     )
+    deliver_queued()
     add_question(actor=quality, instrument=instrument, data=NPS, expected_version=1)  # → v2
 
     with pytest.raises(ConflictError):
@@ -318,6 +320,7 @@ def test_page_moves_and_removes_without_javascript(org, quality, community_custo
     send_wave(
         actor=quality, wave=make_wave(quality, instrument, org.own), base_url="http://testserver"
     )
+    deliver_queued()
     client = _client(quality)
 
     moved = client.post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from django.utils import translation
-from tests.surveys.conftest import make_instrument, make_wave
+from tests.surveys.conftest import deliver_queued, make_instrument, make_wave
 
 from qiwang.customers.models import Customer
 from qiwang.surveys.services import send_reminders, send_wave
@@ -34,8 +34,10 @@ def test_each_customer_is_invited_in_their_language(
 
     with translation.override("en"):  # the sender reads English
         send_wave(actor=quality, wave=wave, base_url="https://survey.example.cn")
+        deliver_queued()
     with translation.override("zh-hans"):  # the reminder is sent from a Chinese page
         send_reminders(actor=quality, wave=wave, base_url="https://survey.example.cn")
+        deliver_queued()
 
     sent = _outbox(tmp_path)
     to_english = sorted(text for text in sent if text.startswith("+8613900000001|"))

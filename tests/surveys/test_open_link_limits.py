@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
-from tests.surveys.conftest import make_instrument, make_wave
+from tests.surveys.conftest import deliver_queued, make_instrument, make_wave
 
 from qiwang.surveys.choices import ResponseStatus
 from qiwang.surveys.models import Response
@@ -28,6 +28,7 @@ def open_wave(org, quality, community_customers):
         quality, make_instrument(quality, org.own, "csat_pulse"), org.own, allows_open_link=True
     )
     send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    deliver_queued()
     return wave
 
 

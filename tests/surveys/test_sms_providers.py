@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.surveys.conftest import make_instrument, make_wave
+from tests.surveys.conftest import deliver_queued, make_instrument, make_wave
 from tests.surveys.standin_sms import serve
 
 from qiwang.customers.messaging import MessagingError, send_sms
@@ -191,8 +191,9 @@ def test_survey_invitations_keep_the_providers_message_id(
     )
 
     result = send_wave(actor=quality, wave=wave, base_url="https://survey.example.cn")
+    ran = deliver_queued()
 
-    assert (result.delivered, result.failed) == (2, 0)
+    assert (result.queued, ran["sent"], ran["failed"]) == (2, 2, 0)
     ids = set(
         Invitation.objects.filter(wave=wave, status=InvitationStatus.SENT).values_list(
             "provider_message_id", flat=True

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from django.test import Client
-from tests.surveys.conftest import make_instrument, make_wave
+from tests.surveys.conftest import deliver_queued, make_instrument, make_wave
 
 from qiwang.operations.middleware import logged_path
 from qiwang.surveys.models import Invitation
@@ -24,6 +24,7 @@ def invitations(org, quality, community_customers, settings, tmp_path):
         quality, make_instrument(quality, org.own), org.own, channel="sms", sample_size=3
     )
     send_wave(actor=quality, wave=wave, base_url="https://survey.example.cn")
+    deliver_queued()
     rows = list(Invitation.objects.filter(wave=wave).order_by("pk"))
     for n, row in enumerate(rows):
         row.provider_message_id = f"msg-{n}"

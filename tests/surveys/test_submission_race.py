@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 from django.core import mail
-from tests.surveys.conftest import make_instrument, make_wave
+from tests.surveys.conftest import deliver_queued, make_instrument, make_wave
 from tests.surveys.test_survey_api import FULL
 
 from qiwang.surveys.models import Answer, Response
@@ -41,6 +41,7 @@ def test_concurrent_taps_store_one_response_and_never_fail(org, live_server):
     make_customer(org.own, "A0001", email="a@example.cn")
     wave = make_wave(quality, make_instrument(quality, org.own, "csat_pulse"), org.own)
     send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    deliver_queued()
     token = re.search(r"/s/([A-Za-z0-9_\-]+)/", mail.outbox[0].body).group(1)
     url = f"{live_server.url}/api/surveys/respond/{token}"
     body = json.dumps({"answers": FULL}).encode()

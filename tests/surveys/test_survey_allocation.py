@@ -21,7 +21,7 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 from django.utils import translation
-from tests.surveys.conftest import make_instrument, make_wave
+from tests.surveys.conftest import deliver_queued, make_instrument, make_wave
 
 from qiwang.analysis import servqual
 from qiwang.errors import ServiceError
@@ -149,6 +149,7 @@ def allocation_wave(org, quality, community_customers):
     wave = make_wave(quality, instrument, org.own, sample_size=1)
     mail.outbox.clear()
     send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    deliver_queued()
     link = re.search(r"http://testserver(/s/[A-Za-z0-9_\-]+/)", mail.outbox[0].body).group(1)
     cache.clear()
     return wave, link
@@ -236,6 +237,7 @@ def weighted_wave(org, quality, community_customers):
     instrument, _block = _allocation_block(org, quality)
     wave = make_wave(quality, instrument, org.own)
     send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    deliver_queued()
     questions = list(wave.version.questions.order_by("position"))
     for key in ("r1", "r2"):
         raw = {}
@@ -367,6 +369,7 @@ def test_the_servqual_allocation_block_is_one_answer_page(org, quality, communit
     wave = make_wave(quality, instrument, org.own, sample_size=1)
     mail.outbox.clear()
     send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    deliver_queued()
     link = re.search(r"http://testserver(/s/[A-Za-z0-9_\-]+/)", mail.outbox[0].body).group(1)
     cache.clear()
 

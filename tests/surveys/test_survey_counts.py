@@ -16,7 +16,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from scipy import stats
-from tests.surveys.conftest import make_instrument, make_wave
+from tests.surveys.conftest import deliver_queued, make_instrument, make_wave
 
 from qiwang.analysis import kano
 from qiwang.analysis._kano_waves import permutation_p_value
@@ -50,6 +50,7 @@ def pulse(org, quality, community_customers):
         quality, make_instrument(quality, org.own, "csat_pulse"), org.own, allows_open_link=True
     )
     send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    deliver_queued()
     questions = list(wave.version.questions.order_by("position"))
     return wave, questions
 

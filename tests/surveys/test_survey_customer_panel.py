@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from tests.surveys.conftest import make_instrument, make_wave
+from tests.surveys.conftest import deliver_queued, make_instrument, make_wave
 
 from qiwang.customers import panels
 from qiwang.surveys.models import Invitation
@@ -31,6 +31,7 @@ def _servqual_wave(quality, instrument, branch, name, days_ago, e, p):
         contact_gap_days=0,
     )
     send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    deliver_queued()
     questions = list(wave.version.questions.order_by("position"))
     invitation = Invitation.objects.filter(wave=wave).order_by("customer__code").first()
     raw = {

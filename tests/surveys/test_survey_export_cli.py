@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from django.test import Client
 from django.urls import reverse
-from tests.surveys.conftest import make_instrument, make_wave
+from tests.surveys.conftest import deliver_queued, make_instrument, make_wave
 from typer.testing import CliRunner
 
 from qiwang.surveys.choices import QuestionKind
@@ -60,6 +60,7 @@ def _answer(question, rng: random.Random, i: int) -> dict[str, str]:
 def _answered(quality, wave, *, open_link: int = 1):
     """Every invited customer answers (seeded), plus ``open_link`` anonymous responses."""
     send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    deliver_queued()
     questions = list(wave.version.questions.order_by("position"))
     rng = random.Random(14)
     invitations = list(Invitation.objects.filter(wave=wave).order_by("pk"))

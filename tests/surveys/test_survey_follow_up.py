@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
-from tests.surveys.conftest import make_instrument, make_wave
+from tests.surveys.conftest import deliver_queued, make_instrument, make_wave
 from tests.surveys.test_survey_loop import _answers, _submit
 
 from qiwang.customers.alerts import deliver_follow_up_alert
@@ -33,6 +33,7 @@ def pulse(org, quality, community_customers):
         instrument = make_instrument(quality, org.own, "csat_pulse")
         wave = make_wave(quality, instrument, org.own, contact_gap_days=0, **rule)
         send_wave(actor=quality, wave=wave, base_url="http://testserver")
+        deliver_queued()
         return wave
 
     return make

@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 from django.test import Client
 from django.urls import reverse
-from tests.surveys.conftest import make_instrument, make_wave
+from tests.surveys.conftest import deliver_queued, make_instrument, make_wave
 
 from qiwang.surveys import tallies
 from qiwang.surveys.choices import QuestionKind, ResponseStatus
@@ -31,6 +31,7 @@ def indicator_wave(org, quality, community_customers):
     answered by the 12 customers with seeded random choices."""
     wave = make_wave(quality, make_instrument(quality, org.own, "indicator_groups"), org.own)
     send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    deliver_queued()
     questions = list(wave.version.questions.order_by("position"))
     rng = random.Random(7)
     for invitation in Invitation.objects.filter(wave=wave).order_by("pk"):
@@ -110,6 +111,7 @@ def test_servqual_item_chart_shows_wording_and_the_ratio_is_on_the_page(
 ):
     wave = make_wave(quality, make_instrument(quality, org.own, "servqual"), org.own)
     send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    deliver_queued()
     questions = list(wave.version.questions.order_by("position"))
     for invitation in Invitation.objects.filter(wave=wave)[:6]:
         raw = {
@@ -137,6 +139,7 @@ def test_servqual_item_chart_shows_wording_and_the_ratio_is_on_the_page(
 def test_kano_points_are_numbered_and_named_in_a_key(org, quality, community_customers):
     wave = make_wave(quality, make_instrument(quality, org.own), org.own)
     send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    deliver_queued()
     questions = list(wave.version.questions.order_by("position"))
     for invitation in Invitation.objects.filter(wave=wave)[:5]:
         raw = {q.attribute: {"value": "1", "second": "4"} for q in questions if q.kind == "kano"}
@@ -157,6 +160,7 @@ def test_kano_points_are_numbered_and_named_in_a_key(org, quality, community_cus
 def test_free_text_answers_can_be_searched(org, quality, community_customers):
     wave = make_wave(quality, make_instrument(quality, org.own), org.own)
     send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    deliver_queued()
     questions = list(wave.version.questions.order_by("position"))
     comments = ["电梯经常坏，维修太慢", "保洁很好", "停车位太少，电梯也旧"]
     for invitation, comment in zip(Invitation.objects.filter(wave=wave), comments, strict=False):

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from tests.surveys.conftest import make_instrument, make_wave
+from tests.surveys.conftest import deliver_queued, make_instrument, make_wave
 
 from qiwang.surveys.choices import InvitationStatus
 from qiwang.surveys.models import Invitation
@@ -23,6 +23,7 @@ def sent(org, quality, community_customers):
     instrument = make_instrument(quality, org.own, "csat_pulse")
     wave = make_wave(quality, instrument, org.own, contact_gap_days=0)
     send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    deliver_queued()
     links = [
         re.search(r"http://testserver(/s/[A-Za-z0-9_\-]+/)", m.body).group(1) for m in mail.outbox
     ]
@@ -79,6 +80,7 @@ def test_send_close_and_remind_ask_first(org, quality, community_customers):
 
     draft = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    deliver_queued()
     opened = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert re.search(

@@ -11,7 +11,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
-from tests.surveys.conftest import make_instrument, make_wave
+from tests.surveys.conftest import deliver_queued, make_instrument, make_wave
 
 from qiwang.errors import ServiceError
 from qiwang.surveys.choices import ResponseStatus
@@ -132,6 +132,7 @@ def _links(org, quality, instrument) -> list[str]:
     mail.outbox.clear()
     wave = make_wave(quality, instrument, org.own, contact_gap_days=0)
     send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    deliver_queued()
     return [
         re.search(r"http://testserver(/s/[A-Za-z0-9_\-]+/)", m.body).group(1) for m in mail.outbox
     ]

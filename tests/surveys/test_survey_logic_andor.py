@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.surveys.conftest import make_instrument, make_wave
+from tests.surveys.conftest import deliver_queued, make_instrument, make_wave
 
 from qiwang.errors import ServiceError
 from qiwang.surveys.logic import check_logic, hidden_questions, show_if_from_data
@@ -306,6 +306,7 @@ def _link(org, quality, instrument) -> str:
     mail.outbox.clear()
     wave = make_wave(quality, instrument, org.own, contact_gap_days=0)
     send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    deliver_queued()
     return re.search(r"http://testserver(/s/[A-Za-z0-9_\-]+/)", mail.outbox[0].body).group(1)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
-from tests.surveys.conftest import make_instrument, make_wave
+from tests.surveys.conftest import deliver_queued, make_instrument, make_wave
 from tests.surveys.test_survey_services import _token_from
 
 from qiwang.customers.models import ContactTask
@@ -46,6 +46,7 @@ def pulse(org, quality, community_customers):
             **rule,
         )
         send_wave(actor=quality, wave=wave, base_url="http://testserver")
+        deliver_queued()
         return wave
 
     return make

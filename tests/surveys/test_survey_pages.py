@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
-from tests.surveys.conftest import make_instrument, make_wave
+from tests.surveys.conftest import deliver_queued, make_instrument, make_wave
 
 from qiwang.surveys.choices import ResponseStatus
 from qiwang.surveys.models import Answer, Response, Wave
@@ -35,6 +35,7 @@ def _link(message) -> str:
 def kano_wave(org, quality, community_customers):
     wave = make_wave(quality, make_instrument(quality, org.own), org.own)
     send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    deliver_queued()
     return wave
 
 
@@ -76,8 +77,14 @@ def test_manager_creates_instrument_and_wave_then_sends(org, quality, community_
 
     assert created.status_code == 302 and wave_page.status_code == 302
     assert "<strong>3</strong>" in preview.content.decode()
+    page = sent.content.decode()
+    # Honest: queued, not "delivered"; the wave page shows the progress until the worker ran.
+    assert "已排队 3 条邀请" in page and wave.invitations.count() == 3
+    assert 'data-testid="sending-queued">3<' in page and len(mail.outbox) == 0
+    deliver_queued()
     assert len(mail.outbox) == 3
-    assert "3" in sent.content.decode() and wave.invitations.count() == 3
+    page = client.get(reverse("surveys:wave", args=[wave.pk])).content.decode()
+    assert 'data-testid="sending-sent">3<' in page and 'data-testid="sending-queued">0<' in page
 
 
 def test_wave_form_names_the_bad_field(org, quality, community_customers):
@@ -183,6 +190,7 @@ def test_open_link_counts_one_response_per_browser(org, quality, community_custo
         quality, make_instrument(quality, org.own, "csat_pulse"), org.own, allows_open_link=True
     )
     send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    deliver_queued()
     link = reverse("survey_public:open", args=[wave.pk, open_link_token(wave)])
     answers = {
         "action": "next",
@@ -213,6 +221,7 @@ def test_open_link_counts_one_response_per_browser(org, quality, community_custo
 def test_qr_code_is_an_svg_of_the_open_link(org, quality, community_customers):
     wave = make_wave(quality, make_instrument(quality, org.own), org.own, allows_open_link=True)
     send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    deliver_queued()
 
     response = _client(quality).get(reverse("surveys:wave_qr", args=[wave.pk]))
 

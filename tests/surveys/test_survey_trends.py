@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from tests.surveys.conftest import make_instrument, make_wave
+from tests.surveys.conftest import deliver_queued, make_instrument, make_wave
 
 from qiwang.surveys import trends
 from qiwang.surveys.models import Invitation, Wave
@@ -35,6 +35,7 @@ def _kano_wave(quality, instrument, branch, name, days_ago, answers, count=12):
         contact_gap_days=0,
     )
     send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    deliver_queued()
     questions = list(wave.version.questions.order_by("position"))
     raw = {
         q.attribute: {"value": answers[0], "second": answers[1]}

@@ -17,7 +17,7 @@ from django.db import connection
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 from tests.conftest import make_customer
-from tests.surveys.conftest import make_instrument, make_wave
+from tests.surveys.conftest import deliver_queued, make_instrument, make_wave
 
 from qiwang.surveys import loop
 from qiwang.surveys.models import Response
@@ -85,6 +85,7 @@ def test_the_statement_writes_the_rows_the_hook_writes_and_the_worker_sends_them
         make_customer(org.own, f"S{i:04d}", email=f"s{i}@example.cn")
     wave = make_wave(quality, make_instrument(quality, org.own, "csat_pulse"), org.own)
     send_wave(actor=quality, wave=wave, base_url="http://testserver")
+    deliver_queued()
     tokens = [re.search(r"/s/([A-Za-z0-9_\-]+)/", m.body).group(1) for m in mail.outbox]
     expected = _endpoints(org, receiver)
     assert loop.STATEMENT_PARTS.get(covers) is not None

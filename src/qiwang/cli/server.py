@@ -214,6 +214,10 @@ def register_server_commands(app: typer.Typer) -> None:
         console.print(_("Password for every demo account: %s") % f"[bold]{DEMO_PASSWORD}[/]")
         if no_serve:
             return
+        # No `qiwang worker` in the demo: survey invitations are sent by a thread in this process.
+        from qiwang.surveys.sending import start_demo_sender
+
+        start_demo_sender()
         url = f"http://{host}:{port}/"
         running = _("Qiwang is running at %(url)s — press Ctrl+C to stop.")
         console.print("\n" + running % {"url": f"[bold link={url}]{url}[/]"} + "\n")

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CustomerKind(models.TextChoices):
@@ -104,3 +105,12 @@ class OccasionKind(models.TextChoices):
 class MessageStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+
+
+class ReceiptStatus(models.TextChoices):
+    """What the SMS provider's delivery receipt said about a message (blank until one arrives);
+    the same values as the invitations' (``qiwang.surveys.choices.DeliveryStatus``)."""
+
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", pgettext_lazy("delivery receipt", "Failed")
+    BOUNCED = "bounced", pgettext_lazy("delivery receipt", "Bounced")

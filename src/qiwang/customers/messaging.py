@@ -38,7 +38,16 @@ __all__ = [
 
 
 class MessagingError(Exception):
-    """A message could not be sent; the text says why (shown to the user, stored on the row)."""
+    """A message could not be sent; the text says why (shown to the user, stored on the row).
+
+    ``code`` is the provider's error code when it gave one (``isv.BUSINESS_LIMIT_CONTROL``);
+    ``retryable`` says whether trying again later may succeed, ``None`` when the raiser does not
+    know: :func:`qiwang.customers.delivery.is_retryable` then decides from the code and cause."""
+
+    def __init__(self, message: str = "", *, code: str = "", retryable: bool | None = None):
+        super().__init__(message)
+        self.code = code
+        self.retryable = retryable
 
 
 @dataclass(frozen=True)
@@ -49,7 +58,7 @@ class SentMessage:
 
 
 #: Why a message is sent; each purpose has its own approved template at a provider.
-SMS_PURPOSES = ("invitation", "reminder", "greeting", "alert", "complaint")
+SMS_PURPOSES = ("invitation", "reminder", "greeting", "alert", "complaint", "incident")
 
 
 @dataclass(frozen=True)

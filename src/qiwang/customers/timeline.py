@@ -155,12 +155,15 @@ def _lifecycle(customer: Customer, user: User, limit: int) -> Iterable[TimelineE
 
 def _messages(customer: Customer, user: User, limit: int) -> Iterable[TimelineEntry]:
     for row in OutboundMessage.objects.for_user(user).filter(customer=customer)[:limit]:
-        yield TimelineEntry(
-            at=row.sent_at,
-            kind="message",
-            title=_("%(channel)s sent") % {"channel": row.get_channel_display()},
-            detail=row.body[:200],
-        )
+        title = _("%(channel)s sent") % {"channel": row.get_channel_display()}
+        if row.delivery_status:  # the SMS provider's receipt (surveys.receipts)
+            title = _("%(channel)s sent — receipt: %(state)s") % {
+                "channel": row.get_channel_display(),
+                "state": " ".join(
+                    part for part in (row.get_delivery_status_display(), row.delivery_error) if part
+                ),
+            }
+        yield TimelineEntry(at=row.sent_at, kind="message", title=title, detail=row.body[:200])
 
 
 def _referrals(customer: Customer, user: User, limit: int) -> Iterable[TimelineEntry]:

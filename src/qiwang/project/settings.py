@@ -291,6 +291,7 @@ _SMS_TEMPLATE_PARAMS = {
     "greeting": (("company", "name"), ("name",)),
     "alert": (("customer", "code"), ("customer", "code")),
     "complaint": (("number", "link"), ("number", "link")),
+    "incident": (("number", "incident", "answer"), ("answer",)),
 }
 QIWANG_SMS_TEMPLATES = {
     purpose: template
@@ -301,6 +302,21 @@ QIWANG_SMS_TEMPLATES = {
         )
     )
 }
+# Sending from the worker (docs/messaging.md "Sending, retries and rate limits"): per-channel
+# rate limits for the whole account and per recipient, attempts and back-off.
+QIWANG_RATE_SMS = config.env_rate("QIWANG_RATE_SMS", "20/s")
+QIWANG_RATE_SMS_RECIPIENT = config.env_rate("QIWANG_RATE_SMS_RECIPIENT", "1/m")
+QIWANG_RATE_EMAIL = config.env_rate("QIWANG_RATE_EMAIL", "10/s")
+QIWANG_RATE_EMAIL_RECIPIENT = config.env_rate("QIWANG_RATE_EMAIL_RECIPIENT", "10/m")
+QIWANG_SEND_MAX_ATTEMPTS = config.env_int("QIWANG_SEND_MAX_ATTEMPTS", 6, minimum=1, maximum=50)
+QIWANG_SEND_BACKOFF_SECONDS = config.env_int(
+    "QIWANG_SEND_BACKOFF_SECONDS", 60, minimum=1, maximum=86400
+)
+QIWANG_SEND_BACKOFF_MAX_SECONDS = config.env_int(
+    "QIWANG_SEND_BACKOFF_MAX_SECONDS", 3600, minimum=1, maximum=7 * 86400
+)
+QIWANG_SEND_BATCH = config.env_int("QIWANG_SEND_BATCH", 100, minimum=1, maximum=5000)
+QIWANG_SEND_SECONDS = config.env_int("QIWANG_SEND_SECONDS", 15, minimum=5, maximum=3600)
 QIWANG_SMS_RECEIPT_TOKEN = config.env_str("QIWANG_SMS_RECEIPT_TOKEN", "")
 QIWANG_SMS_RECEIPT_RATE = config.env_rate("QIWANG_SMS_RECEIPT_RATE", "600/m")
 _SMS_PROVIDER_NEEDS = {

@@ -195,6 +195,8 @@ class WaveIn(Schema):
 
 class SendOut(Schema):
     invited: int
+    #: Queued for the worker, which sends them (retries, rate limits); see the wave's progress.
+    queued: int
     delivered: int
     failed: int
 

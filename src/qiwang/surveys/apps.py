@@ -8,11 +8,12 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Surveys")
 
     def ready(self) -> None:
-        from qiwang.surveys import monitoring
+        from qiwang.surveys import monitoring, sending
         from qiwang.surveys.privacy import register_source
         from qiwang.surveys.tasks import register_jobs
 
         register_jobs()
+        sending.register_jobs()
         monitoring.register()
         register_source()
 

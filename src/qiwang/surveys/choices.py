@@ -33,11 +33,19 @@ class InvitationChannel(models.TextChoices):
 
 class InvitationStatus(models.TextChoices):
     PENDING = "pending", _("Not sent")
+    QUEUED = "queued", _("Queued for sending")
     SENT = "sent", _("Sent")
     OPENED = "opened", _("Opened")
     RESPONDED = "responded", _("Responded")
     OPTED_OUT = "opted_out", _("Opted out")
     FAILED = "failed", _("Could not be delivered")
+
+
+class SendKind(models.TextChoices):
+    """What an invitation waits for the worker to send (blank: nothing)."""
+
+    INVITATION = "invitation", _("Invitation")
+    REMINDER = "reminder", _("Reminder")
 
 
 class DeliveryStatus(models.TextChoices):

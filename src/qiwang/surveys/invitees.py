@@ -2,7 +2,7 @@
 
 One state per invitation, the furthest it reached: *completed* (its response is complete),
 *started* (a response with at least one saved answer — the definition of ADR 0070), *opened*,
-*sent*, *not sent*, and the two ends that stop it: *opted out* and *bounced* (the message could
+*sent*, *queued* or *retrying* (waiting for the worker), *not sent*, and the two ends that stop it: *opted out* and *bounced* (the message could
 not be delivered). Counted in one GROUP BY, listed a page at a time; the customer's code and name
 only for roles that may see personal data (others see the branch and tier).
 """
@@ -26,6 +26,8 @@ __all__ = ["STATES", "InviteePage", "invitees"]
 #: (code, label) of each state, in the order of the funnel.
 STATES: tuple[tuple[str, Any], ...] = (
     ("pending", _("Not sent")),
+    ("queued", _("Queued for sending")),
+    ("retrying", _("Waiting to retry")),
     ("sent", _("Sent")),
     ("opened", _("Opened")),
     ("started", pgettext_lazy("invitation state", "Started")),
@@ -70,6 +72,9 @@ def _annotated(wave: Wave, user: User) -> Any:
                 # A provider's receipt saying the SMS never arrived (surveys.receipts).
                 When(delivery_status__in=["failed", "bounced"], then=Value("bounced")),
                 When(status=InvitationStatus.SENT, then=Value("sent")),
+                # Waiting for the worker (surveys.sending): first attempt or after a failure.
+                When(status=InvitationStatus.QUEUED, send_attempts__gt=0, then=Value("retrying")),
+                When(status=InvitationStatus.QUEUED, then=Value("queued")),
                 default=Value("pending"),
                 output_field=CharField(),
             )

@@ -32,6 +32,7 @@ from qiwang.surveys.querysets import (
     ResponseQuerySet,
     WaveQuerySet,
 )
+from qiwang.surveys.sending_fields import SendQueueFields
 
 __all__ = [
     "Answer",
@@ -218,6 +219,9 @@ class Wave(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # The site address the links start with, as seen by whoever clicked "send" (the worker
+    # builds each link when it sends, the token only ever exists in its memory).
+    link_base_url = models.CharField(_("link address"), max_length=200, blank=True)
 
     objects = WaveQuerySet.as_manager()
 
@@ -234,8 +238,9 @@ class Wave(models.Model):
         return self.status == WaveStatus.OPEN and self.opens_at <= now < self.closes_at
 
 
-class Invitation(models.Model):
-    """One respondent's link. Only the SHA-256 digest of the token is stored (ADR 0007)."""
+class Invitation(SendQueueFields):
+    """One respondent's link. Only the SHA-256 digest of the token is stored (ADR 0007); the
+    send queue's columns are in :mod:`qiwang.surveys.sending_fields`."""
 
     wave = models.ForeignKey(
         Wave, verbose_name=_("wave"), related_name="invitations", on_delete=models.CASCADE
@@ -277,7 +282,10 @@ class Invitation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["wave", "customer"], name="survey_invitation_once")
         ]
-        indexes = [models.Index(fields=["customer", "created_at"])]
+        indexes = [
+            models.Index(fields=["customer", "created_at"]),
+            models.Index(fields=["send_kind", "send_next_at"], name="survey_invitation_sendq"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.wave} → {self.customer_id}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -23,12 +24,16 @@ from django.views.decorators.http import require_POST
 from qiwang.accounts.limits import hit, parse_rate, rate_limited_response
 from qiwang.accounts.security import client_ip
 from qiwang.customers.channels.receipts import READERS, Receipt, ReceiptError, read_receipts
+from qiwang.customers.models import OutboundMessage
 from qiwang.operations.metrics import SMS_RECEIPTS
 from qiwang.surveys.models import Invitation
 
 __all__ = ["apply_receipts", "sms_receipt"]
 
 logger = logging.getLogger(__name__)
+#: The rows that keep an SMS provider's message id and its receipt: survey invitations and
+#: greetings (the same four fields on each).
+RECEIPT_MODELS: tuple[Any, ...] = (Invitation, OutboundMessage)
 #: What each provider expects back when it may stop retrying.
 ACCEPTED = {
     "aliyun": {"code": 0, "msg": "成功"},
@@ -38,33 +43,37 @@ MAX_BODY = 1024 * 1024
 
 
 def apply_receipts(receipts: list[Receipt]) -> dict[str, int]:
-    """Store each receipt on the invitation whose last message it reports; return the counts
-    ``updated``, ``unchanged`` (the same receipt again) and ``unknown`` (no such message)."""
+    """Store each receipt on the invitation or greeting whose last message it reports; return
+    the counts ``updated``, ``unchanged`` (the same receipt again) and ``unknown`` (no such
+    message)."""
     counts = {"updated": 0, "unchanged": 0, "unknown": 0}
     ids = {receipt.provider_id for receipt in receipts}
-    found: dict[str, list[Invitation]] = {}
-    for invitation in Invitation.objects.filter(provider_message_id__in=ids).only(
-        "pk", "provider_message_id", "delivery_status", "delivered_at", "delivery_error"
-    ):
-        found.setdefault(invitation.provider_message_id, []).append(invitation)
-    changed: dict[int, Invitation] = {}
+    fields = ["delivery_status", "delivered_at", "delivery_error"]
+    found: dict[str, list[Any]] = {}
+    for model in RECEIPT_MODELS:
+        for row in model.objects.filter(provider_message_id__in=ids).only(
+            "pk", "provider_message_id", *fields
+        ):
+            found.setdefault(row.provider_message_id, []).append(row)
+    changed: dict[tuple[type, int], Any] = {}
     for receipt in receipts:
         rows = found.get(receipt.provider_id)
         if not rows:
             counts["unknown"] += 1
             continue
-        for invitation in rows:
+        for row in rows:
             new = (receipt.status, receipt.at, receipt.error[:200])
-            old = (invitation.delivery_status, invitation.delivered_at, invitation.delivery_error)
+            old = (row.delivery_status, row.delivered_at, row.delivery_error)
             if new == old:
                 counts["unchanged"] += 1
                 continue
-            (invitation.delivery_status, invitation.delivered_at, invitation.delivery_error) = new
-            changed[invitation.pk] = invitation
+            (row.delivery_status, row.delivered_at, row.delivery_error) = new
+            changed[(type(row), row.pk)] = row
             counts["updated"] += 1
-    Invitation.objects.bulk_update(
-        list(changed.values()), ["delivery_status", "delivered_at", "delivery_error"]
-    )
+    for model in RECEIPT_MODELS:
+        model.objects.bulk_update(
+            [row for (kind, _pk), row in changed.items() if kind is model], fields
+        )
     return counts
 
 

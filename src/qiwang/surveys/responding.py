@@ -353,8 +353,10 @@ def save_answers(
 
 
 def mark_opened(invitation: Invitation) -> None:
-    if invitation.status == InvitationStatus.SENT:
-        Invitation.objects.filter(pk=invitation.pk, status=InvitationStatus.SENT).update(
+    # Queued: a retry is waiting, but an earlier attempt's message arrived (surveys.sending).
+    opened_from = (InvitationStatus.SENT, InvitationStatus.QUEUED)
+    if invitation.status in opened_from:
+        Invitation.objects.filter(pk=invitation.pk, status__in=opened_from).update(
             status=InvitationStatus.OPENED, opened_at=timezone.now()
         )
 

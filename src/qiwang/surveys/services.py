@@ -16,14 +16,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from qiwang.accounts.models import Branch, User
 from qiwang.accounts.services import record_event
 from qiwang.customers.choices import Tier
-from qiwang.customers.messaging import send_email, send_sms
 from qiwang.customers.models import Customer
 from qiwang.errors import ConflictError, ServiceError
 from qiwang.surveys.authoring import (  # noqa: F401 — instruments and authoring, re-exported
@@ -48,9 +47,11 @@ from qiwang.surveys.choices import (
     FollowUpRule,
     InvitationChannel,
     InvitationStatus,
+    SendKind,
     WaveStatus,
 )
-from qiwang.surveys.models import InstrumentVersion, Invitation, InvitationToken, Wave
+from qiwang.surveys.models import InstrumentVersion, Invitation, Wave
+from qiwang.surveys.sending import invitation_message, queue_for_sending  # noqa: F401
 
 
 def token_digest(token: str) -> str:
@@ -179,131 +180,65 @@ def draw_sample(wave: Wave, *, now: datetime.datetime | None = None) -> Sample:
 
 @dataclass(frozen=True)
 class SendResult:
+    """What "send" or "remind" did: ``invited`` invitations, all ``queued`` for the worker
+    (:mod:`qiwang.surveys.sending`); ``delivered`` and ``failed`` stay 0 here (the wave page
+    shows the progress) and are kept for the API's answer."""
+
     invited: int
-    delivered: int
-    failed: int
-
-
-def invitation_message(wave: Wave, link: str) -> str:
-    """The invitation's text in the active language (the customer's, when delivering)."""
-    return _(
-        "%(company)s invites you to a short survey, “%(wave)s”: %(link)s "
-        "(open until %(closes)s). Reply T or use the link to opt out."
-    ) % {
-        "company": wave.branch.name,
-        "wave": wave.name,
-        "link": link,
-        "closes": timezone.localtime(wave.closes_at).strftime("%Y-%m-%d"),
-    }
+    queued: int
+    delivered: int = 0
+    failed: int = 0
 
 
 def send_wave(*, actor: User, wave: Wave, base_url: str) -> SendResult:
-    """Open a draft wave: create one invitation per sampled customer and deliver the links.
+    """Open a draft wave: create one invitation per sampled customer and queue them for the
+    worker, which sends the links (:mod:`qiwang.surveys.sending`, with retries and rate limits).
 
-    The invitations and the status change are one transaction; delivery happens after it commits
-    (a failed message marks that invitation ``failed`` and never undoes the wave).
-    """
+    The invitations, the status change and the queueing are one transaction; the task is queued
+    after it commits. Printed-link waves queue nothing (their links are printed)."""
     _require_change(actor, wave)
     if wave.status != WaveStatus.DRAFT:
         raise ConflictError(_("This wave has already been sent."))
     sample = draw_sample(wave)
-    issued: list[tuple[Invitation, str]] = []
     with transaction.atomic():
         locked = Wave.objects.select_for_update().get(pk=wave.pk)
         if locked.status != WaveStatus.DRAFT:
             raise ConflictError(_("This wave has already been sent."))
         channel = wave.channel
         customers = Customer.objects.filter(pk__in=sample.customer_ids).only("pk", "branch_id")
-        rows = []
-        for customer in customers:
-            token = secrets.token_urlsafe(24)
-            invitation = Invitation(
+        rows = [
+            # A placeholder digest: the worker mints the real token when it sends the link.
+            Invitation(
                 wave=wave,
                 customer=customer,
                 branch_id=customer.branch_id,
-                token_hash=token_digest(token),
+                token_hash=token_digest(secrets.token_urlsafe(24)),
                 channel=channel,
             )
-            rows.append(invitation)
-            issued.append((invitation, token))
+            for customer in customers
+        ]
         Invitation.objects.bulk_create(rows, batch_size=1000)
         wave.status = WaveStatus.OPEN
         wave.sent_at = timezone.now()
-        wave.save(update_fields=["status", "sent_at"])
+        wave.link_base_url = base_url[:200]
+        wave.save(update_fields=["status", "sent_at", "link_base_url"])
+        queued = 0
+        if channel in SENT_CHANNELS:
+            queued = queue_for_sending(
+                list(Invitation.objects.filter(wave=wave).values_list("pk", flat=True)),
+                SendKind.INVITATION,
+            )
         record_event(
             actor=actor,
             action="survey_wave_sent",
             obj=wave,
-            changes={"invited": len(rows), "channel": channel},
+            changes={"invited": len(rows), "channel": channel, "queued": queued},
         )
-    delivered = failed = 0
-    if wave.channel in (InvitationChannel.EMAIL, InvitationChannel.SMS):
-        delivered, failed = _deliver(wave, issued, base_url)
-    return SendResult(invited=len(issued), delivered=delivered, failed=failed)
+    return SendResult(invited=len(rows), queued=queued)
 
 
-def _deliver(
-    wave: Wave, issued: list[tuple[Invitation, str]], base_url: str, *, reminder: bool = False
-) -> tuple[int, int]:
-    ids = [invitation.customer_id for invitation, _token in issued]
-    contacts: dict[int, tuple[str, str, str]] = {
-        pk: (contact, language, name)
-        for pk, contact, language, name in Customer.objects.filter(pk__in=ids).values_list(
-            "pk",
-            "email" if wave.channel == InvitationChannel.EMAIL else "phone",
-            "language",
-            "name",
-        )
-    }
-    sent: list[Invitation] = []
-    failed: list[int] = []
-    for invitation, token in issued:
-        link = f"{base_url.rstrip('/')}/s/{token}/"
-        contact, language, name = contacts[invitation.customer_id]
-        # In the customer's language (the catalogues hold both), whoever clicked "send".
-        with translation.override(language or "zh-hans"):
-            text = invitation_message(wave, link)
-            if reminder:
-                text = _("Reminder: ") + text
-        try:
-            # The customers app's channels: Django mail, the configured SMS provider (which
-            # sends the approved template of the purpose with these values, docs/messaging.md).
-            if wave.channel == InvitationChannel.SMS:
-                message = send_sms(
-                    contact,
-                    text,
-                    purpose="reminder" if reminder else "invitation",
-                    params={
-                        "company": wave.branch.name,
-                        "name": name,
-                        "wave": wave.name,
-                        "link": link,
-                        "closes": timezone.localtime(wave.closes_at).strftime("%Y-%m-%d"),
-                    },
-                )
-            else:
-                message = send_email(contact, wave.name, text)
-        except Exception:  # noqa: BLE001 - any delivery failure marks this invitation only
-            failed.append(invitation.pk)
-        else:
-            # The provider's id: its delivery receipt finds this invitation (surveys.receipts).
-            invitation.provider_message_id = message.provider_id[:100]
-            invitation.delivery_status = ""
-            invitation.delivered_at = None
-            invitation.delivery_error = ""
-            sent.append(invitation)
-    Invitation.objects.bulk_update(
-        sent,
-        ["provider_message_id", "delivery_status", "delivered_at", "delivery_error"],
-        batch_size=1000,
-    )
-    now = timezone.now()
-    if not reminder:
-        Invitation.objects.filter(pk__in=[i.pk for i in sent]).update(
-            status=InvitationStatus.SENT, sent_at=now
-        )
-        Invitation.objects.filter(pk__in=failed).update(status=InvitationStatus.FAILED)
-    return len(sent), len(failed)
+#: The channels whose invitations the worker sends (a printed link is handed out by people).
+SENT_CHANNELS = (InvitationChannel.EMAIL, InvitationChannel.SMS)
 
 
 def close_wave(*, actor: User, wave: Wave) -> Wave:
@@ -331,36 +266,21 @@ def send_reminders(*, actor: User, wave: Wave, base_url: str) -> SendResult:
         raise ConflictError(_("Only an open wave can send reminders."))
     if wave.channel not in (InvitationChannel.EMAIL, InvitationChannel.SMS):
         raise ConflictError(_("Reminders go by e-mail or SMS; this wave uses printed links."))
-    issued: list[tuple[Invitation, str]] = []
-    now = timezone.now()
     with transaction.atomic():
         pending = list(
             Invitation.objects.select_for_update(of=("self",))
             .filter(wave=wave, status__in=[InvitationStatus.SENT, InvitationStatus.OPENED])
             .exclude(response__status="complete")
+            .values_list("pk", flat=True)
         )
-        # The links sent before keep answering until the invitation is answered (ADR 0172).
-        InvitationToken.objects.bulk_create(
-            [
-                InvitationToken(invitation=i, token_hash=i.token_hash, replaced_at=now)
-                for i in pending
-            ],
-            batch_size=1000,
-        )
-        for invitation in pending:
-            token = secrets.token_urlsafe(24)
-            invitation.token_hash = token_digest(token)
-            invitation.reminded_at = now
-            invitation.reminder_count += 1
-            issued.append((invitation, token))
-        Invitation.objects.bulk_update(
-            pending, ["token_hash", "reminded_at", "reminder_count"], batch_size=1000
-        )
+        # The worker gives each a new link when it sends the reminder; the links sent before
+        # keep answering until the invitation is answered (ADR 0172).
+        Wave.objects.filter(pk=wave.pk).update(link_base_url=base_url[:200])
+        queued = queue_for_sending(pending, SendKind.REMINDER)
         record_event(
             actor=actor,
             action="survey_reminders_sent",
             obj=wave,
             changes={"reminded": len(pending)},
         )
-    delivered, failed = _deliver(wave, issued, base_url, reminder=True)
-    return SendResult(invited=len(issued), delivered=delivered, failed=failed)
+    return SendResult(invited=len(pending), queued=queued)

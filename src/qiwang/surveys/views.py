@@ -13,12 +13,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from qiwang.accounts.permissions import Action, can, require
 from qiwang.errors import ServiceError
 from qiwang.surveys import exports, trends
-from qiwang.surveys.choices import WaveStatus
+from qiwang.surveys.choices import InvitationChannel, WaveStatus
 from qiwang.surveys.forms import DIMENSION_SUGGESTIONS, QuestionForm, TemplateForm, WaveForm
 from qiwang.surveys.invitees import STATES, invitees
 from qiwang.surveys.library import LIBRARY_FIELDS, curated_questions, library_questions
@@ -27,6 +28,7 @@ from qiwang.surveys.presentation import min_n, results_context, trend_labels
 from qiwang.surveys.public import open_link_completes_limit
 from qiwang.surveys.results import wave_results
 from qiwang.surveys.results_conditions import conditions_seen
+from qiwang.surveys.sending import progress as sending_progress
 from qiwang.surveys.services import (
     InstrumentChange,
     add_question,
@@ -342,6 +344,7 @@ def wave_detail(request: HttpRequest, wave_id: int) -> HttpResponse:
             "open_link": open_link,
             "open_link_completes": open_link_completes_limit(),
             "questions": wave.version.questions.order_by("position"),
+            "sending": sending_progress(wave) if wave.status != WaveStatus.DRAFT else None,
         },
     )
 
@@ -386,10 +389,22 @@ def wave_send(request: HttpRequest, wave_id: int) -> HttpResponse:
     except ServiceError as error:
         messages.error(request, error.text)
     else:
+        if wave.channel == InvitationChannel.LINK:
+            messages.success(
+                request,
+                _("%(invited)s links created; this wave's links are handed out, nothing is sent.")
+                % {"invited": result.invited},
+            )
+            return redirect("surveys:wave", wave_id=wave.pk)
         messages.success(
             request,
-            _("Sent: %(invited)s invitations, %(delivered)s delivered, %(failed)s failed.")
-            % result.__dict__,
+            ngettext(
+                "%(queued)s invitation queued: the worker sends it; this page shows the progress.",
+                "%(queued)s invitations queued: the worker sends them; this page shows the "
+                "progress.",
+                result.queued,
+            )
+            % {"queued": result.queued},
         )
     return redirect("surveys:wave", wave_id=wave.pk)
 
@@ -408,8 +423,12 @@ def wave_remind(request: HttpRequest, wave_id: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("Reminders: %(invited)s customers, %(delivered)s delivered, %(failed)s failed.")
-            % result.__dict__,
+            ngettext(
+                "%(queued)s reminder queued: the worker sends it; this page shows the progress.",
+                "%(queued)s reminders queued: the worker sends them; this page shows the progress.",
+                result.queued,
+            )
+            % {"queued": result.queued},
         )
     return redirect("surveys:wave", wave_id=wave.pk)
 

@@ -381,6 +381,9 @@ def answer_incident(*, incident: Incident, actor: Any, text: str, resolve: bool 
             if phone and phone not in phones:
                 phones.add(phone)
                 queue_message(
-                    complaint=report, phone=phone, code="incident.answer", params={"text": text}
+                    complaint=report,
+                    phone=phone,
+                    code="incident.answer",
+                    params={"text": text, "incident": incident.title},
                 )
     return len(reports)

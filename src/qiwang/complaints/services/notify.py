@@ -91,6 +91,21 @@ def _render_sms(row: Notification) -> str:
         return str(row.params.get("text", row.code))
 
 
+def _sms_values(row: Notification) -> tuple[str, dict[str, str]]:
+    """The SMS purpose of the row and the values its provider template may use
+    (docs/messaging.md): an incident's answer is its own purpose, ``incident``, with the report
+    number, the incident's title and the answer; other messages are ``complaint`` with the
+    number and the link."""
+    number = str(row.complaint_id or "")
+    if row.code == "incident.answer":
+        return "incident", {
+            "number": number,
+            "incident": str(row.params.get("incident", "")),
+            "answer": str(row.params.get("text", "")),
+        }
+    return "complaint", {"number": number, "link": str(row.params.get("link", ""))}
+
+
 def deliver_pending(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """Send what is due; a failure schedules the next attempt. In-app rows are delivered by
     being stored (the recipient sees them on the queue page)."""
@@ -104,12 +119,8 @@ def deliver_pending(*, now: datetime.datetime | None = None) -> dict[str, int]:
     for row in due_rows[:500]:
         try:
             if row.phone:
-                send_sms(
-                    row.phone,
-                    _render_sms(row),
-                    purpose="complaint",
-                    params={"number": str(row.complaint_id), "link": row.params.get("link", "")},
-                )
+                purpose, values = _sms_values(row)
+                send_sms(row.phone, _render_sms(row), purpose=purpose, params=values)
         except (MessagingError, OSError) as error:
             row.attempts += 1
             row.last_error = str(error)[:200]

@@ -95,7 +95,8 @@ class TemplateSmsBackend(SmsBackend):
         """The provider refused: one sentence naming its error code (never the keys)."""
         return MessagingError(
             _("%(provider)s refused the message: %(code)s (%(detail)s).")
-            % {"provider": self.provider, "code": code or "?", "detail": detail[:200] or "—"}
+            % {"provider": self.provider, "code": code or "?", "detail": detail[:200] or "—"},
+            code=code,
         )
 
 

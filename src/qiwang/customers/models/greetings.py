@@ -8,7 +8,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qiwang.accounts.models import Branch
-from qiwang.customers.choices import Channel, Industry, MessageStatus, OccasionKind, Tier
+from qiwang.customers.choices import (
+    Channel,
+    Industry,
+    MessageStatus,
+    OccasionKind,
+    ReceiptStatus,
+    Tier,
+)
 from qiwang.customers.querysets import CustomerChildQuerySet
 
 __all__ = ["MessageTemplate", "Occasion", "OutboundMessage"]
@@ -143,6 +150,15 @@ class OutboundMessage(models.Model):
         blank=True,
     )
     sent_at = models.DateTimeField(_("sent"))
+    # The SMS provider's id and what its delivery receipt said (surveys.receipts applies them).
+    provider_message_id = models.CharField(
+        _("provider message id"), max_length=100, blank=True, db_index=True
+    )
+    delivery_status = models.CharField(
+        _("delivery"), max_length=20, choices=ReceiptStatus.choices, blank=True
+    )
+    delivered_at = models.DateTimeField(_("delivery reported"), null=True, blank=True)
+    delivery_error = models.CharField(_("delivery error"), max_length=200, blank=True)
 
     objects = CustomerChildQuerySet.as_manager()
 

@@ -46,6 +46,7 @@ from qiwang.customers.choices import (
     TaskStatus,
     Tier,
 )
+from qiwang.customers.delivery import is_retryable
 from qiwang.customers.messaging import MessagingError, send_email, send_sms
 from qiwang.customers.models import (
     BranchIndustry,
@@ -585,16 +586,19 @@ def send_greeting(
     now = timezone.now()
     try:
         if channel == Channel.SMS:
-            send_sms(
+            sent = send_sms(
                 recipient,
                 greeting.body,
                 purpose="greeting",
                 params={"name": customer.name, "company": organisation_name(customer.branch)},
             )
         else:
-            send_email(recipient, greeting.subject, greeting.body)
+            sent = send_email(recipient, greeting.subject, greeting.body)
     except MessagingError as error:  # nothing is written: the task stays open
-        raise ServiceError(str(error), field="channel") from error
+        text = str(error)
+        if is_retryable(error):  # the same classification as the worker's (customers.delivery)
+            text = _("%(error)s This is temporary: try again in a few minutes.") % {"error": text}
+        raise ServiceError(text, field="channel") from error
     message = OutboundMessage.objects.create(
         customer=customer,
         task=task,
@@ -605,6 +609,8 @@ def send_greeting(
         status=MessageStatus.SENT,
         sent_by=actor,
         sent_at=now,
+        # Its SMS delivery receipt finds the row by this id (surveys.receipts).
+        provider_message_id=sent.provider_id[:100],
     )
     Interaction.objects.create(
         customer=customer,
