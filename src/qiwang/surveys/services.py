@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from qiwang.accounts.models import Branch, User
 from qiwang.accounts.services import record_event
 from qiwang.customers.choices import Tier
-from qiwang.customers.messaging import send_email, send_sms
+from qiwang.customers.messaging import send_email, send_sms, send_wechat_template
 from qiwang.customers.models import Customer
 from qiwang.errors import ConflictError, ServiceError
 from qiwang.surveys.authoring import (  # noqa: F401 — instruments and authoring, re-exported
@@ -51,6 +51,14 @@ from qiwang.surveys.choices import (
     WaveStatus,
 )
 from qiwang.surveys.models import InstrumentVersion, Invitation, InvitationToken, Wave
+
+#: The channels that send each invitation a message, and the customer field it goes to.
+CONTACT_FIELDS = {
+    InvitationChannel.EMAIL: "email",
+    InvitationChannel.SMS: "phone",
+    InvitationChannel.WECHAT: "wechat_openid",
+}
+MESSAGE_CHANNELS = tuple(CONTACT_FIELDS)
 
 
 def token_digest(token: str) -> str:
@@ -164,6 +172,8 @@ def draw_sample(wave: Wave, *, now: datetime.datetime | None = None) -> Sample:
         unreachable = set(customers.filter(email="").values_list("pk", flat=True))
     elif wave.channel == InvitationChannel.SMS:
         unreachable = set(customers.filter(phone="").values_list("pk", flat=True))
+    elif wave.channel == InvitationChannel.WECHAT:  # not following the Official Account
+        unreachable = set(customers.filter(wechat_openid="").values_list("pk", flat=True))
     eligible = sorted(all_ids - recent - opted_out - unreachable)
     chosen = eligible
     if wave.sample_size is not None and wave.sample_size < len(eligible):
@@ -206,6 +216,15 @@ def send_wave(*, actor: User, wave: Wave, base_url: str) -> SendResult:
     _require_change(actor, wave)
     if wave.status != WaveStatus.DRAFT:
         raise ConflictError(_("This wave has already been sent."))
+    if wave.channel == InvitationChannel.WECHAT and not (
+        settings.QIWANG_WECHAT_APP_ID and "invitation" in settings.QIWANG_WECHAT_TEMPLATES
+    ):
+        raise ConflictError(
+            _(
+                "WeChat invitations need the Official Account's settings: "
+                "QIWANG_WECHAT_APP_ID, QIWANG_WECHAT_APP_SECRET and QIWANG_WECHAT_TEMPLATE_INVITATION."
+            )
+        )
     sample = draw_sample(wave)
     issued: list[tuple[Invitation, str]] = []
     with transaction.atomic():
@@ -237,7 +256,7 @@ def send_wave(*, actor: User, wave: Wave, base_url: str) -> SendResult:
             changes={"invited": len(rows), "channel": channel},
         )
     delivered = failed = 0
-    if wave.channel in (InvitationChannel.EMAIL, InvitationChannel.SMS):
+    if wave.channel in MESSAGE_CHANNELS:
         delivered, failed = _deliver(wave, issued, base_url)
     return SendResult(invited=len(issued), delivered=delivered, failed=failed)
 
@@ -250,7 +269,7 @@ def _deliver(
         pk: (contact, language, name)
         for pk, contact, language, name in Customer.objects.filter(pk__in=ids).values_list(
             "pk",
-            "email" if wave.channel == InvitationChannel.EMAIL else "phone",
+            CONTACT_FIELDS[wave.channel],
             "language",
             "name",
         )
@@ -272,6 +291,18 @@ def _deliver(
                 message = send_sms(
                     contact,
                     text,
+                    purpose="reminder" if reminder else "invitation",
+                    params={
+                        "company": wave.branch.name,
+                        "name": name,
+                        "wave": wave.name,
+                        "link": link,
+                        "closes": timezone.localtime(wave.closes_at).strftime("%Y-%m-%d"),
+                    },
+                )
+            elif wave.channel == InvitationChannel.WECHAT:
+                message = send_wechat_template(
+                    contact,
                     purpose="reminder" if reminder else "invitation",
                     params={
                         "company": wave.branch.name,
@@ -329,7 +360,7 @@ def send_reminders(*, actor: User, wave: Wave, base_url: str) -> SendResult:
     _require_change(actor, wave)
     if not wave.accepts_answers():
         raise ConflictError(_("Only an open wave can send reminders."))
-    if wave.channel not in (InvitationChannel.EMAIL, InvitationChannel.SMS):
+    if wave.channel not in MESSAGE_CHANNELS:
         raise ConflictError(_("Reminders go by e-mail or SMS; this wave uses printed links."))
     issued: list[tuple[Invitation, str]] = []
     now = timezone.now()
