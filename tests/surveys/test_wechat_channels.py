@@ -192,6 +192,17 @@ def test_wecom_sends_a_text_application_message_to_the_member(wechat):
         send_wecom_message("张 三", "x")
 
 
+def test_a_wrong_wecom_secret_is_a_permanent_refusal(wechat, settings):
+    settings.QIWANG_WECOM_SECRET = "wrong-secret"
+
+    with pytest.raises(MessagingError, match="WeCom refused the message: errcode 40001") as refused:
+        send_wecom_message("zhangsan", "x")
+
+    assert refused.value.retryable is False  # a wrong secret stays wrong
+    assert "wrong-secret" not in str(refused.value)
+    assert wechat.sends() == []
+
+
 def test_urgent_follow_up_alerts_go_to_the_assignees_wecom(wechat, settings, org):
     settings.QIWANG_FOLLOW_UP_ALERTS = ["wecom"]
     manager = org.users["account_manager"]

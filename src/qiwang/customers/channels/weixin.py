@@ -125,9 +125,11 @@ class WeixinApi:
         if not isinstance(answer, dict):
             raise self.refusal("not-json", "the answer is not a JSON object", retryable=True)
         code = _errcode(answer)
+        if code and path == self.token_path:
+            # 40001 from the token endpoint means a wrong secret (WeCom): not worth retrying.
+            retryable = code in RETRYABLE_CODES - TOKEN_CODES
+            raise self.refusal(code, str(answer.get("errmsg") or ""), retryable=retryable)
         if code and code not in TOKEN_CODES:
-            raise self.refusal(code, str(answer.get("errmsg") or ""))
-        if code in TOKEN_CODES and path == self.token_path:
             raise self.refusal(code, str(answer.get("errmsg") or ""))
         return answer
 
