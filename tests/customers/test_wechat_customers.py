@@ -165,3 +165,58 @@ def test_a_refused_or_impossible_wechat_greeting_writes_nothing(org, follower, o
         send_greeting(actor=org.users["account_manager"], task=task, channel="wechat")
     assert not OutboundMessage.objects.exists()
     assert task.status == TaskStatus.OPEN
+
+
+def _csv(rows):
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["code", "name", "kind", "branch", "wechat_openid"])
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
+
+
+def test_the_import_reads_checks_and_the_export_masks_the_openid(
+    org, follower, tmp_path, monkeypatch
+):
+    import csv
+    import io
+
+    from django.urls import reverse
+
+    from qiwang.customers.services.io import apply_import, preview_import
+
+    monkeypatch.setenv("QIWANG_DATA_DIR", str(tmp_path))
+    manager = org.users["account_manager"]
+    bad = preview_import(
+        actor=manager,
+        content=_csv([["N1", "李娜", "household", "a", "李娜的微信"]]),
+        filename="c.csv",
+    )
+    ((issue),) = bad.issues
+    assert (issue.field, issue.reason) == (
+        "wechat_openid",
+        "Not a WeChat openid (28 letters, digits, - and _ from the Official Account).",
+    )
+    content = _csv([["N1", "李娜", "household", "a", OPENID[:-1] + "N"]])
+    preview = preview_import(actor=manager, content=content, filename="c.csv")
+    apply_import(
+        actor=manager,
+        content=content,
+        filename="c.csv",
+        expected_fingerprint=preview.fingerprint,
+        expected_plan=preview.plan_digest,
+    )
+    assert Customer.objects.get(code="N1").wechat_openid == OPENID[:-1] + "N"
+
+    def exported(user):
+        client = Client()
+        client.force_login(user)
+        response = client.get(reverse("customers_io:export", args=["csv"]))
+        body = b"".join(response.streaming_content).decode("utf-8-sig")
+        return {row["code"]: row["wechat_openid"] for row in csv.DictReader(io.StringIO(body))}
+
+    assert exported(manager)["A0042"] == OPENID
+    assert exported(org.users["quality_manager"])["A0042"] == "***"
