@@ -95,6 +95,12 @@ def test_the_openid_is_edited_checked_and_never_copied_into_the_audit_log(org, f
     client.force_login(manager)
     page = client.get(f"/customers/{follower.pk}/edit/")
     assert 'name="wechat_openid"' in page.content.decode()
+    shown = client.get(f"/customers/{follower.pk}/").content.decode()
+    assert OPENID[:-1] + "Z" in shown
+    analyst = Client()
+    analyst.force_login(org.users["analyst"])
+    masked = analyst.get(f"/customers/{follower.pk}/").content.decode()
+    assert 'data-testid="customer-openid">***<' in masked and OPENID[:-1] not in masked
 
 
 def test_the_copy_holds_the_openid_and_the_erasure_removes_it(org, follower):
