@@ -8,7 +8,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("customers", "0011_customer_search_key")]
 # the latest migration: the models the assertions read have every later column
-AFTER = [("customers", "0016_outbound_message_receipt")]
+AFTER = [("customers", "0017_customer_wechat_openid")]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -64,6 +64,27 @@ def _run(args, tmp_path: Path, **env):
             {"QIWANG_SMS_TEMPLATE_INCIDENT": "SMS_1:answer,link"},
             "QIWANG_SMS_TEMPLATE_INCIDENT='SMS_1:answer,link'",
         ),
+        (
+            {"QIWANG_WECHAT_TEMPLATE_INVITATION": "tpl-1:thing1=wave,time2=url"},
+            "QIWANG_WECHAT_TEMPLATE_INVITATION='tpl-1:thing1=wave,time2=url': write TEMPLATE_ID:",
+        ),
+        (
+            {"QIWANG_WECHAT_TEMPLATE_GREETING": "tpl-1", "QIWANG_WECHAT_APP_ID": "wx1"},
+            "QIWANG_WECHAT_TEMPLATE_GREETING='tpl-1': write TEMPLATE_ID:",
+        ),
+        (
+            {"QIWANG_WECHAT_APP_ID": "wx0123456789abcdef"},
+            "The WeChat Official Account needs both QIWANG_WECHAT_APP_ID and "
+            "QIWANG_WECHAT_APP_SECRET.",
+        ),
+        ({"QIWANG_WECHAT_ENDPOINT": "api.weixin.qq.com"}, "QIWANG_WECHAT_ENDPOINT='api.weixin"),
+        ({"QIWANG_WECHAT_EVENT_TOKEN": "a b"}, "QIWANG_WECHAT_EVENT_TOKEN must be 3 to 32"),
+        (
+            {"QIWANG_FOLLOW_UP_ALERTS": "email,wecom", "QIWANG_WECOM_CORP_ID": "ww1"},
+            "WeCom alerts also need QIWANG_WECOM_AGENT_ID, QIWANG_WECOM_SECRET.",
+        ),
+        ({"QIWANG_WECOM_AGENT_ID": "agent"}, "QIWANG_WECOM_AGENT_ID='agent' is not a whole number"),
+        ({"QIWANG_FOLLOW_UP_ALERTS": "pager"}, "use email, sms, wecom or several."),
         ({"QIWANG_METRICS_ALLOW": "10.0.0.300"}, "QIWANG_METRICS_ALLOW: '10.0.0.300' is not an IP"),
         ({"SECRET_KEY_FALLBACKS": "short"}, "SECRET_KEY_FALLBACKS holds a key shorter"),
         ({"QIWANG_CACHE_URL": "memcached://x"}, "QIWANG_CACHE_URL='memcached://x' is not a cache"),

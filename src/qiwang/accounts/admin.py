@@ -69,7 +69,10 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
     add_form = UserAdminCreationForm
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        (_("Qiwang"), {"fields": ("display_name", "role", "branches", "supervisor", "phone")}),
+        (
+            _("Qiwang"),
+            {"fields": ("display_name", "role", "branches", "supervisor", "phone", "wecom_userid")},
+        ),
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -58,6 +59,20 @@ class User(AbstractUser):
     )
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # The member's account in the organisation's WeCom (企业微信): urgent follow-up alerts go to
+    # it as application messages when QIWANG_FOLLOW_UP_ALERTS has "wecom" (docs/messaging.md).
+    wecom_userid = models.CharField(
+        _("WeCom userid"),
+        max_length=64,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9_.@-]{1,64}$",
+                _("A WeCom userid has letters, digits and _ . @ - only (账号 in the WeCom admin)."),
+            )
+        ],
+        help_text=_("The member's account (账号) in WeCom; urgent follow-up alerts go to it."),
+    )
     supervisor = models.ForeignKey(
         "self",
         verbose_name=_("supervisor"),

@@ -2,10 +2,11 @@
 
 An urgent follow-up (a very bad survey answer, ``create_follow_up(urgent=True)``) is shown first
 in the assignee's "My day" with an *Urgent* badge — that is its in-app notice. Besides, on the
-channels of ``QIWANG_FOLLOW_UP_ALERTS`` (``email``, ``sms``; default e-mail) the assignee gets a
-message through :mod:`qiwang.customers.messaging`. The message is queued in the creating
-transaction (the database task queue writes its row through the caller's connection, as the
-webhook outbox does, ADR 0009: no alert for a rolled-back answer, none lost for a committed one)
+channels of ``QIWANG_FOLLOW_UP_ALERTS`` (``email``, ``sms``, ``wecom``; default e-mail) the
+assignee gets a message through :mod:`qiwang.customers.messaging` (``wecom``: a WeCom application
+message to the user's ``wecom_userid``; staff are WeCom members, customers are not). The message
+is queued in the creating transaction (the database task queue writes its row through the
+caller's connection, as the webhook outbox does, ADR 0009: no alert for a rolled-back answer, none lost for a committed one)
 and sent by the worker (``send_follow_up_alert``), so a slow or failing mail server never delays
 or loses a survey answer; a failure is logged and the task stays in "My day".
 
@@ -23,7 +24,12 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from qiwang.customers.choices import TaskStatus
-from qiwang.customers.messaging import MessagingError, send_email, send_sms
+from qiwang.customers.messaging import (
+    MessagingError,
+    send_email,
+    send_sms,
+    send_wecom_message,
+)
 from qiwang.customers.models import ContactTask
 
 logger = logging.getLogger(__name__)
@@ -61,6 +67,8 @@ def deliver_follow_up_alert(task_id: int) -> list[str]:
                     purpose="alert",
                     params={"customer": row.customer.name, "code": row.customer.code},
                 )
+            elif channel == "wecom" and user.wecom_userid:
+                send_wecom_message(user.wecom_userid, f"{subject}\n{body}")
             else:
                 continue
         except MessagingError:

@@ -32,6 +32,7 @@ class CustomerOut(Schema):
     phone: str
     email: str
     address: str
+    wechat_openid: str
     language: Language
     created_at: datetime
     updated_at: datetime
@@ -48,6 +49,10 @@ class CustomerOut(Schema):
     @staticmethod
     def resolve_address(obj: Customer, context: dict) -> str:
         return personal_fields(obj, context["request"].user)["address"]
+
+    @staticmethod
+    def resolve_wechat_openid(obj: Customer, context: dict) -> str:
+        return personal_fields(obj, context["request"].user)["wechat_openid"]
 
 
 class CustomerListFilter(SyncFilter, CustomerFilter):
@@ -78,6 +83,7 @@ class CustomerIn(Schema):
     phone: str = Field(default="", max_length=30)
     email: str = Field(default="", max_length=254)
     address: str = Field(default="", max_length=200)
+    wechat_openid: str = Field(default="", max_length=64)
     language: Language = Language.ZH_HANS
     notes: str = ""
 
@@ -92,6 +98,7 @@ class CustomerPatch(Schema):
     phone: str | None = Field(default=None, max_length=30)
     email: str | None = Field(default=None, max_length=254)
     address: str | None = Field(default=None, max_length=200)
+    wechat_openid: str | None = Field(default=None, max_length=64)
     language: Language | None = None
     notes: str | None = None
 

@@ -12,6 +12,15 @@ class CustomerEditForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    wechat_openid = forms.CharField(
+        label=_("WeChat openid"),
+        max_length=64,
+        required=False,
+        help_text=_(
+            "The customer's openid at your WeChat Official Account (given when they follow it); "
+            "survey invitations and greetings can be sent to it."
+        ),
+    )
     language = forms.ChoiceField(
         label=_("Language of messages"),
         choices=Language.choices,

@@ -34,6 +34,8 @@ __all__ = [
     "get_sms_backend",
     "send_email",
     "send_sms",
+    "send_wechat_template",
+    "send_wecom_message",
 ]
 
 
@@ -150,3 +152,20 @@ def send_email(address: str, subject: str, body: str) -> SentMessage:
     if not sent:
         raise MessagingError("E-mail could not be sent.")
     return SentMessage(channel="email", recipient=address, provider_id="")
+
+
+def send_wechat_template(openid: str, *, purpose: str, params: dict[str, str]) -> SentMessage:
+    """Send the WeChat Official Account template message of ``purpose`` (invitation, reminder,
+    greeting) to the follower ``openid``; ``provider_id`` is the answer's msgid
+    (:mod:`qiwang.customers.channels.wechat`)."""
+    from qiwang.customers.channels.wechat import send_template_message
+
+    return send_template_message(openid, purpose=purpose, params=params)
+
+
+def send_wecom_message(userid: str, text: str) -> SentMessage:
+    """Send ``text`` as a WeCom (企业微信) application message to the member ``userid``
+    (:mod:`qiwang.customers.channels.wecom`)."""
+    from qiwang.customers.channels.wecom import send_application_message
+
+    return send_application_message(userid, text)

@@ -13,19 +13,22 @@ __all__ = ["MASK", "contact_fields", "mask_phone", "personal_fields"]
 
 
 def personal_fields(customer: Customer, user: User) -> dict[str, Any]:
-    """Phone, e-mail, address and WeChat as ``user`` may see them (masked otherwise)."""
+    """Phone, e-mail, address, WeChat and the Official Account openid as ``user`` may see them
+    (masked otherwise)."""
     if can(user, Action.VIEW_PERSONAL_DATA, customer):
         return {
             "phone": customer.phone,
             "email": customer.email,
             "address": customer.address,
             "wechat": customer.wechat,
+            "wechat_openid": customer.wechat_openid,
         }
     return {
         "phone": mask_phone(customer.phone),
         "email": MASK if customer.email else "",
         "address": MASK if customer.address else "",
         "wechat": MASK if customer.wechat else "",
+        "wechat_openid": MASK if customer.wechat_openid else "",
     }
 
 

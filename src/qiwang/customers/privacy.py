@@ -146,7 +146,14 @@ def model_section(
 
 
 def _identifiers(customer: Customer) -> Identifiers:
-    values = {customer.name, customer.phone, customer.email, customer.address, customer.wechat}
+    values = {
+        customer.name,
+        customer.phone,
+        customer.email,
+        customer.address,
+        customer.wechat,
+        customer.wechat_openid,
+    }
     for contact in customer.contacts.all():
         values |= {contact.name, contact.phone, contact.email, contact.wechat}
     # Two characters at least (a Chinese name); never the redaction mark itself.

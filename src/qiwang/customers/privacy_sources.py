@@ -75,6 +75,7 @@ def _erase(customer: Customer, ids: Identifiers) -> dict[str, int]:
             email="",
             address="",
             wechat="",
+            wechat_openid="",
             birthday=None,
             founded_on=None,
             notes="",

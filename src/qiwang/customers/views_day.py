@@ -261,7 +261,9 @@ def send_greeting_view(request: HttpRequest, task_id: int) -> HttpResponse:
             return response
         messages.error(request, error.text)
         return redirect("customers:my_day")
-    sent = _("E-mail sent.") if channel == Channel.EMAIL else _("SMS sent.")
+    sent = {Channel.EMAIL: _("E-mail sent."), Channel.WECHAT: _("WeChat message sent.")}.get(
+        channel, _("SMS sent.")
+    )
     if request.htmx:
         card = _card_done(request, task.customer, sent)
         if card is not None:

@@ -201,6 +201,35 @@ def env_sms_template(name: str, known: tuple[str, ...], default_params: tuple[st
     return {"code": code.strip(), "params": params or list(default_params)}
 
 
+def env_wechat_template(name: str, known: tuple[str, ...]) -> dict:
+    """A WeChat Official Account template and what fills its keywords:
+    ``TEMPLATE_ID:keyword=value,keyword=value`` (e.g. ``thing1=wave``; each value one of
+    ``known``). Unset or empty: ``{}`` (no template for this purpose)."""
+    value = env_str(name, "")
+    if not value:
+        return {}
+    template_id, _sep, mapping = value.partition(":")
+    fields: list[tuple[str, str]] = []
+    wrong = not template_id.strip() or not mapping.strip()
+    for item in mapping.split(","):
+        keyword, equals, source = (part.strip() for part in item.partition("="))
+        if not item.strip():
+            continue
+        if not equals or not keyword.isidentifier() or source not in known:
+            wrong = True
+            break
+        fields.append((keyword, source))
+    if wrong or not fields:
+        raise ImproperlyConfigured(
+            _(
+                "%(name)s=%(value)s: write TEMPLATE_ID:keyword=value,keyword=value "
+                "(for example thing1=%(example)s; values from %(known)s)."
+            )
+            % {"name": name, "value": repr(value), "example": known[0], "known": ", ".join(known)}
+        )
+    return {"id": template_id.strip(), "fields": fields}
+
+
 def env_dotted_path(name: str, default: str) -> str:
     """A dotted Python path (``package.module.Class``); checked for shape here, imported on use."""
     value = env_str(name, default)

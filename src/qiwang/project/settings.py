@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import phonenumbers
@@ -308,6 +309,8 @@ QIWANG_RATE_SMS = config.env_rate("QIWANG_RATE_SMS", "20/s")
 QIWANG_RATE_SMS_RECIPIENT = config.env_rate("QIWANG_RATE_SMS_RECIPIENT", "1/m")
 QIWANG_RATE_EMAIL = config.env_rate("QIWANG_RATE_EMAIL", "10/s")
 QIWANG_RATE_EMAIL_RECIPIENT = config.env_rate("QIWANG_RATE_EMAIL_RECIPIENT", "10/m")
+QIWANG_RATE_WECHAT = config.env_rate("QIWANG_RATE_WECHAT", "20/s")
+QIWANG_RATE_WECHAT_RECIPIENT = config.env_rate("QIWANG_RATE_WECHAT_RECIPIENT", "1/m")
 QIWANG_SEND_MAX_ATTEMPTS = config.env_int("QIWANG_SEND_MAX_ATTEMPTS", 6, minimum=1, maximum=50)
 QIWANG_SEND_BACKOFF_SECONDS = config.env_int(
     "QIWANG_SEND_BACKOFF_SECONDS", 60, minimum=1, maximum=86400
@@ -341,13 +344,69 @@ if QIWANG_SMS_RECEIPT_TOKEN and len(QIWANG_SMS_RECEIPT_TOKEN) < 16:
     raise config.ImproperlyConfigured(
         envlang.gettext("QIWANG_SMS_RECEIPT_TOKEN is too short: use at least 16 random characters.")
     )
-# Urgent follow-ups (a very bad survey answer): besides the badge in "My day", the account
-# manager is alerted on these channels (comma-separated: email, sms; empty for none).
-QIWANG_FOLLOW_UP_ALERTS = config.env_list("QIWANG_FOLLOW_UP_ALERTS", ["email"])
-if set(QIWANG_FOLLOW_UP_ALERTS) - {"email", "sms"}:
+# WeChat Official Account template messages to customers and WeCom application messages to
+# staff (qiwang.customers.channels.wechat / .wecom, docs/messaging.md, ADR 0230): the service
+# account's AppID and AppSecret, one template per purpose with its keyword mapping, the token of
+# the account's server URL (TEMPLATESENDJOBFINISH events); the WeCom corp, application and its
+# secret; API base URLs (a stand-in in tests) and the timeout of one call.
+QIWANG_WECHAT_APP_ID = config.env_str("QIWANG_WECHAT_APP_ID", "")
+QIWANG_WECHAT_APP_SECRET = config.env_str("QIWANG_WECHAT_APP_SECRET", "")
+QIWANG_WECHAT_ENDPOINT = config.env_str("QIWANG_WECHAT_ENDPOINT", "https://api.weixin.qq.com")
+QIWANG_WECHAT_TIMEOUT = config.env_int("QIWANG_WECHAT_TIMEOUT", 10, minimum=1, maximum=120)
+QIWANG_WECHAT_EVENT_TOKEN = config.env_str("QIWANG_WECHAT_EVENT_TOKEN", "")
+_WECHAT_TEMPLATE_VALUES = {
+    "invitation": ("wave", "company", "name", "closes", "link"),
+    "reminder": ("wave", "company", "name", "closes", "link"),
+    "greeting": ("text", "company", "name"),
+}
+QIWANG_WECHAT_TEMPLATES = {
+    purpose: template
+    for purpose, known in _WECHAT_TEMPLATE_VALUES.items()
+    if (template := config.env_wechat_template(f"QIWANG_WECHAT_TEMPLATE_{purpose.upper()}", known))
+}
+QIWANG_WECOM_CORP_ID = config.env_str("QIWANG_WECOM_CORP_ID", "")
+QIWANG_WECOM_AGENT_ID = config.env_int("QIWANG_WECOM_AGENT_ID", 0, minimum=0, maximum=2**31 - 1)
+QIWANG_WECOM_SECRET = config.env_str("QIWANG_WECOM_SECRET", "")
+QIWANG_WECOM_ENDPOINT = config.env_str("QIWANG_WECOM_ENDPOINT", "https://qyapi.weixin.qq.com")
+for _endpoint_name in ("QIWANG_WECHAT_ENDPOINT", "QIWANG_WECOM_ENDPOINT"):
+    if not globals()[_endpoint_name].startswith(("https://", "http://")):
+        raise config.ImproperlyConfigured(
+            envlang.gettext("%(name)s=%(value)s is not a URL such as https://api.weixin.qq.com.")
+            % {"name": _endpoint_name, "value": repr(globals()[_endpoint_name])}
+        )
+if (QIWANG_WECHAT_TEMPLATES or QIWANG_WECHAT_APP_ID or QIWANG_WECHAT_APP_SECRET) and not (
+    QIWANG_WECHAT_APP_ID and QIWANG_WECHAT_APP_SECRET
+):
     raise config.ImproperlyConfigured(
-        envlang.gettext("QIWANG_FOLLOW_UP_ALERTS=%(value)s: use email, sms or both.")
+        envlang.gettext(
+            "The WeChat Official Account needs both QIWANG_WECHAT_APP_ID and "
+            "QIWANG_WECHAT_APP_SECRET."
+        )
+    )
+if QIWANG_WECHAT_EVENT_TOKEN and not re.fullmatch(r"[A-Za-z0-9]{3,32}", QIWANG_WECHAT_EVENT_TOKEN):
+    raise config.ImproperlyConfigured(
+        envlang.gettext(
+            "QIWANG_WECHAT_EVENT_TOKEN must be 3 to 32 letters and digits, "
+            "as the Official Account's server settings accept."
+        )
+    )
+# Urgent follow-ups (a very bad survey answer): besides the badge in "My day", the account
+# manager is alerted on these channels (comma-separated: email, sms, wecom; empty for none).
+QIWANG_FOLLOW_UP_ALERTS = config.env_list("QIWANG_FOLLOW_UP_ALERTS", ["email"])
+if set(QIWANG_FOLLOW_UP_ALERTS) - {"email", "sms", "wecom"}:
+    raise config.ImproperlyConfigured(
+        envlang.gettext("QIWANG_FOLLOW_UP_ALERTS=%(value)s: use email, sms, wecom or several.")
         % {"value": repr(",".join(QIWANG_FOLLOW_UP_ALERTS))}
+    )
+_wecom = {
+    "QIWANG_WECOM_CORP_ID": QIWANG_WECOM_CORP_ID,
+    "QIWANG_WECOM_AGENT_ID": QIWANG_WECOM_AGENT_ID,
+    "QIWANG_WECOM_SECRET": QIWANG_WECOM_SECRET,
+}
+if ("wecom" in QIWANG_FOLLOW_UP_ALERTS or any(_wecom.values())) and not all(_wecom.values()):
+    raise config.ImproperlyConfigured(
+        envlang.gettext("WeCom alerts also need %(missing)s.")
+        % {"missing": ", ".join(name for name, value in _wecom.items() if not value)}
     )
 
 # Complaints (docs/complaints.md): submissions per address per minute on the public complaint

@@ -4,6 +4,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from qiwang.project.api import api
 from qiwang.surveys.receipts import sms_receipt
+from qiwang.surveys.wechat_events import wechat_event
 
 urlpatterns = [
     path("", include("qiwang.core.urls")),
@@ -20,6 +21,8 @@ urlpatterns = [
     path("api/", api.urls),
     # SMS delivery receipts from the providers (docs/messaging.md)
     path("hooks/sms/<str:provider>/<str:token>/", sms_receipt, name="sms_receipt"),
+    # The WeChat Official Account's server URL: template message events (docs/messaging.md)
+    path("hooks/wechat/", wechat_event, name="wechat_event"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -29,6 +29,7 @@ class InvitationChannel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     SMS = "sms", _("SMS")
     LINK = "link", _("Printed link / QR code")
+    WECHAT = "wechat", _("WeChat Official Account")
 
 
 class InvitationStatus(models.TextChoices):

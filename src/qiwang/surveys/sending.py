@@ -38,7 +38,13 @@ from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from qiwang.customers.delivery import backoff_seconds, is_retryable, take_slot
-from qiwang.customers.messaging import MessagingError, SentMessage, send_email, send_sms
+from qiwang.customers.messaging import (
+    MessagingError,
+    SentMessage,
+    send_email,
+    send_sms,
+    send_wechat_template,
+)
 from qiwang.operations.scheduler import Job, register
 from qiwang.surveys.choices import InvitationChannel, InvitationStatus, SendKind
 from qiwang.surveys.models import Invitation, InvitationToken, Wave
@@ -60,6 +66,16 @@ logger = logging.getLogger(__name__)
 #: Waits for a rate limit's window up to this many seconds inside one run; longer ones are left
 #: to the next run of the job (the rows are released with their next attempt time).
 MAX_SLEEP = 5.0
+
+
+#: The channels that send each invitation a message, and the customer field it goes to (a
+#: printed link is handed out by people: nothing is sent).
+CONTACT_FIELDS = {
+    InvitationChannel.EMAIL: "email",
+    InvitationChannel.SMS: "phone",
+    InvitationChannel.WECHAT: "wechat_openid",
+}
+MESSAGE_CHANNELS = tuple(CONTACT_FIELDS)
 
 
 def token_digest(token: str) -> str:
@@ -208,6 +224,20 @@ def _send_one(wave: Wave, invitation: Invitation, link: str) -> SentMessage:
                 "closes": timezone.localtime(wave.closes_at).strftime("%Y-%m-%d"),
             },
         )
+    if wave.channel == InvitationChannel.WECHAT:
+        # The Official Account's approved template of the purpose, its fields filled from these
+        # values (docs/messaging.md "WeChat Official Account").
+        return send_wechat_template(
+            customer.wechat_openid,
+            purpose="reminder" if reminder else "invitation",
+            params={
+                "company": wave.branch.name,
+                "name": customer.name,
+                "wave": wave.name,
+                "link": link,
+                "closes": timezone.localtime(wave.closes_at).strftime("%Y-%m-%d"),
+            },
+        )
     if wave.channel == InvitationChannel.EMAIL:
         return send_email(customer.email, wave.name, text)
     raise MessagingError(
@@ -218,8 +248,7 @@ def _send_one(wave: Wave, invitation: Invitation, link: str) -> SentMessage:
 
 
 def _recipient(wave: Wave, invitation: Invitation) -> str:
-    customer = invitation.customer
-    return customer.phone if wave.channel == InvitationChannel.SMS else customer.email
+    return str(getattr(invitation.customer, CONTACT_FIELDS[wave.channel]))
 
 
 def _release(invitation: Invitation, *, at: datetime.datetime) -> None:

@@ -51,7 +51,11 @@ from qiwang.surveys.choices import (
     WaveStatus,
 )
 from qiwang.surveys.models import InstrumentVersion, Invitation, Wave
-from qiwang.surveys.sending import invitation_message, queue_for_sending  # noqa: F401
+from qiwang.surveys.sending import (  # noqa: F401 — invitation_message re-exported
+    MESSAGE_CHANNELS,
+    invitation_message,
+    queue_for_sending,
+)
 
 
 def token_digest(token: str) -> str:
@@ -165,6 +169,8 @@ def draw_sample(wave: Wave, *, now: datetime.datetime | None = None) -> Sample:
         unreachable = set(customers.filter(email="").values_list("pk", flat=True))
     elif wave.channel == InvitationChannel.SMS:
         unreachable = set(customers.filter(phone="").values_list("pk", flat=True))
+    elif wave.channel == InvitationChannel.WECHAT:  # not following the Official Account
+        unreachable = set(customers.filter(wechat_openid="").values_list("pk", flat=True))
     eligible = sorted(all_ids - recent - opted_out - unreachable)
     chosen = eligible
     if wave.sample_size is not None and wave.sample_size < len(eligible):
@@ -199,6 +205,15 @@ def send_wave(*, actor: User, wave: Wave, base_url: str) -> SendResult:
     _require_change(actor, wave)
     if wave.status != WaveStatus.DRAFT:
         raise ConflictError(_("This wave has already been sent."))
+    if wave.channel == InvitationChannel.WECHAT and not (
+        settings.QIWANG_WECHAT_APP_ID and "invitation" in settings.QIWANG_WECHAT_TEMPLATES
+    ):
+        raise ConflictError(
+            _(
+                "WeChat invitations need the Official Account's settings: "
+                "QIWANG_WECHAT_APP_ID, QIWANG_WECHAT_APP_SECRET and QIWANG_WECHAT_TEMPLATE_INVITATION."
+            )
+        )
     sample = draw_sample(wave)
     with transaction.atomic():
         locked = Wave.objects.select_for_update().get(pk=wave.pk)
@@ -223,7 +238,7 @@ def send_wave(*, actor: User, wave: Wave, base_url: str) -> SendResult:
         wave.link_base_url = base_url[:200]
         wave.save(update_fields=["status", "sent_at", "link_base_url"])
         queued = 0
-        if channel in SENT_CHANNELS:
+        if channel in MESSAGE_CHANNELS:
             queued = queue_for_sending(
                 list(Invitation.objects.filter(wave=wave).values_list("pk", flat=True)),
                 SendKind.INVITATION,
@@ -235,10 +250,6 @@ def send_wave(*, actor: User, wave: Wave, base_url: str) -> SendResult:
             changes={"invited": len(rows), "channel": channel, "queued": queued},
         )
     return SendResult(invited=len(rows), queued=queued)
-
-
-#: The channels whose invitations the worker sends (a printed link is handed out by people).
-SENT_CHANNELS = (InvitationChannel.EMAIL, InvitationChannel.SMS)
 
 
 def close_wave(*, actor: User, wave: Wave) -> Wave:
@@ -264,7 +275,7 @@ def send_reminders(*, actor: User, wave: Wave, base_url: str) -> SendResult:
     _require_change(actor, wave)
     if not wave.accepts_answers():
         raise ConflictError(_("Only an open wave can send reminders."))
-    if wave.channel not in (InvitationChannel.EMAIL, InvitationChannel.SMS):
+    if wave.channel not in MESSAGE_CHANNELS:
         raise ConflictError(_("Reminders go by e-mail or SMS; this wave uses printed links."))
     with transaction.atomic():
         pending = list(

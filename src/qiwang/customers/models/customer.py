@@ -37,6 +37,17 @@ class Customer(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     wechat = models.CharField(_("WeChat"), max_length=60, blank=True)
+    # The customer's openid at the organisation's WeChat Official Account (one per account; not
+    # the WeChat handle above): invitations and greetings go to it as template messages.
+    wechat_openid = models.CharField(
+        _("WeChat openid"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "The customer's openid at your WeChat Official Account (given when they follow it); "
+            "survey invitations and greetings can be sent to it."
+        ),
+    )
     language = models.CharField(
         _("language"),
         max_length=10,
@@ -99,4 +110,4 @@ class Customer(models.Model):
         """Recompute :attr:`search_key` from the name, number and phone."""
         self.search_key = search_key(name=self.name, code=self.code, phone=self.phone)
 
-    PERSONAL_FIELDS = ("phone", "email", "address", "wechat")
+    PERSONAL_FIELDS = ("phone", "email", "address", "wechat", "wechat_openid")

@@ -28,6 +28,7 @@ EDITABLE_FIELDS = (
     "email",
     "address",
     "wechat",
+    "wechat_openid",
     "language",
     "notes",
 )
@@ -49,6 +50,19 @@ def _clean(actor: User, data: dict[str, Any], *, current: Customer | None) -> di
             cleaned["phone"] = normalise_phone(str(cleaned["phone"] or ""))
         except ServiceError as error:
             errors.update(error.errors)
+    if "wechat_openid" in cleaned:
+        from qiwang.customers.channels.wechat import OPENID_PATTERN
+
+        openid = str(cleaned["wechat_openid"] or "").strip()
+        if openid and not OPENID_PATTERN.match(openid):
+            errors["wechat_openid"] = [
+                _(
+                    "%s is not a WeChat openid: copy it from the Official Account "
+                    "(28 letters, digits, - and _)."
+                )
+                % repr(openid)
+            ]
+        cleaned["wechat_openid"] = openid
     if "kind" in cleaned and cleaned["kind"] not in CustomerKind.values:
         errors["kind"] = [_("%s is not a customer kind.") % cleaned["kind"]]
     if "language" in cleaned and cleaned["language"] not in Language.values:

@@ -23,6 +23,8 @@ from qiwang.xlsx import write_xlsx
 
 __all__ = ["EXPORT_COLUMNS", "export_csv_chunks", "export_rows", "export_xlsx"]
 
+REVENUE = EXPORT_COLUMNS.index("revenue")
+
 
 def export_rows(user: User, customers: Any) -> Iterator[list[Any]]:
     """One list per customer in ``EXPORT_COLUMNS`` order, personal data as ``user`` may see it.
@@ -51,6 +53,7 @@ def export_rows(user: User, customers: Any) -> Iterator[list[Any]]:
             personal["email"],
             personal["address"],
             wechat,
+            personal["wechat_openid"],
             customer.notes,
             customer.language,
             customer.orders_count,
@@ -99,7 +102,7 @@ def export_xlsx(user: User, customers: Any, target: IO[bytes]) -> int:
 
     def typed() -> Iterator[list[Any]]:
         for row in export_rows(user, customers):
-            row[12] = Decimal(row[12])  # revenue: a number, not text
+            row[REVENUE] = Decimal(row[REVENUE])  # revenue: a number, not text
             yield row  # the writer guards every text cell
 
     return write_xlsx(target, EXPORT_COLUMNS, typed(), sheet="customers")

@@ -47,7 +47,12 @@ from qiwang.customers.choices import (
     Tier,
 )
 from qiwang.customers.delivery import is_retryable
-from qiwang.customers.messaging import MessagingError, send_email, send_sms
+from qiwang.customers.messaging import (
+    MessagingError,
+    send_email,
+    send_sms,
+    send_wechat_template,
+)
 from qiwang.customers.models import (
     BranchIndustry,
     ContactTask,
@@ -502,6 +507,8 @@ def render_greeting(
     if industry is None:
         industry = industry_of_branch(task.customer.branch_id)
     template = templates.get((industry, task.customer.tier, channel, kind))
+    if template is None and channel == Channel.WECHAT:  # a template message carries the SMS text
+        template = templates.get((industry, task.customer.tier, Channel.SMS, kind))
     if template is None:
         return RenderedGreeting(channel=channel, subject="", body=task.message or task.note)
     manager = task.assignee or task.customer.account_manager
@@ -539,11 +546,16 @@ def greeting_previews(
     company: str | None = None,
 ) -> list[RenderedGreeting]:
     """The messages the customer would receive, one per channel they can be reached on
-    (SMS with a phone, e-mail with an address), exactly as :func:`send_greeting` sends them."""
+    (SMS with a phone, e-mail with an address, WeChat with an openid while the Official Account
+    has a greeting template), exactly as :func:`send_greeting` sends them."""
     previews = []
     for channel, reachable in (
         (Channel.SMS, task.customer.phone),
         (Channel.EMAIL, task.customer.email),
+        (
+            Channel.WECHAT,
+            task.customer.wechat_openid and "greeting" in settings.QIWANG_WECHAT_TEMPLATES,
+        ),
     ):
         if reachable:
             previews.append(
@@ -567,14 +579,27 @@ def send_greeting(
         raise ServiceError(_("This is not one of your customers."), field="task")
     if task.kind != TaskKind.GREETING or task.status != TaskStatus.OPEN:
         raise ServiceError(_("This task is not an open greeting."), field="task")
-    if channel not in (Channel.SMS, Channel.EMAIL):
-        raise ServiceError(_("Greetings are sent by SMS or e-mail."), field="channel")
-    recipient = customer.phone if channel == Channel.SMS else customer.email
+    if channel not in (Channel.SMS, Channel.EMAIL, Channel.WECHAT):
+        raise ServiceError(_("Greetings are sent by SMS, e-mail or WeChat."), field="channel")
+    recipient = {
+        Channel.SMS: customer.phone,
+        Channel.EMAIL: customer.email,
+        Channel.WECHAT: customer.wechat_openid,
+    }[Channel(channel)]
     if not recipient:
         raise ServiceError(
-            _("The customer has no mobile number on file: phone them or add the number first.")
-            if channel == Channel.SMS
-            else _("The customer has no e-mail address on file: send an SMS or phone instead."),
+            {
+                Channel.SMS: _(
+                    "The customer has no mobile number on file: phone them or add the number first."
+                ),
+                Channel.EMAIL: _(
+                    "The customer has no e-mail address on file: send an SMS or phone instead."
+                ),
+                Channel.WECHAT: _(
+                    "The customer has no WeChat openid on file: they must follow the "
+                    "Official Account first."
+                ),
+            }[Channel(channel)],
             field="channel",
         )
     greeting = render_greeting(task, channel)
@@ -591,6 +616,16 @@ def send_greeting(
                 greeting.body,
                 purpose="greeting",
                 params={"name": customer.name, "company": organisation_name(customer.branch)},
+            )
+        elif channel == Channel.WECHAT:
+            sent = send_wechat_template(
+                recipient,
+                purpose="greeting",
+                params={
+                    "text": greeting.body,
+                    "name": customer.name,
+                    "company": organisation_name(customer.branch),
+                },
             )
         else:
             sent = send_email(recipient, greeting.subject, greeting.body)

@@ -61,11 +61,12 @@ IMPORT_COLUMNS = (
     "email",
     "address",
     "wechat",
+    "wechat_openid",
     "notes",
     "language",
 )
 REQUIRED_TO_CREATE = ("code", "name", "kind", "branch")
-PERSONAL_COLUMNS = ("phone", "email", "address", "wechat")
+PERSONAL_COLUMNS = ("phone", "email", "address", "wechat", "wechat_openid")
 #: Exported in addition to the import columns (read-only figures; ignored on import).
 EXTRA_EXPORT_COLUMNS = ("orders_count", "revenue", "last_activity_at", "created_at")
 EXPORT_COLUMNS = IMPORT_COLUMNS + EXTRA_EXPORT_COLUMNS
@@ -81,6 +82,7 @@ COLUMN_LABELS = {
     "email": gettext_lazy("E-mail"),
     "address": gettext_lazy("Address"),
     "wechat": gettext_lazy("WeChat"),
+    "wechat_openid": gettext_lazy("WeChat openid"),
     "notes": gettext_lazy("Notes"),
     "language": gettext_lazy("Language of messages"),
     "orders_count": gettext_lazy("Orders"),
@@ -88,7 +90,15 @@ COLUMN_LABELS = {
     "last_activity_at": gettext_lazy("Last activity"),
     "created_at": gettext_lazy("Created"),
 }
-MAX_LENGTHS = {"code": 30, "name": 120, "phone": 30, "address": 200, "wechat": 60, "email": 254}
+MAX_LENGTHS = {
+    "code": 30,
+    "name": 120,
+    "phone": 30,
+    "address": 200,
+    "wechat": 60,
+    "wechat_openid": 64,
+    "email": 254,
+}
 MAX_ROWS = 100_000
 MAX_BYTES = 20 * 1024 * 1024
 _CHUNK = 900  # ids per IN (…) query: below SQLite's variable limit on every version
@@ -445,6 +455,17 @@ class _Validator:
             except ValidationError:
                 refuse("email", _("Not an e-mail address."))
             values["email"] = raw["email"]
+        if raw.get("wechat_openid") and MASK not in raw["wechat_openid"]:
+            from qiwang.customers.channels.wechat import OPENID_PATTERN
+
+            if not OPENID_PATTERN.match(raw["wechat_openid"]):
+                refuse(
+                    "wechat_openid",
+                    _(
+                        "Not a WeChat openid (28 letters, digits, - and _ from the Official Account)."
+                    ),
+                )
+            values["wechat_openid"] = raw["wechat_openid"]
         for name in PERSONAL_COLUMNS:
             if MASK in raw.get(name, ""):
                 refuse(name, _("A masked value from an export cannot be imported."))
@@ -686,6 +707,12 @@ def _template_help() -> list[tuple[str, str, str, str]]:
         ("email", str(COLUMN_LABELS["email"]), "", "owner@example.cn"),
         ("address", str(COLUMN_LABELS["address"]), "", "3栋2单元1502室"),
         ("wechat", str(COLUMN_LABELS["wechat"]), "", ""),
+        (
+            "wechat_openid",
+            str(COLUMN_LABELS["wechat_openid"]),
+            _("optional: the openid at your WeChat Official Account (not the WeChat handle)"),
+            "",
+        ),
         ("notes", str(COLUMN_LABELS["notes"]), "", ""),
         (
             "language",

@@ -1,0 +1,39 @@
+"""The customer's WeChat Official Account openid (issue 17, item 5; docs/messaging.md).
+
+On SQLite, adding a column rebuilds the table, which drops the plain search index that 0013
+created outside the model's Meta; it is created again here (PostgreSQL keeps its GIN index).
+"""
+
+from django.db import migrations, models
+
+INDEX = "customers_customer_search_key"
+
+
+def restore_sqlite_search_index(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        schema_editor.execute(
+            f"CREATE INDEX IF NOT EXISTS {INDEX} ON customers_customer (search_key)"
+        )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("customers", "0016_outbound_message_receipt"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="customer",
+            name="wechat_openid",
+            field=models.CharField(
+                blank=True,
+                help_text=(
+                    "The customer's openid at your WeChat Official Account (given when they "
+                    "follow it); survey invitations and greetings can be sent to it."
+                ),
+                max_length=64,
+                verbose_name="WeChat openid",
+            ),
+        ),
+        migrations.RunPython(restore_sqlite_search_index, migrations.RunPython.noop),
+    ]
