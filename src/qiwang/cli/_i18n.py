@@ -3,4 +3,12 @@
 
 from qiwang.envlang import DEFAULT, cli_language, gettext
 
-__all__ = ["DEFAULT", "cli_language", "gettext"]
+__all__ = ["DEFAULT", "cli_language", "gettext", "gettext_noop"]
+
+
+def gettext_noop(message: str) -> str:
+    """Mark ``message`` for the catalogues without translating it (it is translated later, by
+    :func:`gettext`). Named like Django's marker so that ``make messages`` (xgettext with the
+    keyword ``gettext_noop``) extracts it; Django's own needs settings, which the command line
+    may not have."""
+    return message
