@@ -3,6 +3,8 @@ of both HTTP APIs on 127.0.0.1 (issue 17, item 5; docs/messaging.md, ADR 0230)."
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.core.cache import cache
 from django.utils import timezone, translation
@@ -10,7 +12,7 @@ from tests.conftest import make_customer
 from tests.surveys.conftest import deliver_queued, make_instrument, make_wave
 from tests.surveys.standin_weixin import serve
 
-from qiwang.customers.alerts import deliver_follow_up_alert
+from qiwang.customers.alerts import deliver_follow_up_alert, send_follow_up_alert
 from qiwang.customers.messaging import MessagingError, send_wechat_template, send_wecom_message
 from qiwang.customers.services import create_follow_up
 from qiwang.errors import ConflictError
@@ -223,6 +225,79 @@ def test_urgent_follow_up_alerts_go_to_the_assignees_wecom(wechat, settings, org
     manager.wecom_userid = ""
     manager.save(update_fields=["wecom_userid"])
     assert deliver_follow_up_alert(task.pk) == []
+
+
+def _wecom_alert_task(settings, org, code="A0043"):
+    settings.QIWANG_FOLLOW_UP_ALERTS = ["wecom"]
+    manager = org.users["account_manager"]
+    manager.wecom_userid = "wangli"
+    manager.save(update_fields=["wecom_userid"])
+    customer = make_customer(org.own, code, name="李秀英", account_manager=manager)
+    return create_follow_up(
+        customer, reason="满意度 1 / 5", due=timezone.localdate(), source=f"t:{code}", urgent=True
+    )
+
+
+def _queued_alerts():
+    from django_tasks_db.models import DBTaskResult
+
+    return [
+        (row.args_kwargs["args"], row.args_kwargs["kwargs"], row.run_after)
+        for row in DBTaskResult.objects.filter(task_path__endswith="send_follow_up_alert").order_by(
+            "enqueued_at"
+        )
+    ]
+
+
+def test_a_busy_wecom_is_tried_again_after_the_back_off_on_that_channel_only(wechat, settings, org):
+    # errcode -1 (system busy) may pass: the worker queues the WeCom alert again, later, with the
+    # attempt counted; the second run delivers it.
+    settings.QIWANG_SEND_BACKOFF_SECONDS = 60
+    task = _wecom_alert_task(settings, org)
+    before = len(_queued_alerts())  # the alert queued when the task was created
+    wechat.answers[:] = [(200, {"errcode": -1, "errmsg": "system busy"})]
+    started = timezone.now()
+
+    assert send_follow_up_alert.call(task.pk) == []
+
+    (args, kwargs, run_after) = _queued_alerts()[before]
+    assert (args, kwargs) == ([task.pk], {"channels": ["wecom"], "attempt": 2})
+    assert run_after >= started + datetime.timedelta(seconds=59)
+    assert send_follow_up_alert.call(task.pk, channels=["wecom"], attempt=2) == ["wecom"]
+    assert len(wechat.sends()) == 2
+    assert len(_queued_alerts()) == before + 1  # nothing more to try
+
+
+def test_a_permanent_wecom_refusal_and_the_last_attempt_are_not_queued_again(wechat, settings, org):
+    settings.QIWANG_SEND_MAX_ATTEMPTS = 2
+    task = _wecom_alert_task(settings, org)
+    before = len(_queued_alerts())
+    wechat.answers[:] = [
+        (200, {"errcode": 81013, "errmsg": "user & party & tag all invalid"}),
+        (200, {"errcode": -1, "errmsg": "system busy"}),
+    ]
+
+    assert send_follow_up_alert.call(task.pk) == []  # permanent: an unknown member
+    assert send_follow_up_alert.call(task.pk, channels=["wecom"], attempt=2) == []  # the last
+
+    assert len(_queued_alerts()) == before
+
+
+def test_alerts_count_against_the_channels_rate_limit_per_recipient(wechat, settings, org):
+    # The second alert to the same person within the minute is not sent (nor counted as an
+    # attempt): it waits for the window, on that channel.
+    settings.QIWANG_RATE_WECOM_RECIPIENT = "1/m"
+    first = _wecom_alert_task(settings, org, "A0044")
+    second = _wecom_alert_task(settings, org, "A0045")
+    before = len(_queued_alerts())
+
+    assert send_follow_up_alert.call(first.pk) == ["wecom"]
+    assert send_follow_up_alert.call(second.pk) == []
+
+    assert len(wechat.sends()) == 1
+    (args, kwargs, run_after) = _queued_alerts()[before]
+    assert (args, kwargs) == ([second.pk], {"channels": ["wecom"], "attempt": 1})
+    assert run_after > timezone.now()
 
 
 def _follow(customers, n):
