@@ -167,6 +167,29 @@ def test_a_customer_without_a_phone_cannot_get_an_sms_and_nothing_is_written(boo
     assert not Interaction.objects.exists()
 
 
+def test_a_greeting_counts_against_the_channels_rate_limit_and_nothing_is_written(
+    book, team, sms_outbox, settings
+):
+    # A survey invitation just went to this number (the worker counted it): a greeting in the
+    # same minute would be refused by the provider's per-number limit, so it is held back here,
+    # with the wait, and the task stays open.
+    from qiwang.customers.delivery import take_slot
+
+    settings.QIWANG_RATE_SMS_RECIPIENT = "1/m"
+    assert take_slot("sms", book["general"].phone).allowed
+    generate_greeting_tasks(datetime.date(2026, 9, 24))
+    task = ContactTask.objects.get(kind=TaskKind.GREETING, customer=book["general"])
+
+    with pytest.raises(ServiceError, match=r"try again in \d+ seconds") as error:
+        send_greeting(actor=team["manager"], task=task, channel="sms")
+
+    assert "channel" in error.value.errors
+    assert list(sms_outbox.glob("outbox-*.jsonl")) == []
+    task.refresh_from_db()
+    assert task.status == TaskStatus.OPEN
+    assert not Interaction.objects.exists()
+
+
 def test_send_sms_refuses_a_bad_number():
     with pytest.raises(MessagingError):
         send_sms("call me", "你好")

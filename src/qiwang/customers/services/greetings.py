@@ -46,7 +46,7 @@ from qiwang.customers.choices import (
     TaskStatus,
     Tier,
 )
-from qiwang.customers.delivery import is_retryable
+from qiwang.customers.delivery import is_retryable, take_slot
 from qiwang.customers.messaging import (
     MessagingError,
     send_email,
@@ -606,6 +606,18 @@ def send_greeting(
     if seen and seen != greeting.digest:
         raise ServiceError(
             _("The text changed since you looked at it (a template was edited). Read it again."),
+            field="channel",
+        )
+    # The same limits as the worker's sending (customers.delivery): a greeting right after a
+    # survey invitation to the same number would otherwise hit the provider's own limit.
+    slot = take_slot(channel, recipient)
+    if not slot.allowed:
+        raise ServiceError(
+            _(
+                "Too many messages on this channel just now (its rate limit); "
+                "try again in %(seconds)s seconds."
+            )
+            % {"seconds": slot.wait},
             field="channel",
         )
     now = timezone.now()
