@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.utils import translation
 from tests.conftest import PASSWORD, make_customer
 
 from qiwang.customers.choices import OccasionKind, TaskKind, TaskStatus
@@ -180,7 +181,10 @@ def test_a_greeting_counts_against_the_channels_rate_limit_and_nothing_is_writte
     generate_greeting_tasks(datetime.date(2026, 9, 24))
     task = ContactTask.objects.get(kind=TaskKind.GREETING, customer=book["general"])
 
-    with pytest.raises(ServiceError, match=r"try again in \d+ seconds") as error:
+    with (
+        translation.override("en"),
+        pytest.raises(ServiceError, match=r"again in \d+ seconds") as error,
+    ):
         send_greeting(actor=team["manager"], task=task, channel="sms")
 
     assert "channel" in error.value.errors

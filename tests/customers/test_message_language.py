@@ -60,6 +60,8 @@ def test_an_english_customer_gets_the_english_sms_and_a_chinese_one_the_chinese(
     book, team, sms_outbox
 ):
     Customer.objects.filter(pk=book["general"].pk).update(language="en")
+    # two households (one number each: a greeting counts against the number's SMS rate limit)
+    Customer.objects.filter(pk=book["high_quality"].pk).update(phone="+8613912345678")
     english = _greeting(book["general"])
     chinese = ContactTask.objects.get(kind=TaskKind.GREETING, customer=book["high_quality"])
 
