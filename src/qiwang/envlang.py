@@ -18,7 +18,7 @@ import os
 from functools import cache
 from pathlib import Path
 
-__all__ = ["cli_language", "gettext"]
+__all__ = ["cli_language", "gettext", "translate_libraries"]
 
 DEFAULT = "zh-hans"
 _LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -56,3 +56,15 @@ def _catalogue(language: str) -> _gettext.NullTranslations:
 def gettext(message: str) -> str:
     """``message`` in the command line's language (English when no catalogue has it)."""
     return _catalogue(cli_language()).gettext(message)
+
+
+def translate_libraries() -> None:
+    """Let Click and Typer (usage lines, help panels, usage errors) speak the command line's
+    language. Both translate with the standard library's ``gettext.gettext`` at the moment they
+    print, in the process's default domain and the language of ``LANGUAGE``: point that domain at
+    Qiwang's catalogues (their ``# click-typer`` block) and name the language there. Called by the
+    ``qiwang`` entry point only, so a test process importing the commands keeps Click's English."""
+    folder = {"zh-hans": "zh_Hans", "en": "en"}[cli_language()]
+    _gettext.bindtextdomain("django", str(_LOCALE_DIR))
+    _gettext.textdomain("django")
+    os.environ["LANGUAGE"] = folder

@@ -54,6 +54,9 @@ register_backup_commands(app)
 
 def main() -> None:
     """Entry point of the ``qiwang`` console script."""
+    from qiwang.envlang import translate_libraries
+
+    translate_libraries()  # Click's and Typer's own texts in the command line's language
     app(prog_name="qiwang")
 
 
