@@ -12,6 +12,7 @@ import urllib.parse
 import pytest
 from django.core import signing
 from django.test import Client
+from django.utils import timezone
 from tests.conftest import make_customer
 from tests.surveys.conftest import deliver_queued, make_instrument, make_wave
 from tests.surveys.standin_weixin import serve
@@ -21,7 +22,7 @@ from qiwang.customers.models import Customer
 from qiwang.surveys.choices import InvitationStatus, WaveStatus
 from qiwang.surveys.models import Invitation, Wave
 from qiwang.surveys.services import draw_sample, send_wave, token_digest
-from qiwang.surveys.wechat_oauth import SALT
+from qiwang.surveys.wechat_oauth import SALT, store_openid
 
 OPENID = "oAbCdEfGhIjKlMnOpQrStUvWxYz0"
 APP_ID = "wx0123456789abcdef"
@@ -158,9 +159,21 @@ def test_the_whole_round_stores_the_openid_with_an_audit_event_and_no_value_in_i
 
 @pytest.mark.parametrize(
     "condition",
-    ["collect off", "no app id", "not wechat", "wecom", "has openid", "post", "later page", "mark"],
+    [
+        "collect off",
+        "no app id",
+        "not wechat",
+        "wecom",
+        "has openid",
+        "opted out before",
+        "post",
+        "later page",
+        "mark",
+    ],
 )
-def test_each_condition_off_means_no_redirect(wechat, invitation, customer, settings, condition):
+def test_each_condition_off_means_no_redirect(
+    wechat, invitation, customer, settings, condition, org, quality
+):
     # under every condition at once the page does send WeChat round (the control)
     assert _visit(Client()).status_code == 302
     client = Client()
@@ -175,6 +188,15 @@ def test_each_condition_off_means_no_redirect(wechat, invitation, customer, sett
         ua = WECOM_UA
     elif condition == "has openid":
         Customer.objects.filter(pk=customer.pk).update(wechat_openid=OPENID)
+    elif condition == "opted out before":
+        spring = make_wave(quality, make_instrument(quality, org.own), org.own, name="2025 春季")
+        Invitation.objects.create(
+            wave=spring,
+            customer=customer,
+            branch=spring.branch,
+            token_hash=token_digest("EarlierLink-0123456789abcdefXYZ0123456789"),
+            opted_out_at=timezone.now(),
+        )
     elif condition == "later page":
         path += "?page=2"
     elif condition == "mark":
@@ -292,6 +314,13 @@ def test_an_openid_is_never_overwritten_nor_given_to_a_second_customer(
     wechat.codes["CODE-1"] = OPENID
 
     assert _come_back(client, params, code="CODE-1")["Location"] == SURVEY
+    customer.refresh_from_db()
+    assert customer.wechat_openid == "oEnteredByHand0000000000000"
+    assert not wechat.exchanges()  # known before the exchange: the code is not even spent
+    # entered between the check and the storing (the row is read again, locked): kept too
+    stale = Invitation.objects.select_related("customer").get(pk=invitation.pk)
+    stale.customer.wechat_openid = ""
+    assert store_openid(stale, OPENID) is False
     customer.refresh_from_db()
     assert customer.wechat_openid == "oEnteredByHand0000000000000"
 

@@ -10,8 +10,8 @@ is stored on the invitation's customer if they have none yet (:func:`store_openi
 
 - Only when the account is configured, ``QIWANG_WECHAT_COLLECT_OPENID`` is on, the browser is
   WeChat's (``MicroMessenger`` in the User-Agent, not WeCom's ``wxwork``), the customer has no
-  openid, and it is a plain GET of the invitation (no ``page``, no :data:`DONE_MARK`)
-  (:func:`wants_openid`).
+  openid and never opted out of a survey, and it is a plain GET of the invitation (no
+  ``page``, no :data:`DONE_MARK`) (:func:`wants_openid`).
 - ``state`` is signed with Django's signing, its salt bound to the SHA-256 digest of the
   invitation's token (a state made for one link fails on another), and expires after
   :data:`STATE_MAX_AGE` seconds. The token itself is never logged: log lines name the invitation.
@@ -87,6 +87,10 @@ def wants_openid(request: HttpRequest, invitation: Invitation) -> bool:
         and in_wechat(request)
         and invitation.customer_id is not None
         and not invitation.customer.wechat_openid
+        # a customer who opted out of a survey is not asked for anything more
+        and not Invitation.objects.filter(
+            customer_id=invitation.customer_id, opted_out_at__isnull=False
+        ).exists()
     )
 
 
