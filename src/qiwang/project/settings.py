@@ -389,9 +389,12 @@ for _endpoint_name in (
             envlang.gettext("%(name)s=%(value)s is not a URL such as https://api.weixin.qq.com.")
             % {"name": _endpoint_name, "value": repr(globals()[_endpoint_name])}
         )
-if (QIWANG_WECHAT_TEMPLATES or QIWANG_WECHAT_APP_ID or QIWANG_WECHAT_APP_SECRET) and not (
-    QIWANG_WECHAT_APP_ID and QIWANG_WECHAT_APP_SECRET
-):
+if (
+    QIWANG_WECHAT_TEMPLATES
+    or QIWANG_WECHAT_APP_ID
+    or QIWANG_WECHAT_APP_SECRET
+    or QIWANG_WECHAT_COLLECT_OPENID
+) and not (QIWANG_WECHAT_APP_ID and QIWANG_WECHAT_APP_SECRET):
     raise config.ImproperlyConfigured(
         envlang.gettext(
             "The WeChat Official Account needs both QIWANG_WECHAT_APP_ID and "
