@@ -80,6 +80,19 @@ def _run(args, tmp_path: Path, **env):
         ({"QIWANG_WECHAT_ENDPOINT": "api.weixin.qq.com"}, "QIWANG_WECHAT_ENDPOINT='api.weixin"),
         ({"QIWANG_WECHAT_EVENT_TOKEN": "a b"}, "QIWANG_WECHAT_EVENT_TOKEN must be 3 to 32"),
         (
+            {"QIWANG_WECHAT_OAUTH_ENDPOINT": "open.weixin.qq.com"},
+            "QIWANG_WECHAT_OAUTH_ENDPOINT='open.weixin.qq.com' is not a URL",
+        ),
+        (
+            {"QIWANG_WECHAT_COLLECT_OPENID": "maybe"},
+            "QIWANG_WECHAT_COLLECT_OPENID='maybe' is not a",
+        ),
+        ({"QIWANG_WECHAT_OAUTH_RATE": "fast"}, "QIWANG_WECHAT_OAUTH_RATE='fast' is not a rate"),
+        (
+            {"QIWANG_WECHAT_COLLECT_OPENID": "true"},
+            "The WeChat Official Account needs both QIWANG_WECHAT_APP_ID and ",
+        ),
+        (
             {"QIWANG_FOLLOW_UP_ALERTS": "email,wecom", "QIWANG_WECOM_CORP_ID": "ww1"},
             "WeCom alerts also need QIWANG_WECOM_AGENT_ID, QIWANG_WECOM_SECRET.",
         ),

@@ -6,6 +6,9 @@ in a thread that hands out access tokens, records every request and answers the 
 - ``POST /cgi-bin/message/template/send`` and ``POST /cgi-bin/message/send`` answer 40001 for a
   token the test revoked (``revoked``), else the next queued answer, else success with
   ``msgid`` = 1000 + the number of the request.
+- ``GET /sns/oauth2/access_token`` (web authorisation: appid + secret + code) gives the openid the
+  test put in ``codes`` for that code, once (a code is single-use); an unknown or used code gets
+  errcode 40029 ``invalid code``; a wrong secret 40125.
 """
 
 from __future__ import annotations
@@ -30,12 +33,21 @@ class StandIn:
     #: Tokens the platform no longer accepts (as after a token fetched elsewhere).
     revoked: set[str] = field(default_factory=set)
     tokens_issued: int = 0
+    #: Web authorisation codes the platform would accept, each with the openid it stands for.
+    codes: dict[str, str] = field(default_factory=dict)
+
+    def exchanges(self) -> list[dict[str, Any]]:
+        return [r for r in self.requests if r["path"] == "/sns/oauth2/access_token"]
 
     def sends(self) -> list[dict[str, Any]]:
         return [r for r in self.requests if r["method"] == "POST"]
 
     def token_fetches(self) -> list[dict[str, Any]]:
-        return [r for r in self.requests if r["method"] == "GET"]
+        return [
+            r
+            for r in self.requests
+            if r["method"] == "GET" and r["path"] != "/sns/oauth2/access_token"
+        ]
 
 
 def serve() -> Iterator[StandIn]:
@@ -69,6 +81,9 @@ def serve() -> Iterator[StandIn]:
                 entry = self._record(b"")
                 query = entry["query"]
                 secret = query.get("secret") or query.get("corpsecret")
+                if entry["path"] == "/sns/oauth2/access_token":
+                    self._exchange(query)
+                    return
                 if secret not in SECRETS:
                     code = 40125 if entry["path"] == "/cgi-bin/token" else 40001
                     self._answer(200, {"errcode": code, "errmsg": "invalid appsecret, rid: x"})
@@ -76,6 +91,25 @@ def serve() -> Iterator[StandIn]:
                 state.tokens_issued += 1
                 token = f"TOKEN-{state.tokens_issued}"
                 self._answer(200, {"access_token": token, "expires_in": 7200})
+
+        def _exchange(self, query: dict[str, str]) -> None:
+            if query.get("secret") not in SECRETS:
+                self._answer(200, {"errcode": 40125, "errmsg": "invalid appsecret, rid: x"})
+                return
+            openid = state.codes.pop(query.get("code", ""), None)
+            if openid is None or query.get("grant_type") != "authorization_code":
+                self._answer(200, {"errcode": 40029, "errmsg": "invalid code, rid: x"})
+                return
+            self._answer(
+                200,
+                {
+                    "access_token": "WEB-TOKEN",
+                    "expires_in": 7200,
+                    "refresh_token": "REFRESH",
+                    "openid": openid,
+                    "scope": "snsapi_base",
+                },
+            )
 
         def do_POST(self) -> None:  # noqa: N802 - the http.server name
             with lock:

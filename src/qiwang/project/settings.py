@@ -356,6 +356,15 @@ QIWANG_WECHAT_APP_SECRET = config.env_str("QIWANG_WECHAT_APP_SECRET", "")
 QIWANG_WECHAT_ENDPOINT = config.env_str("QIWANG_WECHAT_ENDPOINT", "https://api.weixin.qq.com")
 QIWANG_WECHAT_TIMEOUT = config.env_int("QIWANG_WECHAT_TIMEOUT", 10, minimum=1, maximum=120)
 QIWANG_WECHAT_EVENT_TOKEN = config.env_str("QIWANG_WECHAT_EVENT_TOKEN", "")
+# Openids collected by the Official Account's web authorisation (scope snsapi_base, no consent
+# screen) when a customer opens their invitation inside WeChat (qiwang.surveys.wechat_oauth,
+# docs/messaging.md): off unless the operator registered Qiwang's host as the account's
+# 网页授权域名; the authorise page's base URL (a stand-in in tests); code exchanges per address.
+QIWANG_WECHAT_COLLECT_OPENID = config.env_bool("QIWANG_WECHAT_COLLECT_OPENID", False)
+QIWANG_WECHAT_OAUTH_ENDPOINT = config.env_str(
+    "QIWANG_WECHAT_OAUTH_ENDPOINT", "https://open.weixin.qq.com"
+)
+QIWANG_WECHAT_OAUTH_RATE = config.env_rate("QIWANG_WECHAT_OAUTH_RATE", "10/m")
 _WECHAT_TEMPLATE_VALUES = {
     "invitation": ("wave", "company", "name", "closes", "link"),
     "reminder": ("wave", "company", "name", "closes", "link"),
@@ -370,15 +379,22 @@ QIWANG_WECOM_CORP_ID = config.env_str("QIWANG_WECOM_CORP_ID", "")
 QIWANG_WECOM_AGENT_ID = config.env_int("QIWANG_WECOM_AGENT_ID", 0, minimum=0, maximum=2**31 - 1)
 QIWANG_WECOM_SECRET = config.env_str("QIWANG_WECOM_SECRET", "")
 QIWANG_WECOM_ENDPOINT = config.env_str("QIWANG_WECOM_ENDPOINT", "https://qyapi.weixin.qq.com")
-for _endpoint_name in ("QIWANG_WECHAT_ENDPOINT", "QIWANG_WECOM_ENDPOINT"):
+for _endpoint_name in (
+    "QIWANG_WECHAT_ENDPOINT",
+    "QIWANG_WECHAT_OAUTH_ENDPOINT",
+    "QIWANG_WECOM_ENDPOINT",
+):
     if not globals()[_endpoint_name].startswith(("https://", "http://")):
         raise config.ImproperlyConfigured(
             envlang.gettext("%(name)s=%(value)s is not a URL such as https://api.weixin.qq.com.")
             % {"name": _endpoint_name, "value": repr(globals()[_endpoint_name])}
         )
-if (QIWANG_WECHAT_TEMPLATES or QIWANG_WECHAT_APP_ID or QIWANG_WECHAT_APP_SECRET) and not (
-    QIWANG_WECHAT_APP_ID and QIWANG_WECHAT_APP_SECRET
-):
+if (
+    QIWANG_WECHAT_TEMPLATES
+    or QIWANG_WECHAT_APP_ID
+    or QIWANG_WECHAT_APP_SECRET
+    or QIWANG_WECHAT_COLLECT_OPENID
+) and not (QIWANG_WECHAT_APP_ID and QIWANG_WECHAT_APP_SECRET):
     raise config.ImproperlyConfigured(
         envlang.gettext(
             "The WeChat Official Account needs both QIWANG_WECHAT_APP_ID and "

@@ -8,6 +8,7 @@ page (``qiwang.accounts.limits.PublicRateLimitMiddleware``).
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Any
 
@@ -23,8 +24,10 @@ from django.views.decorators.http import require_POST
 
 from qiwang.accounts.limits import hit, parse_rate, peek, rate_limited_response
 from qiwang.accounts.security import client_ip
+from qiwang.customers.messaging import MessagingError
 from qiwang.errors import ServiceError
 from qiwang.operations.metrics import count_submission
+from qiwang.surveys import wechat_oauth
 from qiwang.surveys.choices import QuestionKind, ResponseStatus
 from qiwang.surveys.logic import hidden_questions
 from qiwang.surveys.models import Answer, Question, Response, Wave
@@ -42,6 +45,8 @@ from qiwang.surveys.responding import (
     start_response,
 )
 from qiwang.surveys.services import check_open_link_token
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 4
 OPEN_COOKIE = "qw_open_{wave}"
@@ -231,10 +236,50 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     wave = invitation.wave
     if not wave.accepts_answers():
         return _closed(request, wave)
+    base = reverse("survey_public:answer", args=[token])
+    if wechat_oauth.wants_openid(request, invitation):
+        # Round the Official Account's authorise page for the openid (scope snsapi_base, no
+        # consent screen); it comes back to answer_wechat, which always returns here.
+        callback = request.build_absolute_uri(reverse("survey_public:wechat", args=[token]))
+        return redirect(wechat_oauth.authorize_url(redirect_uri=callback, token=token))
     mark_opened(invitation)
     response = start_response(wave=wave, invitation=invitation, submission_key=f"i{invitation.pk}")
-    base = reverse("survey_public:answer", args=[token])
     return _answer_page(request, response, base=base, extra={"opt_out": f"{base}opt-out/"})
+
+
+@never_cache
+def answer_wechat(request: HttpRequest, token: str) -> HttpResponse:
+    """Back from the Official Account's authorise page: the openid for the code goes on the
+    customer if they have none (:mod:`qiwang.surveys.wechat_oauth`). Whatever happens, the
+    respondent goes on to the survey, marked so that the page does not send them round again."""
+    try:
+        invitation = invitation_for_token(token)
+    except TokenNotFound:
+        return render(request, "surveys/public/not_found.html", status=404)
+    survey = f"{reverse('survey_public:answer', args=[token])}?{wechat_oauth.DONE_MARK}=1"
+    code = request.GET.get("code", "")
+    if not code or not wechat_oauth.collecting():
+        # refused, or opened outside WeChat: the platform comes back without a code
+        logger.info("invitation %s: back from WeChat without a code", invitation.pk)
+        return redirect(survey)
+    if not wechat_oauth.check_state(token, request.GET.get("state", "")):
+        logger.warning(
+            "invitation %s: WeChat authorisation state invalid or expired", invitation.pk
+        )
+        return redirect(survey)
+    if invitation.customer_id is None or invitation.customer.wechat_openid:
+        return redirect(survey)
+    limit, period = parse_rate(settings.QIWANG_WECHAT_OAUTH_RATE)
+    if not hit(f"wechat-oauth:{client_ip(request)}", limit=limit, period=period).allowed:
+        logger.warning("invitation %s: WeChat code exchanges over the rate limit", invitation.pk)
+        return redirect(survey)
+    try:
+        openid = wechat_oauth.exchange_code(code[:512])
+    except MessagingError as error:
+        logger.warning("invitation %s: WeChat code exchange failed: %s", invitation.pk, error)
+        return redirect(survey)
+    wechat_oauth.store_openid(invitation, openid)
+    return redirect(survey)
 
 
 @never_cache

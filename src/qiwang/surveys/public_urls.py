@@ -10,6 +10,7 @@ urlpatterns = [
     path("o/<int:wave_id>/<str:token>/", public.open_link, name="open"),
     path("o/<int:wave_id>/<str:token>/done/", public.open_link_done, name="open_done"),
     path("<str:token>/", public.answer, name="answer"),
+    path("<str:token>/wechat/", public.answer_wechat, name="wechat"),
     path("<str:token>/done/", public.answer_done, name="done"),
     path("<str:token>/opt-out/", public.answer_opt_out, name="opt_out"),
 ]
