@@ -98,7 +98,8 @@ def wait_for_database(*, most: float = 30.0) -> None:
 
 
 def missing_tables() -> list[str]:
-    """The worker's tables that the database lacks (empty once ``migrate`` has run)."""
+    """The worker's tables that the database lacks, else the migrations not applied yet (empty
+    once ``migrate`` has finished)."""
     from django.db import connection
     from django_tasks_db.models import DBTaskResult
 
@@ -106,7 +107,16 @@ def missing_tables() -> list[str]:
 
     needed = [model._meta.db_table for model in (DBTaskResult, JobRun, WorkerHeartbeat)]
     present = set(connection.introspection.table_names())
-    return [table for table in needed if table not in present]
+    missing = [table for table in needed if table not in present]
+    if missing:
+        return missing
+    # The worker's tables come early in ``migrate``; the jobs read every app's tables, so wait
+    # until no migration is left (a job run mid-migrate met a column not yet added).
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _backwards in pending]
 
 
 def wait_for_migrations(*, most: float = 30.0) -> None:
