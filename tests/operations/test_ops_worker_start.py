@@ -106,8 +106,12 @@ def down_then_up(request, tmp_path):
     target = tmp_path / "not-yet" / "db.sqlite3"  # its directory does not exist: cannot open
 
     def bring_up() -> None:
-        target.parent.mkdir()
-        shutil.copy(ready, target)
+        # Appear at once: a worker that connected between a mkdir and the end of a copy would
+        # have SQLite create an empty file under it (seen once on a loaded CI machine).
+        staging = tmp_path / "staging"
+        staging.mkdir()
+        shutil.copy(ready, staging / target.name)
+        staging.rename(target.parent)
 
     yield f"sqlite:///{target}", f"sqlite:///{target}", bring_up
 
@@ -132,7 +136,10 @@ def test_a_worker_started_while_the_database_is_down_waits_for_it(down_then_up, 
         time.sleep(1.5)
         assert worker.poll() is None, (tmp_path / "worker.log").read_text()
         bring_up()
-        _wait(lambda: _heartbeats(read_url) > 0, 90, "the worker's heartbeat")
+        try:
+            _wait(lambda: _heartbeats(read_url) > 0, 90, "the worker's heartbeat")
+        except AssertionError as error:  # say what the worker saw
+            raise AssertionError(f"{error}\n{(tmp_path / 'worker.log').read_text()}") from None
     finally:
         worker.terminate()
         worker.wait(timeout=30)
