@@ -98,3 +98,17 @@ def test_jobs_on_a_database_never_migrated_is_one_sentence_and_exit_2(tmp_path, 
     assert error["code"] == 2
     assert error["error"].startswith("the database has no Qiwang tables yet")
     assert done.stdout == ""
+
+
+def test_the_access_log_never_holds_a_survey_links_token(db, access_log):
+    """A link token answers a survey as its customer: the log keeps four characters of it."""
+    token = "Zr8Kp2Wq7Xm4Ln9Bv3Ct"
+
+    Client().get(f"/s/{token}/?lang=en")
+    Client().get(f"/s/{token}/wechat/?code=061abcDEF&state=st4te")
+
+    lines = [record.getMessage() for record in access_log]
+    paths = [getattr(record, "path", "") for record in access_log]
+    assert any("/s/Zr8K***/" in line for line in lines), lines
+    assert not any(token in line or "061abcDEF" in line or "st4te" in line for line in lines)
+    assert not any(token in path for path in paths), paths

@@ -140,7 +140,18 @@ def test_a_wrong_or_unset_token_is_a_404(invitations, settings):
 
 def test_the_access_log_hides_the_token():
     assert logged_path(f"/hooks/sms/aliyun/{TOKEN}/") == "/hooks/sms/aliyun/***/"
-    assert logged_path("/s/abc/") == "/s/abc/"
+    link = "Qx7aR2mZ9kP4wL8sT1vY"
+    assert logged_path(f"/s/{link}/") == "/s/Qx7a***/"
+    assert logged_path(f"/s/{link}/done/") == "/s/Qx7a***/done/"
+    assert logged_path(f"/s/o/12/{link}/") == "/s/o/12/Qx7a***/"
+    assert logged_path(f"/api/surveys/respond/{link}") == "/api/surveys/respond/Qx7a***"
+    assert logged_path("/s/short/") == "/s/***/"
+    oauth = logged_path(f"/s/{link}/wechat/?code=0a1b2c&state=xyz&lang=en")
+    assert oauth == "/s/Qx7a***/wechat/?code=***&state=***&lang=en"
+    hook = logged_path("/hooks/wechat/?signature=ab12&timestamp=1&nonce=9&openid=oABC")
+    assert hook == "/hooks/wechat/?signature=***&timestamp=1&nonce=***&openid=***"
+    assert logged_path("/complaints/?q=x&page=2") == "/complaints/?q=x&page=2"
+    assert link not in logged_path(f"/s/{link}/opt-out/")
 
 
 def test_the_invitees_page_shows_the_receipt(invitations, quality, client):

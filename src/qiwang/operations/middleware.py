@@ -156,15 +156,41 @@ class OperationsMiddleware:
             logs.reset_request_id(token)
 
 
+# Query parameters whose values are secrets or personal data: WeChat's OAuth callback
+# (code, state), its event hook (signature, nonce, openid), tokens in general.
+_SECRET_QUERY = frozenset(
+    {"code", "state", "token", "access_token", "signature", "msg_signature", "nonce", "openid"}
+)
+
+
+def _hide(secret: str) -> str:
+    """Enough of a link token to tell two requests apart in a log, never enough to use it."""
+    return f"{secret[:4]}***" if len(secret) > 12 else "***"
+
+
 def logged_path(path: str) -> str:
-    """The path as logged: the secret in a receipt hook's path (/hooks/sms/<provider>/<token>/)
-    is replaced by ``***``."""
-    if not path.startswith("/hooks/"):
-        return path
+    """The path as logged, without the secrets in it: the receipt hooks' token
+    (``/hooks/sms/<provider>/<token>/``), a survey link's token (``/s/<token>/…``,
+    ``/s/o/<wave>/<token>/…``, ``/api/surveys/respond/<token>``; a link token answers a survey as
+    that customer) and the values of secret query parameters (OAuth ``code`` / ``state``,
+    WeChat's ``signature`` / ``openid``)."""
+    path, mark, query = path.partition("?")
     parts = path.split("/")
-    if len(parts) > 4:
+    if path.startswith("/hooks/") and len(parts) > 4:
         parts[4] = "***"
-    return "/".join(parts)
+    elif path.startswith("/s/o/") and len(parts) > 4:
+        parts[4] = _hide(parts[4])
+    elif path.startswith("/s/") and len(parts) > 2 and parts[2]:
+        parts[2] = _hide(parts[2])
+    elif path.startswith("/api/surveys/respond/") and len(parts) > 4:
+        parts[4] = _hide(parts[4])
+    if mark:
+        pairs = []
+        for pair in query.split("&"):
+            key, eq, value = pair.partition("=")
+            pairs.append(f"{key}=***" if eq and key.lower() in _SECRET_QUERY else pair)
+        query = "&".join(pairs)
+    return "/".join(parts) + mark + query
 
 
 def _user_id(request: HttpRequest) -> int | None:
