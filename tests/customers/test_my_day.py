@@ -255,3 +255,19 @@ def test_my_day_query_count_does_not_grow_with_the_tasks(client, org, team):
     with CaptureQueriesContext(connection) as many:
         client.get("/customers/my-day/")
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_an_agent_without_customers_is_told_where_the_work_is(client, org, team, today_tasks):
+    """A front-line agent has no customers of their own: "My day" says so and links the
+    complaint queue instead of "nothing left to do today"."""
+    page = _client(client, org.users["agent"]).get("/customers/my-day/").content.decode()
+
+    assert 'data-testid="my-day-no-customers"' in page
+    assert 'data-testid="my-day-complaints"' in page and 'href="/complaints/"' in page
+
+
+def test_a_manager_with_nothing_due_still_reads_nothing_left(client, team, book, working_today):
+    page = _client(client, team["manager"]).get("/customers/my-day/").content.decode()
+
+    assert 'data-testid="my-day-no-customers"' not in page
+    assert 'data-testid="empty-state"' in page

@@ -145,6 +145,11 @@ def my_day(request: HttpRequest) -> HttpResponse:
             "is_today": day == timezone.localdate(),
             "counters": day_counters(request.user, day),
             "escalated": escalated,
+            # front-line agents and supervisors have no customers of their own: say where their
+            # work is instead of "nothing left to do today"
+            "no_customers": not context["cards"]
+            and not Customer.objects.filter(account_manager=request.user).exists(),
+            "can_complaints": can(request.user, Action.VIEW_COMPLAINTS),
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1),
         }
