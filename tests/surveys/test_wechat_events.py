@@ -4,6 +4,7 @@ the platform's signature (issue 17, item 5; qiwang.surveys.wechat_events)."""
 from __future__ import annotations
 
 import hashlib
+import time
 
 import pytest
 from django.test import Client
@@ -15,7 +16,8 @@ from qiwang.surveys.services import send_wave
 TOKEN = "QiwangEventToken2026"
 
 
-def _signed(token: str = TOKEN, timestamp: str = "1765000000", nonce: str = "8421") -> str:
+def _signed(token: str = TOKEN, timestamp: str | None = None, nonce: str = "8421") -> str:
+    timestamp = str(int(time.time())) if timestamp is None else timestamp
     signature = hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()
     return f"/hooks/wechat/?signature={signature}&timestamp={timestamp}&nonce={nonce}"
 
@@ -100,3 +102,19 @@ def test_the_hook_does_not_exist_without_a_token(invitations, settings):
     settings.QIWANG_WECHAT_EVENT_TOKEN = ""
     answer = Client().post(_signed(), data=_event("200163836", "success"), content_type="text/xml")
     assert answer.status_code == 404
+
+
+def test_a_captured_request_cannot_be_replayed_later(invitations):
+    """Rightly signed, but with a timestamp ten minutes old (or none): refused, nothing changes."""
+    client = Client()
+    stale = _signed(timestamp=str(int(time.time()) - 600))
+    garbage = _signed(timestamp="soon")
+
+    for url in (stale, garbage):
+        answer = client.post(url, data=_event("200163836", "success"), content_type="text/xml")
+        assert answer.status_code == 403
+    assert client.get(stale + "&echostr=1").status_code == 403
+    assert not Invitation.objects.filter(delivery_status="delivered").exists()
+    fresh = client.post(_signed(), data=_event("200163836", "success"), content_type="text/xml")
+    assert fresh.status_code == 200
+    assert Invitation.objects.filter(delivery_status="delivered").count() == 1

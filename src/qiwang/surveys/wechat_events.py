@@ -3,7 +3,9 @@
 The Official Account's server URL (服务器配置, docs/messaging.md) is ``/hooks/wechat/``, with
 the token ``QIWANG_WECHAT_EVENT_TOKEN``; while it is not set the hook does not exist (404).
 Every request carries ``signature`` = SHA-1 of the sorted token, ``timestamp`` and ``nonce`` in
-its query string, checked in constant time (403 when wrong).
+its query string, checked in constant time (403 when wrong). The ``timestamp`` must be within
+five minutes of the server's clock (403 otherwise), so a captured request cannot be replayed
+later; the platform's own retries come within seconds.
 
 - ``GET`` with ``echostr``: the platform checks the URL when the operator saves it; the answer
   is ``echostr``.
@@ -43,7 +45,7 @@ from qiwang.customers.channels.receipts import BOUNCED, DELIVERED, FAILED, Recei
 from qiwang.operations.metrics import SMS_RECEIPTS
 from qiwang.surveys.receipts import apply_receipts
 
-__all__ = ["read_template_event", "signature_ok", "wechat_event"]
+__all__ = ["read_template_event", "signature_ok", "timestamp_fresh", "wechat_event"]
 
 logger = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
@@ -58,6 +60,20 @@ def signature_ok(token: str, params: Any) -> bool:
     parts = sorted([token, str(params.get("timestamp", "")), str(params.get("nonce", ""))])
     expected = hashlib.sha1("".join(parts).encode()).hexdigest()  # noqa: S324 - WeChat's rule
     return hmac.compare_digest(expected, str(params.get("signature", "")))
+
+
+#: How far the request's ``timestamp`` may be from the server's clock, in seconds.
+MAX_SKEW = 300
+
+
+def timestamp_fresh(params: Any, now: float | None = None) -> bool:
+    """Whether the signed ``timestamp`` is an integer within :data:`MAX_SKEW` of now."""
+    try:
+        stamp = int(str(params.get("timestamp", "")))
+    except ValueError:
+        return False
+    current = timezone.now().timestamp() if now is None else now
+    return abs(current - stamp) <= MAX_SKEW
 
 
 def read_template_event(body: bytes) -> Receipt | None:
@@ -107,6 +123,12 @@ def wechat_event(request: HttpRequest) -> HttpResponse:
         return _quiet(rate_limited_response(request, verdict.retry_after))
     if not signature_ok(token, request.GET):
         return _quiet(HttpResponseForbidden("signature mismatch", content_type="text/plain"))
+    if not timestamp_fresh(request.GET):
+        return _quiet(
+            HttpResponseForbidden(
+                "timestamp missing or over 5 minutes off", content_type="text/plain"
+            )
+        )
     if request.method == "GET":
         return HttpResponse(request.GET.get("echostr", ""), content_type="text/plain")
     if len(request.body) > MAX_BODY:
