@@ -95,7 +95,9 @@ def _escape(text: str) -> str:
 
 @contextmanager
 def _progress(description: str) -> Iterator[Callable[[str], None]]:
-    """A progress bar on stderr that appears only when the work takes more than a second."""
+    """A progress bar on stderr that appears only on a terminal and when the work takes more
+    than a second (piped or captured, a stopped bar would leave an empty line before the
+    error or the output)."""
     progress = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -116,7 +118,8 @@ def _progress(description: str) -> Iterator[Callable[[str], None]]:
 
     timer = threading.Timer(1.0, start)
     timer.daemon = True
-    timer.start()
+    if progress.console.is_terminal:
+        timer.start()
     try:
         yield lambda text: progress.update(task, description=text)
     finally:
