@@ -13,7 +13,7 @@ import pytest
 from django.core import signing
 from django.test import Client
 from django.utils import timezone
-from tests.conftest import make_customer
+from tests.conftest import PASSWORD, make_customer
 from tests.surveys.conftest import deliver_queued, make_instrument, make_wave
 from tests.surveys.standin_weixin import serve
 
@@ -169,6 +169,7 @@ def test_the_whole_round_stores_the_openid_with_an_audit_event_and_no_value_in_i
         "post",
         "later page",
         "mark",
+        "declined",
     ],
 )
 def test_each_condition_off_means_no_redirect(
@@ -188,6 +189,8 @@ def test_each_condition_off_means_no_redirect(
         ua = WECOM_UA
     elif condition == "has openid":
         Customer.objects.filter(pk=customer.pk).update(wechat_openid=OPENID)
+    elif condition == "declined":
+        Customer.objects.filter(pk=customer.pk).update(wechat_openid_declined=True)
     elif condition == "opted out before":
         spring = make_wave(quality, make_instrument(quality, org.own), org.own, name="2025 春季")
         Invitation.objects.create(
@@ -403,3 +406,24 @@ def test_the_collected_openid_receives_the_next_wechat_wave(
     assert send["json"]["url"].startswith("https://survey.example.cn/s/")
     sent = Invitation.objects.get(wave=later)
     assert (sent.customer_id, sent.channel, sent.status) == (customer.pk, "wechat", "sent")
+
+
+def test_a_customer_who_declined_is_never_given_an_openid(
+    wechat, invitation, customer, client, org
+):
+    """Declining in the edit page clears the openid kept and stops collection for good, even
+    on a callback already under way."""
+    manager = org.users["account_manager"]
+    Customer.objects.filter(pk=customer.pk).update(wechat_openid=OPENID, account_manager=manager)
+    assert client.login(username=manager.username, password=PASSWORD)
+    form = {"name": customer.name, "tier": customer.tier, "phone": "", "email": customer.email}
+    form.update(address="", wechat_openid=OPENID, wechat_openid_declined="on", notes="")
+    assert client.post(f"/customers/{customer.pk}/edit/", form).status_code == 302
+
+    customer.refresh_from_db()
+    assert customer.wechat_openid_declined and customer.wechat_openid == ""
+    assert store_openid(invitation, OPENID) is False
+    customer.refresh_from_db()
+    assert customer.wechat_openid == ""
+    assert _visit(Client()).status_code == 200  # the survey, not WeChat's authorise page
+    assert not wechat.requests

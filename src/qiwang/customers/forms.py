@@ -21,6 +21,14 @@ class CustomerEditForm(forms.Form):
             "survey invitations and greetings can be sent to it."
         ),
     )
+    wechat_openid_declined = forms.BooleanField(
+        label=_("do not collect the WeChat openid"),
+        required=False,
+        help_text=_(
+            "The customer objected: their invitations never ask WeChat for the openid. Ticking "
+            "it also clears the openid above."
+        ),
+    )
     language = forms.ChoiceField(
         label=_("Language of messages"),
         choices=Language.choices,

@@ -87,6 +87,7 @@ def wants_openid(request: HttpRequest, invitation: Invitation) -> bool:
         and in_wechat(request)
         and invitation.customer_id is not None
         and not invitation.customer.wechat_openid
+        and not invitation.customer.wechat_openid_declined
         # a customer who opted out of a survey is not asked for anything more
         and not Invitation.objects.filter(
             customer_id=invitation.customer_id, opted_out_at__isnull=False
@@ -153,6 +154,9 @@ def store_openid(invitation: Invitation, openid: str) -> bool:
     customer = Customer.objects.select_for_update().filter(pk=invitation.customer_id).first()
     if customer is None or customer.wechat_openid:
         logger.info("invitation %s: the customer has an openid already; kept", invitation.pk)
+        return False
+    if customer.wechat_openid_declined:
+        logger.info("invitation %s: the customer declined openid collection", invitation.pk)
         return False
     other = Customer.objects.filter(wechat_openid=openid).exclude(pk=customer.pk).first()
     if other is not None:

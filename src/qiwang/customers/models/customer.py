@@ -48,6 +48,16 @@ class Customer(models.Model):
             "survey invitations and greetings can be sent to it."
         ),
     )
+    # The customer objected to having their openid collected by WeChat's web authorisation
+    # (PIPL: they may refuse); the invitation page then never goes round it.
+    wechat_openid_declined = models.BooleanField(
+        _("do not collect the WeChat openid"),
+        default=False,
+        help_text=_(
+            "The customer objected: their invitations never ask WeChat for the openid. Ticking "
+            "it also clears the openid above."
+        ),
+    )
     language = models.CharField(
         _("language"),
         max_length=10,

@@ -29,6 +29,7 @@ EDITABLE_FIELDS = (
     "address",
     "wechat",
     "wechat_openid",
+    "wechat_openid_declined",
     "language",
     "notes",
 )
@@ -63,6 +64,12 @@ def _clean(actor: User, data: dict[str, Any], *, current: Customer | None) -> di
                 % repr(openid)
             ]
         cleaned["wechat_openid"] = openid
+    if "wechat_openid_declined" in cleaned:
+        declined = cleaned["wechat_openid_declined"]
+        if not isinstance(declined, bool):
+            errors["wechat_openid_declined"] = [_("Give true or false.")]
+        elif declined and not (current and current.wechat_openid_declined):
+            cleaned["wechat_openid"] = ""  # the objection covers the openid already kept
     if "kind" in cleaned and cleaned["kind"] not in CustomerKind.values:
         errors["kind"] = [_("%s is not a customer kind.") % cleaned["kind"]]
     if "language" in cleaned and cleaned["language"] not in Language.values:
