@@ -22,7 +22,7 @@ class CustomerEditForm(forms.Form):
         ),
     )
     wechat_openid_declined = forms.BooleanField(
-        label=_("do not collect the WeChat openid"),
+        label=_("Do not collect the WeChat openid"),
         required=False,
         help_text=_(
             "The customer objected: their invitations never ask WeChat for the openid. Ticking "
