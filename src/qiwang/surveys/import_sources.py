@@ -32,7 +32,15 @@ from qiwang.customers.services.io import fingerprint as file_fingerprint
 from qiwang.customers.services.io import read_table as read_customer_table
 from qiwang.errors import ServiceError
 
-__all__ = ["EXTENSIONS", "MAX_ROWS", "SOURCES", "Table", "detect_source", "read_upload"]
+__all__ = [
+    "EXTENSIONS",
+    "MAX_ROWS",
+    "SOURCES",
+    "Table",
+    "detect_source",
+    "read_upload",
+    "response_id_index",
+]
 
 MAX_ROWS = 100_000
 #: File name endings the import reads.
@@ -53,6 +61,18 @@ _MARKERS: dict[str, tuple[frozenset[str], ...]] = {
 }
 
 
+#: The column in which each tool writes its own response id (lower case): a response imported
+#: once is known again in a later export of the same survey (see ``imports.preview_import``).
+_RESPONSE_IDS: dict[str, tuple[str, ...]] = {
+    "qualtrics": ("responseid",),
+    "limesurvey": ("id", "response id"),
+    "wenjuanxing": ("序号",),
+    "tencent": ("编号",),
+    "formbricks": ("response id",),
+    "spss": ("responseid", "response_id"),
+}
+
+
 @dataclass(frozen=True)
 class Table:
     """An uploaded file: its header, its data rows (as strings, padded to the header's width)
@@ -69,6 +89,15 @@ class Table:
     first_row: int = 2
     value_labels: tuple[dict[str, str], ...] = field(default=())
     source: str = "file"
+    #: The spreadsheet row number of each row when blank lines were dropped between them
+    #: (empty: ``first_row``, ``first_row + 1`` …).
+    numbers: tuple[int, ...] = ()
+
+    def row_numbers(self) -> tuple[int, ...]:
+        """The spreadsheet row number of every row of :attr:`rows`, as the tool shows it."""
+        if self.numbers:
+            return self.numbers
+        return tuple(range(self.first_row, self.first_row + len(self.rows)))
 
     def text(self, index: int) -> str:
         return self.texts[index] if index < len(self.texts) else ""
@@ -171,13 +200,15 @@ def _read_sav(content: bytes, filename: str) -> Table:
             frame.itertuples(index=False, name=None), max_rows=MAX_ROWS, cell=_spss_text
         )
     )
-    rows = [row for row in rows if any(rows_cell for rows_cell in row)]
+    # A case with every value missing is skipped; the others keep their case numbers.
+    numbered = [(number, row) for number, row in enumerate(rows, start=2) if any(row)]
     labels = meta.column_names_to_labels or {}
     value_labels = meta.variable_value_labels or {}
     return Table(
         header=header,
-        rows=tuple(tuple(row) for row in rows),
+        rows=tuple(tuple(row) for _number, row in numbered),
         fingerprint=file_fingerprint(content),
+        numbers=tuple(number for number, _row in numbered),
         texts=tuple(str(labels.get(name) or "") for name in header),
         value_labels=tuple(
             {_spss_text(k): str(v) for k, v in value_labels.get(name, {}).items()}
@@ -200,10 +231,13 @@ def read_upload(content: bytes, filename: str) -> Table:
         if not table.header:
             raise ServiceError(_("The file is empty."), field="file")
         return table
-    _format, _encoding, rows = read_customer_table(content, filename)
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
-    if not rows:
+    _format, _encoding, read = read_customer_table(content, filename)
+    # Blank lines are dropped, but every row keeps its line number as the spreadsheet shows it
+    # (a blank line between answers must not shift the numbers the dry run names).
+    numbered = [(n, row) for n, row in enumerate(read, start=1) if any(c.strip() for c in row)]
+    if not numbered:
         raise ServiceError(_("The file is empty."), field="file")
+    rows = [row for _n, row in numbered]
     skip, texts = _header_rows(rows)
     header = tuple(cell.strip() for cell in rows[0])
     width = len(header)
@@ -215,6 +249,16 @@ def read_upload(content: bytes, filename: str) -> Table:
         body,
         file_fingerprint(content),
         texts=tuple(cell.strip() for cell in (texts + [""] * width)[:width]) if texts else (),
-        first_row=skip + 1,
+        first_row=numbered[skip][0] if len(numbered) > skip else skip + 1,
         source=detect_source(header, import_ids=skip > 1 or bool(texts)),
+        numbers=tuple(n for n, _row in numbered[skip:]),
     )
+
+
+def response_id_index(table: Table) -> int | None:
+    """The index of the column holding the tool's own response id, if the file has one."""
+    names = [cell.strip().lower() for cell in table.header]
+    for name in _RESPONSE_IDS.get(table.source, ()):
+        if name in names:
+            return names.index(name)
+    return None

@@ -1,0 +1,187 @@
+"""What a new user coming from another tool meets: row numbers as the spreadsheet shows them
+after a blank line, errors naming the file's column and value, a dry run that says the file was
+already imported. Files written here by hand in each tool's export layout."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+from tests.surveys.conftest import make_instrument, make_wave
+from typer.testing import CliRunner
+
+from qiwang.accounts.services import create_api_token
+from qiwang.errors import ConflictError
+from qiwang.surveys.import_sources import read_upload
+from qiwang.surveys.imports import import_responses
+from qiwang.surveys.models import Response
+
+pytestmark = pytest.mark.django_db
+
+OVERALL = "1、总体而言，您对我们的物业服务满意吗？"
+ROWS = ("报修后维修人员上门的速度", "维修的质量", "小区的清洁卫生")
+WJX_HEADER = (
+    "序号,提交答卷时间,所用时间,来源,来源详情,来自IP,"
+    f"{OVERALL},"
+    + ",".join(f"2、请评价以下方面—{row}" for row in ROWS)
+    + ",3、您有多大可能向亲友推荐我们的物业服务？"
+    + ",4、上次办理报修，您觉得有多省事？（1 很费劲 … 7 很省事）"
+)
+META = "2026/11/2 10:03:00,180秒,手机提交,直接访问,10.0.0.1(上海-上海)"
+
+
+def _wjx(*answers: str) -> bytes:
+    lines = [WJX_HEADER]
+    for number, answer in enumerate(answers, start=1):
+        lines.append(f"{number},{META},{answer}" if answer else ",,,,,,,,,,,")
+    return ("\r\n".join(lines) + "\r\n").encode("gbk")
+
+
+@pytest.fixture
+def pulse(quality, org):
+    return make_wave(quality, make_instrument(quality, org.own, "csat_pulse"), org.own)
+
+
+def test_rows_after_a_blank_line_keep_the_spreadsheet_row_number(quality, pulse):
+    content = _wjx(
+        "非常满意,比较满意,一般,不太满意,9,6",
+        "",  # row 3: a blank line (every cell empty) in the middle of the export
+        "不适用,比较满意,一般,不太满意,9,6",  # row 4
+        "6,比较满意,一般,不太满意,9,6",  # row 5
+    )
+
+    table = read_upload(content, "问卷星.csv")
+    report = import_responses(actor=quality, wave=pulse, content=content, filename="问卷星.csv")
+
+    assert table.row_numbers() == (2, 4, 5)
+    assert [(e.row, e.header, e.value) for e in report.errors] == [
+        (4, OVERALL, "不适用"),
+        (5, OVERALL, "6"),
+    ]
+
+
+def test_qualtrics_rows_after_a_blank_line_keep_their_number(quality, pulse):
+    ids = "StartDate,ResponseId,Q1,Q2_1,Q2_2,Q2_3,Q3,Q4"
+    texts = "Start Date,Response ID,Overall,Rate - A,Rate - B,Rate - C,NPS,CES"
+    imports = ",".join(
+        f'"{{""ImportId"":""{name}""}}"'
+        for name in ("startDate", "_recordId", "QID1", "QID2_1", "QID2_2", "QID2_3", "QID3", "QID4")
+    )
+    body = "2026-11-02,R_1,5,4,3,2,9,6\r\n,,,,,,,\r\n2026-11-02,R_2,9,4,3,2,9,6\r\n"
+    content = f"{ids}\r\n{texts}\r\n{imports}\r\n{body}".encode("utf-8-sig")
+
+    table = read_upload(content, "qualtrics.csv")
+
+    assert (table.source, table.row_numbers()) == ("qualtrics", (4, 6))
+
+
+def test_errors_name_the_file_column_and_value_in_the_api_report(quality, pulse):
+    content = _wjx("N/A,比较满意,一般,不太满意,9,6")
+    token = create_api_token(user=quality, name="audit").key
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    answer = Client().post(
+        f"/api/surveys/waves/{pulse.pk}/import",
+        {"file": SimpleUploadedFile("wjx.csv", content)},
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+    assert answer.status_code == 200, answer.content
+    (error,) = answer.json()["errors"]
+    assert (error["row"], error["column"], error["header"], error["value"]) == (
+        2,
+        "overall.value",
+        OVERALL,
+        "N/A",
+    )
+
+
+def test_a_dry_run_of_a_file_already_imported_says_so(quality, pulse, tmp_path):
+    from qiwang.cli import app
+
+    content = _wjx("非常满意,比较满意,一般,不太满意,9,6", "一般,一般,一般,一般,7,5")
+    stored = import_responses(
+        actor=quality, wave=pulse, content=content, filename="wjx.csv", dry_run=False
+    )
+    path = tmp_path / "wjx.csv"
+    path.write_bytes(content)
+
+    again = import_responses(actor=quality, wave=pulse, content=content, filename="wjx.csv")
+    checked = CliRunner().invoke(
+        app, ["surveys", "import", str(path), "--wave", str(pulse.pk), "--dry-run", "--json"]
+    )
+    with pytest.raises(ConflictError):
+        import_responses(
+            actor=quality, wave=pulse, content=content, filename="wjx.csv", dry_run=False
+        )
+
+    assert stored.imported == 2
+    assert [e.message for e in again.errors] == ["该文件已导入过本批次。"]
+    assert checked.exit_code == 1, checked.output
+    assert json.loads(checked.output)["errors"][0]["message"] == "该文件已导入过本批次。"
+    assert Response.objects.filter(wave=pulse).count() == 2
+
+
+def test_a_later_export_holding_responses_already_imported_names_them(quality, pulse):
+    first = _wjx("非常满意,比较满意,一般,不太满意,9,6", "一般,一般,一般,一般,7,5")
+    # The same survey downloaded again a day later: the two answers again, and a new one.
+    later = _wjx(
+        "非常满意,比较满意,一般,不太满意,9,6",
+        "一般,一般,一般,一般,7,5",
+        "比较满意,比较满意,比较满意,比较满意,8,6",
+    )
+    import_responses(actor=quality, wave=pulse, content=first, filename="a.csv", dry_run=False)
+
+    report = import_responses(actor=quality, wave=pulse, content=later, filename="b.csv")
+    # The first download again, "按选项序号" this time: every response in it is already stored.
+    by_number = _wjx("5,4,3,2,9,6", "3,3,3,3,7,5")
+    again = import_responses(actor=quality, wave=pulse, content=by_number, filename="c.csv")
+
+    assert [(e.row, e.header, e.value) for e in report.errors] == [
+        (2, "序号", "1"),
+        (3, "序号", "2"),
+    ]
+    assert report.errors[0].message == "这份答卷以前已导入本批次。"
+    assert [e.message for e in again.errors] == ["该文件已导入过本批次。"]
+    assert Response.objects.filter(wave=pulse).count() == 2
+
+
+def test_the_same_response_id_twice_in_one_file_is_named_not_a_server_error(quality, pulse):
+    content = _wjx("非常满意,比较满意,一般,不太满意,9,6", "一般,一般,一般,一般,7,5")
+    content = content.replace("\r\n2,".encode("gbk"), "\r\n1,".encode("gbk"))
+
+    report = import_responses(
+        actor=quality, wave=pulse, content=content, filename="wjx.csv", dry_run=False
+    )
+
+    assert [(e.row, e.header, e.value, e.message) for e in report.errors] == [
+        (3, "序号", "1", "答卷编号与第 2 行相同。")
+    ]
+    assert not Response.objects.filter(wave=pulse).exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "mapping", "field"),
+    [
+        ("answers.pdf", b"%PDF-1.4", None, "file"),  # not a file the import reads
+        ("wjx.csv", None, {"序号": "no_such_column"}, "mapping"),
+    ],
+)
+def test_cli_unreadable_file_or_wrong_mapping_is_misuse_exit_2(
+    pulse, tmp_path, name, content, mapping, field
+):
+    from qiwang.cli import app
+
+    path = tmp_path / name
+    path.write_bytes(content or _wjx("非常满意,比较满意,一般,不太满意,9,6"))
+    args = ["surveys", "import", str(path), "--wave", str(pulse.pk), "--json"]
+    if mapping is not None:
+        (tmp_path / "m.json").write_text(json.dumps(mapping, ensure_ascii=False), "utf-8")
+        args += ["--mapping", str(tmp_path / "m.json")]
+
+    result = CliRunner().invoke(app, args)
+
+    assert result.exit_code == 2, result.output
+    assert [e["column"] for e in json.loads(result.output)["errors"]] == [field]
+    assert not Response.objects.filter(wave=pulse).exists()
