@@ -185,3 +185,28 @@ def test_cli_unreadable_file_or_wrong_mapping_is_misuse_exit_2(
     assert result.exit_code == 2, result.output
     assert [e["column"] for e in json.loads(result.output)["errors"]] == [field]
     assert not Response.objects.filter(wave=pulse).exists()
+
+
+@pytest.mark.parametrize(("language", "name"), [("zh-hans", "问卷星"), ("en", "Wenjuanxing")])
+def test_the_saved_mapping_note_names_the_tool_in_the_page_language(quality, pulse, language, name):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from qiwang.surveys.models import SavedImportMapping
+
+    SavedImportMapping.objects.create(
+        instrument=pulse.version.instrument, branch=pulse.branch, source="wenjuanxing", columns={}
+    )
+    client = Client()
+    client.force_login(quality)
+    client.cookies["django_language"] = language
+    content = _wjx("非常满意,比较满意,一般,不太满意,9,6")
+
+    upload = client.post(
+        reverse("surveys:import", args=[pulse.pk]),
+        {"step": "upload", "file": SimpleUploadedFile("wjx.csv", content)},
+    )
+
+    body = upload.content.decode()
+    note = body[body.index('data-testid="saved-mapping"') :].split("</p>")[0]
+    assert name in note and "wenjuanxing" not in note

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from qiwang.customers.services import reading
 from qiwang.customers.services.io import MAX_BYTES
@@ -40,6 +41,7 @@ __all__ = [
     "detect_source",
     "read_upload",
     "response_id_index",
+    "source_label",
 ]
 
 MAX_ROWS = 100_000
@@ -47,6 +49,23 @@ MAX_ROWS = 100_000
 EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".sav")
 #: Tools recognised by their own columns (the key saved mappings are kept under).
 SOURCES = ("qualtrics", "limesurvey", "wenjuanxing", "tencent", "formbricks", "spss", "file")
+
+#: How the pages name each tool (the keys are stored in saved mappings).
+_SOURCE_LABELS = {
+    "qualtrics": "Qualtrics",
+    "limesurvey": "LimeSurvey",
+    "wenjuanxing": gettext_lazy("Wenjuanxing"),
+    "tencent": gettext_lazy("Tencent Questionnaire"),
+    "formbricks": "Formbricks",
+    "spss": gettext_lazy("SPSS data file"),
+    "file": gettext_lazy("a file from no recognised tool"),
+}
+
+
+def source_label(source: str) -> str:
+    """The tool's name as the pages show it (``tencent`` → 腾讯问卷)."""
+    return str(_SOURCE_LABELS.get(source, source))
+
 
 _MARKERS: dict[str, tuple[frozenset[str], ...]] = {
     # Any one set of column names, all present (compared in lower case).

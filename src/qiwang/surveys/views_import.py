@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods
 from qiwang.accounts.permissions import Action, require
 from qiwang.errors import ServiceError
 from qiwang.project import config
-from qiwang.surveys import import_recode, imports
+from qiwang.surveys import import_recode, import_sources, imports
 from qiwang.surveys.models import Wave
 
 SESSION_KEY = "survey_imports"
@@ -197,6 +197,7 @@ def _mapping_page(
             "errors": errors or [],
             "recode_rows": _recode_rows(wave, table, targets, current, recode),
             "source": table.source,
+            "source_label": import_sources.source_label(table.source),
             "saved": saved,
         },
         status=status,
