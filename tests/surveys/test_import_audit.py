@@ -210,3 +210,58 @@ def test_the_saved_mapping_note_names_the_tool_in_the_page_language(quality, pul
     body = upload.content.decode()
     note = body[body.index('data-testid="saved-mapping"') :].split("</p>")[0]
     assert name in note and "wenjuanxing" not in note
+
+
+def test_a_numeric_export_coded_the_other_way_round_is_turned_on_the_page(quality, pulse):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+    from tests.surveys.test_import_recode_page import _form
+
+    from qiwang.surveys.models import Answer
+
+    # Formbricks CSV, ratings as numbers; this survey listed "very satisfied" first (= 1).
+    header = "Response ID,Timestamp,Finished,Survey ID,overall,repair_speed_P,repair_quality_P,"
+    header += "cleanliness_P,recommend,effort"
+    content = f"{header}\r\nr1,2026-11-02,Yes,s1,1,2,4,5,9,6\r\n".encode()
+    client = Client()
+    client.force_login(quality)
+    url = reverse("surveys:import", args=[pulse.pk])
+
+    upload = client.post(
+        url, {"step": "upload", "file": SimpleUploadedFile("formbricks.csv", content)}
+    )
+    form = _form(upload.content.decode())
+    shown = {name: text for name, text in form.items() if name.startswith("recode-")}
+    turned = "1 = 5\n2 = 4\n4 = 2\n5 = 1"
+    for column in ("overall", "repair_speed_P", "repair_quality_P", "cleanliness_P"):
+        form[f"recode-{column}"] = turned
+    check = client.post(url, {**form, "step": "preview"})
+    done = client.post(url, {**_form(check.content.decode()), "step": "import"})
+
+    # Every rating column has its (empty) box, though all its values are codes already.
+    assert shown == {
+        f"recode-{c}": ""
+        for c in ("overall", "repair_speed_P", "repair_quality_P", "cleanliness_P")
+    } | {"recode-effort": ""}
+    assert done.status_code == 302, check.content.decode()
+    stored = dict(
+        Answer.objects.filter(response__wave=pulse).values_list("question__attribute", "value")
+    )
+    assert stored["overall"] == 5 and stored["repair-speed"] == 4 and stored["cleanliness"] == 1
+    assert stored["effort"] == 6
+
+
+def test_two_wenjuanxing_surveys_numbered_from_1_both_import_into_one_wave(quality, pulse):
+    # Two communities ran the questionnaire as two 问卷星 surveys: 序号 1, 2 in both.
+    north = _wjx("非常满意,比较满意,一般,不太满意,9,6", "一般,一般,一般,一般,7,5")
+    south = north.replace("2026/11/2 10:03:00".encode("gbk"), "2026/11/5 18:20:41".encode("gbk"))
+
+    first = import_responses(
+        actor=quality, wave=pulse, content=north, filename="north.csv", dry_run=False
+    )
+    second = import_responses(
+        actor=quality, wave=pulse, content=south, filename="south.csv", dry_run=False
+    )
+
+    assert (first.errors, second.errors) == ((), ())
+    assert Response.objects.filter(wave=pulse).count() == 4

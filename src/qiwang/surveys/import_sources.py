@@ -41,6 +41,7 @@ __all__ = [
     "detect_source",
     "read_upload",
     "response_id_index",
+    "response_time_index",
     "source_label",
 ]
 
@@ -81,7 +82,7 @@ _MARKERS: dict[str, tuple[frozenset[str], ...]] = {
 
 
 #: The column in which each tool writes its own response id (lower case): a response imported
-#: once is known again in a later export of the same survey (see ``imports.preview_import``).
+#: once is known again in a later export of the same survey (see ``import_keys``).
 _RESPONSE_IDS: dict[str, tuple[str, ...]] = {
     "qualtrics": ("responseid",),
     "limesurvey": ("id", "response id"),
@@ -89,6 +90,13 @@ _RESPONSE_IDS: dict[str, tuple[str, ...]] = {
     "tencent": ("编号",),
     "formbricks": ("response id",),
     "spss": ("responseid", "response_id"),
+}
+#: Tools whose id is a serial number of one survey (1, 2, 3 … in every survey): the time the
+#: response was submitted goes with it, so two surveys' exports into one wave do not collide.
+_RESPONSE_TIMES: dict[str, tuple[str, ...]] = {
+    "limesurvey": ("submitdate", "date submitted", "startdate", "date started"),
+    "wenjuanxing": ("提交答卷时间",),
+    "tencent": ("结束答题时间", "开始答题时间"),
 }
 
 
@@ -274,10 +282,19 @@ def read_upload(content: bytes, filename: str) -> Table:
     )
 
 
-def response_id_index(table: Table) -> int | None:
-    """The index of the column holding the tool's own response id, if the file has one."""
+def _index_of(table: Table, candidates: tuple[str, ...]) -> int | None:
     names = [cell.strip().lower() for cell in table.header]
-    for name in _RESPONSE_IDS.get(table.source, ()):
+    for name in candidates:
         if name in names:
             return names.index(name)
     return None
+
+
+def response_id_index(table: Table) -> int | None:
+    """The index of the column holding the tool's own response id, if the file has one."""
+    return _index_of(table, _RESPONSE_IDS.get(table.source, ()))
+
+
+def response_time_index(table: Table) -> int | None:
+    """For a tool numbering each survey's responses 1, 2, 3 …, the submission time column."""
+    return _index_of(table, _RESPONSE_TIMES.get(table.source, ()))

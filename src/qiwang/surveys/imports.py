@@ -315,15 +315,14 @@ def preview_import(
             answer_id = response_ids[position]
             if id_index is not None and answer_id:
                 header = _column_name(table, id_index)
-                if answer_id in id_row:
-                    reason = _("The same response id is in row %(row)s.") % {
-                        "row": id_row[answer_id]
-                    }
+                key = row_keys[position]
+                if key in id_row:
+                    reason = _("The same response id is in row %(row)s.") % {"row": id_row[key]}
                     row_issues.append(RowIssue(number, header, answer_id, reason))
-                elif row_keys[position] in existing:
+                elif key in existing:
                     reason = _("This response was imported into the wave before.")
                     row_issues.append(RowIssue(number, header, answer_id, reason))
-                id_row.setdefault(answer_id, number)
+                id_row.setdefault(key, number)
             customer = None
             if code_index is not None:
                 code = _cell(cells[code_index])
