@@ -265,3 +265,28 @@ def test_two_wenjuanxing_surveys_numbered_from_1_both_import_into_one_wave(quali
 
     assert (first.errors, second.errors) == ((), ())
     assert Response.objects.filter(wave=pulse).count() == 4
+
+
+def test_wenjuanxing_empty_and_skipped_markers_are_no_answer(quality, pulse):
+    from qiwang.surveys.models import Answer
+
+    header = WJX_HEADER + ",5、请简单说说您打这个分数的原因"
+    lines = [
+        header,
+        f"1,{META},非常满意,比较满意,一般,不太满意,9,6,(空)",
+        f"2,{META},一般,一般,一般,一般,7,5,(跳过)",
+        f"3,{META},(跳过),一般,一般,一般,7,5,很好",
+    ]
+    content = ("\r\n".join(lines) + "\r\n").encode("gbk")
+
+    checked = import_responses(actor=quality, wave=pulse, content=content, filename="wjx.csv")
+    without = content.replace(f"\r\n3,{META},(跳过),一般,一般,一般,7,5,很好".encode("gbk"), b"")
+    stored = import_responses(
+        actor=quality, wave=pulse, content=without, filename="wjx.csv", dry_run=False
+    )
+
+    assert [(e.row, e.column, e.value) for e in checked.errors] == [(4, "overall", "(跳过)")]
+    assert "(跳过)" not in checked.recode.get("overall", {})
+    assert stored.imported == 2
+    texts = Answer.objects.filter(response__wave=pulse, question__attribute="pulse-comment")
+    assert not [t for t in texts.values_list("text", flat=True) if t]

@@ -34,6 +34,7 @@ from qiwang.customers.services.io import read_table as read_customer_table
 from qiwang.errors import ServiceError
 
 __all__ = [
+    "EMPTY_MARKERS",
     "EXTENSIONS",
     "MAX_ROWS",
     "SOURCES",
@@ -50,6 +51,10 @@ MAX_ROWS = 100_000
 EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".sav")
 #: Tools recognised by their own columns (the key saved mappings are kept under).
 SOURCES = ("qualtrics", "limesurvey", "wenjuanxing", "tencent", "formbricks", "spss", "file")
+
+#: How tools write "no answer" in a cell: 问卷星 "(空)" for a question left empty and "(跳过)"
+#: for one its jump logic skipped (full-width brackets too). Read as an empty answer.
+EMPTY_MARKERS = frozenset({"(空)", "(跳过)", "（空）", "（跳过）"})
 
 #: How the pages name each tool (the keys are stored in saved mappings).
 _SOURCE_LABELS = {

@@ -52,7 +52,13 @@ from qiwang.surveys.import_mapping import (
     suggest_mapping,
 )
 from qiwang.surveys.import_recode import SYNONYMS, Recode, check_recode, synonym_key
-from qiwang.surveys.import_sources import MAX_ROWS, Table, read_upload, response_id_index
+from qiwang.surveys.import_sources import (
+    EMPTY_MARKERS,
+    MAX_ROWS,
+    Table,
+    read_upload,
+    response_id_index,
+)
 from qiwang.surveys.loop import response_completed
 from qiwang.surveys.models import Answer, Question, Response, SavedImportMapping, Wave
 from qiwang.surveys.responding import AnswerValues, validate_page
@@ -197,7 +203,7 @@ def _raw_row(
     for column in columns:
         index = source.get(column.name)
         value = _cell(cells[index]) if index is not None else ""
-        value = recode.get(column.name, {}).get(value, value)
+        value = "" if value in EMPTY_MARKERS else recode.get(column.name, {}).get(value, value)
         question = column.question
         entry = raw.setdefault(question.attribute, {})
         if column.part == "text" and question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
