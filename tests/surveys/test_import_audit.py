@@ -290,3 +290,21 @@ def test_wenjuanxing_empty_and_skipped_markers_are_no_answer(quality, pulse):
     assert stored.imported == 2
     texts = Answer.objects.filter(response__wave=pulse, question__attribute="pulse-comment")
     assert not [t for t in texts.values_list("text", flat=True) if t]
+
+
+def test_cli_importing_the_same_file_again_says_so_without_internal_names(quality, pulse, tmp_path):
+    from qiwang.cli import app
+
+    path = tmp_path / "wjx.csv"
+    path.write_bytes(_wjx("非常满意,比较满意,一般,不太满意,9,6"))
+    args = ["surveys", "import", str(path), "--wave", str(pulse.pk)]
+
+    first = CliRunner().invoke(app, args)
+    second = CliRunner().invoke(app, args)
+    as_json = CliRunner().invoke(app, [*args, "--json"])
+
+    assert first.exit_code == 0, first.output
+    assert second.exit_code == 1
+    assert "该文件已导入过本批次。" in second.output and "__all__" not in second.output
+    assert json.loads(as_json.output)["errors"][0]["column"] == ""
+    assert Response.objects.filter(wave=pulse).count() == 1

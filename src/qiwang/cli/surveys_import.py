@@ -63,6 +63,8 @@ def import_survey_responses(
     from qiwang.surveys.models import Wave
 
     def refuse(messages: dict[str, list[str]], code: int = MISUSE) -> None:
+        # A refusal of the whole file has no field: "" as in the report, not "__all__".
+        messages = {("" if key == "__all__" else key): values for key, values in messages.items()}
         if as_json:
             errors = [
                 {"row": 0, "column": key, "message": message}
