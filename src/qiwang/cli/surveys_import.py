@@ -5,7 +5,7 @@ rows skipped, columns suggested from the headers (and from the last import from 
 scale labels recoded. ``--mapping FILE`` gives the columns and the recode as JSON (see
 ``qiwang.surveys.import_calls``). ``--dry-run`` checks every row and writes nothing; ``--json``
 prints the report as JSON: ``rows``, ``imported``, ``dry_run``, ``errors`` (``row``, ``column``,
-``message``), ``unmapped``, ``source``, ``mapping``, ``recode``. Exit codes follow the command
+``message``, ``header``, ``value``), ``unmapped``, ``source``, ``mapping``, ``recode``. Exit codes follow the command
 line's convention: 1 when the file or any row is refused (nothing is written), 2 on misuse (no
 such wave or user, an unreadable file, a malformed mapping); messages go to standard error.
 """
@@ -57,12 +57,14 @@ def import_survey_responses(
     from django.utils.translation import gettext as _
 
     from qiwang.accounts.models import User
-    from qiwang.errors import ServiceError
+    from qiwang.errors import ConflictError, ServiceError
     from qiwang.surveys.import_calls import parse_mapping_file
     from qiwang.surveys.imports import import_responses
     from qiwang.surveys.models import Wave
 
     def refuse(messages: dict[str, list[str]], code: int = MISUSE) -> None:
+        # A refusal of the whole file has no field: "" as in the report, not "__all__".
+        messages = {("" if key == "__all__" else key): values for key, values in messages.items()}
         if as_json:
             errors = [
                 {"row": 0, "column": key, "message": message}
@@ -117,18 +119,26 @@ def import_survey_responses(
             recode=recode,
             dry_run=dry_run,
         )
-    except ServiceError as error:
+    except ConflictError as error:  # already imported, or changed while importing
         refuse(error.errors, FAILED)
+        return
+    except ServiceError as error:  # an unreadable file, a mapping naming what is not there
+        refuse(error.errors)
         return
     if as_json:
         _print_json(report.to_dict())
     else:
         if report.errors:
             table = Table(title=file.name)
-            for heading in (_("Row"), _("Column"), _("Problem")):
+            for heading in (_("Row"), _("Column"), _("Value"), _("Problem")):
                 table.add_column(heading)
             for problem in report.errors:
-                table.add_row(str(problem.row), problem.column, problem.message)
+                table.add_row(
+                    str(problem.row),
+                    problem.header or problem.column,
+                    problem.value,
+                    problem.message,
+                )
             err_console.print(table)
         if report.imported:
             console.print(

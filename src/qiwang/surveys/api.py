@@ -453,6 +453,8 @@ class ImportErrorOut(Schema):
     row: int
     column: str
     message: str
+    header: str = ""
+    value: str = ""
 
 
 class ImportOut(Schema):

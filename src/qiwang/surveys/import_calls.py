@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from qiwang.accounts.models import User
 from qiwang.accounts.permissions import Action, can
-from qiwang.errors import ServiceError
+from qiwang.errors import ConflictError, ServiceError
 from qiwang.surveys.import_mapping import (
     IGNORE,
     _legacy_keys,
@@ -38,9 +38,14 @@ __all__ = ["ImportReport", "RowError", "import_responses", "parse_mapping_file"]
 
 @dataclass(frozen=True)
 class RowError:
+    """One problem: the spreadsheet row, the answer pages' key (``overall.value``), the message,
+    and the file's own column header and the value found there."""
+
     row: int
     column: str
     message: str
+    header: str = ""
+    value: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,14 @@ class ImportReport:
             "imported": self.imported,
             "dry_run": self.dry_run,
             "errors": [
-                {"row": e.row, "column": e.column, "message": e.message} for e in self.errors
+                {
+                    "row": e.row,
+                    "column": e.column,
+                    "message": e.message,
+                    "header": e.header,
+                    "value": e.value,
+                }
+                for e in self.errors
             ],
             "unmapped": list(self.unmapped),
             "source": self.source,
@@ -157,9 +169,14 @@ def import_responses(
     preview = preview_import(
         actor=actor, wave=wave, content=content, filename=filename, mapping=by_index, recode=filled
     )
-    errors = tuple(RowError(i.row, i.field or i.column, i.reason) for i in preview.issues) + tuple(
-        RowError(1, "", message) for message in preview.file_issues
-    )
+    errors = tuple(
+        RowError(i.row, i.field or i.column, i.reason, i.column, i.value) for i in preview.issues
+    ) + tuple(RowError(1, "", message) for message in preview.file_issues)
+    if preview.already_imported:
+        message = _("This file has already been imported into this wave.")
+        if not dry_run:
+            raise ConflictError(message)
+        errors += (RowError(1, "", message),)  # the dry run says what the import would refuse
     report = ImportReport(
         rows=preview.rows,
         imported=0,

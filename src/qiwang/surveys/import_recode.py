@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from qiwang.analysis import FIVE_LEVEL, KANO_ANSWERS, SEVEN_LEVEL
 from qiwang.errors import ServiceError
 from qiwang.surveys.choices import QuestionKind
-from qiwang.surveys.import_sources import Table
+from qiwang.surveys.import_sources import EMPTY_MARKERS, Table
 
 __all__ = [
     "LEVELS",
@@ -193,7 +193,7 @@ def distinct_values(table: Table, index: int) -> list[str]:
         value = row[index].strip()
         if value.endswith(".0") and value[:-2].isdigit():
             value = value[:-2]
-        if value and value not in seen:
+        if value and value not in seen and value not in EMPTY_MARKERS:
             seen[value] = None
             if len(seen) > MAX_DISTINCT:
                 break

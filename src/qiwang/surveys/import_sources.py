@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from qiwang.customers.services import reading
 from qiwang.customers.services.io import MAX_BYTES
@@ -32,13 +33,45 @@ from qiwang.customers.services.io import fingerprint as file_fingerprint
 from qiwang.customers.services.io import read_table as read_customer_table
 from qiwang.errors import ServiceError
 
-__all__ = ["EXTENSIONS", "MAX_ROWS", "SOURCES", "Table", "detect_source", "read_upload"]
+__all__ = [
+    "EMPTY_MARKERS",
+    "EXTENSIONS",
+    "MAX_ROWS",
+    "SOURCES",
+    "Table",
+    "detect_source",
+    "read_upload",
+    "response_id_index",
+    "response_time_index",
+    "source_label",
+]
 
 MAX_ROWS = 100_000
 #: File name endings the import reads.
 EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".sav")
 #: Tools recognised by their own columns (the key saved mappings are kept under).
 SOURCES = ("qualtrics", "limesurvey", "wenjuanxing", "tencent", "formbricks", "spss", "file")
+
+#: How tools write "no answer" in a cell: 问卷星 "(空)" for a question left empty and "(跳过)"
+#: for one its jump logic skipped (full-width brackets too). Read as an empty answer.
+EMPTY_MARKERS = frozenset({"(空)", "(跳过)", "（空）", "（跳过）"})
+
+#: How the pages name each tool (the keys are stored in saved mappings).
+_SOURCE_LABELS = {
+    "qualtrics": "Qualtrics",
+    "limesurvey": "LimeSurvey",
+    "wenjuanxing": gettext_lazy("Wenjuanxing"),
+    "tencent": gettext_lazy("Tencent Questionnaire"),
+    "formbricks": "Formbricks",
+    "spss": gettext_lazy("SPSS data file"),
+    "file": gettext_lazy("a file from no recognised tool"),
+}
+
+
+def source_label(source: str) -> str:
+    """The tool's name as the pages show it (``tencent`` → 腾讯问卷)."""
+    return str(_SOURCE_LABELS.get(source, source))
+
 
 _MARKERS: dict[str, tuple[frozenset[str], ...]] = {
     # Any one set of column names, all present (compared in lower case).
@@ -50,6 +83,25 @@ _MARKERS: dict[str, tuple[frozenset[str], ...]] = {
     "tencent": (frozenset({"开始答题时间", "结束答题时间"}), frozenset({"答题时长"})),
     "formbricks": (frozenset({"response id", "timestamp", "finished"}),),
     "qualtrics": (frozenset({"responseid", "recordeddate"}), frozenset({"responseid", "finished"})),
+}
+
+
+#: The column in which each tool writes its own response id (lower case): a response imported
+#: once is known again in a later export of the same survey (see ``import_keys``).
+_RESPONSE_IDS: dict[str, tuple[str, ...]] = {
+    "qualtrics": ("responseid",),
+    "limesurvey": ("id", "response id"),
+    "wenjuanxing": ("序号",),
+    "tencent": ("编号",),
+    "formbricks": ("response id",),
+    "spss": ("responseid", "response_id"),
+}
+#: Tools whose id is a serial number of one survey (1, 2, 3 … in every survey): the time the
+#: response was submitted goes with it, so two surveys' exports into one wave do not collide.
+_RESPONSE_TIMES: dict[str, tuple[str, ...]] = {
+    "limesurvey": ("submitdate", "date submitted", "startdate", "date started"),
+    "wenjuanxing": ("提交答卷时间",),
+    "tencent": ("结束答题时间", "开始答题时间"),
 }
 
 
@@ -69,6 +121,15 @@ class Table:
     first_row: int = 2
     value_labels: tuple[dict[str, str], ...] = field(default=())
     source: str = "file"
+    #: The spreadsheet row number of each row when blank lines were dropped between them
+    #: (empty: ``first_row``, ``first_row + 1`` …).
+    numbers: tuple[int, ...] = ()
+
+    def row_numbers(self) -> tuple[int, ...]:
+        """The spreadsheet row number of every row of :attr:`rows`, as the tool shows it."""
+        if self.numbers:
+            return self.numbers
+        return tuple(range(self.first_row, self.first_row + len(self.rows)))
 
     def text(self, index: int) -> str:
         return self.texts[index] if index < len(self.texts) else ""
@@ -171,13 +232,15 @@ def _read_sav(content: bytes, filename: str) -> Table:
             frame.itertuples(index=False, name=None), max_rows=MAX_ROWS, cell=_spss_text
         )
     )
-    rows = [row for row in rows if any(rows_cell for rows_cell in row)]
+    # A case with every value missing is skipped; the others keep their case numbers.
+    numbered = [(number, row) for number, row in enumerate(rows, start=2) if any(row)]
     labels = meta.column_names_to_labels or {}
     value_labels = meta.variable_value_labels or {}
     return Table(
         header=header,
-        rows=tuple(tuple(row) for row in rows),
+        rows=tuple(tuple(row) for _number, row in numbered),
         fingerprint=file_fingerprint(content),
+        numbers=tuple(number for number, _row in numbered),
         texts=tuple(str(labels.get(name) or "") for name in header),
         value_labels=tuple(
             {_spss_text(k): str(v) for k, v in value_labels.get(name, {}).items()}
@@ -200,10 +263,13 @@ def read_upload(content: bytes, filename: str) -> Table:
         if not table.header:
             raise ServiceError(_("The file is empty."), field="file")
         return table
-    _format, _encoding, rows = read_customer_table(content, filename)
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
-    if not rows:
+    _format, _encoding, read = read_customer_table(content, filename)
+    # Blank lines are dropped, but every row keeps its line number as the spreadsheet shows it
+    # (a blank line between answers must not shift the numbers the dry run names).
+    numbered = [(n, row) for n, row in enumerate(read, start=1) if any(c.strip() for c in row)]
+    if not numbered:
         raise ServiceError(_("The file is empty."), field="file")
+    rows = [row for _n, row in numbered]
     skip, texts = _header_rows(rows)
     header = tuple(cell.strip() for cell in rows[0])
     width = len(header)
@@ -215,6 +281,25 @@ def read_upload(content: bytes, filename: str) -> Table:
         body,
         file_fingerprint(content),
         texts=tuple(cell.strip() for cell in (texts + [""] * width)[:width]) if texts else (),
-        first_row=skip + 1,
+        first_row=numbered[skip][0] if len(numbered) > skip else skip + 1,
         source=detect_source(header, import_ids=skip > 1 or bool(texts)),
+        numbers=tuple(n for n, _row in numbered[skip:]),
     )
+
+
+def _index_of(table: Table, candidates: tuple[str, ...]) -> int | None:
+    names = [cell.strip().lower() for cell in table.header]
+    for name in candidates:
+        if name in names:
+            return names.index(name)
+    return None
+
+
+def response_id_index(table: Table) -> int | None:
+    """The index of the column holding the tool's own response id, if the file has one."""
+    return _index_of(table, _RESPONSE_IDS.get(table.source, ()))
+
+
+def response_time_index(table: Table) -> int | None:
+    """For a tool numbering each survey's responses 1, 2, 3 …, the submission time column."""
+    return _index_of(table, _RESPONSE_TIMES.get(table.source, ()))

@@ -37,6 +37,7 @@ from qiwang.customers.services.io import fingerprint as file_fingerprint
 from qiwang.errors import ConflictError, ServiceError
 from qiwang.surveys.choices import QuestionKind, ResponseStatus
 from qiwang.surveys.exports import Column
+from qiwang.surveys.import_keys import _CHUNK, _cell, _existing_keys, _row_keys, _submission_keys
 from qiwang.surveys.import_mapping import (
     CUSTOMER_CODE,
     IGNORE,
@@ -51,7 +52,13 @@ from qiwang.surveys.import_mapping import (
     suggest_mapping,
 )
 from qiwang.surveys.import_recode import SYNONYMS, Recode, check_recode, synonym_key
-from qiwang.surveys.import_sources import MAX_ROWS, Table, read_upload
+from qiwang.surveys.import_sources import (
+    EMPTY_MARKERS,
+    MAX_ROWS,
+    Table,
+    read_upload,
+    response_id_index,
+)
 from qiwang.surveys.loop import response_completed
 from qiwang.surveys.models import Answer, Question, Response, SavedImportMapping, Wave
 from qiwang.surveys.responding import AnswerValues, validate_page
@@ -82,7 +89,6 @@ __all__ = [
 MAX_ISSUES = 500
 #: Rows shown "as they would be stored" by the dry run.
 PREVIEW_ROWS = 10
-_CHUNK = 900  # codes per IN (…) query: below SQLite's variable limit
 
 _SCALES = {
     QuestionKind.KANO: KANO_ANSWERS,
@@ -123,6 +129,7 @@ class _Row:
     branch_id: int
     tier: str
     answers: dict[int, AnswerValues]
+    key: str = ""  # the submission key: from the tool's response id, else file and row
 
 
 @dataclass(frozen=True)
@@ -189,13 +196,6 @@ def _choice_values(question: Question, value: str) -> list[str]:
     return [by_label.get(part.strip().lower(), part.strip()) for part in parts if part.strip()]
 
 
-def _cell(value: str) -> str:
-    value = value.strip()
-    if value.endswith(".0") and value[:-2].lstrip("-").isdigit():
-        value = value[:-2]  # numbers read back from spreadsheets
-    return value
-
-
 def _raw_row(
     cells: tuple[str, ...], columns: list[Column], source: dict[str, int], recode: Recode
 ) -> dict[str, dict[str, Any]]:
@@ -203,7 +203,7 @@ def _raw_row(
     for column in columns:
         index = source.get(column.name)
         value = _cell(cells[index]) if index is not None else ""
-        value = recode.get(column.name, {}).get(value, value)
+        value = "" if value in EMPTY_MARKERS else recode.get(column.name, {}).get(value, value)
         question = column.question
         entry = raw.setdefault(question.attribute, {})
         if column.part == "text" and question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
@@ -236,10 +236,6 @@ def _customers_by_code(wave: Wave, codes: set[str]) -> dict[str, Customer]:
         ):
             found[customer.code] = customer
     return found
-
-
-def _submission_keys(wave: Wave, digest: str, count: int) -> list[str]:
-    return [f"m{wave.pk}-{digest[:16]}-{i}" for i in range(count)]
 
 
 def _shown(column: Column, values: AnswerValues | None) -> str:
@@ -309,9 +305,30 @@ def preview_import(
     rows: list[_Row] = []
     sample: list[tuple[int, bool, tuple[str, ...]]] = []
     first_row_of: dict[str, int] = {}
+    row_keys, response_ids = _row_keys(wave, table)
+    id_index = response_id_index(table)
+    file_key = _submission_keys(wave, table.fingerprint, 1)[0]
+    existing = _existing_keys([file_key, *row_keys])
+    already = file_key in existing or bool(row_keys and all(k in existing for k in row_keys))
+    if already:
+        existing = set()  # one message for the file, not one per row
+    id_row: dict[str, int] = {}
     if not file_issues:
-        for number, cells in enumerate(table.rows, start=table.first_row):
+        for position, (number, cells) in enumerate(
+            zip(table.row_numbers(), table.rows, strict=True)
+        ):
             row_issues: list[RowIssue] = []
+            answer_id = response_ids[position]
+            if id_index is not None and answer_id:
+                header = _column_name(table, id_index)
+                key = row_keys[position]
+                if key in id_row:
+                    reason = _("The same response id is in row %(row)s.") % {"row": id_row[key]}
+                    row_issues.append(RowIssue(number, header, answer_id, reason))
+                elif key in existing:
+                    reason = _("This response was imported into the wave before.")
+                    row_issues.append(RowIssue(number, header, answer_id, reason))
+                id_row.setdefault(key, number)
             customer = None
             if code_index is not None:
                 code = _cell(cells[code_index])
@@ -377,6 +394,7 @@ def preview_import(
                         customer.branch_id if customer is not None else wave.branch_id,
                         customer.tier if customer is not None else "",
                         {pk: values for pk, values in parsed.items() if not values.is_empty},
+                        row_keys[position],
                     )
                 )
             if len(sample) < PREVIEW_ROWS:
@@ -386,8 +404,6 @@ def preview_import(
     sample_header = ([_("Customer code")] if code_index is not None else []) + [
         c.name for c in columns if c.name in source
     ]
-    keys = _submission_keys(wave, table.fingerprint, 1)
-    already = Response.objects.filter(submission_key__in=keys).exists()
     plan = [
         wave.pk,
         wave.version_id,
@@ -395,7 +411,7 @@ def preview_import(
         table.fingerprint,
         sorted(mapping.items()),
         sorted((k, sorted(v.items())) for k, v in checked_recode.items()),
-        [[r.number, r.customer_id, r.branch_id, r.tier] for r in rows],
+        [[r.number, r.customer_id, r.branch_id, r.tier, r.key] for r in rows],
         rejected,
         file_issues,
         already,
@@ -486,7 +502,7 @@ def apply_import(
             )
         rows = preview._rows
         now = timezone.now()
-        keys = _submission_keys(locked, preview.fingerprint, len(rows))
+        keys = [row.key for row in rows]
         responses = Response.objects.bulk_create(
             [
                 Response(

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods
 from qiwang.accounts.permissions import Action, require
 from qiwang.errors import ServiceError
 from qiwang.project import config
-from qiwang.surveys import import_recode, imports
+from qiwang.surveys import import_recode, import_sources, imports
 from qiwang.surveys.models import Wave
 
 SESSION_KEY = "survey_imports"
@@ -135,7 +135,11 @@ def _recode_rows(
     by_key = {t.key: t for t in targets}
     rows = []
     chosen = [m for _i, m in sorted(mapping.items()) if m in by_key and by_key[m].column]
-    for key in [m for m in chosen if m in suggested or m in (posted or {})]:
+    # Every mapped rating column gets a box, even when its values are all codes already: a
+    # numeric export coded the other way round (1 = very satisfied) is turned with "1 = 5" ….
+    kinds = _kinds(targets)
+    rated = [m for m in chosen if kinds.get(m) in import_recode.LEVELS]
+    for key in [m for m in chosen if m in suggested or m in (posted or {}) or m in rated]:
         entries = dict(suggested.get(key, {}))
         if posted is not None and key in posted:  # what the person wrote, then new values
             entries = {**posted[key], **{v: c for v, c in entries.items() if v not in posted[key]}}
@@ -197,6 +201,7 @@ def _mapping_page(
             "errors": errors or [],
             "recode_rows": _recode_rows(wave, table, targets, current, recode),
             "source": table.source,
+            "source_label": import_sources.source_label(table.source),
             "saved": saved,
         },
         status=status,
