@@ -154,3 +154,29 @@ def test_the_document_forbids_unknown_fields_and_names_each_component_once(db):
     for path, methods in document["paths"].items():
         for method, operation in methods.items():
             assert {"429", "503"} <= set(operation["responses"]), f"{method} {path}"
+
+
+def test_a_bad_value_of_a_multi_value_filter_names_the_parameter_and_the_value(org):
+    # Found by the outside audit: ``query.filters.status.0`` named ninja's internal argument.
+    client, auth = Client(), _auth(org.users["analyst"])
+
+    bad = client.get("/api/surveys/waves?status=open&status=opne", **auth)
+
+    assert bad.status_code == 422
+    assert _fields(bad) == {"query.status"}
+    assert "'opne'" in bad.json()["errors"][0]["message"]
+
+
+def test_answers_outside_any_operation_carry_the_version_and_the_error_format(org):
+    # Found by the outside audit: an unknown path under /api/ was Django's HTML 404 and a wrong
+    # method a bare text 405, both without API-Version.
+    client, auth = Client(), _auth(org.users["analyst"])
+
+    missing = client.get("/api/no-such-list", **auth)
+    wrong_method = client.put("/api/customers", **auth)
+
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["code"] == "method_not_allowed"
+    assert "GET" in wrong_method["Allow"] and "POST" in wrong_method["Allow"]
+    assert {missing["API-Version"], wrong_method["API-Version"]} == {API_VERSION}
