@@ -180,3 +180,18 @@ def test_answers_outside_any_operation_carry_the_version_and_the_error_format(or
     assert wrong_method.json()["code"] == "method_not_allowed"
     assert "GET" in wrong_method["Allow"] and "POST" in wrong_method["Allow"]
     assert {missing["API-Version"], wrong_method["API-Version"]} == {API_VERSION}
+
+
+def test_answers_of_the_middleware_carry_the_version_too(org):
+    # Found by the outside audit: the 422 of project/bad_input.py (a NUL, an integer beyond
+    # 32 bits) came before any operation ran and had no API-Version.
+    client, auth = Client(), _auth(org.users["administrator"])
+
+    nul = client.post(
+        "/api/customers", json.dumps({"name": "a\x00b"}), content_type="application/json", **auth
+    )
+    huge = client.get("/api/customers", {"page": str(2**70)}, **auth)
+
+    assert nul.status_code == 422 and _fields(nul) == {"name"}
+    assert huge.status_code == 422
+    assert {nul["API-Version"], huge["API-Version"]} == {API_VERSION}

@@ -35,6 +35,7 @@ from pydantic_core import ValidationError as CoreValidationError
 
 __all__ = [
     "API_VERSION",
+    "ApiVersionMiddleware",
     "MAX_PAGE_SIZE",
     "OPERATION_IDS",
     "CreatedFilter",
@@ -183,6 +184,20 @@ def operation_id(method: str, path: str) -> str:
     words = [part.replace("-", "_") for part in segments if not part.startswith("{")]
     verb = _VERBS.get(method, "get" if segments and segments[-1].startswith("{") else "list")
     return "_".join([*words, verb])
+
+
+class ApiVersionMiddleware:
+    """``API-Version`` on every answer under ``/api/``, also those no operation gives: the 422
+    of ``project/bad_input.py``, the rate limit's 429, the 503 of an unreachable database."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> Any:
+        response = self.get_response(request)
+        if request.path.startswith("/api/"):
+            response["API-Version"] = API_VERSION
+        return response
 
 
 # --- pagination --------------------------------------------------------------------------------

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: API-Version on every answer under /api/, whoever gives it (docs/api.md).
+    "qiwang.project.api_conventions.ApiVersionMiddleware",
     # First: health and metrics answer without the host check; request id, access log, metrics.
     "qiwang.operations.middleware.OperationsMiddleware",
     "django.middleware.security.SecurityMiddleware",
