@@ -104,3 +104,39 @@ def test_a_replay_is_refused_and_a_redelivery_keeps_its_id_with_a_fresh_signatur
     monkeypatch.setattr(standard, "datetime", _TenMinutesLater)
     with pytest.raises(WebhookVerificationError, match="too old"):
         hook.verify(captured.body, captured.headers)
+
+
+def test_after_a_rotation_the_library_accepts_both_secrets_until_the_window_ends(
+    endpoint, receiver, settings
+):
+    # Found by the outside audit: a rotation cut the old secret at once, so every delivery
+    # between the rotation and the receiver's switch was refused.
+    client, auth, created = endpoint
+    url = f"/api/webhooks/endpoints/{created['id']}/rotate-secret"
+    rotated = _post(client, url, {}, auth).json()
+    _send_test(client, auth, created["id"])
+    during = receiver.requests[-1]
+
+    for secret in (created["secret"], rotated["secret"]):
+        assert Webhook(secret).verify(during.body, during.headers)["event"] == "webhook.test"
+    until = datetime.datetime.fromisoformat(rotated["previous_secret_signs_until"])
+    assert datetime.timedelta(hours=23) < until - datetime.datetime.now(datetime.UTC)
+
+    # A second rotation (a leaked secret) drops the first one at once.
+    again = _post(client, url, {}, auth).json()
+    _send_test(client, auth, created["id"])
+    after = receiver.requests[-1]
+    assert Webhook(again["secret"]).verify(after.body, after.headers)
+    Webhook(rotated["secret"]).verify(after.body, after.headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(created["secret"]).verify(after.body, after.headers)
+
+    # With no overlap configured the old secret signs nothing more.
+    settings.QIWANG_WEBHOOK_SECRET_OVERLAP_HOURS = 0
+    cut = _post(client, url, {}, auth).json()
+    _send_test(client, auth, created["id"])
+    last = receiver.requests[-1]
+    assert cut["previous_secret_signs_until"] is None
+    assert Webhook(cut["secret"]).verify(last.body, last.headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(again["secret"]).verify(last.body, last.headers)
