@@ -157,3 +157,27 @@ def test_incidents_through_the_api(org, make_complaint):
 
     assert incident.status_code == 201
     assert answered.status_code == 200 and answered.json() == {"answered": 0}
+
+
+def test_an_incident_answer_refused_names_the_field_text(org):
+    # Found by the outside audit: the errors named ``answer``, a field the request does not have.
+    client = api(org.users["agent"])
+    incident = post(
+        client,
+        "/api/incidents",
+        {"branch": "a", "category": "heating_outage", "title": "5号楼停暖"},
+    )
+    url = f"/api/incidents/{incident.json()['id']}/answer"
+
+    blank = post(client, url, {"text": "   "})
+    too_long = post(client, url, {"text": "热" * 501})
+
+    done = post(client, url, {"text": "今晚恢复"})
+    again = post(client, url, {"text": "今晚恢复"})
+
+    for refused in (blank, too_long):
+        assert refused.status_code == 422
+        assert [e["field"] for e in refused.json()["errors"]] == ["text"]
+    assert done.status_code == 200
+    assert again.status_code == 409 and again.json()["code"] == "conflict"
+    assert [e["field"] for e in again.json()["errors"]] == ["text"]
