@@ -195,3 +195,22 @@ def test_answers_of_the_middleware_carry_the_version_too(org):
     assert nul.status_code == 422 and _fields(nul) == {"name"}
     assert huge.status_code == 422
     assert {nul["API-Version"], huge["API-Version"]} == {API_VERSION}
+
+
+def test_a_body_that_is_not_json_is_a_400_naming_the_body_in_the_language(org):
+    # Found by the outside audit: ninja's English "Cannot parse request body", naming nothing.
+    client, auth = Client(), _auth(org.users["administrator"])
+
+    broken = client.post(
+        "/api/customers",
+        '{"name": "x",\n "code": }',
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+        **auth,
+    )
+    not_utf8 = client.post("/api/customers", b"\xff\xfe{", content_type="application/json", **auth)
+
+    assert broken.status_code == 400 and _fields(broken) == {"body"}
+    assert "JSON" in broken.json()["detail"] and "第 2 行" in broken.json()["detail"]
+    # Bytes that are not UTF-8 are refused before (project/bad_input.py), naming the body too.
+    assert not_utf8.status_code == 422 and _fields(not_utf8) == {"body"}

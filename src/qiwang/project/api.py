@@ -7,6 +7,7 @@ Every error response has the shape of :class:`ErrorOut`::
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -217,6 +218,17 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        # ninja's English sentence, naming nothing: say where the JSON breaks, in the language.
+        cause = exc.__cause__
+        if isinstance(cause, json.JSONDecodeError):
+            message = _("The body is not valid JSON (line %(line)s, column %(column)s).") % {
+                "line": cause.lineno,
+                "column": cause.colno,
+            }
+        else:
+            message = _("The body cannot be read as JSON in UTF-8.")
+        return _error(request, 400, "error", message, [{"field": "body", "message": message}])
     return _error(request, exc.status_code, "error", str(exc))
 
 
