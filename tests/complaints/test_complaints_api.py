@@ -181,3 +181,41 @@ def test_an_incident_answer_refused_names_the_field_text(org):
     assert done.status_code == 200
     assert again.status_code == 409 and again.json()["code"] == "conflict"
     assert [e["field"] for e in again.json()["errors"]] == ["text"]
+
+
+def test_incidents_take_the_shared_filter_base_and_refusals_follow_the_language(org):
+    # Found by the outside audit: the incidents list took no ordering or created_after, and a
+    # refused branch or category was an English f-string whatever the language.
+    client = api(org.users["agent"])
+    first = post(
+        client, "/api/incidents", {"branch": "a", "category": "heating_outage", "title": "一"}
+    )
+    second = post(
+        client, "/api/incidents", {"branch": "a", "category": "heating_outage", "title": "二"}
+    )
+    ids = [first.json()["id"], second.json()["id"]]
+
+    by_creation = client.get("/api/incidents", {"ordering": "created_at"}).json()["items"]
+    newest = client.get("/api/incidents", {"ordering": "-created_at"}).json()["items"]
+    later = client.get("/api/incidents", {"created_after": "2999-01-01"}).json()
+    bad = client.get("/api/incidents", {"ordering": "title"})
+    no_branch = client.post(
+        "/api/incidents",
+        {"branch": "zz", "category": "heating_outage", "title": "三"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    no_category = client.post(
+        "/api/incidents",
+        {"branch": "a", "category": "zz", "title": "三"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+
+    assert [i["id"] for i in by_creation] == ids
+    assert [i["id"] for i in newest] == ids[::-1]
+    assert later["count"] == 0
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.ordering"
+    assert no_branch.status_code == 422 and "没有" in no_branch.json()["detail"]
+    assert no_branch.json()["errors"][0]["field"] == "branch"
+    assert no_category.status_code == 422 and "投诉类别" in no_category.json()["detail"]
