@@ -50,7 +50,7 @@ __all__ = [
 
 #: The version of the API contract, sent as the ``API-Version`` header of every response.
 #: Additive changes keep it; a breaking change gets a new major under a new prefix (docs/api.md).
-API_VERSION = "1.2"
+API_VERSION = "1.3"
 #: The largest page a list answers; a larger ``page_size`` is a 422 naming it.
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 100
