@@ -157,3 +157,65 @@ def test_incidents_through_the_api(org, make_complaint):
 
     assert incident.status_code == 201
     assert answered.status_code == 200 and answered.json() == {"answered": 0}
+
+
+def test_an_incident_answer_refused_names_the_field_text(org):
+    # Found by the outside audit: the errors named ``answer``, a field the request does not have.
+    client = api(org.users["agent"])
+    incident = post(
+        client,
+        "/api/incidents",
+        {"branch": "a", "category": "heating_outage", "title": "5号楼停暖"},
+    )
+    url = f"/api/incidents/{incident.json()['id']}/answer"
+
+    blank = post(client, url, {"text": "   "})
+    too_long = post(client, url, {"text": "热" * 501})
+
+    done = post(client, url, {"text": "今晚恢复"})
+    again = post(client, url, {"text": "今晚恢复"})
+
+    for refused in (blank, too_long):
+        assert refused.status_code == 422
+        assert [e["field"] for e in refused.json()["errors"]] == ["text"]
+    assert done.status_code == 200
+    assert again.status_code == 409 and again.json()["code"] == "conflict"
+    assert [e["field"] for e in again.json()["errors"]] == ["text"]
+
+
+def test_incidents_take_the_shared_filter_base_and_refusals_follow_the_language(org):
+    # Found by the outside audit: the incidents list took no ordering or created_after, and a
+    # refused branch or category was an English f-string whatever the language.
+    client = api(org.users["agent"])
+    first = post(
+        client, "/api/incidents", {"branch": "a", "category": "heating_outage", "title": "一"}
+    )
+    second = post(
+        client, "/api/incidents", {"branch": "a", "category": "heating_outage", "title": "二"}
+    )
+    ids = [first.json()["id"], second.json()["id"]]
+
+    by_creation = client.get("/api/incidents", {"ordering": "created_at"}).json()["items"]
+    newest = client.get("/api/incidents", {"ordering": "-created_at"}).json()["items"]
+    later = client.get("/api/incidents", {"created_after": "2999-01-01"}).json()
+    bad = client.get("/api/incidents", {"ordering": "title"})
+    no_branch = client.post(
+        "/api/incidents",
+        {"branch": "zz", "category": "heating_outage", "title": "三"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    no_category = client.post(
+        "/api/incidents",
+        {"branch": "a", "category": "zz", "title": "三"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+
+    assert [i["id"] for i in by_creation] == ids
+    assert [i["id"] for i in newest] == ids[::-1]
+    assert later["count"] == 0
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.ordering"
+    assert no_branch.status_code == 422 and "没有" in no_branch.json()["detail"]
+    assert no_branch.json()["errors"][0]["field"] == "branch"
+    assert no_category.status_code == 422 and "投诉类别" in no_category.json()["detail"]

@@ -198,3 +198,32 @@ def test_openapi_declares_errors_for_the_maintenance_operations(client, db):
 def test_unknown_day_is_a_422(org, team):
     response = _client(team["manager"]).get("/api/maintenance/tasks?day=2026-13-01")
     assert response.status_code == 422
+
+
+def test_allocations_take_the_shared_filter_base(org, team, book):
+    # Found by the outside audit: the allocations list took no ordering or created_after.
+    client = _client(team["manager"])
+    made = []
+    for product in ("钢管", "阀门"):
+        response = client.post(
+            "/api/maintenance/allocations",
+            json.dumps(
+                {
+                    "branch_id": org.own.pk,
+                    "product": product,
+                    "available": 5,
+                    "requests": [{"customer_id": book["vip"].pk, "quantity": 1}],
+                }
+            ),
+            content_type="application/json",
+        )
+        assert response.status_code == 201, response.content
+        made.append(response.json()["id"])
+
+    oldest = client.get("/api/maintenance/allocations", {"ordering": "created_at"}).json()
+    later = client.get("/api/maintenance/allocations", {"created_after": "2999-01-01"}).json()
+    bad = client.get("/api/maintenance/allocations", {"ordering": "available"})
+
+    assert [a["id"] for a in oldest["items"]] == made
+    assert later["count"] == 0
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.ordering"

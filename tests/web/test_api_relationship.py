@@ -307,3 +307,28 @@ def test_a_company_wide_launch_needs_a_company_user(org):
 
     assert response.status_code == 422
     assert {e["field"] for e in response.json()["errors"]} == {"branch_id"}
+
+
+def test_contacts_take_the_shared_filter_base(org, customers):
+    # Found by the outside audit: the contacts list took no ordering and no created_after.
+    customer = customers["own"]
+    old = Contact.objects.create(customer=customer, name="Bai", is_primary=True)
+    new = Contact.objects.create(customer=customer, name="An")
+    then = timezone.now() - datetime.timedelta(days=30)
+    Contact.objects.filter(pk=old.pk).update(created_at=then)
+    client, auth = Client(), _auth(org.users["analyst"])
+    url = f"/api/customers/{customer.pk}/contacts"
+
+    default = client.get(url, **auth).json()["items"]
+    by_name = client.get(url, {"ordering": "name"}, **auth).json()["items"]
+    newest = client.get(url, {"ordering": "-created_at"}, **auth).json()["items"]
+    recent = client.get(
+        url, {"created_after": (then + datetime.timedelta(days=1)).isoformat()}, **auth
+    )
+    bad = client.get(url, {"ordering": "phone"}, **auth)
+
+    assert [c["id"] for c in default] == [old.pk, new.pk]  # the primary first
+    assert [c["id"] for c in by_name] == [new.pk, old.pk]
+    assert [c["id"] for c in newest] == [new.pk, old.pk]
+    assert [c["id"] for c in recent.json()["items"]] == [new.pk]
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.ordering"

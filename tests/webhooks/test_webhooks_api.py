@@ -5,6 +5,7 @@ the convention's published test vector and recomputed independently on a real PO
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import hmac
 import json
@@ -12,6 +13,7 @@ import time
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from qiwang.accounts.models import AuditEvent
 from qiwang.accounts.services import create_api_token
@@ -89,12 +91,22 @@ def test_endpoint_lifecycle_secret_shown_twice_only_and_signatures_follow_rotati
     rotated = _post(client, f"/api/webhooks/endpoints/{endpoint_id}/rotate-secret", {}, auth)
     new_secret = rotated.json()["secret"]
     assert rotated.status_code == 200 and new_secret != secret
+    assert rotated.json()["previous_secret_signs_until"] is not None
     again = _post(client, f"/api/webhooks/deliveries/{test.json()['id']}/redeliver", {}, auth)
     assert again.status_code == 200 and again.json()["status"] == "pending"
     attempt_delivery(test.json()["id"])
     second = receiver.requests[-1]
     assert _verify(new_secret, second.headers, second.body)
-    assert not _verify(secret, second.headers, second.body)
+    # The old secret still signs during the overlap window (a second v1 signature).
+    assert _verify(secret, second.headers, second.body)
+    Endpoint.objects.filter(pk=endpoint_id).update(
+        previous_secret_until=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    again = _post(client, f"/api/webhooks/deliveries/{test.json()['id']}/redeliver", {}, auth)
+    attempt_delivery(test.json()["id"])
+    third = receiver.requests[-1]
+    assert _verify(new_secret, third.headers, third.body)
+    assert not _verify(secret, third.headers, third.body)
 
     paused = _patch(
         client,

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
@@ -37,9 +38,9 @@ from qiwang.complaints.services import compensation as compensation_services
 from qiwang.complaints.services import handling
 from qiwang.complaints.services.intake import answer_incident, open_complaint, open_incident
 from qiwang.customers.models import Customer
-from qiwang.errors import ServiceError
+from qiwang.errors import ConflictError, ServiceError
 from qiwang.project.api import ERRORS, WRITE_ERRORS, Pagination
-from qiwang.project.api_conventions import SyncFilter
+from qiwang.project.api_conventions import CreatedFilter, SyncFilter
 
 router = Router(tags=["complaints"])
 
@@ -135,11 +136,13 @@ def create_complaint(request: HttpRequest, payload: ComplaintIn):  # type: ignor
     require(request.user, Action.CHANGE_COMPLAINTS)
     branch = Branch.objects.for_user(request.user).filter(code=payload.branch).first()
     if branch is None:
-        raise ServiceError(f"no branch “{payload.branch}” among yours", field="branch")
+        message = _("No branch “%(code)s” among yours.") % {"code": payload.branch}
+        raise ServiceError(message, field="branch")
     require(request.user, Action.CHANGE_COMPLAINTS, branch)
     category = Category.objects.filter(code=payload.category).first()
     if category is None:
-        raise ServiceError(f"no category “{payload.category}”", field="category")
+        message = _("No complaint category “%(code)s”.") % {"code": payload.category}
+        raise ServiceError(message, field="category")
     customer = None
     if payload.customer_id is not None:
         customer = Customer.objects.for_user(request.user).filter(pk=payload.customer_id).first()
@@ -354,11 +357,17 @@ class AnswerOut(Schema):
     answered: int
 
 
+class IncidentFilter(CreatedFilter):
+    """The latest incident first unless ``ordering`` says otherwise."""
+
+    ordering: Literal["started_at", "-started_at", "created_at", "-created_at"] | None = None
+
+
 @router.get("/incidents", response={200: list[IncidentOut], **ERRORS})
 @paginate(Pagination, page_size=50)
-def list_incidents(request: HttpRequest):  # type: ignore[no-untyped-def]
+def list_incidents(request: HttpRequest, filters: Query[IncidentFilter]):  # type: ignore[no-untyped-def]
     require(request.user, Action.VIEW_COMPLAINTS)
-    return Incident.objects.for_user(request.user).select_related("category")
+    return filters.filter(Incident.objects.for_user(request.user).select_related("category"))
 
 
 @router.post("/incidents", response={201: IncidentOut, **WRITE_ERRORS})
@@ -366,10 +375,12 @@ def create_incident(request: HttpRequest, payload: IncidentIn):  # type: ignore[
     require(request.user, Action.CHANGE_COMPLAINTS)
     branch = Branch.objects.for_user(request.user).filter(code=payload.branch).first()
     if branch is None:
-        raise ServiceError(f"no branch “{payload.branch}” among yours", field="branch")
+        message = _("No branch “%(code)s” among yours.") % {"code": payload.branch}
+        raise ServiceError(message, field="branch")
     category = Category.objects.filter(code=payload.category).first()
     if category is None:
-        raise ServiceError(f"no category “{payload.category}”", field="category")
+        message = _("No complaint category “%(code)s”.") % {"code": payload.category}
+        raise ServiceError(message, field="category")
     return Status(
         201,
         open_incident(branch=branch, category=category, title=payload.title, actor=request.user),
@@ -381,4 +392,10 @@ def answer(request: HttpRequest, incident_id: int, payload: AnswerIn):  # type: 
     require(request.user, Action.VIEW_COMPLAINTS)
     item = get_object_or_404(Incident.objects.for_user(request.user), pk=incident_id)
     require(request.user, Action.CHANGE_COMPLAINTS, item)
-    return {"answered": answer_incident(incident=item, actor=request.user, text=payload.text)}
+    try:
+        answered = answer_incident(incident=item, actor=request.user, text=payload.text)
+    except ServiceError as error:
+        # The service names the model's field; the request calls it ``text``.
+        errors = {"text" if f == "answer" else f: list(m) for f, m in error.errors.items()}
+        raise (ConflictError if error.status_code == 409 else ServiceError)(errors) from None
+    return {"answered": answered}

@@ -15,6 +15,7 @@ from qiwang.customers.filters import CustomerFilter
 from qiwang.customers.models import Customer
 from qiwang.customers.presentation import personal_fields
 from qiwang.customers.services import create_customer, update_customer
+from qiwang.errors import ConflictError, ServiceError
 from qiwang.project.api import ERRORS, WRITE_ERRORS, Pagination
 from qiwang.project.api_conventions import SyncFilter
 
@@ -103,9 +104,19 @@ class CustomerPatch(Schema):
     notes: str | None = None
 
 
+_RENAMED = {"branch_id": "branch", "account_manager_id": "account_manager"}
+
+
 def _service_data(payload: dict) -> dict:
-    renamed = {"branch_id": "branch", "account_manager_id": "account_manager"}
-    return {renamed.get(name, name): value for name, value in payload.items()}
+    return {_RENAMED.get(name, name): value for name, value in payload.items()}
+
+
+def _named_as_sent(error: ServiceError) -> ServiceError:
+    """The service's error with the fields named as the request named them
+    (``account_manager_id``, not the model's ``account_manager``)."""
+    back = {model: sent for sent, model in _RENAMED.items()}
+    errors = {back.get(name, name): list(m) for name, m in error.errors.items()}
+    return (ConflictError if error.status_code == 409 else ServiceError)(errors)
 
 
 @router.get("", response={200: list[CustomerOut], **ERRORS}, summary="List customers")
@@ -126,7 +137,10 @@ def get_customer(request: HttpRequest, customer_id: int):
 @router.post("", response={201: CustomerOut, **WRITE_ERRORS}, summary="Create a customer")
 def post_customer(request: HttpRequest, payload: CustomerIn):
     require(request.user, Action.CHANGE_CUSTOMERS)
-    customer = create_customer(actor=request.user, data=_service_data(payload.dict()))
+    try:
+        customer = create_customer(actor=request.user, data=_service_data(payload.dict()))
+    except ServiceError as error:
+        raise _named_as_sent(error) from None
     return Status(201, customer)
 
 
@@ -136,4 +150,7 @@ def post_customer(request: HttpRequest, payload: CustomerIn):
 def patch_customer(request: HttpRequest, customer_id: int, payload: CustomerPatch):
     customer = get_object_or_404(Customer.objects.for_user(request.user), pk=customer_id)
     data = _service_data(payload.dict(exclude_unset=True))
-    return update_customer(actor=request.user, customer=customer, data=data)
+    try:
+        return update_customer(actor=request.user, customer=customer, data=data)
+    except ServiceError as error:
+        raise _named_as_sent(error) from None

@@ -293,13 +293,19 @@ def patch_plan(request: HttpRequest, plan_id: int, payload: PlanPatch):
 # --- allocations ------------------------------------------------------------------------------
 
 
+class AllocationFilter(CreatedFilter):
+    """The newest decision first unless ``ordering`` says otherwise."""
+
+    ordering: Literal["created_at", "-created_at", "product", "-product"] | None = None
+
+
 @router.get(
     "/allocations", response={200: list[AllocationOut], **ERRORS}, summary="Shortage allocations"
 )
 @paginate(Pagination)
-def list_allocations(request: HttpRequest):
+def list_allocations(request: HttpRequest, filters: Query[AllocationFilter]):
     require(request.user, Action.ALLOCATE_SUPPLY)
-    return Allocation.objects.for_user(request.user).prefetch_related("lines")
+    return filters.filter(Allocation.objects.for_user(request.user).prefetch_related("lines"))
 
 
 @router.get(

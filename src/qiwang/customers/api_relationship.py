@@ -201,15 +201,22 @@ class ContactIn(Schema):
     is_primary: bool = False
 
 
+class ContactFilter(CreatedFilter):
+    """The primary contact first, then by name, unless ``ordering`` says otherwise."""
+
+    ordering: Literal["name", "-name", "created_at", "-created_at"] | None = None
+
+
 @router.get(
     "/customers/{customer_id}/contacts",
     response={200: list[ContactOut], **ERRORS},
     summary="A customer's contact persons",
 )
 @paginate(Pagination)
-def list_contacts(request: HttpRequest, customer_id: int):
+def list_contacts(request: HttpRequest, customer_id: int, filters: Query[ContactFilter]):
     customer = _customer(request, customer_id)
-    return customer.contacts.select_related("customer").order_by("-is_primary", "name", "pk")
+    contacts = customer.contacts.select_related("customer").order_by("-is_primary", "name", "pk")
+    return filters.filter(contacts)
 
 
 @router.post(

@@ -7,11 +7,12 @@ Every error response has the shape of :class:`ErrorOut`::
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import DataError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -34,7 +35,7 @@ from qiwang.project.api_conventions import (
 # Component names unique across apps (see QualifiedNames).
 openapi_schema_module.NinjaGenerateJsonSchema = QualifiedNames  # type: ignore[misc]
 
-__all__ = ["ERRORS", "WRITE_ERRORS", "ErrorOut", "Pagination", "api"]
+__all__ = ["ERRORS", "WRITE_ERRORS", "ErrorOut", "Pagination", "api", "not_found"]
 
 
 class FieldError(Schema):
@@ -130,6 +131,17 @@ def _error(
     )
 
 
+def _query_location(request: HttpRequest, location: list[str]) -> list[str]:
+    """``query.status`` for what ninja locates as ``query.filters.status.0``: the parameter the
+    client sent, without the view's argument name or the index of a repeated value."""
+    if len(location) < 3 or location[0] != "query" or location[1] in request.GET:
+        return location
+    for name in location[2:]:
+        if name in request.GET:
+            return ["query", name]
+    return location
+
+
 def _with_value(request: HttpRequest, item: dict[str, Any], location: list[str]) -> str:
     """The message, naming the refused value of a query parameter that takes one of a list
     (``ordering=phone``): ninja drops the input from its errors, the query string still has it."""
@@ -147,6 +159,7 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
     unknown = []
     for item in exc.errors:
         location = [str(part) for part in item.get("loc", ()) if part not in ("body", "payload")]
+        location = _query_location(request, location)
         field = ".".join(location) or "__all__"
         errors.append({"field": field, "message": _with_value(request, item, location)})
         if item.get("type") == "extra_forbidden":
@@ -205,6 +218,17 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        # ninja's English sentence, naming nothing: say where the JSON breaks, in the language.
+        cause = exc.__cause__
+        if isinstance(cause, json.JSONDecodeError):
+            message = _("The body is not valid JSON (line %(line)s, column %(column)s).") % {
+                "line": cause.lineno,
+                "column": cause.colno,
+            }
+        else:
+            message = _("The body cannot be read as JSON in UTF-8.")
+        return _error(request, 400, "error", message, [{"field": "body", "message": message}])
     return _error(request, exc.status_code, "error", str(exc))
 
 
@@ -241,12 +265,42 @@ def _versioned(run: Any) -> Any:
     return run_and_stamp
 
 
+def not_found(request: HttpRequest) -> HttpResponse:
+    """A path under ``/api/`` that no operation has: the API's 404, not the HTML page."""
+    response = _error(request, 404, "not_found", _("Not found."))
+    response["API-Version"] = API_VERSION
+    return response
+
+
+def _method_not_allowed(path_view: Any) -> Any:
+    """A method the path does not take: 405 in the API's error format, with ``Allow`` and
+    ``API-Version`` (ninja answers a bare text)."""
+
+    def not_allowed() -> HttpResponse:
+        allowed = sorted({method for op in path_view.operations for method in op.methods})
+        detail = _("This address does not take this method; it takes: %(allowed)s.")
+        response = JsonResponse(
+            {
+                "detail": detail % {"allowed": ", ".join(allowed)},
+                "code": "method_not_allowed",
+                "errors": [],
+            },
+            status=405,
+        )
+        response["Allow"] = ", ".join(allowed)
+        response["API-Version"] = API_VERSION
+        return response
+
+    return not_allowed
+
+
 def _apply_conventions() -> None:
     """Short operation ids, unknown input refused, the ``API-Version`` header: on every
     operation of every router, once all are added."""
     operations = []
     for bound in api._get_bound_routers():
         for path, path_view in bound.path_operations.items():
+            path_view._not_allowed = _method_not_allowed(path_view)
             for operation in path_view.operations:
                 if not getattr(operation, "operation_id", None):
                     full_path = "/".join(p.strip("/") for p in (bound.prefix, path) if p.strip("/"))

@@ -35,6 +35,7 @@ from pydantic_core import ValidationError as CoreValidationError
 
 __all__ = [
     "API_VERSION",
+    "ApiVersionMiddleware",
     "MAX_PAGE_SIZE",
     "OPERATION_IDS",
     "CreatedFilter",
@@ -49,7 +50,7 @@ __all__ = [
 
 #: The version of the API contract, sent as the ``API-Version`` header of every response.
 #: Additive changes keep it; a breaking change gets a new major under a new prefix (docs/api.md).
-API_VERSION = "1.2"
+API_VERSION = "1.3"
 #: The largest page a list answers; a larger ``page_size`` is a 422 naming it.
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 100
@@ -183,6 +184,20 @@ def operation_id(method: str, path: str) -> str:
     words = [part.replace("-", "_") for part in segments if not part.startswith("{")]
     verb = _VERBS.get(method, "get" if segments and segments[-1].startswith("{") else "list")
     return "_".join([*words, verb])
+
+
+class ApiVersionMiddleware:
+    """``API-Version`` on every answer under ``/api/``, also those no operation gives: the 422
+    of ``project/bad_input.py``, the rate limit's 429, the 503 of an unreachable database."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> Any:
+        response = self.get_response(request)
+        if request.path.startswith("/api/"):
+            response["API-Version"] = API_VERSION
+        return response
 
 
 # --- pagination --------------------------------------------------------------------------------

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: API-Version on every answer under /api/, whoever gives it (docs/api.md).
+    "qiwang.project.api_conventions.ApiVersionMiddleware",
     # First: health and metrics answer without the host check; request id, access log, metrics.
     "qiwang.operations.middleware.OperationsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -234,6 +236,10 @@ QIWANG_SURVEY_MIN_N = config.env_int("QIWANG_SURVEY_MIN_N", 5, minimum=1, maximu
 QIWANG_WEBHOOK_ALLOW_HTTP = config.env_bool("QIWANG_WEBHOOK_ALLOW_HTTP", default=False)
 QIWANG_WEBHOOK_ALLOW_PRIVATE = config.env_bool("QIWANG_WEBHOOK_ALLOW_PRIVATE", default=False)
 QIWANG_WEBHOOK_TIMEOUT = config.env_float("QIWANG_WEBHOOK_TIMEOUT", 5.0, minimum=0.5, maximum=60)
+# After a secret rotation the old secret signs too for this many hours (0: not at all).
+QIWANG_WEBHOOK_SECRET_OVERLAP_HOURS = config.env_float(
+    "QIWANG_WEBHOOK_SECRET_OVERLAP_HOURS", 24.0, minimum=0, maximum=168
+)
 QIWANG_LOGIN_RATE = config.env_rate("QIWANG_LOGIN_RATE", "10000/m" if MODE == "test" else "10/m")
 
 # Imports (customers, survey answers): the longest a file may take to read (ADR 0011).

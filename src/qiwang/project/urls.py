@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog
 
-from qiwang.project.api import api
+from qiwang.project.api import api, not_found
 from qiwang.surveys.receipts import sms_receipt
 from qiwang.surveys.wechat_events import wechat_event
 
@@ -19,6 +19,8 @@ urlpatterns = [
     path("c/", include("qiwang.complaints.public_urls")),
     path("operations/", include("qiwang.operations.urls")),
     path("api/", api.urls),
+    # Any other path under /api/: the API's JSON 404 with API-Version, not the HTML page.
+    re_path(r"^api/", not_found),
     # SMS delivery receipts from the providers (docs/messaging.md)
     path("hooks/sms/<str:provider>/<str:token>/", sms_receipt, name="sms_receipt"),
     # The WeChat Official Account's server URL: template message events (docs/messaging.md)

@@ -40,6 +40,11 @@ class EndpointOut(Schema):
 
 class EndpointSecretOut(EndpointOut):
     secret: str = Field(description="The signing secret: shown now and never again")
+    previous_secret_signs_until: datetime.datetime | None = Field(
+        None,
+        description="After a rotation: until then the old secret signs too (a second "
+        "`webhook-signature`); null when it signs nothing more",
+    )
 
 
 class EndpointIn(Schema):
@@ -111,7 +116,8 @@ def _endpoint(request: HttpRequest, endpoint_id: int) -> Endpoint:
 
 def _secret_out(endpoint: Endpoint, secret: str) -> dict:
     data = EndpointOut.from_orm(endpoint).dict()
-    return {**data, "secret": secret}
+    until = endpoint.previous_secret_until if endpoint.previous_secret else None
+    return {**data, "secret": secret, "previous_secret_signs_until": until}
 
 
 @router.get("/events", response={200: list[EventOut], **ERRORS}, summary="Subscribable events")

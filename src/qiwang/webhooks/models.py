@@ -32,6 +32,10 @@ class Endpoint(models.Model):
     # The HMAC key. It must be readable to sign (a digest would not do); it is shown once, on
     # creation, and never again on any page, API or admin form.
     secret = models.CharField(max_length=64, editable=False)
+    # The secret before the last rotation: it signs too (a second ``v1,`` signature) until
+    # ``previous_secret_until``, so a receiver can switch keys without losing a delivery.
+    previous_secret = models.CharField(max_length=64, blank=True, default="", editable=False)
+    previous_secret_until = models.DateTimeField(null=True, blank=True, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -344,14 +344,25 @@ def update_endpoint(*, actor: User, endpoint: Endpoint, data: Mapping[str, Any])
 
 
 def rotate_secret(*, actor: User, endpoint: Endpoint) -> tuple[Endpoint, str]:
-    """A new secret for the endpoint, returned this once; the old one signs nothing more (the
-    waiting deliveries are signed with the new one when they are sent)."""
+    """A new secret for the endpoint, returned this once. The old one still signs, as a second
+    ``webhook-signature``, for ``QIWANG_WEBHOOK_SECRET_OVERLAP_HOURS`` (24 by default), so the
+    receiver can take the new one without refusing a delivery; a second rotation drops it at
+    once (a leaked secret: rotate twice)."""
     _require(actor, endpoint.branch_id)
     secret = new_secret()
+    hours = float(settings.QIWANG_WEBHOOK_SECRET_OVERLAP_HOURS)
+    until = timezone.now() + datetime.timedelta(hours=hours) if hours > 0 else None
     with transaction.atomic():
-        Endpoint.objects.filter(pk=endpoint.pk).update(secret=secret)
+        current = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
+        fields = {
+            "secret": secret,
+            "previous_secret": current.secret if until else "",
+            "previous_secret_until": until,
+        }
+        Endpoint.objects.filter(pk=endpoint.pk).update(**fields)
         record_event(actor=actor, action="webhook_secret_rotated", obj=endpoint)
-    endpoint.secret = secret
+    for name, value in fields.items():
+        setattr(endpoint, name, value)
     return endpoint, secret
 
 
@@ -429,14 +440,28 @@ def sign_standard(secret: str, message_id: str, timestamp: int, body: bytes) -> 
     return "v1," + base64.b64encode(digest).decode()
 
 
-def standard_headers(secret: str, message_id: str, body: bytes) -> dict[str, str]:
-    """``webhook-id``, ``webhook-timestamp`` (now, in seconds) and ``webhook-signature``."""
+def standard_headers(
+    secret: str, message_id: str, body: bytes, previous: str = ""
+) -> dict[str, str]:
+    """``webhook-id``, ``webhook-timestamp`` (now, in seconds) and ``webhook-signature``: one
+    ``v1,`` signature per secret, space-separated (the convention's form for a rotation)."""
     timestamp = int(time.time())
+    keys = [secret, previous] if previous else [secret]
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign_standard(secret, message_id, timestamp, body),
+        "webhook-signature": " ".join(
+            sign_standard(key, message_id, timestamp, body) for key in keys
+        ),
     }
+
+
+def signing_previous(endpoint: Endpoint) -> str:
+    """The previous secret while it still signs (after a rotation), else ``""``."""
+    until = endpoint.previous_secret_until
+    if endpoint.previous_secret and until is not None and timezone.now() < until:
+        return endpoint.previous_secret
+    return ""
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
@@ -471,7 +496,9 @@ def attempt_delivery(delivery_id: int) -> Delivery | None:
             "X-Qiwang-Event": delivery.event,
             "X-Qiwang-Delivery": str(delivery.pk),
             "X-Qiwang-Signature": sign(endpoint.secret, body),
-            **standard_headers(endpoint.secret, f"msg_{delivery.pk}", body),
+            **standard_headers(
+                endpoint.secret, f"msg_{delivery.pk}", body, signing_previous(endpoint)
+            ),
         }
         code, error = _post(endpoint.url, body, headers)
         final = False
