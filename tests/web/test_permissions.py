@@ -194,7 +194,7 @@ def test_api_create_customer_in_own_and_other_branch(role, org):
     elif change_own == 200:
         assert other.status_code == 422
         assert other.json()["errors"] == [
-            {"field": "branch", "message": other.json()["errors"][0]["message"]}
+            {"field": "branch_id", "message": other.json()["errors"][0]["message"]}
         ]
     else:
         assert other.status_code == 403
