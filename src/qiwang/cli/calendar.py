@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from qiwang.cli._i18n import gettext as _
-from qiwang.cli._output import FAILED, MISUSE, emit_json, fail, use_json
+from qiwang.cli._output import FAILED, MISUSE, emit_json, fail, read_input, use_json
 from qiwang.cli.server import check_database, console, setup_django
 
 calendar_app = typer.Typer(
@@ -114,9 +114,10 @@ def import_days(
             _("--status: “%(status)s” is neither published nor estimated.") % {"status": status},
             MISUSE,
         )
+    content = read_input(file)
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
         raise fail(
             _("FILE: %(file)s cannot be read as UTF-8 text (%(reason)s).")
             % {"file": file, "reason": type(error).__name__},

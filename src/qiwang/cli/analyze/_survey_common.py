@@ -95,14 +95,17 @@ def _escape(text: str) -> str:
 
 @contextmanager
 def _progress(description: str) -> Iterator[Callable[[str], None]]:
-    """A progress bar on stderr that appears only when the work takes more than a second."""
+    """A progress bar on stderr that appears only on a terminal and when the work takes more than
+    a second (piped, a stopped bar would still leave an empty line before the error)."""
+    err = _err()
     progress = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
         TimeElapsedColumn(),
-        console=_err(),
+        console=err,
         transient=True,
+        disable=not err.is_terminal,
     )
     task = progress.add_task(description, total=None)
     lock = threading.Lock()

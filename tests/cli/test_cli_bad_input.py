@@ -1,0 +1,148 @@
+"""Bad input files on the command line: a missing file, a directory, a binary file, a file in
+another encoding. Each gets one sentence naming the file, in the command line's language, exit
+code 2 (misuse), never a traceback nor a page of a library's diagnostics."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from qiwang.cli import app
+
+KANO_LONG = "attribute,functional,dysfunctional\n速度,like,dislike\n速度,expect,dislike\n价格,neutral,neutral\n"
+
+
+def _invoke(arguments: list[str], language: str = "en"):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(app, arguments, env={"QIWANG_LANGUAGE": language})
+
+
+@pytest.mark.parametrize("command", [["customers", "import"], ["calendar", "import"]])
+def test_a_missing_input_file_is_named_in_the_language_without_the_system_error(
+    db, tmp_path, command
+):
+    missing = tmp_path / "missing.csv"
+
+    english = _invoke([*command, str(missing), "--json"])
+    chinese = _invoke([*command, str(missing)], "zh-hans")
+
+    assert english.exit_code == 2 and english.stdout == ""
+    assert json.loads(english.stderr) == {
+        "error": f"FILE: {missing} does not exist.",
+        "code": 2,
+    }
+    assert chinese.exit_code == 2 and chinese.stdout == ""
+    assert f"FILE：{missing} 不存在。" in chinese.stderr
+    assert "Errno" not in chinese.stderr and "No such file" not in chinese.stderr
+
+
+@pytest.mark.parametrize("command", [["customers", "import"], ["calendar", "import"]])
+def test_a_directory_given_as_the_input_file_is_called_a_directory(db, tmp_path, command):
+    english = _invoke([*command, str(tmp_path), "--json"])
+    chinese = _invoke([*command, str(tmp_path)], "zh-hans")
+
+    assert english.exit_code == 2 and english.stdout == ""
+    assert json.loads(english.stderr)["error"] == f"FILE: {tmp_path} is a directory, not a file."
+    assert chinese.exit_code == 2
+    assert f"FILE：{tmp_path} 是目录，不是文件。" in chinese.stderr
+    assert "Errno" not in chinese.stderr
+
+
+ANALYZE = {
+    "satisfaction": ["analyze", "satisfaction", "{file}", "--csat", "overall"],
+    "satisfaction-duckdb": [
+        "analyze",
+        "satisfaction",
+        "{file}",
+        "--csat",
+        "overall",
+        "--engine",
+        "duckdb",
+    ],
+    "kano": ["analyze", "kano", "{file}"],
+    "csi": ["analyze", "csi", "{file}", "--model", "ecsi"],
+    "promise": ["analyze", "promise", "{file}", "--value", "hours", "--target", "<=24"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(ANALYZE))
+def test_analyze_calls_a_directory_a_directory(tmp_path, name):
+    arguments = [a.replace("{file}", str(tmp_path)) for a in ANALYZE[name]]
+
+    english = _invoke([*arguments, "--json"])
+    chinese = _invoke(arguments, "zh-hans")
+
+    assert english.exit_code == 2 and english.stdout == ""
+    assert json.loads(english.stderr)["error"] == f"{tmp_path} is a directory, not a file"
+    assert chinese.exit_code == 2 and f"{tmp_path} 是目录，不是文件" in chinese.stderr
+
+
+@pytest.mark.parametrize("name", ["satisfaction", "csi", "promise"])
+def test_analyze_a_file_named_xlsx_that_is_not_a_workbook_is_misuse(tmp_path, name):
+    fake = tmp_path / "answers.xlsx"
+    fake.write_bytes(b"overall\n5\n4\n")  # a CSV renamed, not a zip archive
+    arguments = [a.replace("{file}", str(fake)) for a in ANALYZE[name]]
+
+    english = _invoke([*arguments, "--json"])
+    chinese = _invoke(arguments, "zh-hans")
+
+    assert english.exit_code == 2, english.stderr  # was 1, "the analysis failed: BadZipFile"
+    assert json.loads(english.stderr)["error"] == (
+        "cannot read answers.xlsx: not an Excel workbook (.xlsx)"
+    )
+    assert "无法读取 answers.xlsx：不是 Excel 工作簿（.xlsx）" in chinese.stderr
+
+
+@pytest.mark.parametrize("name", ["kano", "satisfaction-duckdb", "csi"])
+def test_analyze_a_binary_csv_gets_one_sentence_not_a_library_report(tmp_path, name):
+    binary = tmp_path / "answers.csv"
+    binary.write_bytes(bytes(range(256)) * 8)
+    arguments = [a.replace("{file}", str(binary)) for a in ANALYZE[name]]
+
+    english = _invoke([*arguments, "--json"])
+    chinese = _invoke(arguments, "zh-hans")
+
+    assert english.exit_code == 2 and english.stdout == ""
+    assert json.loads(english.stderr)["error"] == (
+        "cannot read answers.csv: neither UTF-8 nor GB18030 text"
+    )
+    assert chinese.exit_code == 2
+    assert chinese.stderr.count("\n") == 1  # one line (DuckDB's sniffer report had 20)
+    assert "Possible" not in chinese.stderr and "Invalid Input Error" not in chinese.stderr
+
+
+def test_analyze_kano_reads_a_gbk_csv_as_the_other_commands_do(tmp_path):
+    answers = tmp_path / "kano.csv"
+    answers.write_bytes(KANO_LONG.encode("gbk"))
+
+    result = _invoke(["analyze", "kano", str(answers), "--json"])
+
+    assert result.exit_code == 0, result.stderr  # was 2: DuckDB reads UTF-8 only
+    counted = {a["attribute"]: a["n"] for a in json.loads(result.stdout)["attributes"]}
+    assert counted == {"速度": 2, "价格": 1}
+
+
+def test_analyze_csi_reads_a_gbk_csv(tmp_path):
+    answers = tmp_path / "answers.csv"
+    answers.write_bytes("满意度,推荐\n5,4\n".encode("gbk"))
+
+    result = _invoke(["analyze", "csi", str(answers), "--model", "ecsi", "--json"])
+
+    assert result.exit_code == 2 and result.stdout == ""
+    error = json.loads(result.stderr)["error"]
+    assert "满意度" in error and "utf-8" not in error  # the columns were read, not a codec error
+
+
+def test_a_slow_analysis_leaves_no_empty_line_on_a_piped_standard_error(capfd):
+    """The spinner of the survey commands starts after one second; piped, the stopped spinner
+    wrote an empty line, so a script's JSON error started with a line break."""
+    import time
+
+    from qiwang.cli.analyze._survey_common import _progress
+
+    with _progress("Reading answers.csv") as say:
+        time.sleep(1.3)
+        say("Classifying")
+
+    assert capfd.readouterr().err == ""
