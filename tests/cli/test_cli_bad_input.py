@@ -146,3 +146,30 @@ def test_a_slow_analysis_leaves_no_empty_line_on_a_piped_standard_error(capfd):
         say("Classifying")
 
     assert capfd.readouterr().err == ""
+
+
+def test_backup_and_restore_speak_the_chosen_language(tmp_path):
+    """qiwang backup / restore printed English only (summary and refusals) under zh-hans."""
+    import sqlite3
+
+    site, archive = tmp_path / "site", tmp_path / "b.tar.gz"
+    site.mkdir()
+    with sqlite3.connect(site / "qiwang.sqlite3") as conn:
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+        conn.execute("INSERT INTO t DEFAULT VALUES")
+    runner = CliRunner()
+    chinese = {"QIWANG_DATA_DIR": str(site), "DATABASE_URL": None, "QIWANG_LANGUAGE": "zh-hans"}
+
+    made = runner.invoke(app, ["backup", str(archive)], env=chinese)
+    again = runner.invoke(app, ["backup", str(archive)], env=chinese)
+    over = runner.invoke(app, ["restore", str(archive), "--json"], env=chinese)
+    missing = runner.invoke(
+        app, ["restore", str(tmp_path / "none.tar.gz")], env={**chinese, "QIWANG_LANGUAGE": "en"}
+    )
+
+    assert made.exit_code == 0, made.output
+    assert "1 张表，1 行" in " ".join(made.stdout.split())
+    assert again.exit_code == 2 and "已存在：备份总是写入新文件" in again.stderr
+    assert over.exit_code == 2
+    assert "不为空" in json.loads(over.stderr)["error"]
+    assert missing.exit_code == 2 and "none.tar.gz is not a file." in missing.stderr
