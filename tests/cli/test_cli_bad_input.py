@@ -173,3 +173,22 @@ def test_backup_and_restore_speak_the_chosen_language(tmp_path):
     assert over.exit_code == 2
     assert "不为空" in json.loads(over.stderr)["error"]
     assert missing.exit_code == 2 and "none.tar.gz is not a file." in missing.stderr
+
+
+def test_calendar_show_names_status_and_source_in_the_language_and_json_keeps_codes(db):
+    """The table printed the codes published / library under zh-hans too."""
+    from qiwang.accounts.calendar_models import CalendarYear
+
+    CalendarYear.objects.update_or_create(
+        year=2031, defaults={"status": "estimated", "source": "library"}
+    )
+
+    chinese = _invoke(["calendar", "show"], "zh-hans")
+    as_json = _invoke(["calendar", "show", "--json"], "zh-hans")
+
+    assert chinese.exit_code == 0, chinese.stderr
+    line = next(line for line in chinese.stdout.splitlines() if "2031" in line)
+    assert "estimated" not in line and "library" not in line
+    assert "预估" in line
+    year = next(y for y in json.loads(as_json.stdout)["years"] if y["year"] == 2031)
+    assert (year["status"], year["source"]) == ("estimated", "library")

@@ -74,12 +74,15 @@ def show(as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = Fals
         emit_json({"years": years, "warnings": warnings})
         return
 
+    from qiwang.accounts.calendar_models import YearSource, YearStatus
+
+    statuses, sources = dict(YearStatus.choices), dict(YearSource.choices)
     table = Table(_("Year"), _("Status"), _("Source"), _("Holidays"), _("Make-up working days"))
-    for row in years:
+    for row in years:  # the table shows the labels in the language; --json keeps the codes
         table.add_row(
             str(row["year"]),
-            row["status"],
-            row["source"],
+            str(statuses.get(row["status"], row["status"])),
+            str(sources.get(row["source"], row["source"])),
             str(row["holidays"]),
             str(row["workdays"]),
         )
