@@ -192,3 +192,64 @@ def test_calendar_show_names_status_and_source_in_the_language_and_json_keeps_co
     assert "预估" in line
     year = next(y for y in json.loads(as_json.stdout)["years"] if y["year"] == 2031)
     assert (year["status"], year["source"]) == ("estimated", "library")
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["customers", "personal-data", "C1"],
+        ["customers", "generate-tasks"],
+        ["surveys", "fold"],
+        ["calendar", "show"],
+    ],
+    ids=lambda a: " ".join(a[:2]),
+)
+def test_a_database_nobody_migrated_is_one_sentence_not_a_traceback(tmp_path, arguments):
+    """Only `qiwang jobs` checked; the others died on their first query with a traceback."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    environment.update(QIWANG_DATA_DIR=str(tmp_path), QIWANG_LANGUAGE="en")
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("qiwang")), *arguments, "--json"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    error = json.loads(done.stderr)
+    assert error["code"] == 2
+    assert (
+        "the database is not migrated" in error["error"]
+        and "qiwang manage migrate" in error["error"]
+    )
+
+
+def test_an_output_path_that_is_a_directory_or_in_no_folder_is_named_without_system_text(
+    tmp_path, capsys, monkeypatch
+):
+    """customers personal-data -o printed "[Errno 21] Is a directory" (English) under zh-hans."""
+    import typer
+
+    from qiwang.cli._output import use_json, write_output
+
+    monkeypatch.setenv("QIWANG_LANGUAGE", "zh-hans")
+    use_json(True)
+    with pytest.raises(typer.Exit) as directory:
+        write_output(tmp_path, b"x")
+    into_directory = json.loads(capsys.readouterr().err)
+    with pytest.raises(typer.Exit) as nowhere:
+        write_output(tmp_path / "no" / "copy.xlsx", b"x")
+    into_nowhere = json.loads(capsys.readouterr().err)
+    use_json(False)
+
+    assert directory.value.exit_code == 2 and nowhere.value.exit_code == 2
+    assert into_directory["error"] == f"--output：{tmp_path} 是目录，不是文件。"
+    assert "所在的文件夹不存在" in into_nowhere["error"] and "Errno" not in into_nowhere["error"]

@@ -31,6 +31,7 @@ __all__ = [
     "note",
     "read_input",
     "use_json",
+    "write_output",
 ]
 
 SUCCESS = 0
@@ -94,5 +95,28 @@ def read_input(path: Path, name: str = "FILE") -> bytes:
     except OSError as error:
         raise fail(
             _("%(name)s: %(file)s cannot be read (%(reason)s).")
+            % {**values, "reason": error.strerror or type(error).__name__}
+        ) from None
+
+
+def write_output(path: Path, data: bytes, name: str = "--output") -> None:
+    """Write ``data`` to ``path``; a directory, a missing folder or a refused write is misuse,
+    one sentence naming ``name`` and the path (no operating-system text in English)."""
+    from qiwang.cli._i18n import gettext as _
+
+    values = {"name": name, "file": path}
+    if path.is_dir():
+        raise fail(_("%(name)s: %(file)s is a directory, not a file.") % values, MISUSE)
+    if not path.parent.is_dir():
+        raise fail(_("%(name)s: the folder of %(file)s does not exist.") % values, MISUSE)
+    try:
+        path.write_bytes(data)
+    except PermissionError:
+        raise fail(
+            _("%(name)s: %(file)s cannot be written (permission denied).") % values
+        ) from None
+    except OSError as error:
+        raise fail(
+            _("%(name)s: %(file)s cannot be written (%(reason)s).")
             % {**values, "reason": error.strerror or type(error).__name__}
         ) from None

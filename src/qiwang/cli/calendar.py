@@ -68,7 +68,7 @@ def _warnings() -> list[dict[str, Any]]:
 def show(as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False) -> None:
     use_json(as_json)
     setup_django()
-    check_database()
+    check_database(migrated=True)
     years, warnings = _years(), _warnings()
     if as_json:
         emit_json({"years": years, "warnings": warnings})
@@ -127,7 +127,7 @@ def import_days(
             MISUSE,
         ) from None
     setup_django()
-    check_database()
+    check_database(migrated=True)
     from qiwang.accounts import calendar_services as services
     from qiwang.errors import ServiceError
 
@@ -181,7 +181,7 @@ def _status_label(status: str) -> str:
 def seed(as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False) -> None:
     use_json(as_json)
     setup_django()
-    check_database()
+    check_database(migrated=True)
     from chinese_calendar import __version__ as library_version
 
     from qiwang.accounts.calendar_services import seed_calendar_from_library

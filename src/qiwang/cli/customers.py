@@ -57,7 +57,7 @@ def generate_tasks(
 ) -> None:
     use_json(as_json)
     setup_django()
-    check_database()
+    check_database(migrated=True)
     from django.utils import timezone
     from django.utils.translation import gettext as _
 
@@ -161,7 +161,7 @@ def import_customers(
 ) -> None:
     use_json(as_json)
     setup_django()
-    check_database()
+    check_database(migrated=True)
     from django.utils.translation import gettext as _
 
     from qiwang.accounts.models import User
