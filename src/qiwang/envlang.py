@@ -68,3 +68,22 @@ def translate_libraries() -> None:
     _gettext.bindtextdomain("django", str(_LOCALE_DIR))
     _gettext.textdomain("django")
     os.environ["LANGUAGE"] = folder
+    _translate_completion_options()
+
+
+def _translate_completion_options() -> None:
+    """Typer's --install-completion / --show-completion help is a plain English string (no
+    gettext): translate it where Typer keeps it, the defaults of its placeholder functions, before
+    the command is built. The English original is kept, so a later call in another language
+    translates from it again."""
+    import typer.completion
+
+    for function in (
+        typer.completion._install_completion_placeholder_function,
+        typer.completion._install_completion_no_auto_placeholder_function,
+    ):
+        for info in function.__defaults__ or ():
+            english = getattr(info, "_qiwang_msgid", None) or getattr(info, "help", None)
+            if isinstance(english, str):
+                info._qiwang_msgid = english  # type: ignore[attr-defined]
+                info.help = gettext(english)

@@ -42,3 +42,30 @@ def test_the_examples_that_run_anywhere_run(tmp_path):
     assert json.loads((tmp_path / "due.json").read_text())["due"] == "2026-02-14T16:00:00+08:00"
     error = json.loads((tmp_path / "error.json").read_text())
     assert error["code"] == 2 and "row 1" in error["error"] and "20" in error["error"]
+
+
+def test_the_database_examples_run(tmp_path):
+    """The second block: a new database, a customer-import dry run (rejected: no branch yet),
+    the day's tasks and the jobs, each as JSON. It named a customers.xlsx the reader never had."""
+    script = _block_after("Commands that use the database need it set up once")
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    environment["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}/usr/bin:/bin"
+    environment["QIWANG_LANGUAGE"] = "en"
+    environment.pop("QIWANG_DATA_DIR", None)  # the block sets it
+
+    done = subprocess.run(
+        ["bash", "-euc", script],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "exit 1" in done.stdout
+    preview = json.loads((tmp_path / "preview.json").read_text())
+    assert preview["dry_run"] is True and preview["written"] is False
+    assert preview["rows"][0]["issues"][0]["field"] == "branch"
+    assert preview["rows"][0]["issues"][0]["value"] == "HQ"

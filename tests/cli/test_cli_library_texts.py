@@ -73,3 +73,13 @@ def test_the_english_usage_line_and_error_sentences_are_clicks_own():
     shown = _qiwang("customers", "erase", lang="en_US.UTF-8")
     assert "Usage: qiwang customers erase" in shown, shown
     assert "Missing argument 'CUSTOMER'" in shown, shown
+
+
+def test_the_completion_options_help_follows_the_locale():
+    """Typer's --install-completion / --show-completion help was English on the Chinese help."""
+    chinese = _qiwang("--help", lang="zh_CN.UTF-8")
+    english = _qiwang("--help", lang="en_US.UTF-8")
+
+    assert "为当前 shell 安装命令补全。" in chinese, chinese
+    assert "Install completion" not in chinese and "Show completion" not in chinese, chinese
+    assert "Install completion for the current shell." in english, english

@@ -48,7 +48,9 @@ def test_backup_of_a_running_site_restores_into_an_empty_directory_with_every_ro
     runner = CliRunner()
 
     made = runner.invoke(
-        app, ["backup", str(archive)], env={"QIWANG_DATA_DIR": str(site), "DATABASE_URL": None}
+        app,
+        ["backup", str(archive)],
+        env={"QIWANG_DATA_DIR": str(site), "DATABASE_URL": None, "QIWANG_LANGUAGE": "en"},
     )
     live.close()
     back = runner.invoke(
@@ -67,7 +69,7 @@ def test_restore_refuses_a_non_empty_directory_and_backup_an_existing_file(tmp_p
     site, archive = tmp_path / "site", tmp_path / "b.tar.gz"
     _live_site(site).close()
     runner = CliRunner()
-    env = {"QIWANG_DATA_DIR": str(site), "DATABASE_URL": None}
+    env = {"QIWANG_DATA_DIR": str(site), "DATABASE_URL": None, "QIWANG_LANGUAGE": "en"}
     assert runner.invoke(app, ["backup", str(archive)], env=env).exit_code == 0
 
     again = runner.invoke(app, ["backup", str(archive)], env=env)
@@ -75,7 +77,11 @@ def test_restore_refuses_a_non_empty_directory_and_backup_an_existing_file(tmp_p
     forced = runner.invoke(app, ["restore", str(archive), "--force"], env=env)
     junk = tmp_path / "junk.tar.gz"
     junk.write_bytes(b"not a backup")
-    bad = runner.invoke(app, ["restore", str(junk)], env={"QIWANG_DATA_DIR": str(tmp_path / "e")})
+    bad = runner.invoke(
+        app,
+        ["restore", str(junk)],
+        env={"QIWANG_DATA_DIR": str(tmp_path / "e"), "QIWANG_LANGUAGE": "en"},
+    )
 
     assert again.exit_code == 2 and "exists" in _text(again)
     assert over.exit_code == 2 and "not empty" in _text(over) and "--force" in _text(over)

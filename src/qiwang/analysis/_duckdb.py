@@ -50,6 +50,8 @@ def open_source(
     if isinstance(source, duckdb.DuckDBPyRelation):
         return source
     path = Path(source)
+    if path.is_dir():
+        raise AnalysisInputError(f"{path} is a directory, not a file")
     if not path.is_file():
         raise AnalysisInputError(f"no such file: {path}")
     if path.stat().st_size == 0:
@@ -60,9 +62,20 @@ def open_source(
         if suffix in {".parquet", ".pq"}:
             return con.read_parquet(str(path))
         if suffix in {".csv", ".tsv", ".txt"}:
-            return con.read_csv(str(path), header=True)
+            try:
+                return con.read_csv(str(path), header=True)
+            except duckdb.Error:
+                pass
+            # DuckDB reads UTF-8 only and its sniffer's errors are pages long: a GB18030 file (a
+            # "CSV" saved by Excel on a Chinese Windows) or a file it cannot make out is read as
+            # the other commands read it (their errors name the fault), then scanned from memory.
+            from qiwang.analysis._io import read_table
+
+            return con.from_df(read_table(path))
     except duckdb.Error as error:
-        raise AnalysisInputError(f"cannot read {path.name}: {error}") from error
+        # DuckDB's message goes on with the sniffer's settings: its first line names the fault.
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise AnalysisInputError(f"cannot read {path.name}: {first}") from error
     raise AnalysisInputError(f"DuckDB reads Parquet and CSV files, not {path.suffix!r}: {path}")
 
 

@@ -6,6 +6,7 @@ each method's stage 1 also runs inside DuckDB directly on the file.
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -66,6 +67,8 @@ def read_table(
         Missing file, unknown suffix, empty file, unreadable content or no data rows.
     """
     file = Path(path)
+    if file.is_dir():
+        raise AnalysisInputError(f"{file} is a directory, not a file")
     if not file.is_file():
         raise AnalysisInputError(f"no such file: {file}")
     kind = SUFFIXES.get(file.suffix.lower())
@@ -90,6 +93,10 @@ def read_table(
             frame = pd.read_parquet(file)
     except AnalysisInputError:
         raise
+    except zipfile.BadZipFile as error:  # pandas reads .xlsx as a zip archive
+        raise AnalysisInputError(
+            f"cannot read {file.name}: not an Excel workbook (.xlsx)"
+        ) from error
     except (pd.errors.EmptyDataError, pd.errors.ParserError) as error:
         raise AnalysisInputError(f"cannot read {file.name}: {error}") from error
     except (OSError, ValueError, KeyError, ImportError) as error:

@@ -84,4 +84,13 @@ LIBRARY_TEXTS = (
     gettext_noop("{value!r} does not match the format {format}."),
     gettext_noop("{name} {filename!r} is not executable."),
     gettext_noop("Press any key to continue..."),
+    # Typer's completion options (translated by qiwang.envlang._translate_completion_options)
+    gettext_noop("Install completion for the current shell."),
+    gettext_noop(
+        "Show completion for the current shell, to copy it or customize the installation."
+    ),
+    gettext_noop("Install completion for the specified shell."),
+    gettext_noop(
+        "Show completion for the specified shell, to copy it or customize the installation."
+    ),
 )

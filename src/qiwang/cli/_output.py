@@ -14,6 +14,7 @@ A command that accepts ``--json`` calls :func:`use_json` first; :func:`fail` (al
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -28,7 +29,9 @@ __all__ = [
     "fail",
     "json_wanted",
     "note",
+    "read_input",
     "use_json",
+    "write_output",
 ]
 
 SUCCESS = 0
@@ -73,3 +76,47 @@ def note(message: str) -> None:
 def emit_json(payload: Any) -> None:
     """One JSON document on standard output (UTF-8, indented; missing numbers are ``null``)."""
     typer.echo(json.dumps(payload, ensure_ascii=False, allow_nan=False, indent=2, default=str))
+
+
+def read_input(path: Path, name: str = "FILE") -> bytes:
+    """The bytes of the input file ``path``; a missing file, a directory or an unreadable file is
+    misuse: one sentence naming ``name`` and the path (no operating-system text in English)."""
+    from qiwang.cli._i18n import gettext as _
+
+    values = {"name": name, "file": path}
+    if path.is_dir():
+        raise fail(_("%(name)s: %(file)s is a directory, not a file.") % values, MISUSE)
+    if not path.exists():
+        raise fail(_("%(name)s: %(file)s does not exist.") % values, MISUSE)
+    try:
+        return path.read_bytes()
+    except PermissionError:
+        raise fail(_("%(name)s: %(file)s cannot be read (permission denied).") % values) from None
+    except OSError as error:
+        raise fail(
+            _("%(name)s: %(file)s cannot be read (%(reason)s).")
+            % {**values, "reason": error.strerror or type(error).__name__}
+        ) from None
+
+
+def write_output(path: Path, data: bytes, name: str = "--output") -> None:
+    """Write ``data`` to ``path``; a directory, a missing folder or a refused write is misuse,
+    one sentence naming ``name`` and the path (no operating-system text in English)."""
+    from qiwang.cli._i18n import gettext as _
+
+    values = {"name": name, "file": path}
+    if path.is_dir():
+        raise fail(_("%(name)s: %(file)s is a directory, not a file.") % values, MISUSE)
+    if not path.parent.is_dir():
+        raise fail(_("%(name)s: the folder of %(file)s does not exist.") % values, MISUSE)
+    try:
+        path.write_bytes(data)
+    except PermissionError:
+        raise fail(
+            _("%(name)s: %(file)s cannot be written (permission denied).") % values
+        ) from None
+    except OSError as error:
+        raise fail(
+            _("%(name)s: %(file)s cannot be written (%(reason)s).")
+            % {**values, "reason": error.strerror or type(error).__name__}
+        ) from None

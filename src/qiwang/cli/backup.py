@@ -61,7 +61,7 @@ def register_backup_commands(app: typer.Typer) -> None:
 
         data_dir, database = _configuration()
         try:
-            with err_console.status("Backing up…"):
+            with err_console.status(_("Backing up…")):
                 result = make_backup(
                     dest, data_dir=data_dir, database=database, version=version("qiwang")
                 )
@@ -82,8 +82,16 @@ def register_backup_commands(app: typer.Typer) -> None:
             )
             return
         console.print(
-            f"{result.path}: {len(result.tables)} tables, {rows} rows, {result.files} files, "
-            f"{result.size / 1e6:.1f} MB"
+            _("%(archive)s: %(tables)d tables, %(rows)d rows, %(files)d files, %(size).1f MB")
+            % {
+                "archive": result.path,
+                "tables": len(result.tables),
+                "rows": rows,
+                "files": result.files,
+                "size": result.size / 1e6,
+            },
+            markup=False,
+            highlight=False,
         )
 
     @app.command(
@@ -107,7 +115,7 @@ def register_backup_commands(app: typer.Typer) -> None:
 
         data_dir, database = _configuration()
         try:
-            with err_console.status("Restoring…"):
+            with err_console.status(_("Restoring…")):
                 manifest = do_restore(src, data_dir=data_dir, database=database, force=force)
         except BackupRefused as error:
             _fail(str(error))
@@ -124,6 +132,13 @@ def register_backup_commands(app: typer.Typer) -> None:
             )
             return
         console.print(
-            f"restored the backup of {manifest['created_at']}: "
-            f"{sum(manifest['tables'].values())} rows, {len(manifest['files'])} files into {data_dir}"
+            _("Restored the backup of %(created)s: %(rows)d rows, %(files)d files into %(folder)s")
+            % {
+                "created": manifest["created_at"],
+                "rows": sum(manifest["tables"].values()),
+                "files": len(manifest["files"]),
+                "folder": data_dir,
+            },
+            markup=False,
+            highlight=False,
         )

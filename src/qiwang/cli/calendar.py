@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from qiwang.cli._i18n import gettext as _
-from qiwang.cli._output import FAILED, MISUSE, emit_json, fail, use_json
+from qiwang.cli._output import FAILED, MISUSE, emit_json, fail, read_input, use_json
 from qiwang.cli.server import check_database, console, setup_django
 
 calendar_app = typer.Typer(
@@ -68,18 +68,21 @@ def _warnings() -> list[dict[str, Any]]:
 def show(as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False) -> None:
     use_json(as_json)
     setup_django()
-    check_database()
+    check_database(migrated=True)
     years, warnings = _years(), _warnings()
     if as_json:
         emit_json({"years": years, "warnings": warnings})
         return
 
+    from qiwang.accounts.calendar_models import YearSource, YearStatus
+
+    statuses, sources = dict(YearStatus.choices), dict(YearSource.choices)
     table = Table(_("Year"), _("Status"), _("Source"), _("Holidays"), _("Make-up working days"))
-    for row in years:
+    for row in years:  # the table shows the labels in the language; --json keeps the codes
         table.add_row(
             str(row["year"]),
-            row["status"],
-            row["source"],
+            str(statuses.get(row["status"], row["status"])),
+            str(sources.get(row["source"], row["source"])),
             str(row["holidays"]),
             str(row["workdays"]),
         )
@@ -114,16 +117,17 @@ def import_days(
             _("--status: “%(status)s” is neither published nor estimated.") % {"status": status},
             MISUSE,
         )
+    content = read_input(file)
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
         raise fail(
             _("FILE: %(file)s cannot be read as UTF-8 text (%(reason)s).")
             % {"file": file, "reason": type(error).__name__},
             MISUSE,
         ) from None
     setup_django()
-    check_database()
+    check_database(migrated=True)
     from qiwang.accounts import calendar_services as services
     from qiwang.errors import ServiceError
 
@@ -177,7 +181,7 @@ def _status_label(status: str) -> str:
 def seed(as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False) -> None:
     use_json(as_json)
     setup_django()
-    check_database()
+    check_database(migrated=True)
     from chinese_calendar import __version__ as library_version
 
     from qiwang.accounts.calendar_services import seed_calendar_from_library

@@ -11,7 +11,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from qiwang.cli._i18n import gettext as _
-from qiwang.cli._output import FAILED, MISUSE, emit_json, err_console, fail, use_json
+from qiwang.cli._output import (
+    FAILED,
+    MISUSE,
+    emit_json,
+    err_console,
+    fail,
+    read_input,
+    use_json,
+)
 from qiwang.cli.server import check_database, console, setup_django
 
 customers_app = typer.Typer(
@@ -49,7 +57,7 @@ def generate_tasks(
 ) -> None:
     use_json(as_json)
     setup_django()
-    check_database()
+    check_database(migrated=True)
     from django.utils import timezone
     from django.utils.translation import gettext as _
 
@@ -153,7 +161,7 @@ def import_customers(
 ) -> None:
     use_json(as_json)
     setup_django()
-    check_database()
+    check_database(migrated=True)
     from django.utils.translation import gettext as _
 
     from qiwang.accounts.models import User
@@ -165,12 +173,7 @@ def import_customers(
         actor = User.objects.filter(username=user, is_active=True).first()
         if actor is None:
             raise fail(_("--user: no active user is called %s.") % user, MISUSE)
-    try:
-        content = file.read_bytes()
-    except OSError as error:
-        raise fail(
-            _("Cannot read %(file)s: %(error)s") % {"file": file, "error": error}, MISUSE
-        ) from None
+    content = read_input(file)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

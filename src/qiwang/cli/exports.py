@@ -71,7 +71,7 @@ def responses(
             _("--kind: %(kind)s is not a question kind (%(kinds)s).")
             % {"kind": kind, "kinds": ", ".join(warehouse.KINDS)}
         )
-    check_database()
+    check_database(migrated=True)
     actor = None
     if personal_data:
         from qiwang.accounts.models import User

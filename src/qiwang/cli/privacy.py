@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from qiwang.cli._i18n import gettext as _
-from qiwang.cli._output import MISUSE, emit_json, fail, use_json
+from qiwang.cli._output import MISUSE, emit_json, fail, use_json, write_output
 from qiwang.cli.customers import JSON_HELP, customers_app
 from qiwang.cli.server import check_database, console, setup_django
 
@@ -49,7 +49,7 @@ def personal_data(
 ) -> None:
     use_json(as_json)
     setup_django()
-    check_database()
+    check_database(migrated=True)
     from django.utils.translation import gettext as _
 
     from qiwang.customers.privacy import personal_data_copy, write_copy_xlsx
@@ -67,12 +67,7 @@ def personal_data(
     if output is None:
         typer.echo(data.decode())
         return
-    try:
-        output.write_bytes(data)
-    except OSError as error:
-        raise fail(
-            _("Cannot write %(file)s: %(error)s") % {"file": output, "error": error}, MISUSE
-        ) from None
+    write_output(output, data)
     if as_json:
         emit_json({"customer": code, "format": fmt, "output": str(output), "bytes": len(data)})
         return
@@ -93,7 +88,7 @@ def erase(
 ) -> None:
     use_json(as_json)
     setup_django()
-    check_database()
+    check_database(migrated=True)
     from django.utils.translation import gettext as _
 
     from qiwang.customers.privacy import erase_personal_data

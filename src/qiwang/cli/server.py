@@ -46,8 +46,12 @@ def setup_django(*, mode: str | None = None) -> None:
     translation.activate(cli_language())
 
 
-def check_database() -> None:
-    """Open one connection, or stop with a sentence that names the database that failed."""
+def check_database(*, migrated: bool = False) -> None:
+    """Open one connection, or stop with a sentence that names the database that failed.
+
+    With ``migrated`` (the commands that read or write Qiwang's tables), a database missing a
+    table of the installed apps (never migrated, or migrated by an older version) is misuse, one
+    sentence instead of the traceback of the first query."""
     from django.db import connection
     from django.db.utils import OperationalError
 
@@ -61,6 +65,23 @@ def check_database() -> None:
             _("cannot connect to the database at %(where)s (from DATABASE_URL): %(reason)s")
             % {"where": where, "reason": reason}
         )
+    if migrated:
+        from django.apps import apps
+
+        present = set(connection.introspection.table_names())
+        missing = sorted(
+            model._meta.db_table
+            for model in apps.get_models()
+            if model._meta.managed and not model._meta.proxy and model._meta.db_table not in present
+        )
+        if missing:
+            _fail(
+                _(
+                    "the database is not migrated (table %(table)s is missing): run `qiwang "
+                    "manage migrate` (or `qiwang serve`, which migrates first), then try again."
+                )
+                % {"table": missing[0]}
+            )
 
 
 def wait_for_database(*, most: float = 30.0) -> None:

@@ -46,7 +46,7 @@ def fold(
 ) -> None:
     use_json(as_json)
     setup_django()
-    check_database()
+    check_database(migrated=True)
     from django.utils.translation import gettext as _
 
     from qiwang.surveys import tallies

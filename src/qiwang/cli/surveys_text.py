@@ -35,7 +35,7 @@ def label_text(
 ) -> None:
     use_json(as_json)
     setup_django()
-    check_database()
+    check_database(migrated=True)
     from django.utils.translation import gettext as _
 
     from qiwang.surveys import text_services
@@ -85,7 +85,7 @@ def text_corrections(
 ) -> None:
     use_json(as_json)
     setup_django()
-    check_database()
+    check_database(migrated=True)
     import pandas as pd
     from django.utils.translation import gettext as _
 

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qiwang.envlang import gettext as _
+
 #: Never copied from the data directory: the live database (it is backed up properly), SQLite's
 #: side files, collected static files and the metrics of running processes.
 SKIPPED_SUFFIXES = (".sqlite3", ".sqlite3-wal", ".sqlite3-shm", ".sqlite3-journal")
@@ -121,7 +123,9 @@ def _pg_connect(settings_dict: dict[str, Any]) -> Any:
         )
     except psycopg.Error as error:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise BackupError(f"cannot connect to PostgreSQL: {reason[:300]}") from None
+        raise BackupError(
+            _("cannot connect to PostgreSQL: %(reason)s") % {"reason": reason[:300]}
+        ) from None
 
 
 _PG_TABLES = (
@@ -144,8 +148,10 @@ def _pg_dump(db_file: Path, database: dict[str, Any]) -> dict[str, int]:
     the manifest's counts are exactly the dump's, even while the site keeps writing."""
     if shutil.which("pg_dump") is None:
         raise BackupRefused(
-            "pg_dump is not installed; install the PostgreSQL client (postgresql-client) "
-            "or back up PostgreSQL as docs/deploy.md describes."
+            _(
+                "pg_dump is not installed; install the PostgreSQL client (postgresql-client) "
+                "or back up PostgreSQL as docs/deploy.md describes."
+            )
         )
     with _pg_connect(database) as conn, conn.cursor() as cursor:
         cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -166,7 +172,7 @@ def _pg_dump(db_file: Path, database: dict[str, Any]) -> dict[str, int]:
         )
         cursor.execute("COMMIT")
     if result.returncode != 0:
-        raise BackupError(f"pg_dump failed: {result.stderr.strip()[:300]}")
+        raise BackupError(_("pg_dump failed: %(reason)s") % {"reason": result.stderr.strip()[:300]})
     return tables
 
 
@@ -174,13 +180,16 @@ def _pg_check_target(database: dict[str, Any], *, force: bool) -> None:
     """Before anything is written: the client tools exist and the database is empty (or
     ``force``)."""
     if shutil.which("pg_restore") is None:
-        raise BackupRefused("pg_restore is not installed (postgresql-client).")
+        raise BackupRefused(_("pg_restore is not installed (postgresql-client)."))
     with _pg_connect(database) as conn:
         present = [row[0] for row in conn.execute(_PG_TABLES).fetchall()]
     if present and not force:
         raise BackupRefused(
-            f"the database {database['NAME']} already holds {len(present)} tables; restore into "
-            "an empty database, or add --force to replace what is there."
+            _(
+                "the database %(name)s already holds %(count)d tables; restore into an empty "
+                "database, or add --force to replace what is there."
+            )
+            % {"name": database["NAME"], "count": len(present)}
         )
 
 
@@ -200,27 +209,33 @@ def _pg_restore(
         check=False,
     )
     if result.returncode != 0:
-        raise BackupError(f"pg_restore failed: {result.stderr.strip()[:300]}")
+        raise BackupError(
+            _("pg_restore failed: %(reason)s") % {"reason": result.stderr.strip()[:300]}
+        )
     with _pg_connect(database) as conn, conn.cursor() as cursor:
         counts = _pg_counts(cursor)
     if any(counts.get(table) != rows for table, rows in manifest["tables"].items()):
-        raise BackupError("the restored database does not hold the rows of the backup.")
+        raise BackupError(_("the restored database does not hold the rows of the backup."))
 
 
 def backup(dest: Path, *, data_dir: Path, database: dict[str, Any], version: str) -> BackupResult:
     """Write the archive ``dest`` (which must not exist)."""
     dest = dest.expanduser()
     if dest.exists():
-        raise BackupRefused(f"{dest} exists; a backup is always written to a new file.")
+        raise BackupRefused(
+            _("%(file)s exists; a backup is always written to a new file.") % {"file": dest}
+        )
     if not dest.parent.is_dir():
-        raise BackupRefused(f"{dest.parent} is not a directory.")
+        raise BackupRefused(_("%(folder)s is not a directory.") % {"folder": dest.parent})
     vendor = "sqlite" if database["ENGINE"].endswith("sqlite3") else "postgresql"
     with tempfile.TemporaryDirectory(prefix="qiwang-backup-") as scratch:
         work = Path(scratch)
         if vendor == "sqlite":
             source = Path(database["NAME"])
             if not source.exists():
-                raise BackupRefused(f"the SQLite database {source} does not exist.")
+                raise BackupRefused(
+                    _("the SQLite database %(file)s does not exist.") % {"file": source}
+                )
             copy = work / "database.sqlite3"
             with sqlite3.connect(source, timeout=30) as live, sqlite3.connect(copy) as target:
                 live.backup(target)
@@ -284,10 +299,12 @@ def _read_manifest(archive: tarfile.TarFile) -> dict[str, Any]:
     except KeyError:
         member = None
     if member is None:
-        raise BackupRefused("the file is not a Qiwang backup (no manifest.json).")
+        raise BackupRefused(_("the file is not a Qiwang backup (no manifest.json)."))
     manifest: dict[str, Any] = json.loads(member.read())
     if manifest.get("format") != FORMAT:
-        raise BackupRefused(f"backup format {manifest.get('format')!r} is not supported.")
+        raise BackupRefused(
+            _("backup format %(format)r is not supported.") % {"format": manifest.get("format")}
+        )
     return manifest
 
 
@@ -296,25 +313,30 @@ def restore(
 ) -> dict[str, Any]:
     """Restore ``source`` into ``data_dir`` and the configured database; return the manifest."""
     if not source.is_file():
-        raise BackupRefused(f"{source} is not a file.")
+        raise BackupRefused(_("%(file)s is not a file.") % {"file": source})
     try:
         archive = tarfile.open(source, "r:gz")  # noqa: SIM115 - closed by the with below
     except (tarfile.TarError, OSError) as error:
-        raise BackupRefused(f"{source} is not a Qiwang backup ({error}).") from None
+        raise BackupRefused(
+            _("%(file)s is not a Qiwang backup (%(reason)s).") % {"file": source, "reason": error}
+        ) from None
     with archive:
         manifest = _read_manifest(archive)
         vendor = "sqlite" if database["ENGINE"].endswith("sqlite3") else "postgresql"
         if manifest["database"]["vendor"] != vendor:
             raise BackupRefused(
-                f"the backup holds a {manifest['database']['vendor']} database; DATABASE_URL "
-                f"names {vendor}."
+                _("the backup holds a %(held)s database; DATABASE_URL names %(vendor)s.")
+                % {"held": manifest["database"]["vendor"], "vendor": vendor}
             )
         present = list(data_dir.iterdir()) if data_dir.exists() else []
         target_db = Path(database["NAME"]) if vendor == "sqlite" else None
         if not force and (present or (target_db is not None and target_db.exists())):
             raise BackupRefused(
-                f"{data_dir} is not empty; restore into an empty data directory, or add --force "
-                "to overwrite what is there."
+                _(
+                    "%(folder)s is not empty; restore into an empty data directory, or add "
+                    "--force to overwrite what is there."
+                )
+                % {"folder": data_dir}
             )
         if vendor == "postgresql":
             _pg_check_target(database, force=force)
@@ -325,15 +347,19 @@ def restore(
                 if member.name == "manifest.json":
                     continue
                 if not member.isfile() or not _safe_name(member.name):
-                    raise BackupRefused(f"unexpected entry {member.name!r} in the backup.")
+                    raise BackupRefused(
+                        _("unexpected entry %(name)r in the backup.") % {"name": member.name}
+                    )
                 _extract(archive, member, work)
             db_file = work / manifest["database"]["file"]
             if _sha256(db_file) != manifest["database"]["sha256"]:
-                raise BackupError("the database in the backup is damaged (checksum differs).")
+                raise BackupError(_("the database in the backup is damaged (checksum differs)."))
             for name, digest in manifest["files"].items():
                 path = work / "data" / name
                 if _sha256(path) != digest:
-                    raise BackupError(f"{name} in the backup is damaged (checksum differs).")
+                    raise BackupError(
+                        _("%(name)s in the backup is damaged (checksum differs).") % {"name": name}
+                    )
                 destination = data_dir / name
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(path, destination)
@@ -347,7 +373,9 @@ def restore(
                 staged.rename(target_db)
                 counts = _sqlite_counts(target_db)
                 if counts != manifest["tables"]:
-                    raise BackupError("the restored database does not hold the rows of the backup.")
+                    raise BackupError(
+                        _("the restored database does not hold the rows of the backup.")
+                    )
             else:
                 _pg_restore(db_file, database, manifest, force=force)
     return manifest

@@ -344,6 +344,14 @@ _COMMON: tuple[tuple[str, str], ...] = (
     (r"no such file: (?P<path>.+)", gettext_noop("no such file: %(path)s")),
     (r"the file is empty: (?P<name>.+)", gettext_noop("the file is empty: %(name)s")),
     (
+        r"(?P<path>.+) is a directory, not a file",
+        gettext_noop("%(path)s is a directory, not a file"),
+    ),
+    (
+        r"cannot read (?P<name>.+?): not an Excel workbook \(\.xlsx\)",
+        gettext_noop("cannot read %(name)s: not an Excel workbook (.xlsx)"),
+    ),
+    (
         r"cannot read (?P<name>.+?): use a CSV, XLSX or Parquet file \(suffix (?P<suffixes>.+)\)",
         gettext_noop("cannot read %(name)s: use a CSV, XLSX or Parquet file (suffix %(suffixes)s)"),
     ),

@@ -95,16 +95,17 @@ def _escape(text: str) -> str:
 
 @contextmanager
 def _progress(description: str) -> Iterator[Callable[[str], None]]:
-    """A progress bar on stderr that appears only on a terminal and when the work takes more
-    than a second (piped or captured, a stopped bar would leave an empty line before the
-    error or the output)."""
+    """A progress bar on stderr that appears only on a terminal and when the work takes more than
+    a second (piped, a stopped bar would still leave an empty line before the error)."""
+    err = _err()
     progress = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
         TimeElapsedColumn(),
-        console=_err(),
+        console=err,
         transient=True,
+        disable=not err.is_terminal,
     )
     task = progress.add_task(description, total=None)
     lock = threading.Lock()
@@ -118,8 +119,7 @@ def _progress(description: str) -> Iterator[Callable[[str], None]]:
 
     timer = threading.Timer(1.0, start)
     timer.daemon = True
-    if progress.console.is_terminal:
-        timer.start()
+    timer.start()
     try:
         yield lambda text: progress.update(task, description=text)
     finally:

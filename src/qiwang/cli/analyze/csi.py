@@ -70,29 +70,22 @@ def _fail(message: str) -> typer.Exit:
 
 def _read_table(path: Path) -> pd.DataFrame | Path:
     """A DataFrame for CSV/XLSX; Parquet stays a path (DuckDB scans it)."""
-    import pandas as pd
+    from qiwang.analysis import AnalysisInputError
+    from qiwang.analysis._io import read_table
+    from qiwang.cli.analyze._messages import input_error
 
-    if not path.is_file():
-        raise _fail(_("no such file: %(path)s") % {"path": path})
     suffix = path.suffix.lower()
-    if suffix in {".parquet", ".pq"}:
+    if suffix in {".parquet", ".pq"} and path.is_file():
         return path
-    try:
-        if suffix in {".csv", ".tsv", ".txt"}:
-            frame = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
-        elif suffix in {".xlsx", ".xlsm"}:
-            frame = pd.read_excel(path)
-        else:
-            raise _fail(
-                _("cannot read %(suffix)s: use CSV, XLSX or Parquet")
-                % {"suffix": suffix or _("files without a suffix")}
-            )
-    except (ValueError, OSError, UnicodeDecodeError) as error:
+    if path.is_file() and suffix not in {".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}:
         raise _fail(
-            _("cannot read %(name)s: %(error)s") % {"name": path.name, "error": error}
-        ) from None
-    if frame.empty:
-        raise _fail(_("%(name)s has no data rows") % {"name": path.name})
+            _("cannot read %(suffix)s: use CSV, XLSX or Parquet")
+            % {"suffix": suffix or _("files without a suffix")}
+        )
+    try:  # the reader every analyze command shares: UTF-8 or GB18030, named errors
+        frame = read_table(path)
+    except AnalysisInputError as error:
+        raise _fail(input_error(error)) from None
     first = str(frame.columns[0])
     if first == "" or first.startswith("Unnamed: "):  # a row-name column, as R writes
         frame = frame.drop(columns=frame.columns[0])
