@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from qiwang.cli._i18n import gettext
 from qiwang.cli._output import FAILED, MISUSE, err_console
 from qiwang.cli.server import check_database, console, setup_django
 from qiwang.cli.surveys import surveys_app
@@ -28,32 +29,39 @@ def _print_json(data: dict[str, Any]) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-@surveys_app.command("import")
+@surveys_app.command(
+    "import", help=gettext("Import survey responses from a file into a wave: every row or none.")
+)
 def import_survey_responses(
-    file: Annotated[Path, typer.Argument(help="CSV, TSV, Excel (.xlsx) or SPSS (.sav) file.")],
-    wave: Annotated[int, typer.Option("--wave", help="The wave to import into (its id).")],
+    file: Annotated[
+        Path, typer.Argument(help=gettext("CSV, TSV, Excel (.xlsx) or SPSS (.sav) file."))
+    ],
+    wave: Annotated[int, typer.Option("--wave", help=gettext("The wave to import into (its id)."))],
     mapping: Annotated[
         Path | None,
         typer.Option(
             "--mapping",
-            help='JSON: {"columns": {file header: wave column}, '
-            '"recode": {wave column: {file value: code}}}.',
+            help=gettext(
+                'JSON: {"columns": {file header: wave column}, '
+                '"recode": {wave column: {file value: code}}}.'
+            ),
         ),
     ] = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Only check every row; write nothing.")
+        bool, typer.Option("--dry-run", help=gettext("Only check every row; write nothing."))
     ] = False,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print JSON instead of a report.")
+        bool, typer.Option("--json", help=gettext("Print JSON instead of a report."))
     ] = False,
     user: Annotated[
         str | None,
-        typer.Option("--user", help="Import as this user (their role and branches apply)."),
+        typer.Option(
+            "--user", help=gettext("Import as this user (their role and branches apply).")
+        ),
     ] = None,
 ) -> None:
-    """Import survey responses from a file into a wave: every row or none."""
     setup_django()
-    check_database()
+    check_database(migrated=True)
     from django.utils.translation import gettext as _
 
     from qiwang.accounts.models import User
