@@ -66,6 +66,9 @@ def test_the_usage_line_the_help_option_and_the_error_sentences_are_chinese():
     assert "缺少参数 'CUSTOMER'" in missing, missing
     unknown = _qiwang("sla", "due", "--hour", "2", lang="zh_CN.UTF-8")
     assert "没有选项 '--hour'" in unknown and "您是否想用 '--hours'？" in unknown, unknown
+    command = _qiwang("customers", "imprt", lang="zh_CN.UTF-8")
+    assert "没有命令 'imprt'。 您是否想用 'import'？" in command, command
+    assert "Did you mean" not in command and command.count("您是否想用") == 1, command
     choice = _qiwang("analyze", "kano", "--engine", "foo", "x.csv", lang="zh_CN.UTF-8")
     assert "--engine" in choice and "Usage" not in choice, choice
 

@@ -10,6 +10,7 @@ import sys
 
 import typer
 
+from qiwang.cli._group import QiwangGroup
 from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import use_json
 from qiwang.cli.analyze import analyze_app
@@ -24,6 +25,7 @@ from qiwang.cli.sla import sla_app
 from qiwang.cli.surveys import surveys_app
 
 app = typer.Typer(
+    cls=QiwangGroup,
     name="qiwang",
     help=_(
         "Qiwang (期望): customer expectation and satisfaction management. Messages and help "

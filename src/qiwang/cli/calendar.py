@@ -15,11 +15,13 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from qiwang.cli._group import QiwangGroup
 from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import FAILED, MISUSE, emit_json, fail, read_input, use_json
 from qiwang.cli.server import check_database, console, setup_django
 
 calendar_app = typer.Typer(
+    cls=QiwangGroup,
     help=_("Working-day calendar: public holidays and make-up working days per year."),
     no_args_is_help=True,
 )

@@ -10,6 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from qiwang.cli._group import QiwangGroup
 from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import (
     FAILED,
@@ -23,6 +24,7 @@ from qiwang.cli._output import (
 from qiwang.cli.server import check_database, console, setup_django
 
 customers_app = typer.Typer(
+    cls=QiwangGroup,
     help=_("Customers: contact tasks, imports and personal-data requests."),
     no_args_is_help=True,
 )

@@ -7,11 +7,14 @@ from typing import Annotated
 
 import typer
 
+from qiwang.cli._group import QiwangGroup
 from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import FAILED, emit_json, fail, use_json
 from qiwang.cli.server import check_database, console, setup_django
 
-export_app = typer.Typer(help=_("Export data for other tools."), no_args_is_help=True)
+export_app = typer.Typer(
+    cls=QiwangGroup, help=_("Export data for other tools."), no_args_is_help=True
+)
 
 
 @export_app.command(

@@ -11,11 +11,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from qiwang.cli._group import QiwangGroup
 from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import FAILED, MISUSE, emit_json, fail, use_json
 from qiwang.cli.server import check_database, console, setup_django
 
 jobs_app = typer.Typer(
+    cls=QiwangGroup,
     help=_(
         "Periodic jobs: status, one beat, one run. Without a subcommand: each job's schedule, "
         "last run, outcome and next slot, and the workers."

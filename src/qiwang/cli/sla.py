@@ -13,10 +13,13 @@ from typing import Annotated, Any
 
 import typer
 
+from qiwang.cli._group import QiwangGroup
 from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import emit_json, fail, note, use_json
 
-sla_app = typer.Typer(help=_("Service levels: deadlines in business time."), no_args_is_help=True)
+sla_app = typer.Typer(
+    cls=QiwangGroup, help=_("Service levels: deadlines in business time."), no_args_is_help=True
+)
 
 #: Longer than any SLA a person would set (about 11 years of 24/7 time).
 MAX_HOURS = 100_000

@@ -6,12 +6,13 @@ from typing import Annotated
 
 import typer
 
+from qiwang.cli._group import QiwangGroup
 from qiwang.cli._i18n import gettext as _
 from qiwang.cli._output import MISUSE, emit_json, err_console, fail, use_json
 from qiwang.cli.server import check_database, console, setup_django
 
 surveys_app = typer.Typer(
-    help=_("Surveys: results tallies and free-text labels."), no_args_is_help=True
+    cls=QiwangGroup, help=_("Surveys: results tallies and free-text labels."), no_args_is_help=True
 )
 
 JSON_HELP = _("Print one JSON document (errors as JSON on standard error).")

@@ -5,9 +5,11 @@ Each method's commands live in their own module and register themselves on ``ana
 
 import typer
 
+from qiwang.cli._group import QiwangGroup
 from qiwang.cli._i18n import gettext as _
 
 analyze_app = typer.Typer(
+    cls=QiwangGroup,
     help=_("Analyse survey data from CSV, XLSX or Parquet files."),
     no_args_is_help=True,
 )
