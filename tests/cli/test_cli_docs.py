@@ -19,22 +19,31 @@ def _block_after(heading: str) -> str:
     return re.search(r"```sh\n(.*?)```", section, re.DOTALL).group(1)
 
 
-def test_the_examples_that_run_anywhere_run(tmp_path):
-    script = _block_after("## Examples that run anywhere")
+def _environment() -> dict[str, str]:
+    """This process's environment without its database, with the venv's qiwang on PATH."""
     environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     environment["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}/usr/bin:/bin"
-    environment["QIWANG_DATA_DIR"] = str(tmp_path / "var")
-    environment.pop("QIWANG_LANGUAGE", None)  # the block sets it, as a reader would
+    return environment
 
-    done = subprocess.run(
+
+def _run(script: str, cwd: Path, environment: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
         ["bash", "-euc", script],
-        cwd=tmp_path,
+        cwd=cwd,
         env=environment,
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
+
+
+def test_the_examples_that_run_anywhere_run(tmp_path):
+    environment = _environment()
+    environment["QIWANG_DATA_DIR"] = str(tmp_path / "var")
+    environment.pop("QIWANG_LANGUAGE", None)  # the block sets it, as a reader would
+
+    done = _run(_block_after("## Examples that run anywhere"), tmp_path, environment)
 
     assert done.returncode == 0, done.stderr
     assert "exit 2" in done.stdout
@@ -47,20 +56,12 @@ def test_the_examples_that_run_anywhere_run(tmp_path):
 def test_the_database_examples_run(tmp_path):
     """The second block: a new database, a customer-import dry run (rejected: no branch yet),
     the day's tasks and the jobs, each as JSON. It named a customers.xlsx the reader never had."""
-    script = _block_after("Commands that use the database need it set up once")
-    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    environment["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}/usr/bin:/bin"
+    environment = _environment()
     environment["QIWANG_LANGUAGE"] = "en"
     environment.pop("QIWANG_DATA_DIR", None)  # the block sets it
 
-    done = subprocess.run(
-        ["bash", "-euc", script],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    done = _run(
+        _block_after("Commands that use the database need it set up once"), tmp_path, environment
     )
 
     assert done.returncode == 0, done.stderr
