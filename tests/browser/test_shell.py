@@ -123,3 +123,18 @@ def test_home_draws_charts_from_vendored_echarts(demo_org, new_page):
 
     assert page.evaluate("typeof echarts") == "object"
     assert page.locator("#chart-branches svg text", has_text="翠湖花园").count() >= 1
+
+
+@pytest.mark.parametrize("path", ["/insights/", "/complaints/"])
+def test_on_a_phone_the_current_page_is_visible_in_the_navigation(path, demo_org, new_page):
+    """The navigation row scrolls sideways at 375 px; the link of the page open is brought into
+    view (it was past the right edge for the last entries, in English above all)."""
+    page = new_page(width=375, height=760, locale="en-US")
+    log_in(page, "manager_cuihu")
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": page.base_url}])
+
+    page.goto(page.base_url + path)
+    page.wait_for_load_state("load")
+
+    box = page.locator(".mainnav a.active").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, box
