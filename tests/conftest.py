@@ -125,3 +125,16 @@ def pytest_sessionfinish(session, exitstatus):
             red=True,
         )
         session.exitstatus = 1
+
+
+@pytest.fixture
+def migrations_restored():
+    """For a test that migrates the test database backwards: afterwards every app is at its
+    latest migration again. Without it the database stayed part-migrated for the tests after
+    (a worker waiting for no pending migration waited for ever on the PostgreSQL pass)."""
+    yield
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -22,6 +22,7 @@ def test_a_reporter_phone_that_is_not_a_number_is_refused(make_complaint):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("migrations_restored")
 def test_migration_normalises_stored_reporter_phones_and_keeps_unreadable_ones(
     make_complaint, capsys
 ):

@@ -162,13 +162,22 @@ def wait_for_migrations(*, most: float = 30.0) -> None:
                     % {"seconds": f"{waited:.0f}"}
                 )
             return
-        err_console.print(
-            _(
-                "qiwang worker: the database has no Qiwang tables yet (qiwang serve migrates it"
-                " on start); checking again in %(seconds)s s"
+        if any("." in name for name in missing):  # tables there, migrations pending
+            err_console.print(
+                _(
+                    "qiwang worker: %(count)s database migrations are not applied yet"
+                    " (%(first)s …); checking again in %(seconds)s s"
+                )
+                % {"count": len(missing), "first": missing[0], "seconds": f"{pause:.0f}"}
             )
-            % {"seconds": f"{pause:.0f}"}
-        )
+        else:
+            err_console.print(
+                _(
+                    "qiwang worker: the database has no Qiwang tables yet (qiwang serve migrates"
+                    " it on start); checking again in %(seconds)s s"
+                )
+                % {"seconds": f"{pause:.0f}"}
+            )
         time.sleep(pause)
         waited += pause
         pause = min(most, pause * 2)
