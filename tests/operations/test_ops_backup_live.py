@@ -65,14 +65,14 @@ def test_a_sqlite_backup_while_the_site_writes_is_consistent_and_restores(tmp_pa
     writer.start()
     while writer.written < 50:
         time.sleep(0.01)
-    made = CliRunner().invoke(
+    made = CliRunner(env={"QIWANG_LANGUAGE": "en"}).invoke(
         app, ["backup", str(archive)], env={"QIWANG_DATA_DIR": str(site), "DATABASE_URL": None}
     )
     during = writer.written
     writer.stop.set()
     writer.join(10)
     live.close()
-    back = CliRunner().invoke(
+    back = CliRunner(env={"QIWANG_LANGUAGE": "en"}).invoke(
         app, ["restore", str(archive)], env={"QIWANG_DATA_DIR": str(restored), "DATABASE_URL": None}
     )
 
@@ -148,7 +148,7 @@ def test_a_postgresql_backup_during_writes_restores_every_row_into_an_empty_data
     live = _pg(source)
     writer = Writer(lambda n: live.execute("INSERT INTO answers (value) VALUES (%s)", [n % 5]))
     writer.start()
-    runner = CliRunner()
+    runner = CliRunner(env={"QIWANG_LANGUAGE": "en"})
 
     made = runner.invoke(
         app,
@@ -194,7 +194,7 @@ def test_a_postgresql_backup_during_writes_restores_every_row_into_an_empty_data
 
 
 def test_a_backup_of_an_unreachable_postgresql_is_one_sentence(tmp_path):
-    result = CliRunner().invoke(
+    result = CliRunner(env={"QIWANG_LANGUAGE": "en"}).invoke(
         app,
         ["backup", str(tmp_path / "b.tar.gz")],
         env={"QIWANG_DATA_DIR": str(tmp_path), "DATABASE_URL": "postgres://nobody@127.0.0.1:1/x"},
@@ -223,10 +223,15 @@ def test_restore_works_without_extraction_filters_and_refuses_escaping_names(tmp
     (site / "sms").mkdir()
     (site / "sms" / "outbox.jsonl").write_text("{}\n")
     env = {"QIWANG_DATA_DIR": str(site), "DATABASE_URL": None}
-    assert CliRunner().invoke(app, ["backup", str(archive)], env=env).exit_code == 0
+    assert (
+        CliRunner(env={"QIWANG_LANGUAGE": "en"})
+        .invoke(app, ["backup", str(archive)], env=env)
+        .exit_code
+        == 0
+    )
     monkeypatch.delattr(tarfile, "data_filter")
 
-    back = CliRunner().invoke(
+    back = CliRunner(env={"QIWANG_LANGUAGE": "en"}).invoke(
         app, ["restore", str(archive)], env={"QIWANG_DATA_DIR": str(restored), "DATABASE_URL": None}
     )
 
@@ -246,7 +251,7 @@ def test_restore_works_without_extraction_filters_and_refuses_escaping_names(tmp
         payload = tarfile.TarInfo("../outside.txt")
         payload.size = 3
         bad.addfile(payload, io.BytesIO(b"bad"))
-    refused = CliRunner().invoke(
+    refused = CliRunner(env={"QIWANG_LANGUAGE": "en"}).invoke(
         app,
         ["restore", str(evil)],
         env={"QIWANG_DATA_DIR": str(tmp_path / "x"), "DATABASE_URL": None},
