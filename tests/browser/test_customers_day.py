@@ -18,13 +18,46 @@ def _no_horizontal_overflow(page) -> bool:
 
 @pytest.mark.parametrize("width", [1280, 375])
 def test_account_manager_logs_a_vip_contact_from_my_day(demo_org, new_page, width):
-    from qiwang.customers.models import Interaction
+    from django.utils import timezone
 
+    from qiwang.accounts.models import User
+    from qiwang.customers.choices import TaskKind
+    from qiwang.customers.models import ContactTask, Customer, Interaction
+
+    # Which customers are due today rotates with their ids (PostgreSQL does not reset them
+    # between tests): make sure a VIP of this manager is due today.
+    manager = User.objects.get(username="manager_cuihu")
+    vip = Customer.objects.filter(account_manager=manager, tier="vip").order_by("code").first()
+    if (
+        not ContactTask.objects.filter(
+            customer__in=Customer.objects.filter(account_manager=manager, tier="vip"),
+            assignee=manager,
+        )
+        .open()
+        .due_by(timezone.localdate())
+        .exists()
+    ):
+        ContactTask.objects.create(
+            customer=vip,
+            kind=TaskKind.CONTACT,
+            due_date=timezone.localdate(),
+            branch_id=vip.branch_id,
+            assignee=manager,
+        )
     page = new_page(width=width)
     log_in(page, "manager_cuihu")
     page.goto(page.base_url + "/customers/my-day/")
-    first = page.locator("[data-testid=task]").first
-    assert first.get_attribute("data-tier") == "vip"
+    # My day's order: customers with an urgent or overdue task first, then VIP → general
+    rows = page.locator("[data-testid=customer-card]").evaluate_all(
+        "cards => cards.map(c => [c.dataset.tier,"
+        " c.classList.contains('has-overdue') || !!c.querySelector('[data-urgent]')])"
+    )
+    rank = {"vip": 0, "important": 1, "high_quality": 2, "general": 3}
+    pressing = [flag for _tier, flag in rows]
+    assert pressing == sorted(pressing, reverse=True), rows
+    calm = [rank[tier] for tier, flag in rows if not flag]
+    assert calm == sorted(calm) and "vip" in [tier for tier, _flag in rows], rows
+    first = page.locator("[data-testid=task][data-tier=vip]").first
     assert _no_horizontal_overflow(page)
     first.locator("[data-testid=log-button]").click()
     form = first.locator("[data-testid=interaction-form]")
