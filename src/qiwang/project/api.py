@@ -24,7 +24,6 @@ from ninja.security import APIKeyHeader, HttpBearer, django_auth
 from qiwang.accounts.services import token_for_key
 from qiwang.errors import ServiceError
 from qiwang.project.api_conventions import (
-    API_VERSION,
     Pagination,
     QualifiedNames,
     complete_document,
@@ -256,25 +255,15 @@ def register_routers() -> None:
     api.add_router("/webhooks", webhooks_router)
 
 
-def _versioned(run: Any) -> Any:
-    def run_and_stamp(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = run(request, *args, **kwargs)
-        response["API-Version"] = API_VERSION
-        return response
-
-    return run_and_stamp
-
-
 def not_found(request: HttpRequest) -> HttpResponse:
-    """A path under ``/api/`` that no operation has: the API's 404, not the HTML page."""
-    response = _error(request, 404, "not_found", _("Not found."))
-    response["API-Version"] = API_VERSION
-    return response
+    """A path under ``/api/`` that no operation has: the API's 404, not the HTML page
+    (``API-Version`` is stamped by ``ApiVersionMiddleware``, as on every answer under /api/)."""
+    return _error(request, 404, "not_found", _("Not found."))
 
 
 def _method_not_allowed(path_view: Any) -> Any:
-    """A method the path does not take: 405 in the API's error format, with ``Allow`` and
-    ``API-Version`` (ninja answers a bare text)."""
+    """A method the path does not take: 405 in the API's error format, with ``Allow`` (ninja
+    answers a bare text)."""
 
     def not_allowed() -> HttpResponse:
         allowed = sorted({method for op in path_view.operations for method in op.methods})
@@ -288,15 +277,14 @@ def _method_not_allowed(path_view: Any) -> Any:
             status=405,
         )
         response["Allow"] = ", ".join(allowed)
-        response["API-Version"] = API_VERSION
         return response
 
     return not_allowed
 
 
 def _apply_conventions() -> None:
-    """Short operation ids, unknown input refused, the ``API-Version`` header: on every
-    operation of every router, once all are added."""
+    """Short operation ids, unknown input refused, the API's 405: on every operation of every
+    router, once all are added (``API-Version`` is ``ApiVersionMiddleware``'s)."""
     operations = []
     for bound in api._get_bound_routers():
         for path, path_view in bound.path_operations.items():
@@ -305,7 +293,6 @@ def _apply_conventions() -> None:
                 if not getattr(operation, "operation_id", None):
                     full_path = "/".join(p.strip("/") for p in (bound.prefix, path) if p.strip("/"))
                     operation.operation_id = operation_id(operation.methods[0], full_path)
-                operation.run = _versioned(operation.run)  # type: ignore[method-assign]
                 operations.append(operation)
     tighten(operations)
 
