@@ -19,6 +19,12 @@ class ServiceError(Exception):
             "; ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
         )
 
+    def renamed(self, names: dict[str, str]) -> ServiceError:
+        """The same refusal (a conflict stays a conflict) with fields renamed as an interface
+        names them: an API field ``account_manager_id`` for the model's ``account_manager``."""
+        errors = {names.get(name, name): list(messages) for name, messages in self.errors.items()}
+        return (ConflictError if isinstance(self, ConflictError) else ServiceError)(errors)
+
     @property
     def text(self) -> str:
         """Every message, without field names: what a page shows in one notice."""

@@ -38,7 +38,7 @@ from qiwang.complaints.services import compensation as compensation_services
 from qiwang.complaints.services import handling
 from qiwang.complaints.services.intake import answer_incident, open_complaint, open_incident
 from qiwang.customers.models import Customer
-from qiwang.errors import ConflictError, ServiceError
+from qiwang.errors import ServiceError
 from qiwang.project.api import ERRORS, WRITE_ERRORS, Pagination
 from qiwang.project.api_conventions import CreatedFilter, SyncFilter
 
@@ -394,8 +394,6 @@ def answer(request: HttpRequest, incident_id: int, payload: AnswerIn):  # type: 
     require(request.user, Action.CHANGE_COMPLAINTS, item)
     try:
         answered = answer_incident(incident=item, actor=request.user, text=payload.text)
-    except ServiceError as error:
-        # The service names the model's field; the request calls it ``text``.
-        errors = {"text" if f == "answer" else f: list(m) for f, m in error.errors.items()}
-        raise (ConflictError if error.status_code == 409 else ServiceError)(errors) from None
+    except ServiceError as error:  # the service names the model's field; the request's is text
+        raise error.renamed({"answer": "text"}) from None
     return {"answered": answered}

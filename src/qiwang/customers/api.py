@@ -15,7 +15,7 @@ from qiwang.customers.filters import CustomerFilter
 from qiwang.customers.models import Customer
 from qiwang.customers.presentation import personal_fields
 from qiwang.customers.services import create_customer, update_customer
-from qiwang.errors import ConflictError, ServiceError
+from qiwang.errors import ServiceError
 from qiwang.project.api import ERRORS, WRITE_ERRORS, Pagination
 from qiwang.project.api_conventions import SyncFilter
 
@@ -114,9 +114,7 @@ def _service_data(payload: dict) -> dict:
 def _named_as_sent(error: ServiceError) -> ServiceError:
     """The service's error with the fields named as the request named them
     (``account_manager_id``, not the model's ``account_manager``)."""
-    back = {model: sent for sent, model in _RENAMED.items()}
-    errors = {back.get(name, name): list(m) for name, m in error.errors.items()}
-    return (ConflictError if error.status_code == 409 else ServiceError)(errors)
+    return error.renamed({model: sent for sent, model in _RENAMED.items()})
 
 
 @router.get("", response={200: list[CustomerOut], **ERRORS}, summary="List customers")
