@@ -17,9 +17,18 @@ from pypinyin import lazy_pinyin
 
 from qiwang.customers.phones import phone_digits
 
-__all__ = ["MAX_KEY", "matches", "search_key", "search_query"]
+__all__ = [
+    "INDEX",
+    "MAX_KEY",
+    "matches",
+    "restore_sqlite_index",
+    "search_key",
+    "search_query",
+]
 
 MAX_KEY = 1000
+#: The index behind search, made by migration 0013 outside the model's Meta.
+INDEX = "customers_customer_search_key"
 #: A query made only of what people type around the digits of a number.
 _PHONE_LIKE = re.compile(r"^\+?[\d\s.\-/()（）]+$")
 _SPACES = re.compile(r"\s+")
@@ -63,3 +72,13 @@ def matches(text: str) -> Q:
     for term in search_query(text):
         condition &= Q(search_key__contains=term)
     return condition
+
+
+def restore_sqlite_index(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
+    """For a migration that adds or alters a column of the customer table: on SQLite that
+    rebuilds the table and drops :data:`INDEX` (made outside Meta), so it is made again here;
+    PostgreSQL keeps its GIN index."""
+    if schema_editor.connection.vendor != "postgresql":
+        schema_editor.execute(
+            f"CREATE INDEX IF NOT EXISTS {INDEX} ON customers_customer (search_key)"
+        )

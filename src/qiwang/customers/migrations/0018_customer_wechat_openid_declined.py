@@ -7,14 +7,7 @@ index).
 
 from django.db import migrations, models
 
-INDEX = "customers_customer_search_key"
-
-
-def restore_sqlite_search_index(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {INDEX} ON customers_customer (search_key)"
-        )
+from qiwang.customers.search import restore_sqlite_index
 
 
 class Migration(migrations.Migration):
@@ -35,5 +28,5 @@ class Migration(migrations.Migration):
                 verbose_name="do not collect the WeChat openid",
             ),
         ),
-        migrations.RunPython(restore_sqlite_search_index, migrations.RunPython.noop),
+        migrations.RunPython(restore_sqlite_index, migrations.RunPython.noop),
     ]

@@ -100,8 +100,9 @@ class Customer(models.Model):
     class Meta:
         # NB: the search index on ``search_key`` is made by migration 0013 outside Meta (a GIN
         # trigram index on PostgreSQL). On SQLite a migration that adds or alters a column of
-        # this table rebuilds it and drops that index: such a migration must create it again
-        # (see 0017, 0018; tests/customers/test_search.py checks it).
+        # this table rebuilds it and drops that index: such a migration must end with
+        # RunPython(search.restore_sqlite_index) (see 0017, 0018; tests/customers/test_search.py
+        # checks it).
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         ordering = ["code"]
